@@ -1,0 +1,36 @@
+# Two commands do everything (README): `make run` and `make test`.
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+DB     ?= data/scoring.duckdb
+PORT   ?= 8501
+
+.PHONY: setup system-deps run test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e ".[test]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+# Debian's Chromium (chart export, browser test) and CJK fonts; never a downloaded browser.
+system-deps:
+	bash scripts/system-deps.sh
+
+$(DB): | $(STAMP)
+	SCORING_DB=$(DB) $(PY) -m scoring demo
+
+run: setup $(DB)
+	SCORING_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT)
+
+test: setup system-deps
+	$(PY) -m ruff check .
+	$(PY) -m pytest
+
+bench: setup
+	$(PY) benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -1,0 +1,242 @@
+"""Charts (图表): every figure the dashboard shows and the published results carry.
+
+One module, so that what leaders explore and what the office publishes look the
+same. Each builder takes results (or small frames) and returns a plotly Figure;
+none touches Streamlit or files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from scoring.results import COMPONENT_NAMES, Results, UnitResult
+from scoring.rules import round2
+
+__all__ = [
+    "FONT_FAMILY",
+    "GRADE_COLOURS",
+    "category_bars",
+    "composite_box",
+    "grade_distribution",
+    "item_bars",
+    "movement",
+    "ranking_bars",
+    "trend",
+    "waterfall",
+]
+
+# Noto Sans CJK SC comes from Debian's fonts-noto-cjk; without a CJK font named
+# here, static exports draw Chinese as boxes.
+FONT_FAMILY = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, SimHei, sans-serif"
+GRADE_COLOURS = {
+    "优秀": "#2e7d32",
+    "良好": "#1565c0",
+    "一般": "#f9a825",
+    "较差": "#c62828",
+    None: "#9e9e9e",
+}
+GRADE_ORDER = ["优秀", "良好", "一般", "较差"]
+
+
+def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
+    fig.update_layout(
+        title={"text": title, "x": 0.01, "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": 13},
+        margin={"l": 10, "r": 20, "t": 50, "b": 10},
+        plot_bgcolor="white",
+        legend={"orientation": "h", "y": -0.12},
+        height=height,
+    )
+    fig.update_xaxes(gridcolor="#eeeeee")
+    fig.update_yaxes(gridcolor="#eeeeee")
+    return fig
+
+
+def ranking_bars(results: Results, group: str) -> go.Figure:
+    """Composite per unit of one group, best at the top, coloured by grade."""
+    units = results.ranked(group)
+    fig = go.Figure()
+    for g in [*GRADE_ORDER, None]:
+        members = [u for u in units if u.grade == g]
+        if not members:
+            continue
+        fig.add_bar(
+            y=[u.unit for u in members],
+            x=[round2(u.composite) for u in members],
+            orientation="h",
+            name=g or "未定等次",
+            marker_color=GRADE_COLOURS[g],
+            text=[f"{round2(u.composite):.2f}" + ("  ⚠" if u.warnings else "") for u in members],
+            textposition="outside",
+            customdata=[[u.rank, "、".join(u.warnings) or "无"] for u in members],
+            hovertemplate="%{y}<br>综合得分 %{x:.2f}<br>第 %{customdata[0]} 名"
+            "<br>告诫：%{customdata[1]}<extra></extra>",
+        )
+    order = [u.unit for u in units]
+    fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
+    lo = min((round2(u.composite) for u in units), default=0)
+    fig.update_xaxes(range=[max(0, lo - 15), 105], title="综合得分")
+    return _layout(
+        fig, f"{results.year}年度{group}综合得分排名", height=max(320, 28 * len(units) + 120)
+    )
+
+
+def grade_distribution(results: Results) -> go.Figure:
+    """How many ranked units got each grade, per group (stacked)."""
+    table = results.table()
+    fig = go.Figure()
+    for g in GRADE_ORDER:
+        counts = table[table["grade"] == g].groupby("group").size()
+        fig.add_bar(
+            x=list(counts.index), y=list(counts.values), name=g, marker_color=GRADE_COLOURS[g]
+        )
+    fig.update_layout(barmode="stack")
+    fig.update_yaxes(title="单位数")
+    return _layout(fig, f"{results.year}年度各类别考评等次分布")
+
+
+def composite_box(results: Results) -> go.Figure:
+    """Distribution of composites by group."""
+    table = results.table()
+    fig = go.Figure()
+    for group, frame in table.groupby("group"):
+        fig.add_box(
+            y=frame["composite"].round(2),
+            name=group,
+            boxpoints="all",
+            jitter=0.3,
+            text=frame["unit"],
+            hovertemplate="%{text}: %{y:.2f}<extra></extra>",
+        )
+    fig.update_layout(showlegend=False)
+    fig.update_yaxes(title="综合得分")
+    return _layout(fig, f"{results.year}年度各类别综合得分分布")
+
+
+def item_bars(
+    unit: UnitResult, group_means: dict[str, float] | None = None, title: str | None = None
+) -> go.Figure:
+    """万人评议 item means of a unit (against its group's average when given)."""
+    means = unit.appraisal_detail.item_means if unit.appraisal_detail else {}
+    fig = go.Figure()
+    fig.add_bar(
+        x=list(means),
+        y=[round2(v) for v in means.values()],
+        name=unit.unit,
+        marker_color="#1565c0",
+        text=[f"{v:.2f}" for v in means.values()],
+        textposition="outside",
+    )
+    if group_means:
+        fig.add_scatter(
+            x=list(group_means),
+            y=[round2(v) for v in group_means.values()],
+            mode="markers+lines",
+            name="类别平均",
+            marker_color="#ef6c00",
+        )
+    fig.update_yaxes(range=[0, 105], title="得分")
+    return _layout(fig, title or f"{unit.unit} 万人评议分项得分")
+
+
+def satisfaction_by_item(frame: pd.DataFrame, year: int) -> go.Figure:
+    """Satisfaction rate by item over all units (frame: item, satisfaction_rate)."""
+    fig = go.Figure()
+    fig.add_bar(
+        x=frame["item"],
+        y=(frame["satisfaction_rate"] * 100).round(2),
+        marker_color="#2e7d32",
+        text=[f"{v:.1%}" for v in frame["satisfaction_rate"]],
+        textposition="outside",
+    )
+    fig.update_yaxes(range=[0, 105], title="满意率（%）")
+    return _layout(fig, f"{year}年度万人评议各项满意率")
+
+
+def category_bars(unit: UnitResult) -> go.Figure:
+    """Appraisal score by evaluator category, with ballots and weight."""
+    cats = (
+        [c for c in unit.appraisal_detail.categories if c.score is not None]
+        if unit.appraisal_detail
+        else []
+    )
+    fig = go.Figure()
+    fig.add_bar(
+        x=[c.category for c in cats],
+        y=[round2(c.score) for c in cats],
+        marker_color="#6a1b9a",
+        text=[f"{c.score:.2f}（{c.ballots}份）" for c in cats],
+        textposition="outside",
+    )
+    fig.update_yaxes(range=[0, 105], title="类别得分")
+    return _layout(fig, f"{unit.unit} 各类评议人评分")
+
+
+def waterfall(unit: UnitResult) -> go.Figure:
+    """From weighted components, plus adjustments, to the composite."""
+    weights = unit.composite_detail.weights
+    labels, values = [], []
+    for key, w in weights.items():
+        labels.append(f"{COMPONENT_NAMES[key]}×{w:.2f}")
+        values.append(getattr(unit, key) * w)
+    if unit.adjustment:
+        labels.append("加减分")
+        values.append(unit.adjustment)
+    fig = go.Figure(
+        go.Waterfall(
+            x=[*labels, "综合得分"],
+            y=[*values, 0],
+            measure=["relative"] * len(values) + ["total"],
+            text=[f"{v:+.2f}" for v in values] + [f"{round2(unit.composite):.2f}"],
+            textposition="outside",
+            increasing={"marker": {"color": "#1565c0"}},
+            decreasing={"marker": {"color": "#c62828"}},
+            totals={"marker": {"color": "#2e7d32"}},
+        )
+    )
+    fig.update_yaxes(title="得分")
+    return _layout(fig, f"{unit.unit} 综合得分构成")
+
+
+def trend(history: Sequence[tuple[int, UnitResult]]) -> go.Figure:
+    """A unit's composite and components over the years."""
+    fig = go.Figure()
+    years = [y for y, _ in history]
+    for key, label in [("composite", "综合得分"), *COMPONENT_NAMES.items()]:
+        ys = [round2(getattr(u, key)) for _, u in history]
+        if any(v is not None for v in ys):
+            fig.add_scatter(x=years, y=ys, name=label, mode="lines+markers")
+    fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[f"{y}年" for y in years])
+    fig.update_yaxes(title="得分")
+    name = history[0][1].unit if history else ""
+    return _layout(fig, f"{name} 历年得分")
+
+
+def movement(current: Results, previous: Results, group: str) -> go.Figure:
+    """Rank change against the previous year within one group (positive = moved up)."""
+    rows = []
+    for u in current.ranked(group):
+        before = previous.unit(u.unit)
+        if before is not None and before.rank is not None and before.group == group:
+            rows.append((u.unit, before.rank - u.rank))
+    rows.sort(key=lambda r: r[1])
+    fig = go.Figure()
+    fig.add_bar(
+        y=[r[0] for r in rows],
+        x=[r[1] for r in rows],
+        orientation="h",
+        marker_color=[
+            "#2e7d32" if r[1] > 0 else "#c62828" if r[1] < 0 else "#9e9e9e" for r in rows
+        ],
+        text=[f"{r[1]:+d}" for r in rows],
+        textposition="outside",
+    )
+    fig.update_xaxes(title="名次变化（正数为上升）")
+    return _layout(
+        fig,
+        f"{group}名次变化（{previous.year}→{current.year}年）",
+        height=max(300, 26 * len(rows) + 120),
+    )

@@ -1,0 +1,195 @@
+"""The command line (命令行), shared/spec/cli.md: the dashboard's functions for scripts.
+
+Exit status 0 on success, 2 on bad input (the Chinese message on standard error,
+nothing stored), 1 on anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from scoring import results
+from scoring.rules import round2
+from scoring.scheme import SchemeError, parse
+from scoring.store import Store, StoreError, resolve_db_path
+
+__all__ = ["main", "rank_records"]
+
+
+class BadInput(Exception):
+    """Input the user must correct (exit 2)."""
+
+
+def rank_records(res: results.Results, group: str | None = None) -> list[dict]:
+    """The ``rank --format json`` objects of shared/spec/cli.md, one per ranked unit."""
+    out = []
+    for u in res.ranked(group):
+        sat = u.satisfaction_rate
+        out.append(
+            {
+                "unit": u.unit,
+                "group": u.group,
+                "appraisal": round2(u.appraisal),
+                "satisfaction_rate": None if sat is None else round(sat, 4),
+                "ballots": u.ballots,
+                "performance": round2(u.performance),
+                "integrity": round2(u.integrity),
+                "adjustment": round2(u.adjustment),
+                "composite": round2(u.composite),
+                "rank": u.rank,
+                "grade": u.grade,
+                "warnings": list(u.warnings),
+            }
+        )
+    return out
+
+
+def _table(records: list[dict]) -> str:
+    headers = [
+        "排名",
+        "单位",
+        "考核类别",
+        "综合得分",
+        "等次",
+        "万人评议",
+        "满意率",
+        "问卷数",
+        "绩效考核",
+        "勤廉测评",
+        "加减分",
+        "告诫",
+    ]
+    rows = []
+    for r in records:
+        sat = "" if r["satisfaction_rate"] is None else f"{r['satisfaction_rate']:.2%}"
+        cells = [
+            r["rank"],
+            r["unit"],
+            r["group"],
+            r["composite"],
+            r["grade"],
+            r["appraisal"],
+            sat,
+            r["ballots"],
+            r["performance"],
+            r["integrity"],
+            r["adjustment"],
+            "、".join(r["warnings"]),
+        ]
+        rows.append(
+            ["" if c is None else (f"{c:.2f}" if isinstance(c, float) else str(c)) for c in cells]
+        )
+    return "\n".join("\t".join(r) for r in [headers, *rows])
+
+
+def _open(args: argparse.Namespace) -> Store:
+    return Store(resolve_db_path(args.db))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from scoring.demo import load_demo
+
+    years = tuple(int(y) for y in args.years.split(",")) if args.years else None
+    with _open(args) as store:
+        if store.uploads():
+            print(f"数据库 {store.path} 已有数据，未写入演示数据。", file=sys.stderr)
+            return 0
+        created = load_demo(store, years) if years else load_demo(store)
+        print(f"已写入演示数据：{created} 个上传批次，数据库 {store.path}")
+    return 0
+
+
+def cmd_rank(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        if args.year not in store.years():
+            raise BadInput(
+                f"{args.year} 年度没有任何考评数据。已有年度："
+                f"{'、'.join(map(str, store.years())) or '无'}"
+            )
+        res = results.compute(store, args.year)
+    if args.group and args.group not in res.groups:
+        raise BadInput(f"没有考核类别「{args.group}」。已有类别：{'、'.join(res.groups)}")
+    if args.explain:
+        unit = res.unit(args.explain)
+        if unit is None:
+            raise BadInput(f"{args.year} 年度没有单位「{args.explain}」的考评结果。")
+        print("\n".join(results.explain(unit, res.scheme)))
+        return 0
+    records = rank_records(res, args.group)
+    if args.format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+    elif args.format == "csv":
+        import csv
+
+        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["unit"])
+        writer.writeheader()
+        for r in records:
+            writer.writerow({**r, "warnings": "、".join(r["warnings"])})
+    else:
+        print(
+            f"{args.year} 年度考评结果（方案：{res.scheme.name}，"
+            f"版本 {res.scheme_version or '默认'}）"
+        )
+        print(_table(records))
+    return 0
+
+
+def cmd_scheme(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        if args.set:
+            path = Path(args.set)
+            if not path.exists():
+                raise BadInput(f"找不到方案文件 {path}")
+            text = path.read_text(encoding="utf-8")
+            try:
+                scheme = parse(text)
+            except SchemeError as exc:
+                raise BadInput(f"{path}：{exc}") from exc
+            version = store.set_scheme(args.year, scheme.name, text, args.user)
+            print(f"{args.year} 年度考评方案已设为「{scheme.name}」，版本 {version}。")
+        else:
+            scheme, version = results.scheme_for(store, args.year)
+            print(f"# {args.year} 年度考评方案：{scheme.name}（版本 {version or '默认'}）")
+            print(scheme.text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m scoring", description="效能考评看板 命令行")
+    parser.add_argument("--db", help="数据库文件（默认：$SCORING_DB，否则 data/scoring.duckdb）")
+    parser.add_argument("--user", default="命令行", help="记入上传记录的操作人")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="向空数据库写入演示数据")
+    p.add_argument("--years", help="年度，逗号分隔，如 2024,2025")
+    p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("rank", help="年度考评结果")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--group")
+    p.add_argument("--format", choices=["table", "csv", "json"], default="table")
+    p.add_argument("--explain", metavar="UNIT", help="逐项说明一个单位的得分来源")
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("scheme", help="查看或设置年度考评方案")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--set", metavar="FILE.toml")
+    p.set_defaults(func=cmd_scheme)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except BadInput as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+    except StoreError as exc:
+        print(str(exc), file=sys.stderr)
+        return 1

@@ -1,0 +1,35 @@
+"""Ranking within a group (分类排名), shared/spec/scoring.md "Composite and ranking".
+
+>>> rank_within_group([("甲", 91.2, False), ("乙", 85.0, False), ("丙", 85.004, False),
+...                    ("丁", 77.37, False), ("戊", 68.4, False)])
+{'甲': 1, '乙': 2, '丙': 2, '丁': 4, '戊': 5}
+"""
+
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+
+from scoring.rules import round2
+
+__all__ = ["rank_within_group"]
+
+
+def rank_within_group(
+    entries: Sequence[tuple[Hashable, float, bool]],
+) -> dict[Hashable, int]:
+    """Competition ranks ("1224") by composite, descending, within one 考核类别.
+
+    ``entries`` are (unit, composite, vetoed). Composites equal at 2 decimals share
+    a rank and the next rank skips. Vetoed units (一票否决) come after every other
+    unit, ranked among themselves by composite the same way.
+    """
+    ordered = sorted(entries, key=lambda e: (e[2], -round2(e[1])))
+    ranks: dict[Hashable, int] = {}
+    previous: tuple[bool, float | None] | None = None
+    for position, (unit, value, vetoed) in enumerate(ordered, start=1):
+        key = (vetoed, round2(value))
+        if key != previous:
+            current = position
+            previous = key
+        ranks[unit] = current
+    return ranks

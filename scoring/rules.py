@@ -1,0 +1,391 @@
+"""Scoring rules (计分规则): each rule of shared/spec/scoring.md as a small pure function.
+
+Nothing here reads files or databases: inputs are counts and scores already
+aggregated by the store, and the ``Scheme`` supplies every number. Results are
+frozen dataclasses that keep the intermediate figures, so that any score can be
+explained from ballots to composite.
+
+Worked example of the spec, integrity part (勤廉测评):
+
+>>> from scoring.scheme import default_scheme
+>>> s = integrity_score({"优秀": 12, "称职": 6, "基本称职": 1, "不称职": 1}, default_scheme())
+>>> round(s.score, 2), s.excellent_rate
+(87.0, 0.6)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+from statistics import NormalDist
+
+from scoring.scheme import Scheme
+
+__all__ = [
+    "Adjustment",
+    "AppraisalScore",
+    "CategoryScore",
+    "Composite",
+    "IndicatorScore",
+    "IntegrityScore",
+    "ItemMean",
+    "PerformanceScore",
+    "adjustment",
+    "appraisal_score",
+    "composite",
+    "grade",
+    "integrity_score",
+    "performance_score",
+    "round2",
+    "trimmed_mean",
+]
+
+GRADES = ("优秀", "良好", "一般", "较差")
+
+
+def round2(x: float | None) -> float | None:
+    """Round half up to 2 decimals (四舍五入), for display and for deciding ties.
+
+    >>> round2(2.675), round2(77.365), round2(None)
+    (2.68, 77.37, None)
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+
+
+def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
+    """Weighted mean of (value, weight), weights renormalised; None when no weight."""
+    total = sum(w for _, w in pairs)
+    if total <= 0:
+        return None
+    return sum(v * w for v, w in pairs) / total
+
+
+# -- 万人评议 -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ItemMean:
+    """One item's mean points within one evaluator category."""
+
+    item: str
+    mean: float | None
+    answered: int
+    unknown: int
+    weight: float
+
+
+@dataclass(frozen=True)
+class CategoryScore:
+    category: str
+    score: float | None
+    ballots: int
+    weight: float
+    variance: float | None
+    items: tuple[ItemMean, ...]
+
+
+@dataclass(frozen=True)
+class AppraisalScore:
+    """万人评议 score of one unit, with what it rests on."""
+
+    score: float | None
+    categories: tuple[CategoryScore, ...]
+    satisfaction_rate: float | None
+    awareness_rate: float | None
+    ballots: int
+    missing_categories: tuple[str, ...]
+    ci_low: float | None
+    ci_high: float | None
+
+    @property
+    def item_means(self) -> dict[str, float]:
+        """Each item's mean over all categories, weighted like the score (for profiles)."""
+        pairs: dict[str, list[tuple[float, float]]] = {}
+        used = sum(c.weight for c in self.categories if c.score is not None)
+        for c in self.categories:
+            if c.score is None or used <= 0:
+                continue
+            for it in c.items:
+                if it.mean is not None:
+                    pairs.setdefault(it.item, []).append((it.mean, c.weight))
+        return {k: v for k, p in pairs.items() if (v := _weighted_mean(p)) is not None}
+
+
+def appraisal_score(
+    counts: Mapping[str, Mapping[str, Mapping[str, int]]],
+    scheme: Scheme,
+    ballots: Mapping[str, int] | None = None,
+    variances: Mapping[str, float] | None = None,
+) -> AppraisalScore:
+    """万人评议 → appraisal score (0–100), shared/spec/scoring.md.
+
+    ``counts[category][item][answer]`` is how many answers of that kind. Per
+    category: each item's mean points over the ballots that answered it (不了解
+    counts in no denominator), then the weighted mean of the item means (items with
+    no answer drop out). The categories are combined with the scheme's category
+    weights, renormalised over the categories that have answers.
+
+    The interval is analytic, not a bootstrap: ``variances[category]`` is the
+    linearised variance of the category score computed by the store over ballots
+    (store ``appraisal_variance``), which keeps a ballot's items together; the
+    categories are independent samples, so their variances add with squared
+    weights. A bootstrap would need ~1000 passes over the ballots for a similar
+    normal-approximation interval.
+    """
+    ballots = ballots or {}
+    variances = variances or {}
+    categories: list[CategoryScore] = []
+    satisfied = answered_total = unknown_total = 0
+    for category in scheme.categories:
+        by_item = counts.get(category, {})
+        items: list[ItemMean] = []
+        for item, weight in scheme.items.items():
+            answers = by_item.get(item, {})
+            answered = sum(n for a, n in answers.items() if a in scheme.appraisal_points)
+            unknown = sum(n for a, n in answers.items() if a in scheme.appraisal_unknown)
+            points = sum(
+                n * scheme.appraisal_points[a]
+                for a, n in answers.items()
+                if a in scheme.appraisal_points
+            )
+            items.append(
+                ItemMean(item, points / answered if answered else None, answered, unknown, weight)
+            )
+            satisfied += sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
+            answered_total += answered
+            unknown_total += unknown
+        score = _weighted_mean([(i.mean, i.weight) for i in items if i.mean is not None])
+        categories.append(
+            CategoryScore(
+                category,
+                score,
+                int(ballots.get(category, 0)),
+                scheme.categories[category],
+                variances.get(category),
+                tuple(items),
+            )
+        )
+    used = [c for c in categories if c.score is not None and c.weight > 0]
+    score = _weighted_mean([(c.score, c.weight) for c in used])
+    missing = tuple(c.category for c in categories if c.score is None and c.weight > 0)
+    ci_low = ci_high = None
+    if score is not None:
+        total_w = sum(c.weight for c in used)
+        var = 0.0
+        for c in used:
+            n = c.ballots
+            if c.variance is None or n < 2:
+                var = math.inf
+                break
+            var += (c.weight / total_w) ** 2 * c.variance * n / (n - 1)
+        z = NormalDist().inv_cdf(0.5 + scheme.confidence / 2)
+        half = z * math.sqrt(var)
+        ci_low, ci_high = max(0.0, score - half), min(100.0, score + half)
+    return AppraisalScore(
+        score=score,
+        categories=tuple(categories),
+        satisfaction_rate=satisfied / answered_total if answered_total else None,
+        awareness_rate=(
+            answered_total / (answered_total + unknown_total)
+            if answered_total + unknown_total
+            else None
+        ),
+        ballots=sum(c.ballots for c in categories),
+        missing_categories=missing if used else (),
+        ci_low=ci_low,
+        ci_high=ci_high,
+    )
+
+
+# -- 绩效考核 -----------------------------------------------------------------------
+
+
+def trimmed_mean(n: int, total: float, lo: float, hi: float, trim_from: int) -> float:
+    """Mean of n scores; from ``trim_from`` scores on, one highest and one lowest are
+    dropped first (去掉一个最高分和一个最低分).
+
+    >>> round(trimmed_mean(5, 90 + 80 + 100 + 60 + 86.6667, 60, 100, 5), 3)
+    85.556
+    >>> trimmed_mean(2, 170, 80, 90, 5)
+    85.0
+    """
+    if n >= trim_from:
+        return (total - lo - hi) / (n - 2)
+    return total / n
+
+
+@dataclass(frozen=True)
+class IndicatorScore:
+    indicator: str
+    mean: float
+    scores: int
+    trimmed: bool
+    weight: float
+
+
+@dataclass(frozen=True)
+class PerformanceScore:
+    score: float | None
+    indicators: tuple[IndicatorScore, ...]
+    missing_indicators: tuple[str, ...]
+
+
+def performance_score(
+    stats: Mapping[str, tuple[int, float, float, float]], scheme: Scheme
+) -> PerformanceScore:
+    """绩效考核 → performance score (0–100).
+
+    ``stats[indicator] = (n, total, lowest, highest)`` of the scores as percentages
+    of their 满分. Per indicator the (trimmed) mean; then the scheme's indicator
+    weights, renormalised over the indicators present (missing ones are flagged).
+    """
+    indicators = []
+    for ind, weight in scheme.indicators.items():
+        if ind in stats and stats[ind][0] > 0:
+            n, total, lo, hi = stats[ind]
+            indicators.append(
+                IndicatorScore(
+                    ind,
+                    trimmed_mean(n, total, lo, hi, scheme.trim_from),
+                    int(n),
+                    n >= scheme.trim_from,
+                    weight,
+                )
+            )
+    score = _weighted_mean([(i.mean, i.weight) for i in indicators])
+    present = {i.indicator for i in indicators}
+    missing = tuple(i for i, w in scheme.indicators.items() if i not in present and w > 0)
+    return PerformanceScore(score, tuple(indicators), missing if indicators else ())
+
+
+# -- 勤廉测评 -----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IntegrityScore:
+    score: float | None
+    votes: int
+    counts: Mapping[str, int]
+    excellent_rate: float | None
+    unfit_share: float | None
+    unfit_flag: bool
+
+
+def integrity_score(counts: Mapping[str, int], scheme: Scheme) -> IntegrityScore:
+    """勤廉测评 → integrity score: mean vote points; 优秀率; 不称职票超三分之一 flag."""
+    votes = sum(n for r, n in counts.items() if r in scheme.integrity_points)
+    if votes == 0:
+        return IntegrityScore(None, 0, dict(counts), None, None, False)
+    score = (
+        sum(
+            n * scheme.integrity_points[r]
+            for r, n in counts.items()
+            if r in scheme.integrity_points
+        )
+        / votes
+    )
+    unfit = counts.get(scheme.integrity_unfit, 0) / votes
+    return IntegrityScore(
+        score,
+        votes,
+        dict(counts),
+        counts.get(scheme.integrity_excellent, 0) / votes,
+        unfit,
+        unfit > scheme.unfit_flag_share,
+    )
+
+
+# -- 加减分 -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Adjustment:
+    value: float
+    positive: float
+    negative: float
+    positive_capped: bool
+    negative_capped: bool
+    vetoed: bool
+
+
+def adjustment(entries: Sequence[tuple[float, str]], scheme: Scheme) -> Adjustment:
+    """加减分: positives summed and capped (+5), negatives summed and capped (−20).
+
+    A veto source (一票否决) adds no points; it only marks the unit vetoed.
+
+    >>> from scoring.scheme import default_scheme
+    >>> adjustment([(-2, "暗访"), (-1.5, "效能投诉"), (3, "表彰")], default_scheme()).value
+    -0.5
+    """
+    vetoed = any(src in scheme.veto_sources for _, src in entries)
+    pos = sum(p for p, src in entries if p > 0 and src not in scheme.veto_sources)
+    neg = sum(p for p, src in entries if p < 0 and src not in scheme.veto_sources)
+    cpos, cneg = min(pos, scheme.positive_cap), max(neg, scheme.negative_cap)
+    return Adjustment(cpos + cneg, pos, neg, cpos < pos, cneg > neg, vetoed)
+
+
+# -- composite and grade ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Composite:
+    value: float | None
+    weights: Mapping[str, float]
+    missing: tuple[str, ...]
+
+
+def composite(
+    components: Mapping[str, float | None], adjustment_value: float, scheme: Scheme
+) -> Composite:
+    """Composite = weighted mean of the components the unit has + adjustment.
+
+    Missing components drop out and the weights are renormalised (the result lists
+    them). ``weights`` are the renormalised weights actually used.
+    """
+    present = {
+        k: w for k, w in scheme.composite_weights.items() if components.get(k) is not None and w > 0
+    }
+    total = sum(present.values())
+    missing = tuple(k for k, w in scheme.composite_weights.items() if k not in present and w > 0)
+    if total <= 0:
+        return Composite(None, {}, missing)
+    used = {k: w / total for k, w in present.items()}
+    value = sum(components[k] * w for k, w in used.items()) + adjustment_value
+    return Composite(value, used, missing)
+
+
+def grade(
+    value: float | None,
+    rank: int | None,
+    group_size: int | None,
+    vetoed: bool,
+    scheme: Scheme,
+) -> str | None:
+    """等次: 优秀 needs ≥ 90 and a rank within the top 20% (rounded up) of the group;
+    良好 ≥ 80; 一般 ≥ 70; below, or vetoed, 较差. Compared at 2 decimals.
+
+    Units not ranked (no 考核类别: 领导班子, 干部) get no grade: the spec defines
+    grades within a group, and cadres are judged by 优秀率 and the 不称职 flag.
+
+    >>> from scoring.scheme import default_scheme
+    >>> s = default_scheme()
+    >>> [grade(v, r, 5, False, s) for v, r in [(91.2, 1), (91.2, 2), (77.37, 4), (68.4, 5)]]
+    ['优秀', '良好', '一般', '较差']
+    """
+    if value is None or rank is None or not group_size:
+        return None
+    if vetoed:
+        return "较差"
+    v = round2(value)
+    top = math.ceil(scheme.excellent_top_share * group_size - 1e-9)
+    if v >= scheme.excellent_min and rank <= top:
+        return "优秀"
+    if v >= scheme.good_min:
+        return "良好"
+    if v >= scheme.fair_min:
+        return "一般"
+    return "较差"

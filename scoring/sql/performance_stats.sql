@@ -1,0 +1,16 @@
+-- 绩效考核 per unit and indicator: each score as a percentage of its 满分 (the
+-- sheet's, else the scheme's), with the count, sum, lowest and highest that the
+-- trimmed mean needs.
+WITH maxes AS (
+    SELECT unnest($indicators) AS indicator, unnest($maxes) AS max_score
+),
+s AS (
+    SELECT p.unit, p.indicator,
+           100.0 * p.score / coalesce(p.max_score, m.max_score, $default_max) AS pct
+    FROM performance_scores p
+    LEFT JOIN maxes m USING (indicator)
+    WHERE p.year = $year
+)
+SELECT unit, indicator, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo, max(pct) AS hi
+FROM s
+GROUP BY ALL

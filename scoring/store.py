@@ -1,0 +1,378 @@
+"""The DuckDB store (数据库): schema migrations, uploads, and the queries scoring needs.
+
+One ``Store`` per process holds one DuckDB connection; every unit of work takes
+its own cursor, and writes are serialised by a lock and run in one transaction,
+so Streamlit's session threads can share it. All SQL of the project lives here
+and in ``scoring/sql/*.sql``; values always travel as parameters.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+__all__ = [
+    "DEFAULT_DB",
+    "FACT_TABLES",
+    "Store",
+    "StoreError",
+    "Upload",
+    "resolve_db_path",
+]
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_DB = ROOT / "data" / "scoring.duckdb"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+SQL = Path(__file__).resolve().parent / "sql"
+
+# Tables whose rows belong to an upload (and go with it on undo).
+FACT_TABLES = (
+    "appraisal_answers",
+    "appraisal_comments",
+    "performance_scores",
+    "integrity_votes",
+    "adjustments",
+)
+
+
+class StoreError(RuntimeError):
+    """A store problem a user can act on; the message is in Chinese."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    """One imported file (上传记录)."""
+
+    id: int
+    year: int
+    file: str
+    source: str
+    rows: int
+    sha256: str
+    at: str
+    user: str
+
+
+def resolve_db_path(cli_value: str | None = None) -> Path:
+    """--db, else $SCORING_DB, else data/scoring.duckdb (shared/spec/cli.md)."""
+    if cli_value:
+        return Path(cli_value)
+    env = os.environ.get("SCORING_DB")
+    return Path(env) if env else DEFAULT_DB
+
+
+def _sql(name: str) -> str:
+    return (SQL / f"{name}.sql").read_text(encoding="utf-8")
+
+
+class Store:
+    """The project's database. Open once per process; safe to share between threads."""
+
+    def __init__(self, path: str | os.PathLike = ":memory:") -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._con = duckdb.connect(self.path)
+        except duckdb.IOException as exc:
+            if "lock" in str(exc).lower():
+                raise StoreError(
+                    f"数据库文件 {self.path} 正被另一个程序（可能是正在运行的看板）占用，"
+                    "无法写入。请先关闭看板，或用 --db 指定另一个数据库文件。"
+                ) from exc
+            raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
+        self._lock = threading.RLock()
+        self.migrate()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- plumbing -----------------------------------------------------------------
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self._con.cursor()
+        try:
+            yield cur
+        finally:
+            cur.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A write: serialised within the process, all or nothing."""
+        with self._lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield cur
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT")
+
+    def query(self, sql: str, params: Mapping | Sequence | None = None) -> pd.DataFrame:
+        with self.cursor() as cur:
+            return cur.execute(sql, params or []).df()
+
+    # -- schema -------------------------------------------------------------------
+
+    def schema_version(self) -> int:
+        with self.cursor() as cur:
+            exists = cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+            ).fetchone()[0]
+            if not exists:
+                return 0
+            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+
+    def migrate(self) -> int:
+        """Apply the numbered migrations not yet applied; return the schema version."""
+        current = self.schema_version()
+        files = sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql"))
+        with self.transaction() as cur:
+            cur.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version ("
+                "version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
+            )
+            for f in files:
+                number = int(f.name[:3])
+                if number > current:
+                    cur.execute(f.read_text(encoding="utf-8"))
+                    cur.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
+                    current = number
+        return current
+
+    # -- unit registry (单位名录) -------------------------------------------------
+
+    def units(self) -> pd.DataFrame:
+        return self.query(
+            'SELECT name, aliases, type, parent, grp AS "group" FROM units ORDER BY name'
+        )
+
+    def upsert_units(self, units: pd.DataFrame) -> tuple[int, int]:
+        """Add or update registry rows (columns name, aliases, type, parent, group).
+
+        Returns (added, updated)."""
+        frame = units.rename(columns={"group": "grp"})[["name", "aliases", "type", "parent", "grp"]]
+        with self.transaction() as cur:
+            known = {r[0] for r in cur.execute("SELECT name FROM units").fetchall()}
+            cur.register("incoming_units", frame)
+            try:
+                cur.execute(
+                    "INSERT OR REPLACE INTO units (name, aliases, type, parent, grp, updated_at) "
+                    "SELECT name, aliases, type, parent, grp, current_timestamp FROM incoming_units"
+                )
+            finally:
+                cur.unregister("incoming_units")
+        updated = sum(1 for n in frame["name"] if n in known)
+        return len(frame) - updated, updated
+
+    # -- uploads ------------------------------------------------------------------
+
+    def find_upload(self, year: int, source: str, sha256: str) -> Upload | None:
+        rows = self.query(
+            "SELECT * FROM uploads WHERE year = ? AND source = ? AND sha256 = ?",
+            [year, source, sha256],
+        )
+        return None if rows.empty else _upload(rows.iloc[0])
+
+    def add_upload(
+        self,
+        *,
+        year: int,
+        file: str,
+        source: str,
+        sha256: str,
+        user: str,
+        rows: int,
+        facts: Mapping[str, pd.DataFrame],
+    ) -> tuple[Upload, bool]:
+        """Store one file's rows as one upload, atomically.
+
+        Returns (upload, created); the same file (by sha256) for the same year and
+        source is not stored twice: the earlier upload comes back with created=False.
+        """
+        for table in facts:
+            if table not in FACT_TABLES:
+                raise ValueError(f"unknown fact table {table}")
+        with self.transaction() as cur:
+            earlier = cur.execute(
+                "SELECT * FROM uploads WHERE year = ? AND source = ? AND sha256 = ?",
+                [year, source, sha256],
+            ).df()
+            if not earlier.empty:
+                return _upload(earlier.iloc[0]), False
+            cur.execute("INSERT INTO years (year) VALUES (?) ON CONFLICT DO NOTHING", [year])
+            upload_id = cur.execute(
+                'INSERT INTO uploads (year, file, source, rows, sha256, "user") '
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                [year, file, source, rows, sha256, user],
+            ).fetchone()[0]
+            for table, frame in facts.items():
+                if frame.empty:
+                    continue
+                staged = frame.assign(upload_id=upload_id, year=year)
+                cur.register("incoming_facts", staged)
+                try:
+                    cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_facts")
+                finally:
+                    cur.unregister("incoming_facts")
+            row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
+        return _upload(row.iloc[0]), True
+
+    def uploads(self, year: int | None = None) -> list[Upload]:
+        if year is None:
+            rows = self.query("SELECT * FROM uploads ORDER BY id")
+        else:
+            rows = self.query("SELECT * FROM uploads WHERE year = ? ORDER BY id", [year])
+        return [_upload(r) for _, r in rows.iterrows()]
+
+    def undo(self, upload_id: int) -> Upload:
+        """Remove everything one upload brought in, and its record."""
+        with self.transaction() as cur:
+            row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
+            if row.empty:
+                raise StoreError(f"没有编号为 {upload_id} 的上传记录。")
+            for table in FACT_TABLES:
+                cur.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id])
+            cur.execute("DELETE FROM uploads WHERE id = ?", [upload_id])
+        return _upload(row.iloc[0])
+
+    def years(self) -> list[int]:
+        """Years with any upload, newest first."""
+        rows = self.query("SELECT DISTINCT year FROM uploads ORDER BY year DESC")
+        return [int(y) for y in rows["year"]]
+
+    def data_version(self) -> str:
+        """A key that changes whenever anything results depend on changes (for caches):
+        the set of uploads, the registry and the schemes."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT (SELECT coalesce(string_agg(id::VARCHAR, ',' ORDER BY id), '')"
+                " FROM uploads),"
+                " (SELECT count(*) || '@' || coalesce(max(updated_at)::VARCHAR, '') FROM units),"
+                " (SELECT count(*) FROM schemes)"
+            ).fetchone()
+        return "|".join(str(x) for x in row)
+
+    # -- schemes ------------------------------------------------------------------
+
+    def scheme_text(self, year: int) -> tuple[int, str] | None:
+        """The year's current scheme as (version, TOML text), or None if never set."""
+        with self.cursor() as cur:
+            row = cur.execute(
+                "SELECT version, text FROM schemes WHERE year = ? ORDER BY version DESC LIMIT 1",
+                [year],
+            ).fetchone()
+        return None if row is None else (int(row[0]), row[1])
+
+    def set_scheme(self, year: int, name: str, text: str, user: str) -> int:
+        """Store a new version of the year's scheme; returns its version number."""
+        with self.transaction() as cur:
+            version = cur.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM schemes WHERE year = ?", [year]
+            ).fetchone()[0]
+            cur.execute(
+                'INSERT INTO schemes (year, version, name, text, "user") VALUES (?, ?, ?, ?, ?)',
+                [year, version, name, text, user],
+            )
+        return int(version)
+
+    # -- what scoring reads -------------------------------------------------------
+
+    def appraisal_counts(self, year: int) -> pd.DataFrame:
+        return self.query(_sql("appraisal_counts"), {"year": year})
+
+    def appraisal_ballots(self, year: int) -> pd.DataFrame:
+        return self.query(_sql("appraisal_ballots"), {"year": year})
+
+    def appraisal_variance(
+        self,
+        year: int,
+        points: Mapping[str, float],
+        item_weights: Mapping[str, float],
+    ) -> pd.DataFrame:
+        return self.query(
+            _sql("appraisal_variance"),
+            {
+                "year": year,
+                "answers": list(points),
+                "points": [float(v) for v in points.values()],
+                "items": list(item_weights),
+                "item_weights": [float(v) for v in item_weights.values()],
+            },
+        )
+
+    def performance_stats(
+        self, year: int, default_max: float, max_by_indicator: Mapping[str, float]
+    ) -> pd.DataFrame:
+        return self.query(
+            _sql("performance_stats"),
+            {
+                "year": year,
+                "default_max": float(default_max),
+                "indicators": list(max_by_indicator) or [""],
+                "maxes": [float(v) for v in max_by_indicator.values()] or [None],
+            },
+        )
+
+    def integrity_counts(self, year: int) -> pd.DataFrame:
+        return self.query(
+            "SELECT unit, result, sum(n)::BIGINT AS n FROM integrity_votes "
+            "WHERE year = ? GROUP BY ALL",
+            [year],
+        )
+
+    def adjustments(self, year: int) -> pd.DataFrame:
+        return self.query(
+            "SELECT unit, reason, points, source, date, basis, upload_id FROM adjustments "
+            "WHERE year = ? ORDER BY unit, date, reason",
+            [year],
+        )
+
+    def comments(self, year: int, unit: str) -> pd.DataFrame:
+        return self.query(
+            "SELECT category, text FROM appraisal_comments WHERE year = ? AND unit = ? "
+            "ORDER BY category, ballot",
+            [year, unit],
+        )
+
+    def ballot_ids(self, year: int) -> pd.DataFrame:
+        """问卷编号 already stored for the year, with their upload (for duplicate checks)."""
+        return self.query(
+            "SELECT DISTINCT ballot, upload_id FROM appraisal_answers "
+            "WHERE year = ? AND ballot IS NOT NULL",
+            [year],
+        )
+
+    def row_counts(self) -> dict[str, int]:
+        with self.cursor() as cur:
+            return {
+                t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                for t in (*FACT_TABLES, "uploads", "units")
+            }
+
+
+def _upload(row: pd.Series) -> Upload:
+    return Upload(
+        id=int(row["id"]),
+        year=int(row["year"]),
+        file=str(row["file"]),
+        source=str(row["source"]),
+        rows=int(row["rows"]),
+        sha256=str(row["sha256"]),
+        at=str(row["at"])[:19],
+        user=str(row["user"]),
+    )
