@@ -10,11 +10,13 @@ import argparse
 import json
 import sys
 from collections.abc import Sequence
+from dataclasses import asdict
 from pathlib import Path
 
-from scoring import results
+from scoring import imports, results
 from scoring.rules import round2
-from scoring.scheme import SchemeError, parse
+from scoring.scheme import SchemeError, for_year, parse
+from scoring.sheets import SOURCE_NAMES, SOURCES
 from scoring.store import Store, StoreError, resolve_db_path
 
 __all__ = ["main", "rank_records"]
@@ -152,9 +154,77 @@ def cmd_scheme(args: argparse.Namespace) -> int:
             version = store.set_scheme(args.year, scheme.name, text, args.user)
             print(f"{args.year} 年度考评方案已设为「{scheme.name}」，版本 {version}。")
         else:
-            scheme, version = results.scheme_for(store, args.year)
+            scheme, version = for_year(store, args.year)
             print(f"# {args.year} 年度考评方案：{scheme.name}（版本 {version or '默认'}）")
             print(scheme.text)
+    return 0
+
+
+def _read(path_text: str) -> tuple[str, bytes]:
+    path = Path(path_text)
+    if not path.is_file():
+        raise BadInput(f"找不到文件 {path}")
+    return path.name, path.read_bytes()
+
+
+def cmd_units(args: argparse.Namespace) -> int:
+    name, data = _read(args.file)
+    with _open(args) as store:
+        try:
+            added, updated = imports.load_units(store, name, data)
+        except imports.ImportRejected as exc:
+            raise BadInput(f"单位名录未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
+    print(f"单位名录已更新：新增 {added} 个单位，更新 {updated} 个单位。")
+    return 0
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    name, data = _read(args.file)
+    with _open(args) as store:
+        try:
+            outcome = imports.import_file(store, name, data, args.year, args.user, args.source)
+        except imports.ImportRejected as exc:
+            raise BadInput(f"文件未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
+    print(outcome.message)
+    return 0
+
+
+def cmd_uploads(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        uploads = store.uploads(args.year)
+    if args.format == "json":
+        keys = ("id", "file", "source", "rows", "sha256", "at", "user")  # shared/spec/cli.md
+        records = [{k: asdict(u)[k] for k in keys} for u in uploads]
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+        return 0
+    print("\t".join(["编号", "文件", "来源", "行数", "上传时间", "上传人", "sha256"]))
+    for u in uploads:
+        print(
+            "\t".join(
+                map(
+                    str,
+                    [
+                        u.id,
+                        u.file,
+                        SOURCE_NAMES.get(u.source, u.source),
+                        u.rows,
+                        u.at,
+                        u.user,
+                        u.sha256[:12],
+                    ],
+                )
+            )
+        )
+    return 0
+
+
+def cmd_undo(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        try:
+            upload = store.undo(args.upload_id)
+        except StoreError as exc:
+            raise BadInput(str(exc)) from exc
+    print(f"已撤销第 {upload.id} 号上传「{upload.file}」（{upload.rows} 行）。")
     return 0
 
 
@@ -167,6 +237,29 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="向空数据库写入演示数据")
     p.add_argument("--years", help="年度，逗号分隔，如 2024,2025")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("units", help="导入或更新单位名录")
+    p.add_argument("file")
+    p.set_defaults(func=cmd_units)
+
+    p = sub.add_parser("import", help="导入一个评分表（.xlsx 或 .csv）")
+    p.add_argument("file")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument(
+        "--source",
+        choices=[s for s in SOURCES if s != "units"],
+        help="数据来源；不指定时按表头识别",
+    )
+    p.set_defaults(func=cmd_import)
+
+    p = sub.add_parser("uploads", help="列出年度已导入的文件")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_uploads)
+
+    p = sub.add_parser("undo", help="撤销一次上传")
+    p.add_argument("upload_id", type=int)
+    p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser("rank", help="年度考评结果")
     p.add_argument("--year", type=int, required=True)

@@ -15,7 +15,7 @@ import pandas as pd
 
 from scoring import rules
 from scoring.ranking import rank_within_group
-from scoring.scheme import Scheme, default_scheme, parse
+from scoring.scheme import Scheme, for_year
 from scoring.store import Store
 from scoring.warnings import (
     INEFFICIENT,
@@ -28,7 +28,7 @@ from scoring.warnings import (
     year_warnings,
 )
 
-__all__ = ["COMPONENT_NAMES", "Results", "UnitResult", "compute", "explain", "scheme_for"]
+__all__ = ["COMPONENT_NAMES", "Results", "UnitResult", "compute", "explain"]
 
 COMPONENT_NAMES = {"appraisal": "万人评议", "performance": "绩效考核", "integrity": "勤廉测评"}
 LEADERSHIP = "领导班子"
@@ -168,15 +168,6 @@ class Results:
         )
 
 
-def scheme_for(store: Store, year: int) -> tuple[Scheme, int]:
-    """The year's scheme and its version (0 when the year uses the default)."""
-    stored = store.scheme_text(year)
-    if stored is None:
-        return default_scheme(), 0
-    version, text = stored
-    return parse(text), version
-
-
 def _nested_counts(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
     out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
     for unit, cat, item, answer, n in frame[["unit", "category", "item", "answer", "n"]].itertuples(
@@ -195,7 +186,7 @@ def _by_unit(frame: pd.DataFrame, key: str, value: str) -> dict[str, dict[str, f
 
 def compute(store: Store, year: int, *, escalate: bool = True) -> Results:
     """Score, rank, grade and warn every unit with data in ``year``."""
-    scheme, version = scheme_for(store, year)
+    scheme, version = for_year(store, year)
     registry = store.units()
     info = {
         r.name: (

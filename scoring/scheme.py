@@ -85,6 +85,15 @@ class Scheme:
         return float(self.max_by_indicator.get(indicator, self.default_max))
 
 
+def for_year(store: Any, year: int) -> tuple[Scheme, int]:
+    """The year's scheme from the store and its version (0: the default, never set)."""
+    stored = store.scheme_text(year)
+    if stored is None:
+        return default_scheme(), 0
+    version, text = stored
+    return parse(text), version
+
+
 def default_text() -> str:
     return DEFAULT_SCHEME_PATH.read_text(encoding="utf-8")
 

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 __all__ = [
     "DEFAULT_DB",
@@ -197,7 +198,7 @@ class Store:
         sha256: str,
         user: str,
         rows: int,
-        facts: Mapping[str, pd.DataFrame],
+        facts: Mapping[str, pd.DataFrame | pa.Table],
     ) -> tuple[Upload, bool]:
         """Store one file's rows as one upload, atomically.
 
@@ -221,12 +222,15 @@ class Store:
                 [year, file, source, rows, sha256, user],
             ).fetchone()[0]
             for table, frame in facts.items():
-                if frame.empty:
+                if len(frame) == 0:
                     continue
-                staged = frame.assign(upload_id=upload_id, year=year)
-                cur.register("incoming_facts", staged)
+                cur.register("incoming_facts", frame)
                 try:
-                    cur.execute(f"INSERT INTO {table} BY NAME SELECT * FROM incoming_facts")
+                    cur.execute(
+                        f"INSERT INTO {table} BY NAME "
+                        "SELECT *, ?::INTEGER AS upload_id, ?::INTEGER AS year FROM incoming_facts",
+                        [upload_id, year],
+                    )
                 finally:
                     cur.unregister("incoming_facts")
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
@@ -349,13 +353,22 @@ class Store:
             [year, unit],
         )
 
-    def ballot_ids(self, year: int) -> pd.DataFrame:
-        """问卷编号 already stored for the year, with their upload (for duplicate checks)."""
-        return self.query(
-            "SELECT DISTINCT ballot, upload_id FROM appraisal_answers "
-            "WHERE year = ? AND ballot IS NOT NULL",
-            [year],
-        )
+    def clashing_ballots(self, year: int, ids: pa.Array) -> list[str]:
+        """Which of these 问卷编号 the year already holds (from earlier uploads)."""
+        if len(ids) == 0:
+            return []
+        with self.cursor() as cur:
+            cur.register("incoming_ids", pa.table({"ballot": ids}))
+            try:
+                rows = cur.execute(
+                    "SELECT DISTINCT a.ballot FROM appraisal_answers a "
+                    "SEMI JOIN incoming_ids i ON a.ballot = i.ballot "
+                    "WHERE a.year = ? ORDER BY a.ballot",
+                    [year],
+                ).fetchall()
+            finally:
+                cur.unregister("incoming_ids")
+        return [r[0] for r in rows]
 
     def row_counts(self) -> dict[str, int]:
         with self.cursor() as cur:

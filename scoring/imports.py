@@ -1,0 +1,131 @@
+"""Importing score sheets (导入): parse, check against the store, store atomically.
+
+Two steps so that the upload page can show a preview and the report before the
+user confirms: ``prepare`` (read-only) and ``commit``. ``import_file`` does both
+for the command line. A file with any problem stores nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+from scoring.scheme import for_year
+from scoring.sheets import ParsedFile, Problem, Registry, ballot_ids, parse_file
+from scoring.store import Store, Upload
+
+__all__ = [
+    "ImportOutcome",
+    "ImportRejected",
+    "commit",
+    "earlier_upload",
+    "import_file",
+    "load_units",
+    "prepare",
+    "report",
+]
+
+
+class ImportRejected(Exception):
+    """The file was refused; ``problems`` says every reason."""
+
+    def __init__(self, problems: tuple[Problem, ...] | list[Problem]):
+        self.problems = tuple(problems)
+        super().__init__(report(self.problems))
+
+
+@dataclass(frozen=True)
+class ImportOutcome:
+    upload: Upload
+    created: bool
+
+    @property
+    def message(self) -> str:
+        u = self.upload
+        if not self.created:
+            return (
+                f"文件「{u.file}」与 {u.at} 已导入的第 {u.id} 号上传内容完全相同，本次未重复导入。"
+            )
+        return f"已导入文件「{u.file}」：{u.rows} 行，上传编号 {u.id}。"
+
+
+def report(problems: tuple[Problem, ...] | list[Problem], limit: int = 50) -> str:
+    """The problems as lines, the first ``limit`` of them and a count of the rest."""
+    lines = [str(p) for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"……另有 {len(problems) - limit} 处问题未列出。")
+    return "\n".join(lines)
+
+
+def prepare(
+    store: Store, name: str, data: bytes, year: int, source: str | None = None
+) -> ParsedFile:
+    """Read and check a file against the year's scheme, the registry and earlier uploads."""
+    scheme, _ = for_year(store, year)
+    registry = Registry.from_frame(store.units())
+    parsed = parse_file(name, data, scheme=scheme, registry=registry, source=source)
+    if not registry.names and parsed.source != "units" and parsed.problems:
+        hint = Problem(name, "单位名录为空：请先导入单位名录，再导入评分表")
+        return replace(parsed, problems=(hint, *parsed.problems))
+    if earlier_upload(store, parsed, year) is not None:
+        return parsed  # the very same file again: committing it is a no-op
+    if parsed.source == "appraisal" and parsed.facts:
+        clash = store.clashing_ballots(year, ballot_ids(parsed.facts))
+        extra = [
+            Problem(name, "问卷编号已在本年度此前上传的文件中出现过", column="问卷编号", value=b)
+            for b in clash[:200]
+        ]
+        if len(clash) > 200:
+            extra.append(Problem(name, f"另有 {len(clash) - 200} 个问卷编号与已上传的问卷重复"))
+        if extra:
+            parsed = replace(parsed, problems=parsed.problems + tuple(extra))
+    return parsed
+
+
+def earlier_upload(store: Store, parsed: ParsedFile, year: int) -> Upload | None:
+    """The upload that already brought this very file (same content) into the year."""
+    return store.find_upload(year, parsed.source, parsed.sha256)
+
+
+def commit(store: Store, parsed: ParsedFile, year: int, user: str) -> ImportOutcome:
+    """Store a checked file as one upload; refuse one with problems."""
+    if parsed.problems:
+        raise ImportRejected(parsed.problems)
+    if parsed.source == "units":
+        raise ValueError("the unit registry is loaded with load_units")
+    upload, created = store.add_upload(
+        year=year,
+        file=parsed.file,
+        source=parsed.source,
+        sha256=parsed.sha256,
+        user=user,
+        rows=parsed.rows,
+        facts=parsed.facts,
+    )
+    return ImportOutcome(upload, created)
+
+
+def import_file(
+    store: Store, name: str, data: bytes, year: int, user: str, source: str | None = None
+) -> ImportOutcome:
+    """Prepare and commit in one go (the command line's ``import``)."""
+    parsed = prepare(store, name, data, year, source)
+    if parsed.source == "units":
+        raise ImportRejected(
+            [
+                Problem(
+                    name,
+                    "这是单位名录，请用「导入单位名录」（命令行：python -m scoring units 文件）",
+                )
+            ]
+        )
+    return commit(store, parsed, year, user)
+
+
+def load_units(store: Store, name: str, data: bytes) -> tuple[int, int]:
+    """Load or update the unit registry (单位名录); returns (added, updated)."""
+    scheme, _ = for_year(store, 0)
+    registry = Registry.from_frame(store.units())
+    parsed = parse_file(name, data, scheme=scheme, registry=registry, source="units")
+    if parsed.problems:
+        raise ImportRejected(parsed.problems)
+    return store.upsert_units(parsed.facts["units"])

@@ -1,0 +1,137 @@
+"""Blank templates (模板) that evaluators fill in, one per source, in the canonical format.
+
+Built with openpyxl: canonical headers, a drop-down for every closed list (answers,
+evaluator categories, units, indicators, sources) fed from a hidden 选项 sheet,
+and one example row on a 填写示例 sheet. Read back by ``scoring.sheets`` like any
+other file.
+"""
+
+from __future__ import annotations
+
+import io
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from scoring.scheme import Scheme
+from scoring.sheets import SOURCE_NAMES, UNIT_TYPES
+
+__all__ = ["TEMPLATE_SOURCES", "template"]
+
+TEMPLATE_SOURCES = (
+    "units",
+    "appraisal",
+    "appraisal-tally",
+    "performance",
+    "integrity",
+    "adjustments",
+)
+ROWS_WITH_DROPDOWNS = 5000
+
+
+def _spec(
+    source: str, scheme: Scheme, units: list[str]
+) -> tuple[list[tuple[str, list | None]], list]:
+    """(header, options or None) per column, and an example row."""
+    unit0 = units[0] if units else "市教育局"
+    cats = list(scheme.categories)
+    answers = list(scheme.appraisal_answers)
+    if source == "units":
+        return (
+            [
+                ("单位名称", None),
+                ("简称", None),
+                ("类型", list(UNIT_TYPES)),
+                ("上级单位", None),
+                ("考核类别", None),
+            ],
+            ["市市场监督管理局", "市市场监管局", "部门", "", "执法监管类"],
+        )
+    if source == "appraisal":
+        cols = [("问卷编号", None), ("被评单位", units), ("评议人类别", cats)]
+        cols += [(item, answers) for item in scheme.items] + [("意见建议", None)]
+        return cols, ["2025-000001", unit0, cats[0], *(["满意"] * len(scheme.items)), ""]
+    if source == "appraisal-tally":
+        cols = [("被评单位", units), ("评议人类别", cats), ("评议项目", list(scheme.items))]
+        cols += [(a, None) for a in answers]
+        return cols, [unit0, cats[0], next(iter(scheme.items)), 120, 30, 5, 8][: len(cols)]
+    if source == "performance":
+        return (
+            [
+                ("考核对象", units),
+                ("指标", list(scheme.indicators)),
+                ("得分", None),
+                ("满分", None),
+                ("考核人", None),
+                ("考核月份", None),
+            ],
+            [unit0, next(iter(scheme.indicators)), 27, 30, "市效能办考核组", "2025-03"],
+        )
+    if source == "integrity":
+        return (
+            [
+                ("测评对象", units),
+                ("测评人类别", ["本单位干部职工", "服务对象", "上级领导"]),
+                ("测评结果", list(scheme.integrity_points)),
+            ],
+            [unit0, "本单位干部职工", next(iter(scheme.integrity_points))],
+        )
+    if source == "adjustments":
+        return (
+            [
+                ("对象", units),
+                ("事由", None),
+                ("分值", None),
+                ("来源", list(scheme.adjustment_sources)),
+                ("日期", None),
+                ("依据", None),
+            ],
+            [unit0, "暗访发现工作人员上班时间脱岗", -2, "暗访", "2025-05-12", "效能办〔2025〕8号"],
+        )
+    raise ValueError(f"unknown source {source}")
+
+
+def template(source: str, scheme: Scheme, units: list[str]) -> bytes:
+    """An .xlsx template for ``source`` with drop-downs over the scheme's lists and ``units``."""
+    columns, example = _spec(source, scheme, units)
+    wb = Workbook()
+    ws = wb.active
+    ws.title = SOURCE_NAMES[source][:31]
+    options = wb.create_sheet("选项")
+    options.sheet_state = "hidden"
+    header_fill = PatternFill("solid", fgColor="DDEBF7")
+    for c, (name, choices) in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=c, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = header_fill
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
+        if choices:
+            letter = get_column_letter(c)
+            for r, value in enumerate(choices, start=1):
+                options.cell(row=r, column=c, value=value)
+            dv = DataValidation(
+                type="list",
+                formula1=f"=选项!${letter}$1:${letter}${len(choices)}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="无效的值",
+                error=f"请从下拉列表中选择{name}",
+            )
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}{ROWS_WITH_DROPDOWNS}")
+    ws.freeze_panes = "A2"
+    # The example sits on its own sheet, which the importer skips (its name has 示例),
+    # so that a forgotten example row is never imported as data.
+    sample = wb.create_sheet("填写示例")
+    for c, ((name, _), value) in enumerate(zip(columns, example, strict=True), start=1):
+        sample.cell(row=1, column=c, value=name).font = Font(bold=True)
+        cell = sample.cell(row=2, column=c, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"  # text, never a formula
+        sample.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

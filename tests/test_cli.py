@@ -1,0 +1,160 @@
+"""The command line contract of shared/spec/cli.md."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from scoring.cli import main
+from scoring.scheme import default_scheme
+from tests.conftest import scheme_text
+from tests.sheetmaker import xlsx
+
+ITEMS = list(default_scheme().items)
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    path = tmp_path / "cli.duckdb"
+    monkeypatch.setenv("SCORING_DB", str(path))
+    registry = tmp_path / "名录.xlsx"
+    rows = [["单位名称", "类型", "考核类别"]]
+    rows += [[f"市第{i}局", "部门", "综合管理类"] for i in range(1, 6)]
+    registry.write_bytes(xlsx(rows))
+    assert main(["units", str(registry)]) == 0
+    return tmp_path
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_import_uploads_rank_undo(db, capsys):
+    perf = db / "绩效.xlsx"
+    perf.write_bytes(
+        xlsx(
+            [
+                ["考核对象", "指标", "得分"],
+                *[[f"市第{i}局", "工作效率", 100 - 5 * i] for i in range(1, 6)],
+            ]
+        )
+    )
+    code, out, _ = run(capsys, "import", str(perf), "--year", "2025")
+    assert code == 0 and "上传编号 1" in out
+    code, out, _ = run(capsys, "import", str(perf), "--year", "2025", "--source", "performance")
+    assert code == 0 and "未重复导入" in out
+    code, out, _ = run(capsys, "uploads", "--year", "2025", "--format", "json")
+    listed = json.loads(out)
+    assert [set(u) for u in listed] == [{"id", "file", "source", "rows", "sha256", "at", "user"}]
+    assert listed[0]["rows"] == 5 and listed[0]["source"] == "performance"
+    code, out, _ = run(capsys, "rank", "--year", "2025", "--format", "json")
+    ranked = json.loads(out)
+    assert list(ranked[0]) == [
+        "unit",
+        "group",
+        "appraisal",
+        "satisfaction_rate",
+        "ballots",
+        "performance",
+        "integrity",
+        "adjustment",
+        "composite",
+        "rank",
+        "grade",
+        "warnings",
+    ]
+    assert [(r["unit"], r["composite"], r["rank"]) for r in ranked] == [
+        (f"市第{i}局", 100.0 - 5 * i, i) for i in range(1, 6)
+    ]
+    assert ranked[0]["appraisal"] is None and ranked[0]["satisfaction_rate"] is None
+    assert ranked[-1]["grade"] == "一般" and ranked[-1]["warnings"] == ["末位告诫"]
+    code, out, _ = run(capsys, "undo", "1")
+    assert code == 0 and "已撤销" in out
+    code, _, err = run(capsys, "rank", "--year", "2025")
+    assert code == 2 and "没有任何考评数据" in err
+
+
+def test_bad_file_exits_2_with_the_reason_and_stores_nothing(db, capsys):
+    bad = db / "问卷.xlsx"
+    bad.write_bytes(
+        xlsx(
+            [
+                ["问卷编号", "被评单位", "评议人类别", *ITEMS],
+                ["1", "市第九局", "群众", *["满意"] * 6],
+            ]
+        )
+    )
+    code, _, err = run(capsys, "import", str(bad), "--year", "2025")
+    assert code == 2
+    assert "第 2 行" in err and "市第九局" in err and "B 列" in err
+    code, out, _ = run(capsys, "uploads", "--year", "2025", "--format", "json")
+    assert json.loads(out) == []
+
+
+def test_scheme_set_changes_results_and_rejects_a_bad_scheme(db, capsys):
+    perf = db / "绩效.xlsx"
+    perf.write_bytes(xlsx([["考核对象", "工作效率", "工作质量"], ["市第1局", 100, 50]]))
+    assert run(capsys, "import", str(perf), "--year", "2025")[0] == 0
+    _, out, _ = run(capsys, "rank", "--year", "2025", "--format", "json")
+    assert json.loads(out)[0]["composite"] == 75.0  # 0.3 and 0.3: equal weights
+    custom = db / "方案.toml"
+    custom.write_text(
+        scheme_text(performance={"indicators": {"工作效率": 0.75, "工作质量": 0.25}}),
+        encoding="utf-8",
+    )
+    code, out, _ = run(capsys, "scheme", "--year", "2025", "--set", str(custom))
+    assert code == 0 and "版本 1" in out
+    _, out, _ = run(capsys, "rank", "--year", "2025", "--format", "json")
+    assert json.loads(out)[0]["composite"] == 87.5
+    broken = db / "坏方案.toml"
+    broken.write_text(
+        scheme_text(composite={"weights": {"appraisal": -1, "quality": 1}}), encoding="utf-8"
+    )
+    code, _, err = run(capsys, "scheme", "--year", "2025", "--set", str(broken))
+    assert code == 2 and "不能为负数" in err and "quality" in err
+    _, out, _ = run(capsys, "scheme", "--year", "2025")
+    assert "版本 1" in out
+
+
+def test_python_dash_m_runs(tmp_path):
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scoring",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "demo",
+            "--years",
+            "2025",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scoring",
+            "--db",
+            str(tmp_path / "x.duckdb"),
+            "rank",
+            "--year",
+            "2025",
+            "--group",
+            "社会服务类",
+            "--format",
+            "csv",
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    assert lines[0].startswith("unit,group,appraisal") and len(lines) == 11
