@@ -16,6 +16,27 @@ EMPTY_HINT = (
 )
 
 
+def frame_guard(page_file: str) -> None:
+    """Make sure a page runs inside app.py's frame (navigation, sidebar, user).
+
+    With a ``pages/`` folder, Streamlit starts in its legacy multipage mode until
+    app.py first calls ``st.navigation``: a deep link such as /rankings opened first
+    after a restart would run the page alone. Send such a session through the frame,
+    which then returns it to the page it asked for."""
+    if st.session_state.get("framed"):
+        return
+    st.session_state["wanted_page"] = "pages/" + page_file.replace("\\", "/").rsplit("/", 1)[-1]
+    st.switch_page("app.py")
+
+
+def return_to_wanted_page() -> None:
+    """Called by app.py once the frame is up: finish a deep link's detour."""
+    st.session_state["framed"] = True
+    wanted = st.session_state.pop("wanted_page", None)
+    if wanted:
+        st.switch_page(wanted)
+
+
 @st.cache_resource
 def get_store() -> Store:
     """One DuckDB connection per process, shared by all sessions (cursor per query)."""
@@ -44,14 +65,28 @@ def current_user() -> dict:
 
 
 def selected_year() -> int | None:
-    """The year chosen in the sidebar (set by app.py), or None when there is no data."""
-    return st.session_state.get("year")
+    """The year chosen in the sidebar (app.py), else the latest; None when there is no data.
+
+    Kept in a plain session key as well as the widget's, so that it survives a page
+    switch even where the frame's sidebar does not run (Streamlit's AppTest)."""
+    years = available_years()
+    for key in ("year", "selected_year"):
+        if st.session_state.get(key) in years:
+            return st.session_state[key]
+    return years[0] if years else None
 
 
 def year_selector() -> int | None:
     years = available_years()
     if not years:
-        st.session_state["year"] = None
+        st.session_state["selected_year"] = None
         return None
-    year = st.sidebar.selectbox("考评年度", years, format_func=lambda y: f"{y} 年度", key="year")
+    year = st.sidebar.selectbox(
+        "考评年度",
+        years,
+        index=years.index(selected_year()),
+        format_func=lambda y: f"{y} 年度",
+        key="year",
+    )
+    st.session_state["selected_year"] = year
     return year

@@ -1,11 +1,12 @@
-"""总览: the chosen year's headline figures and the department rankings by group."""
+"""总览: the chosen year's headline figures, department rankings by group, movement."""
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, selected_year, year_results
+from pages.common import EMPTY_HINT, available_years, frame_guard, selected_year, year_results
 from scoring import charts
 from scoring.tables import ranking_table
 
+frame_guard(__file__)
 st.title("效能考评总览")
 year = selected_year()
 if year is None:
@@ -13,17 +14,19 @@ if year is None:
     st.stop()
 
 res = year_results(year)
-table = res.table()
+summary = res.summary()
 cols = st.columns(4)
-cols[0].metric("参加排名单位", len(table))
-cols[1].metric("万人评议问卷", f"{int(table['ballots'].sum()):,}")
-sat = table["satisfaction_rate"].dropna()
-cols[2].metric("平均满意率", f"{sat.mean():.2%}" if len(sat) else "—")
-cols[3].metric("告诫", len(res.warnings))
+cols[0].metric("参加排名单位", summary.units)
+cols[1].metric("万人评议问卷", f"{summary.ballots:,}")
+cols[2].metric(
+    "平均满意率", "—" if summary.mean_satisfaction is None else f"{summary.mean_satisfaction:.2%}"
+)
+cols[3].metric("告诫", summary.warnings)
 st.caption(f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）")
 
 st.subheader(f"{year} 年度部门分类排名")
 groups = [g for g in res.groups if not ranking_table(res, g, "部门").empty]
+previous = year_results(year - 1) if year - 1 in available_years() else None
 for tab, group in zip(st.tabs(groups), groups, strict=True):
     with tab:
         st.dataframe(
@@ -31,4 +34,12 @@ for tab, group in zip(st.tabs(groups), groups, strict=True):
             hide_index=True,
             column_config={"满意率": st.column_config.NumberColumn(format="percent")},
         )
-        st.plotly_chart(charts.ranking_bars(res, group), key=f"bars-{group}")
+        left, right = st.columns(2)
+        left.plotly_chart(charts.ranking_bars(res, group), key=f"bars-{group}")
+        if previous is not None:
+            right.plotly_chart(charts.movement(res, previous, group), key=f"move-{group}")
+
+st.subheader("各类别综合得分分布与等次")
+left, right = st.columns(2)
+left.plotly_chart(charts.composite_box(res), key="box")
+right.plotly_chart(charts.grade_distribution(res), key="grades")

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import pandas as pd
+
 from scoring.scheme import for_year
 from scoring.sheets import ParsedFile, Problem, Registry, ballot_ids, parse_file
 from scoring.store import Store, Upload
@@ -21,6 +23,7 @@ __all__ = [
     "import_file",
     "load_units",
     "prepare",
+    "problems_frame",
     "report",
 ]
 
@@ -46,6 +49,23 @@ class ImportOutcome:
                 f"文件「{u.file}」与 {u.at} 已导入的第 {u.id} 号上传内容完全相同，本次未重复导入。"
             )
         return f"已导入文件「{u.file}」：{u.rows} 行，上传编号 {u.id}。"
+
+
+def problems_frame(problems: tuple[Problem, ...] | list[Problem]) -> pd.DataFrame:
+    """The problems as a table for the upload page (one row each)."""
+    return pd.DataFrame(
+        [
+            {
+                "工作表": p.sheet or "",
+                "行": p.row,
+                "列": (p.column or "") + (f"（{p.letter}）" if p.letter else ""),
+                "值": p.value or "",
+                "问题": p.expected,
+            }
+            for p in problems
+        ],
+        columns=["工作表", "行", "列", "值", "问题"],
+    )
 
 
 def report(problems: tuple[Problem, ...] | list[Problem], limit: int = 50) -> str:

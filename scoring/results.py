@@ -28,7 +28,7 @@ from scoring.warnings import (
     year_warnings,
 )
 
-__all__ = ["COMPONENT_NAMES", "Results", "UnitResult", "compute", "explain"]
+__all__ = ["COMPONENT_NAMES", "Results", "Summary", "UnitResult", "compute", "explain"]
 
 COMPONENT_NAMES = {"appraisal": "万人评议", "performance": "绩效考核", "integrity": "勤廉测评"}
 LEADERSHIP = "领导班子"
@@ -98,6 +98,17 @@ class UnitResult:
 
 
 @dataclass(frozen=True)
+class Summary:
+    units: int
+    groups: int
+    ballots: int
+    mean_satisfaction: float | None
+    warnings: int
+    warnings_by_kind: dict[str, int]
+    grades: dict[str, int]
+
+
+@dataclass(frozen=True)
 class Results:
     year: int
     scheme: Scheme = field(repr=False)
@@ -111,7 +122,57 @@ class Results:
 
     @property
     def groups(self) -> list[str]:
-        return sorted({u.group for u in self.units if u.group})
+        """Ranking groups, departments' first (what leaders look at first), then by name."""
+        order = {t: i for i, t in enumerate(("部门", "窗口", "项目", "科室"))}
+        kind: dict[str, int] = {}
+        for u in self.units:
+            if u.group:
+                kind[u.group] = min(kind.get(u.group, 9), order.get(u.type, 9))
+        return sorted(kind, key=lambda g: (kind[g], g))
+
+    def summary(self) -> Summary:
+        """Headline figures for the overview and the report."""
+        ranked = self.ranked()
+        rates = [u.satisfaction_rate for u in ranked if u.satisfaction_rate is not None]
+        kinds: dict[str, int] = {}
+        for w in self.warnings:
+            kinds[w.kind] = kinds.get(w.kind, 0) + 1
+        grades: dict[str, int] = {}
+        for u in ranked:
+            if u.grade:
+                grades[u.grade] = grades.get(u.grade, 0) + 1
+        return Summary(
+            units=len(ranked),
+            groups=len(self.groups),
+            ballots=sum(u.ballots for u in self.units),
+            mean_satisfaction=sum(rates) / len(rates) if rates else None,
+            warnings=len(self.warnings),
+            warnings_by_kind=kinds,
+            grades=grades,
+        )
+
+    def group_item_means(self, group: str) -> dict[str, float]:
+        """Mean of the 万人评议 item means over the group's units (unweighted by unit)."""
+        sums: dict[str, list[float]] = {}
+        for u in self.ranked(group):
+            if u.appraisal_detail:
+                for item, v in u.appraisal_detail.item_means.items():
+                    sums.setdefault(item, []).append(v)
+        return {k: sum(v) / len(v) for k, v in sums.items()}
+
+    def satisfaction_by_item(self) -> pd.DataFrame:
+        """满意率 per item, pooled over every unit and category of the year."""
+        sat: dict[str, int] = {}
+        answered: dict[str, int] = {}
+        for u in self.units:
+            if not u.appraisal_detail:
+                continue
+            for c in u.appraisal_detail.categories:
+                for it in c.items:
+                    sat[it.item] = sat.get(it.item, 0) + it.satisfied
+                    answered[it.item] = answered.get(it.item, 0) + it.answered
+        rows = [(i, sat[i] / answered[i]) for i in self.scheme.items if answered.get(i)]
+        return pd.DataFrame(rows, columns=["item", "satisfaction_rate"])
 
     def ranked(self, group: str | None = None) -> list[UnitResult]:
         """Ranked units (those with a 考核类别), by group then rank."""

@@ -76,6 +76,7 @@ class ItemMean:
     answered: int
     unknown: int
     weight: float
+    satisfied: int = 0
 
 
 @dataclass(frozen=True)
@@ -152,10 +153,13 @@ def appraisal_score(
                 for a, n in answers.items()
                 if a in scheme.appraisal_points
             )
+            sat = sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
             items.append(
-                ItemMean(item, points / answered if answered else None, answered, unknown, weight)
+                ItemMean(
+                    item, points / answered if answered else None, answered, unknown, weight, sat
+                )
             )
-            satisfied += sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
+            satisfied += sat
             answered_total += answered
             unknown_total += unknown
         score = _weighted_mean([(i.mean, i.weight) for i in items if i.mean is not None])

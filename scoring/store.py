@@ -370,6 +370,15 @@ class Store:
                 cur.unregister("incoming_ids")
         return [r[0] for r in rows]
 
+    def straight_lined(self, year: int, min_items: int) -> pd.DataFrame:
+        return self.query(_sql("straight_lined"), {"year": year, "min_items": min_items})
+
+    def uploads_by_source_unit(self, year: int) -> pd.DataFrame:
+        return self.query(_sql("uploads_by_source_unit"), {"year": year})
+
+    def duplicate_ballots(self, year: int) -> pd.DataFrame:
+        return self.query(_sql("duplicate_ballots"), {"year": year})
+
     def row_counts(self) -> dict[str, int]:
         with self.cursor() as cur:
             return {

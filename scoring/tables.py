@@ -7,11 +7,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scoring.results import Results
+from scoring.results import Results, UnitResult
 from scoring.rules import round2
 from scoring.warnings import Warning
 
-__all__ = ["RANKING_COLUMNS", "honours_table", "ranking_table", "warnings_table"]
+__all__ = [
+    "RANKING_COLUMNS",
+    "SORTABLE",
+    "adjustments_table",
+    "honours_table",
+    "ranking_table",
+    "unit_metrics",
+    "warnings_table",
+]
 
 RANKING_COLUMNS = [
     "排名",
@@ -30,10 +38,26 @@ RANKING_COLUMNS = [
 ]
 
 
+# What the rankings table can be ordered by: heading -> UnitResult attribute.
+SORTABLE = {
+    "综合得分": "composite",
+    "万人评议": "appraisal",
+    "绩效考核": "performance",
+    "勤廉测评": "integrity",
+    "满意率": "satisfaction_rate",
+}
+
+
 def ranking_table(
-    results: Results, group: str | None = None, unit_type: str | None = None
+    results: Results,
+    group: str | None = None,
+    unit_type: str | None = None,
+    order_by: str = "综合得分",
 ) -> pd.DataFrame:
-    """Ranked units of one group (or all), with display-rounded scores."""
+    """Ranked units of one group (or all), with display-rounded scores.
+
+    ``order_by`` (a key of SORTABLE) orders the rows, best first, units without that
+    component last; the 排名 column stays the official rank by composite."""
     rows = []
     for u in results.ranked(group):
         if unit_type and u.type != unit_type:
@@ -55,7 +79,46 @@ def ranking_table(
                 "提示": "；".join(u.flags),
             }
         )
-    return pd.DataFrame(rows, columns=RANKING_COLUMNS)
+    frame = pd.DataFrame(rows, columns=RANKING_COLUMNS)
+    numeric = ["综合得分", "万人评议", "满意率", "问卷数", "绩效考核", "勤廉测评", "加减分"]
+    frame[numeric] = frame[numeric].astype("float64")  # missing shows blank, not "None"
+    if order_by != "综合得分" and not frame.empty:
+        frame = frame.sort_values(
+            [order_by, "排名"], ascending=[False, True], na_position="last", kind="stable"
+        ).reset_index(drop=True)
+    return frame
+
+
+def adjustments_table(unit: UnitResult) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"来源": src, "事由": reason, "分值": points}
+            for reason, points, src in unit.adjustment_entries
+        ],
+        columns=["来源", "事由", "分值"],
+    )
+
+
+def unit_metrics(unit: UnitResult) -> list[tuple[str, str]]:
+    """The headline figures of a unit profile, formatted."""
+
+    def f(x: float | None) -> str:
+        return "—" if x is None else f"{round2(x):.2f}"
+
+    rank = f"第 {unit.rank} 名 / {unit.group_size}" if unit.rank else "不参加排名"
+    interval = f"{f(unit.ci_low)}–{f(unit.ci_high)}" if unit.ci_low is not None else "—"
+    return [
+        ("综合得分", f(unit.composite)),
+        ("排名", rank),
+        ("等次", unit.grade or "—"),
+        ("万人评议（95% 区间）", f"{f(unit.appraisal)}（{interval}）"),
+        (
+            "满意率 / 问卷数",
+            "—"
+            if unit.satisfaction_rate is None
+            else f"{unit.satisfaction_rate:.2%} / {unit.ballots}",
+        ),
+    ]
 
 
 def warnings_table(warnings: tuple[Warning, ...] | list[Warning]) -> pd.DataFrame:

@@ -4,29 +4,50 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = Path(__file__).resolve().parents[1] / "app.py"
-TIMEOUT = 30
+from tests.sheetmaker import xlsx
+
+ROOT = Path(__file__).resolve().parents[1]
+APP = ROOT / "app.py"
+TIMEOUT = 60
+PAGES = [
+    "pages/overview.py",
+    "pages/rankings.py",
+    "pages/profile.py",
+    "pages/warnings_list.py",
+    "pages/upload.py",
+    "pages/quality.py",
+]
 
 
-def run_app(page: str | None = None, year: int | None = None) -> AppTest:
+def run_app(page: str | None = None, year: int | None = None, state: dict | None = None) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    for k, v in (state or {}).items():
+        at.session_state[k] = v
     at.run()
     if year is not None:
         at.sidebar.selectbox(key="year").set_value(year).run()
     if page is not None:
         at.switch_page(page).run()
+    assert not at.exception, at.exception
     return at
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_every_page_runs_on_an_empty_database(app_db, tmp_path, page):
+    app_db(tmp_path / "empty.duckdb")
+    at = run_app(page)
+    if page != "pages/upload.py":
+        assert "上传" in at.info[0].value
 
 
 def test_home_shows_department_rankings_of_latest_year(app_db, demo_db):
     app_db(demo_db)
     at = run_app()
-    assert not at.exception
     assert at.sidebar.selectbox(key="year").value == 2025
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["万人评议问卷"].replace(",", "").isdigit()
     assert int(metrics["万人评议问卷"].replace(",", "")) > 20_000
     tables = [t.value for t in at.dataframe]
     assert len(tables) == 4  # four department groups
@@ -36,15 +57,94 @@ def test_home_shows_department_rankings_of_latest_year(app_db, demo_db):
     assert "末位告诫" in last["告诫"]
 
 
+def test_rankings_filter_by_group_type_and_component(app_db, demo_db):
+    app_db(demo_db)
+    at = run_app("pages/rankings.py")
+    at.selectbox(key="rank_group").set_value("窗口服务类").run()
+    table = at.dataframe[0].value
+    assert len(table) == 12 and set(table["考核类别"]) == {"窗口服务类"}
+    assert table["排名"].tolist() == sorted(table["排名"].tolist())
+    at.selectbox(key="rank_group").set_value("社会服务类").run()
+    at.selectbox(key="rank_order").set_value("万人评议").run()
+    table = at.dataframe[0].value
+    scores = table["万人评议"].tolist()
+    assert scores == sorted(scores, reverse=True)
+    assert table.iloc[-1]["单位名称"] == "市信访局"
+
+
 def test_home_follows_the_year(app_db, demo_db):
     app_db(demo_db)
     at = run_app(year=2024)
-    assert not at.exception
-    assert "2024" in at.subheader[0].value
+    assert at.subheader[0].value.startswith("2024 年度")
+    # AppTest reruns only the page after a switch, so the year is seeded as the frame
+    # would have left it; the browser test changes it through the sidebar for real.
+    now = run_app("pages/rankings.py").dataframe[0].value
+    at = run_app("pages/rankings.py", state={"selected_year": 2024})
+    assert "2024 年度" in at.caption[0].value
+    assert not now.equals(at.dataframe[0].value)
 
 
-def test_home_on_an_empty_database_says_where_to_upload(app_db, tmp_path):
-    app_db(tmp_path / "empty.duckdb")
-    at = run_app()
+def test_profile_explains_the_last_unit(app_db, demo_db):
+    app_db(demo_db)
+    at = run_app("pages/profile.py", state={"profile_unit": "市信访局"})
+    assert at.selectbox(key="profile_select").value == "市信访局"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["等次"] == "较差" and metrics["排名"] == "第 10 名 / 10"
+    assert "末位告诫" in at.error[0].value
+    explanation = at.code[0].value
+    assert "综合得分 =" in explanation and "万人评议得分" in explanation
+
+
+def test_warnings_page_lists_reasons_and_noise(app_db, demo_db):
+    app_db(demo_db)
+    at = run_app("pages/warnings_list.py")
+    table = at.dataframe[0].value
+    assert {"末位告诫", "效能告诫", "重点监督检查", "连续两年末位"} <= set(table["告诫类型"])
+    assert (table["排名差异不显著"] == "是").any()
+    assert "排名差异不显著" in at.warning[0].value
+    at.multiselect(key="warn_kinds").set_value(["重点监督检查"]).run()
+    assert set(at.dataframe[0].value["告诫类型"]) == {"重点监督检查"}
+
+
+def test_quality_page(app_db, demo_db):
+    app_db(demo_db)
+    at = run_app("pages/quality.py")
+    frames = {s.value: None for s in at.subheader}
+    assert "缺少评议人类别的单位" in frames
+    missing = next(d.value for d in at.dataframe if "缺少的评议人类别" in d.value.columns)
+    assert missing["单位名称"].tolist() == ["市口岸办公室"]
+
+
+def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
+    from scoring.store import Store
+
+    db = tmp_path / "up.duckdb"
+    with Store(db) as s:
+        from scoring.imports import load_units
+
+        load_units(
+            s,
+            "名录.xlsx",
+            xlsx([["单位名称", "类型", "考核类别"], ["市教育局", "部门", "综合管理类"]]),
+        )
+    app_db(db)
+    at = run_app("pages/upload.py")
+    at.number_input(key="upload_year").set_value(2025).run()
+    bad = xlsx([["对象", "事由", "分值", "来源"], ["市教育厅", "暗访", "-2", "暗访"]])
+    at.file_uploader(key="upload_files").set_value(("加减分.xlsx", bad, "application/x")).run()
     assert not at.exception
-    assert "上传" in at.info[0].value
+    assert "1 处问题" in at.error[0].value
+    assert "市教育厅" in at.dataframe[0].value["值"].tolist()
+    assert not [b for b in at.button if b.key and b.key.startswith("commit")]
+    good = xlsx([["对象", "事由", "分值", "来源"], ["市教育局", "暗访发现脱岗", "-2", "暗访"]])
+    at.file_uploader(key="upload_files").set_value(("加减分.xlsx", good, "application/x")).run()
+    assert not at.error
+    at.button(key="commit-0").click().run()
+    assert "上传编号 1" in at.success[0].value
+    with Store(db) as s:
+        pass  # closed below by the app's own connection; checked through the page instead
+    listed = next(d.value for d in at.dataframe if "编号" in d.value.columns)
+    assert listed["文件"].tolist() == ["加减分.xlsx"]
+    at.button(key="undo").click().run()
+    assert not at.exception
+    assert "本年度还没有导入任何文件" in [i.value for i in at.info][-1]

@@ -1,0 +1,74 @@
+"""单位画像: one unit's trend, item and category scores, composition, adjustments, interval."""
+
+import streamlit as st
+
+from pages.common import (
+    EMPTY_HINT,
+    available_years,
+    frame_guard,
+    get_store,
+    selected_year,
+    year_results,
+)
+from scoring import charts
+from scoring.results import explain
+from scoring.tables import adjustments_table, unit_metrics
+
+frame_guard(__file__)
+st.title("单位画像")
+year = selected_year()
+if year is None:
+    st.info(EMPTY_HINT)
+    st.stop()
+res = year_results(year)
+names = [u.unit for u in res.ranked()] + sorted(u.unit for u in res.units if u.rank is None)
+chosen = st.session_state.get("profile_unit")
+unit_name = st.selectbox(
+    "单位", names, index=names.index(chosen) if chosen in names else 0, key="profile_select"
+)
+st.session_state["profile_unit"] = unit_name
+unit = res.unit(unit_name)
+
+cols = st.columns(5)
+for col, (label, value) in zip(cols, unit_metrics(unit), strict=False):
+    col.metric(label, value)
+if unit.warnings:
+    st.error("告诫：" + "、".join(unit.warnings))
+for flag in unit.flags:
+    st.warning(flag)
+
+history = [
+    (y, r.unit(unit_name))
+    for y in sorted(available_years())
+    if (r := year_results(y)).unit(unit_name) is not None
+]
+left, right = st.columns(2)
+left.plotly_chart(charts.trend(history), key="profile_trend")
+if unit.composite is not None:
+    right.plotly_chart(charts.waterfall(unit), key="profile_waterfall")
+if unit.appraisal_detail:
+    left, right = st.columns(2)
+    left.plotly_chart(
+        charts.item_bars(unit, res.group_item_means(unit.group) if unit.group else None),
+        key="profile_items",
+    )
+    right.plotly_chart(charts.category_bars(unit), key="profile_categories")
+
+st.subheader("加减分")
+adj = adjustments_table(unit)
+if adj.empty:
+    st.caption("本年度没有加减分记录。")
+else:
+    st.dataframe(adj, hide_index=True)
+
+st.subheader("得分来源")
+st.code("\n".join(explain(unit, res.scheme)), language=None)
+
+comments = get_store().comments(year, unit_name)
+st.subheader(f"意见建议（{len(comments)} 条）")
+if comments.empty:
+    st.caption("没有意见建议。")
+else:
+    st.dataframe(
+        comments.rename(columns={"category": "评议人类别", "text": "意见建议"}), hide_index=True
+    )

@@ -1,0 +1,46 @@
+"""排名: filter by group, unit type and component; table, bars coloured by grade; open a profile."""
+
+import streamlit as st
+
+from pages.common import EMPTY_HINT, frame_guard, selected_year, year_results
+from scoring import charts
+from scoring.tables import SORTABLE, ranking_table
+
+frame_guard(__file__)
+st.title("分类排名")
+year = selected_year()
+if year is None:
+    st.info(EMPTY_HINT)
+    st.stop()
+res = year_results(year)
+
+c1, c2, c3 = st.columns(3)
+group = c1.selectbox("考核类别", res.groups, key="rank_group")
+types = sorted({u.type for u in res.ranked(group)})
+unit_type = c2.selectbox("单位类型", ["全部", *types], key="rank_type")
+order = c3.selectbox("排序依据", list(SORTABLE), key="rank_order")
+
+table = ranking_table(res, group, None if unit_type == "全部" else unit_type, order_by=order)
+st.caption(
+    f"{year} 年度{group}，共 {len(table)} 个单位；考评方案：{res.scheme.name}"
+    f"（版本 {res.scheme_version or '默认'}）。点击表格中的一行可查看单位画像。"
+)
+picked = st.dataframe(
+    table,
+    hide_index=True,
+    on_select="rerun",
+    selection_mode="single-row",
+    key="rank_table",
+    column_config={
+        "满意率": st.column_config.NumberColumn(format="percent"),
+        **{
+            c: st.column_config.NumberColumn(format="%.2f")
+            for c in ("综合得分", "万人评议", "绩效考核", "勤廉测评", "加减分")
+        },
+    },
+)
+rows = picked.selection.rows if picked else []
+if rows:
+    st.session_state["profile_unit"] = table.iloc[rows[0]]["单位名称"]
+    st.switch_page("pages/profile.py")
+st.plotly_chart(charts.ranking_bars(res, group), key="rank_bars")

@@ -1,0 +1,141 @@
+"""数据上传: templates, upload with preview and validation report, confirm, undo."""
+
+from datetime import date
+
+import streamlit as st
+
+from pages.common import current_user, frame_guard, get_store, selected_year
+from scoring import imports
+from scoring.scheme import for_year
+from scoring.sheets import MAX_UPLOAD_BYTES, SOURCE_NAMES
+from scoring.templates import TEMPLATE_SOURCES, template
+
+frame_guard(__file__)
+st.title("数据上传")
+store = get_store()
+user = current_user()
+
+left, right = st.columns(2)
+year = int(
+    left.number_input(
+        "导入到考评年度",
+        min_value=2000,
+        max_value=2100,
+        step=1,
+        value=selected_year() or date.today().year,
+        key="upload_year",
+    )
+)
+choices = {"自动识别（按表头）": None} | {v: k for k, v in SOURCE_NAMES.items() if k != "units"}
+source = choices[right.selectbox("数据来源", list(choices), key="upload_source")]
+
+with st.expander("下载空白模板（含下拉选项）"):
+    scheme, _ = for_year(store, year)
+    unit_names = store.units()["name"].tolist()
+    cols = st.columns(3)
+    for i, src in enumerate(TEMPLATE_SOURCES):
+        cols[i % 3].download_button(
+            f"{SOURCE_NAMES[src]}模板",
+            data=lambda s=src: template(s, scheme, unit_names),
+            file_name=f"{SOURCE_NAMES[src]}模板.xlsx",
+            key=f"tpl-{src}",
+            on_click="ignore",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+
+files = st.file_uploader(
+    f"选择评分表（.xlsx 或 .csv，可多选，每个不超过 {MAX_UPLOAD_BYTES // 1048576} MB）",
+    type=["xlsx", "csv", "xls"],
+    accept_multiple_files=True,
+    key="upload_files",
+)
+
+checked: dict = st.session_state.setdefault("checked_files", {})
+if files:
+    progress = st.progress(0.0, text="正在读取和检查文件……")
+    for i, f in enumerate(files):
+        data = f.getvalue()
+        key = (f.name, len(data), hash(data), year, source)
+        if key not in checked:
+            progress.progress(i / len(files), text=f"正在检查「{f.name}」……")
+            checked[key] = imports.prepare(store, f.name, data, year, source)
+    progress.empty()
+    for i, f in enumerate(files):
+        data = f.getvalue()
+        parsed = checked[(f.name, len(data), hash(data), year, source)]
+        st.subheader(f.name)
+        if parsed.problems:
+            st.error(f"发现 {len(parsed.problems)} 处问题，此文件不会导入。请修改后重新上传。")
+            st.dataframe(imports.problems_frame(parsed.problems), hide_index=True)
+            continue
+        earlier = imports.earlier_upload(store, parsed, year)
+        st.caption(
+            f"识别为：{SOURCE_NAMES[parsed.source]}；{parsed.rows} 行；"
+            f"工作表：{'、'.join(parsed.sheets)}"
+        )
+        st.dataframe(parsed.preview, hide_index=True)
+        if earlier is not None:
+            st.info(f"此文件与第 {earlier.id} 号上传（{earlier.at}）内容完全相同，无需重复导入。")
+        elif parsed.source == "units":
+            st.warning("这是单位名录，请在下方「单位名录」中导入。")
+        elif st.button(f"确认导入「{f.name}」到 {year} 年度", key=f"commit-{i}", type="primary"):
+            outcome = imports.commit(store, parsed, year, user["name"])
+            st.success(outcome.message)
+
+st.divider()
+st.subheader(f"{year} 年度已导入的文件")
+uploads = store.uploads(year)
+if not uploads:
+    st.info("本年度还没有导入任何文件。")
+else:
+    st.dataframe(
+        [
+            {
+                "编号": u.id,
+                "文件": u.file,
+                "来源": SOURCE_NAMES.get(u.source, u.source),
+                "行数": u.rows,
+                "上传时间": u.at,
+                "上传人": u.user,
+            }
+            for u in uploads
+        ],
+        hide_index=True,
+    )
+    c1, c2 = st.columns([2, 1])
+    target = c1.selectbox(
+        "撤销一次上传（删除该文件带来的全部数据）",
+        [u.id for u in uploads],
+        format_func=lambda i: next(f"第 {u.id} 号：{u.file}" for u in uploads if u.id == i),
+        key="undo_id",
+    )
+    if c2.button("撤销", key="undo"):
+        undone = store.undo(target)
+        st.success(f"已撤销第 {undone.id} 号上传「{undone.file}」（{undone.rows} 行）。")
+        st.rerun()
+
+with st.expander("单位名录"):
+    units = store.units()
+    st.caption(f"已登记 {len(units)} 个单位。上传新的名录会新增或更新单位（按单位名称）。")
+    registry_file = st.file_uploader(
+        "上传单位名录（.xlsx 或 .csv）", type=["xlsx", "csv", "xls"], key="registry_file"
+    )
+    if registry_file is not None and st.button("导入单位名录", key="load_units"):
+        try:
+            added, updated = imports.load_units(store, registry_file.name, registry_file.getvalue())
+            st.success(f"单位名录已更新：新增 {added} 个，更新 {updated} 个。")
+        except imports.ImportRejected as exc:
+            st.error(f"单位名录未导入，共 {len(exc.problems)} 处问题：")
+            st.dataframe(imports.problems_frame(exc.problems), hide_index=True)
+    st.dataframe(
+        units.rename(
+            columns={
+                "name": "单位名称",
+                "aliases": "简称",
+                "type": "类型",
+                "parent": "上级单位",
+                "group": "考核类别",
+            }
+        ),
+        hide_index=True,
+    )

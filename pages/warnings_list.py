@@ -1,0 +1,41 @@
+"""告诫名单: this year's warnings with reasons, figures and 排名差异不显著; downloadable."""
+
+import streamlit as st
+
+from pages.common import EMPTY_HINT, frame_guard, selected_year, year_results
+from scoring.tables import warnings_table
+from scoring.warnings import ESCALATED, INEFFICIENT, LAST_PLACE, SUPERVISION
+
+frame_guard(__file__)
+st.title("告诫名单")
+year = selected_year()
+if year is None:
+    st.info(EMPTY_HINT)
+    st.stop()
+res = year_results(year)
+counts = res.summary().warnings_by_kind
+cols = st.columns(4)
+for col, kind in zip(cols, (LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED), strict=True):
+    col.metric(kind, counts.get(kind, 0))
+
+kinds = st.multiselect(
+    "告诫类型",
+    [LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED],
+    default=[LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED],
+    key="warn_kinds",
+)
+table = warnings_table([w for w in res.warnings if w.kind in kinds])
+st.dataframe(table, hide_index=True)
+noisy = int((table["排名差异不显著"] == "是").sum())
+if noisy:
+    st.warning(
+        f"其中 {noisy} 条告诫所依据的排名与上一名的万人评议区间重叠（排名差异不显著），"
+        "作出处理前请结合其他材料核实。"
+    )
+st.download_button(
+    "下载告诫名单（CSV）",
+    data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"{year}年度告诫名单.csv",
+    mime="text/csv",
+    on_click="ignore",
+)

@@ -1,0 +1,105 @@
+"""The main flow once in a real headless Chromium: open the rankings, change the year."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = "/usr/bin/chromium"
+ROOT = Path(__file__).resolve().parents[1]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def server(demo_db, tmp_path):
+    db = tmp_path / "served.duckdb"
+    shutil.copy(demo_db, db)
+    port = _free_port()
+    env = {**os.environ, "SCORING_DB": str(db)}
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(ROOT / "app.py"),
+            "--server.port",
+            str(port),
+            "--server.address",
+            "127.0.0.1",
+            "--server.headless",
+            "true",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if urllib.request.urlopen(f"{url}/_stcore/health", timeout=2).read() == b"ok":
+                break
+        except OSError:
+            time.sleep(0.3)
+    else:
+        proc.kill()
+        pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace"))
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)
+
+
+def test_rankings_change_with_the_year(server, tmp_path):
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.goto(f"{server}/rankings")
+        caption = page.get_by_text("年度执法监管类，共 10 个单位", exact=False)
+        expect(caption).to_contain_text("2025 年度", timeout=30_000)
+        cells = page.locator("[data-testid='stDataFrame'] td[role='gridcell']")
+        expect(cells.first).to_be_attached(timeout=30_000)
+        before = cells.evaluate_all("cs => cs.map(c => c.textContent)")
+        assert "市水利局" in before  # vetoed in 2025, so in the table
+        page.locator("[data-testid='stSidebar'] [data-testid='stSelectbox']").click()
+        page.get_by_role("option", name="2024 年度").click()
+        expect(caption).to_contain_text("2024 年度", timeout=30_000)
+        deadline = time.time() + 30
+        after = before
+        while after == before and time.time() < deadline:
+            page.wait_for_timeout(300)
+            after = cells.evaluate_all("cs => cs.map(c => c.textContent)")
+        assert after != before
+        assert "执法监管类" in after
+        page.screenshot(path=str(tmp_path / "rankings-2024.png"))
+        browser.close()
