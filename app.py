@@ -18,6 +18,9 @@ pages = {
         st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
         st.Page("pages/quality.py", title="数据质量", icon=":material/fact_check:"),
     ],
+    "发布": [
+        st.Page("pages/publish_page.py", title="结果发布", icon=":material/campaign:"),
+    ],
 }
 navigation = st.navigation(pages)
 return_to_wanted_page()

@@ -21,7 +21,9 @@ if year is None:
     st.info(EMPTY_HINT)
     st.stop()
 res = year_results(year)
-names = [u.unit for u in res.ranked()] + sorted(u.unit for u in res.units if u.rank is None)
+names = [u.unit for g in res.groups for u in res.ranked(g)] + sorted(
+    u.unit for u in res.units if u.rank is None
+)
 chosen = st.session_state.get("profile_unit")
 unit_name = st.selectbox(
     "单位", names, index=names.index(chosen) if chosen in names else 0, key="profile_select"

@@ -228,6 +228,24 @@ def cmd_undo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_publish(args: argparse.Namespace) -> int:
+    from scoring.publish import PublishError, publish
+
+    with _open(args) as store:
+        if args.year not in store.years():
+            raise BadInput(f"{args.year} 年度没有任何考评数据，无法发布。")
+        try:
+            done = publish(store, args.year, args.out)
+        except PublishError as exc:
+            print(str(exc), file=sys.stderr)
+            return 1
+    print(f"已发布 {args.year} 年度考评结果（用时 {done.seconds:.1f} 秒）：")
+    print(f"  结果表：{done.workbook}")
+    print(f"  通报：{done.report}")
+    print(f"  图表：{len(done.charts)} 个文件，在 {done.charts[0].parent if done.charts else '—'}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scoring", description="效能考评看板 命令行")
     parser.add_argument("--db", help="数据库文件（默认：$SCORING_DB，否则 data/scoring.duckdb）")
@@ -267,6 +285,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "csv", "json"], default="table")
     p.add_argument("--explain", metavar="UNIT", help="逐项说明一个单位的得分来源")
     p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("publish", help="生成年度结果：结果表、图表和通报")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("scheme", help="查看或设置年度考评方案")
     p.add_argument("--year", type=int, required=True)

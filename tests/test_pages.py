@@ -19,6 +19,7 @@ PAGES = [
     "pages/warnings_list.py",
     "pages/upload.py",
     "pages/quality.py",
+    "pages/publish_page.py",
 ]
 
 
@@ -148,3 +149,11 @@ def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
     at.button(key="undo").click().run()
     assert not at.exception
     assert "本年度还没有导入任何文件" in [i.value for i in at.info][-1]
+
+
+def test_publish_page_previews_the_same_charts(app_db, demo_db):
+    app_db(demo_db)
+    at = run_app("pages/publish_page.py")
+    options = at.selectbox(key="publish_chart").options
+    assert any("排名" in o for o in options) and any("名次变化" in o for o in options)
+    assert "2025年度机关效能考评结果通报" in at.caption[0].value
