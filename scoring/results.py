@@ -258,12 +258,16 @@ def compute(store: Store, year: int, *, escalate: bool = True) -> Results:
         for r in registry.itertuples(index=False)
     }
     counts = _nested_counts(store.appraisal_counts(year))
-    ballots = _by_unit(store.appraisal_ballots(year), "category", "ballots")
-    variances = _by_unit(
-        store.appraisal_variance(year, scheme.appraisal_points, scheme.items),
-        "category",
-        "variance",
+    # Two steps: the item means (from the counts) say how each answer enters the
+    # score; one pass over the ballots then gives ballot numbers and variances.
+    first = {unit: rules.appraisal_score(c, scheme) for unit, c in counts.items()}
+    cells = pd.DataFrame(
+        [(unit, *cell) for unit, a in first.items() for cell in rules.variance_cells(a)],
+        columns=["unit", "category", "item", "mean", "coef"],
     )
+    stats = store.appraisal_ballot_stats(year, scheme.appraisal_points, cells)
+    ballots = _by_unit(stats, "category", "ballots")
+    variances = _by_unit(stats, "category", "variance")
     perf_frame = store.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
     perf: dict[str, dict[str, tuple]] = defaultdict(dict)
     for unit, ind, n, total, lo, hi in perf_frame[

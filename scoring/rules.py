@@ -40,6 +40,7 @@ __all__ = [
     "performance_score",
     "round2",
     "trimmed_mean",
+    "variance_cells",
 ]
 
 GRADES = ("优秀", "良好", "一般", "较差")
@@ -203,6 +204,19 @@ def appraisal_score(
         ci_low=ci_low,
         ci_high=ci_high,
     )
+
+
+def variance_cells(a: AppraisalScore) -> list[tuple[str, str, float, float]]:
+    """(category, item, mean, coef) for the store's variance pass: coef = v_i / n_i,
+    v_i the item's weight renormalised over the category's answered items, as in the
+    score. See ``appraisal_score`` on the interval."""
+    out = []
+    for c in a.categories:
+        answered = [i for i in c.items if i.mean is not None and i.weight > 0]
+        total = sum(i.weight for i in answered)
+        for i in answered:
+            out.append((c.category, i.item, i.mean, i.weight / total / i.answered))
+    return out
 
 
 # -- 绩效考核 -----------------------------------------------------------------------

@@ -299,25 +299,29 @@ class Store:
     def appraisal_counts(self, year: int) -> pd.DataFrame:
         return self.query(_sql("appraisal_counts"), {"year": year})
 
-    def appraisal_ballots(self, year: int) -> pd.DataFrame:
-        return self.query(_sql("appraisal_ballots"), {"year": year})
-
-    def appraisal_variance(
-        self,
-        year: int,
-        points: Mapping[str, float],
-        item_weights: Mapping[str, float],
+    def appraisal_ballot_stats(
+        self, year: int, points: Mapping[str, float], cells: pd.DataFrame
     ) -> pd.DataFrame:
-        return self.query(
-            _sql("appraisal_variance"),
-            {
-                "year": year,
-                "answers": list(points),
-                "points": [float(v) for v in points.values()],
-                "items": list(item_weights),
-                "item_weights": [float(v) for v in item_weights.values()],
-            },
-        )
+        """Ballots and score variance per unit and category, ballot and tally sheets
+        together. ``cells`` has unit, category, item, mean, coef (rules.variance_cells)."""
+        if cells.empty:  # DuckDB cannot type an empty list: one row that matches nothing
+            cells = pd.DataFrame(
+                [{"unit": "", "category": "", "item": "", "mean": 0.0, "coef": 0.0}]
+            )
+        params = {
+            "year": year,
+            "answers": list(points),
+            "points": [float(v) for v in points.values()],
+            "units": cells["unit"].tolist(),
+            "categories": cells["category"].tolist(),
+            "items": cells["item"].tolist(),
+            "means": [float(v) for v in cells["mean"]],
+            "coefs": [float(v) for v in cells["coef"]],
+        }
+        ballots = self.query(_sql("appraisal_ballot_stats"), params)
+        tallies = self.query(_sql("appraisal_tally_stats"), params)
+        both = pd.concat([ballots, tallies], ignore_index=True)
+        return both.groupby(["unit", "category"], as_index=False)[["ballots", "variance"]].sum()
 
     def performance_stats(
         self, year: int, default_max: float, max_by_indicator: Mapping[str, float]

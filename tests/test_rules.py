@@ -22,11 +22,19 @@ def counts(**by_category):
 
 
 def test_appraisal_worked_example_of_the_spec():
-    s = scheme(appraisal={"items": {"工作效率": 1, "总体评价": 1},
-                          "categories": {"服务对象": 0.6, "企业代表": 0.4}})
-    c = {"服务对象": {"工作效率": {"满意": 1, "基本满意": 1, "不满意": 1, "不了解": 1},
-                     "总体评价": {"满意": 3, "基本满意": 1}},
-         "企业代表": {"工作效率": {"满意": 1, "不满意": 1}, "总体评价": {"满意": 1, "不满意": 1}}}
+    s = scheme(
+        appraisal={
+            "items": {"工作效率": 1, "总体评价": 1},
+            "categories": {"服务对象": 0.6, "企业代表": 0.4},
+        }
+    )
+    c = {
+        "服务对象": {
+            "工作效率": {"满意": 1, "基本满意": 1, "不满意": 1, "不了解": 1},
+            "总体评价": {"满意": 3, "基本满意": 1},
+        },
+        "企业代表": {"工作效率": {"满意": 1, "不满意": 1}, "总体评价": {"满意": 1, "不满意": 1}},
+    }
     a = rules.appraisal_score(c, s, {"服务对象": 4, "企业代表": 2})
     assert rules.round2(a.score) == 63.00
     assert [rules.round2(x.score) for x in a.categories] == [71.67, 50.0]
@@ -45,8 +53,9 @@ def test_a_missing_category_drops_out_and_the_rest_are_renormalised():
 
 def test_a_category_weight_of_zero_counts_for_nothing():
     s = scheme(appraisal={"categories": {"服务对象": 1.0, "群众": 0.0}})
-    a = rules.appraisal_score({"服务对象": {"总体评价": {"基本满意": 2}},
-                               "群众": {"总体评价": {"不满意": 5}}}, s)
+    a = rules.appraisal_score(
+        {"服务对象": {"总体评价": {"基本满意": 2}}, "群众": {"总体评价": {"不满意": 5}}}, s
+    )
     assert a.score == pytest.approx(60.0)
     assert a.missing_categories == ()
     assert a.satisfaction_rate == pytest.approx(2 / 7)  # the rate still pools every answer
@@ -62,8 +71,9 @@ def test_interval_from_the_linearised_variance():
     # One category, one item; ballots 100, 100, 0, 0 -> mean 50; t_b = (x - 50)/4,
     # sum t^2 = 4 * (12.5^2) = 625; × n/(n-1) = 833.33; half-width 1.96 × 28.87 = 56.58.
     s = scheme(appraisal={"items": {"总体评价": 1}, "categories": {"群众": 1}})
-    a = rules.appraisal_score({"群众": {"总体评价": {"满意": 2, "不满意": 2}}}, s, {"群众": 4},
-                              {"群众": 625.0})
+    a = rules.appraisal_score(
+        {"群众": {"总体评价": {"满意": 2, "不满意": 2}}}, s, {"群众": 4}, {"群众": 625.0}
+    )
     half = 1.959964 * math.sqrt(625 * 4 / 3)
     assert a.ci_low == pytest.approx(max(0.0, 50 - half), abs=1e-3)
     assert a.ci_high == pytest.approx(min(100.0, 50 + half), abs=1e-3)
@@ -75,9 +85,12 @@ def test_trimmed_mean_only_from_five_scores():
 
 
 def test_performance_worked_example_and_missing_indicator():
-    stats = {"工作效率": (5, 90 + 80 + 100 + 60 + 260 / 3, 60, 100),
-             "工作质量": (2, 250 / 3 + 280 / 3, 250 / 3, 280 / 3),
-             "工作纪律": (1, 100, 100, 100), "服务态度": (3, 75 + 85 + 80, 75, 85)}
+    stats = {
+        "工作效率": (5, 90 + 80 + 100 + 60 + 260 / 3, 60, 100),
+        "工作质量": (2, 250 / 3 + 280 / 3, 250 / 3, 280 / 3),
+        "工作纪律": (1, 100, 100, 100),
+        "服务态度": (3, 75 + 85 + 80, 75, 85),
+    }
     p = rules.performance_score(stats, S)
     assert rules.round2(p.score) == 88.17
     p2 = rules.performance_score({"工作效率": (1, 80, 80, 80), "工作纪律": (1, 100, 100, 100)}, S)
@@ -118,15 +131,24 @@ def test_grades_need_the_top_fifth_for_excellent():
 
 
 def test_ranking_ties_skip_and_vetoes_come_last():
-    r = rank_within_group([("a", 80.0, False), ("b", 90.0, True), ("c", 80.004, False),
-                           ("d", 70.0, False), ("e", 60.0, True)])
+    r = rank_within_group(
+        [
+            ("a", 80.0, False),
+            ("b", 90.0, True),
+            ("c", 80.004, False),
+            ("d", 70.0, False),
+            ("e", 60.0, True),
+        ]
+    )
     assert r == {"a": 1, "c": 1, "d": 3, "b": 4, "e": 5}
     assert rank_within_group([]) == {}
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 110, allow_nan=False), st.booleans()), min_size=1,
-                max_size=12), st.randoms())
+@given(
+    st.lists(st.tuples(st.floats(0, 110, allow_nan=False), st.booleans()), min_size=1, max_size=12),
+    st.randoms(),
+)
 def test_ranks_depend_on_composites_only_not_on_order(entries, rnd):
     named = [(f"u{i}", v, veto) for i, (v, veto) in enumerate(entries)]
     shuffled = named[:]
@@ -149,9 +171,19 @@ ANSWERS = ["不满意", "基本满意", "满意"]
 
 
 @settings(max_examples=200, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(list(S.categories)), st.sampled_from(list(S.items)),
-                          st.integers(0, 1), st.integers(1, 5)), min_size=1, max_size=30),
-       st.data())
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(list(S.categories)),
+            st.sampled_from(list(S.items)),
+            st.integers(0, 1),
+            st.integers(1, 5),
+        ),
+        min_size=1,
+        max_size=30,
+    ),
+    st.data(),
+)
 def test_raising_answers_never_lowers_the_score(cells, data):
     base: dict = {}
     better: dict = {}

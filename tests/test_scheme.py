@@ -12,9 +12,19 @@ def test_default_scheme_follows_the_spec():
     s = default_scheme()
     assert dict(s.appraisal_points) == {"满意": 100, "基本满意": 60, "不满意": 0}
     assert list(s.items) == ["工作作风", "工作效率", "服务质量", "依法行政", "廉洁自律", "总体评价"]
-    assert dict(s.categories) == {"服务对象": 0.3, "企业代表": 0.2, "人大代表政协委员": 0.2,
-                                  "基层单位": 0.15, "群众": 0.15}
-    assert dict(s.indicators) == {"工作效率": 0.3, "工作质量": 0.3, "工作纪律": 0.2, "服务态度": 0.2}
+    assert dict(s.categories) == {
+        "服务对象": 0.3,
+        "企业代表": 0.2,
+        "人大代表政协委员": 0.2,
+        "基层单位": 0.15,
+        "群众": 0.15,
+    }
+    assert dict(s.indicators) == {
+        "工作效率": 0.3,
+        "工作质量": 0.3,
+        "工作纪律": 0.2,
+        "服务态度": 0.2,
+    }
     assert dict(s.integrity_points) == {"优秀": 100, "称职": 80, "基本称职": 60, "不称职": 0}
     assert (s.positive_cap, s.negative_cap) == (5, -20)
     assert dict(s.composite_weights) == {"appraisal": 0.4, "performance": 0.4, "integrity": 0.2}
@@ -31,8 +41,13 @@ def test_every_problem_is_listed_at_once():
     with pytest.raises(SchemeError) as err:
         parse(text)
     message = str(err.value)
-    for expected in ("不能为负数", "很满意", "composite.weights 的权重之和必须大于 0",
-                     "优秀 ≥ 良好 ≥ 一般", "supervision_below"):
+    for expected in (
+        "不能为负数",
+        "很满意",
+        "composite.weights 的权重之和必须大于 0",
+        "优秀 ≥ 良好 ≥ 一般",
+        "supervision_below",
+    ):
         assert expected in message
 
 

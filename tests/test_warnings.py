@@ -40,21 +40,28 @@ def test_no_last_place_warning_in_a_group_of_four():
 
 def test_tied_last_units_are_both_warned_and_noise_is_said():
     group = [U(f"u{i}", i, 90 - i, "良好", ci_low=80, ci_high=82) for i in range(1, 4)]
-    group += [U("a", 4, 80, "良好", ci_low=70, ci_high=75), U("b", 4, 80, "良好", ci_low=70,
-                                                              ci_high=75)]
+    group += [
+        U("a", 4, 80, "良好", ci_low=70, ci_high=75),
+        U("b", 4, 80, "良好", ci_low=70, ci_high=75),
+    ]
     w = year_warnings(group, S)
     last = [x for x in w if x.kind == "末位告诫"]
     assert sorted(x.unit for x in last) == ["a", "b"]
     assert all(not x.not_significant for x in last)  # 70–75 vs the next unit up's 80–82
     group[2].ci_low = 74  # now the unit above overlaps
-    assert all(x.not_significant and "排名差异不显著" in x.reason
-               for x in year_warnings(group, S) if x.kind == "末位告诫")
+    assert all(
+        x.not_significant and "排名差异不显著" in x.reason
+        for x in year_warnings(group, S)
+        if x.kind == "末位告诫"
+    )
 
 
 def test_poor_grade_low_satisfaction_and_escalation():
-    units = [U("甲", 1, 91, "优秀", satisfaction_rate=0.95, ballots=300),
-             U("乙", 2, 65, "较差", satisfaction_rate=0.69, ballots=200),
-             U("丙", None, None, None, group=None, satisfaction_rate=0.5, ballots=30)]
+    units = [
+        U("甲", 1, 91, "优秀", satisfaction_rate=0.95, ballots=300),
+        U("乙", 2, 65, "较差", satisfaction_rate=0.69, ballots=200),
+        U("丙", None, None, None, group=None, satisfaction_rate=0.5, ballots=30),
+    ]
     w = year_warnings(units, S, warned_last_year={"乙"})
     assert kinds(w, "乙") == ["效能告诫", "连续两年末位", "重点监督检查"]
     assert kinds(w, "丙") == ["重点监督检查"]
@@ -68,17 +75,21 @@ def test_empty_input():
 
 
 def test_best_section_needs_first_place_and_excellent():
-    units = [U("科1", 1, 95, "优秀", group="科室类", type="科室"),
-             U("科2", 1, 88, "良好", group="乙科室类", type="科室"),
-             U("部1", 1, 95, "优秀", group="部门类", type="部门")]
+    units = [
+        U("科1", 1, 95, "优秀", group="科室类", type="科室"),
+        U("科2", 1, 88, "良好", group="乙科室类", type="科室"),
+        U("部1", 1, 95, "优秀", group="部门类", type="部门"),
+    ]
     assert [h.unit for h in best_sections(units, S)] == ["科1"]
 
 
 def test_best_cadre_per_department():
-    cadres = [CadreVotes("张三", "市教育局", 20, 0.6, False),
-              CadreVotes("李四", "市教育局", 9, 0.9, False),    # too few votes
-              CadreVotes("王五", "市教育局", 30, 0.8, True),    # flagged
-              CadreVotes("赵六", "市财政局", 12, 0.5, False),
-              CadreVotes("钱七", "市财政局", 16, 0.5, False)]   # tie
+    cadres = [
+        CadreVotes("张三", "市教育局", 20, 0.6, False),
+        CadreVotes("李四", "市教育局", 9, 0.9, False),  # too few votes
+        CadreVotes("王五", "市教育局", 30, 0.8, True),  # flagged
+        CadreVotes("赵六", "市财政局", 12, 0.5, False),
+        CadreVotes("钱七", "市财政局", 16, 0.5, False),
+    ]  # tie
     best = {(h.scope, h.unit) for h in best_cadres(cadres, S)}
     assert best == {("市教育局", "张三"), ("市财政局", "赵六"), ("市财政局", "钱七")}
