@@ -7,16 +7,19 @@
 -- 问卷编号 is unique within a year (the importer enforces it), so a ballot has one
 -- unit and one category and grouping by the id alone is enough.
 WITH cells AS (
-    SELECT unnest($units) AS unit, unnest($categories) AS category, unnest($items) AS item,
-           unnest($means) AS mean, unnest($coefs) AS coef
+    -- One row per unit, category, item and scored answer, holding that answer's term.
+    SELECT c.unit, c.category, c.item, p.answer, c.coef * (p.pts - c.mean) AS term
+    FROM (SELECT unnest($units) AS unit, unnest($categories) AS category,
+                 unnest($items) AS item, unnest($means) AS mean, unnest($coefs) AS coef) c
+    CROSS JOIN (SELECT unnest($answers) AS answer, unnest($points) AS pts) p
 ),
 per_ballot AS (
     SELECT any_value(x.unit) AS unit, any_value(x.category) AS category,
-           coalesce(sum(c.coef * ($points[list_position($answers, x.answer)] - c.mean)), 0) AS t
+           coalesce(sum(c.term), 0) AS t
     FROM appraisal_answers x
     LEFT JOIN cells c
         ON c.unit = x.unit AND c.category = x.category AND c.item = x.item
-        AND list_contains($answers, x.answer)
+        AND c.answer = x.answer
     WHERE x.year = $year AND x.ballot IS NOT NULL
     GROUP BY x.ballot
 )
