@@ -1,29 +1,72 @@
-"""效能考评看板: the frame. Page config, the user, the year, navigation; pages do the rest."""
+"""效能考评看板: the frame. Page config, sign-in, year, navigation per role; pages do the rest."""
 
 import streamlit as st
 
-from pages.common import current_user, return_to_wanted_page, year_selector
+from pages.common import current_user, get_store, return_to_wanted_page, year_selector
+from scoring import accounts
 
 st.set_page_config(page_title="效能考评看板", page_icon=":material/leaderboard:", layout="wide")
 
+
+@st.cache_resource
+def _first_run_admin() -> None:
+    """Once per process: with no account at all, create the administrator and say so."""
+    password = accounts.ensure_admin(get_store())
+    if password:
+        print(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次）", flush=True)
+
+
+def login() -> None:
+    st.title("效能考评看板")
+    with st.form("login"):
+        name = st.text_input("用户名", key="login_name")
+        password = st.text_input("密码", type="password", key="login_password")
+        if st.form_submit_button("登录", type="primary"):
+            user = accounts.authenticate(get_store(), name, password)
+            if user is None:
+                st.error("用户名或密码不正确，或账号已停用。")
+            else:
+                st.session_state["user"] = user
+                st.rerun()
+    st.caption("首次启动时，管理员账号 admin 的初始密码显示在启动看板的终端中。")
+
+
+_first_run_admin()
 user = current_user()
-pages = {
-    "考评结果": [
-        st.Page("pages/overview.py", title="总览", icon=":material/dashboard:", default=True),
-        st.Page("pages/rankings.py", title="分类排名", icon=":material/format_list_numbered:"),
-        st.Page("pages/profile.py", title="单位画像", icon=":material/account_balance:"),
-        st.Page("pages/warnings_list.py", title="告诫名单", icon=":material/warning:"),
-    ],
-    "数据管理": [
-        st.Page("pages/upload.py", title="数据上传", icon=":material/upload_file:"),
-        st.Page("pages/quality.py", title="数据质量", icon=":material/fact_check:"),
-    ],
-    "发布": [
-        st.Page("pages/publish_page.py", title="结果发布", icon=":material/campaign:"),
-    ],
-}
-navigation = st.navigation(pages)
-return_to_wanted_page()
-st.sidebar.caption(f"当前用户：{user['name']}（{user['role']}）")
+if user is None:
+    st.navigation([st.Page(login, title="登录", icon=":material/login:")]).run()
+    st.stop()
+
+VIEWS = [
+    ("pages/overview.py", "总览", ":material/dashboard:", "view"),
+    ("pages/rankings.py", "分类排名", ":material/format_list_numbered:", "view"),
+    ("pages/profile.py", "单位画像", ":material/account_balance:", "view"),
+    ("pages/warnings_list.py", "告诫名单", ":material/warning:", "view"),
+]
+DATA = [
+    ("pages/upload.py", "数据上传", ":material/upload_file:", "upload"),
+    ("pages/quality.py", "数据质量", ":material/fact_check:", "view"),
+]
+OFFICE = [
+    ("pages/publish_page.py", "结果发布", ":material/campaign:", "publish"),
+    ("pages/scheme_page.py", "考评方案", ":material/tune:", "scheme"),
+    ("pages/admin.py", "账号与审计", ":material/admin_panel_settings:", "accounts"),
+]
+sections = {}
+allowed = []
+for section, entries in (("考评结果", VIEWS), ("数据管理", DATA), ("效能办", OFFICE)):
+    mine = [e for e in entries if accounts.can(user, e[3])]
+    if mine:
+        sections[section] = [
+            st.Page(path, title=title, icon=icon, default=path == VIEWS[0][0])
+            for path, title, icon, _ in mine
+        ]
+        allowed += [path for path, *_ in mine]
+navigation = st.navigation(sections)
+return_to_wanted_page(allowed)
+st.sidebar.caption(f"当前用户：{user.name}（{user.role}）")
+if st.sidebar.button("退出登录", key="logout"):
+    st.session_state.pop("user", None)
+    st.rerun()
 year_selector()
 navigation.run()

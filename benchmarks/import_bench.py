@@ -35,9 +35,15 @@ def make_workbook(path: Path, ballots: int) -> None:
     ws.append([])
     ws.append(["问卷编号", "被评单位", "评议人类别", *ITEMS, "意见建议"])
     for i in range(ballots):
-        ws.append([f"2025-{i:07d}", rnd.choice(UNITS), rnd.choice(CATEGORIES),
-                   *(rnd.choice(ANSWERS) for _ in ITEMS),
-                   "希望进一步简化办事流程" if i % 25 == 0 else None])
+        ws.append(
+            [
+                f"2025-{i:07d}",
+                rnd.choice(UNITS),
+                rnd.choice(CATEGORIES),
+                *(rnd.choice(ANSWERS) for _ in ITEMS),
+                "希望进一步简化办事流程" if i % 25 == 0 else None,
+            ]
+        )
     ws.append(["合计"])
     wb.save(path)
 
@@ -51,8 +57,7 @@ def raw_fastexcel(path: str) -> tuple[float, int]:
 
     data = Path(path).read_bytes()
     t = time.perf_counter()
-    sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, dtypes="string",
-                                                 skip_rows=0)
+    sheet = fastexcel.read_excel(data).load_sheet(0, header_row=None, dtypes="string", skip_rows=0)
     rows = sheet.to_arrow().num_rows
     return time.perf_counter() - t, rows
 
@@ -83,8 +88,17 @@ def full_import(path: str) -> tuple[float, int]:
     from scoring.store import Store
 
     store = Store(":memory:")
-    store.upsert_units(pd.DataFrame({"name": UNITS, "aliases": [[] for _ in UNITS],
-                                     "type": "部门", "parent": None, "group": "综合管理类"}))
+    store.upsert_units(
+        pd.DataFrame(
+            {
+                "name": UNITS,
+                "aliases": [[] for _ in UNITS],
+                "type": "部门",
+                "parent": None,
+                "group": "综合管理类",
+            }
+        )
+    )
     data = Path(path).read_bytes()
     t = time.perf_counter()
     outcome = import_file(store, Path(path).name, data, 2025, "bench")
@@ -119,14 +133,19 @@ def main() -> None:
     if not path.exists():
         t = time.perf_counter()
         make_workbook(path, args.ballots)
-        print(f"made {path.name} ({path.stat().st_size / 1e6:.1f} MB) in "
-              f"{time.perf_counter() - t:.1f} s")
+        print(
+            f"made {path.name} ({path.stat().st_size / 1e6:.1f} MB) in "
+            f"{time.perf_counter() - t:.1f} s"
+        )
     results = {}
     for name in ("raw_fastexcel", "raw_calamine", "raw_openpyxl", "full_import"):
         seconds, rows, peak = measure(name, path)
         results[name] = args.ballots / seconds
-        print(f"{name:14s} {seconds:6.2f} s  {args.ballots / seconds:>9,.0f} ballots/s  "
-              f"peak RSS {peak:,.0f} MB  ({rows:,} rows)", flush=True)
+        print(
+            f"{name:14s} {seconds:6.2f} s  {args.ballots / seconds:>9,.0f} ballots/s  "
+            f"peak RSS {peak:,.0f} MB  ({rows:,} rows)",
+            flush=True,
+        )
     fastest = max(v for k, v in results.items() if k.startswith("raw"))
     print(f"full import at {results['full_import'] / fastest:.0%} of the fastest raw reader")
 

@@ -5,15 +5,31 @@ Pages stay thin: they read widgets, call these and ``scoring``, and render.
 
 from __future__ import annotations
 
+import re
+
 import streamlit as st
 
 from scoring import results
+from scoring.accounts import User, can
 from scoring.store import Store, resolve_db_path
 
 EMPTY_HINT = (
     "数据库中还没有考评数据。请在「数据上传」页面上传评分表，"
     "或在命令行运行 `python -m scoring demo` 载入演示数据。"
 )
+
+
+def page_setup(page_file: str, action: str = "view") -> User:
+    """The first call of every page: inside the frame, signed in, and allowed.
+
+    The role is checked here on the server, whatever the navigation shows; write
+    actions check again in ``scoring`` (accounts.authorize) before touching data."""
+    frame_guard(page_file)
+    user = current_user()
+    if not can(user, action):
+        st.error("您没有访问此页面的权限。" if user else "请先登录。")
+        st.stop()
+    return user
 
 
 def frame_guard(page_file: str) -> None:
@@ -29,11 +45,12 @@ def frame_guard(page_file: str) -> None:
     st.switch_page("app.py")
 
 
-def return_to_wanted_page() -> None:
-    """Called by app.py once the frame is up: finish a deep link's detour."""
+def return_to_wanted_page(allowed: list[str]) -> None:
+    """Called by app.py once the frame is up: finish a deep link's detour (to a page
+    the user's role has)."""
     st.session_state["framed"] = True
     wanted = st.session_state.pop("wanted_page", None)
-    if wanted:
+    if wanted in allowed:
         st.switch_page(wanted)
 
 
@@ -59,9 +76,14 @@ def available_years() -> list[int]:
     return get_store().years()
 
 
-def current_user() -> dict:
-    """Who is using the app. Tests seed ``st.session_state['user']``."""
-    return st.session_state.setdefault("user", {"name": "效能办", "role": "管理员"})
+def current_user() -> User | None:
+    """Who is signed in (set by the login form in app.py; tests seed it)."""
+    return st.session_state.get("user")
+
+
+def md(text: object) -> str:
+    """User text (file, unit, sheet names) made inert for Streamlit's markdown."""
+    return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))
 
 
 def selected_year() -> int | None:

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, available_years, frame_guard, selected_year, year_results
+from pages.common import EMPTY_HINT, available_years, page_setup, selected_year, year_results
 from scoring import charts
 from scoring.tables import ranking_table
 
-frame_guard(__file__)
+page_setup(__file__)
 st.title("效能考评总览")
 year = selected_year()
 if year is None:

@@ -5,8 +5,8 @@ import streamlit as st
 from pages.common import (
     EMPTY_HINT,
     available_years,
-    frame_guard,
     get_store,
+    page_setup,
     selected_year,
     year_results,
 )
@@ -14,7 +14,7 @@ from scoring import charts
 from scoring.results import explain
 from scoring.tables import adjustments_table, unit_metrics
 
-frame_guard(__file__)
+page_setup(__file__)
 st.title("单位画像")
 year = selected_year()
 if year is None:

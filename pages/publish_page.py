@@ -10,14 +10,14 @@ import streamlit as st
 from pages.common import (
     EMPTY_HINT,
     available_years,
-    frame_guard,
     get_store,
+    page_setup,
     selected_year,
     year_results,
 )
 from scoring import publish
 
-frame_guard(__file__)
+page_setup(__file__, "publish")
 st.title("结果发布")
 year = selected_year()
 if year is None:

@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, frame_guard, get_store, selected_year, year_results
+from pages.common import EMPTY_HINT, get_store, page_setup, selected_year, year_results
 from scoring.quality import MIN_BALLOTS, check
 
-frame_guard(__file__)
+page_setup(__file__)
 st.title("数据质量")
 year = selected_year()
 if year is None:

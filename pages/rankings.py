@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, frame_guard, selected_year, year_results
+from pages.common import EMPTY_HINT, page_setup, selected_year, year_results
 from scoring import charts
 from scoring.tables import SORTABLE, ranking_table
 
-frame_guard(__file__)
+page_setup(__file__)
 st.title("分类排名")
 year = selected_year()
 if year is None:

@@ -1,19 +1,18 @@
-"""数据上传: templates, upload with preview and validation report, confirm, undo."""
+"""数据上传: templates, upload with preview and validation report, confirm, undo, registry."""
 
 from datetime import date
 
 import streamlit as st
 
-from pages.common import current_user, frame_guard, get_store, selected_year
-from scoring import imports
+from pages.common import get_store, md, page_setup, selected_year
+from scoring import accounts, imports
 from scoring.scheme import for_year
 from scoring.sheets import MAX_UPLOAD_BYTES, SOURCE_NAMES
 from scoring.templates import TEMPLATE_SOURCES, template
 
-frame_guard(__file__)
+user = page_setup(__file__, "upload")
 st.title("数据上传")
 store = get_store()
-user = current_user()
 
 left, right = st.columns(2)
 year = int(
@@ -26,7 +25,11 @@ year = int(
         key="upload_year",
     )
 )
-choices = {"自动识别（按表头）": None} | {v: k for k, v in SOURCE_NAMES.items() if k != "units"}
+if not accounts.can(user, "upload", year=year):
+    st.error(f"您没有向 {year} 年度上传数据的权限。")
+    st.stop()
+mine = [k for k in SOURCE_NAMES if k != "units" and accounts.can(user, "upload", source=k)]
+choices = {"自动识别（按表头）": None} | {SOURCE_NAMES[k]: k for k in mine}
 source = choices[right.selectbox("数据来源", list(choices), key="upload_source")]
 
 with st.expander("下载空白模板（含下拉选项）"):
@@ -53,34 +56,37 @@ files = st.file_uploader(
 checked: dict = st.session_state.setdefault("checked_files", {})
 if files:
     progress = st.progress(0.0, text="正在读取和检查文件……")
+    keys = []
     for i, f in enumerate(files):
-        data = f.getvalue()
+        data = f.getvalue()  # size and type are checked again in scoring.sheets
         key = (f.name, len(data), hash(data), year, source)
+        keys.append(key)
         if key not in checked:
-            progress.progress(i / len(files), text=f"正在检查「{f.name}」……")
+            progress.progress(i / len(files), text=f"正在检查第 {i + 1} 个文件……")
             checked[key] = imports.prepare(store, f.name, data, year, source)
     progress.empty()
-    for i, f in enumerate(files):
-        data = f.getvalue()
-        parsed = checked[(f.name, len(data), hash(data), year, source)]
-        st.subheader(f.name)
+    for i, (f, key) in enumerate(zip(files, keys, strict=True)):
+        parsed = checked[key]
+        st.subheader(md(f.name))
         if parsed.problems:
             st.error(f"发现 {len(parsed.problems)} 处问题，此文件不会导入。请修改后重新上传。")
             st.dataframe(imports.problems_frame(parsed.problems), hide_index=True)
             continue
-        earlier = imports.earlier_upload(store, parsed, year)
         st.caption(
             f"识别为：{SOURCE_NAMES[parsed.source]}；{parsed.rows} 行；"
-            f"工作表：{'、'.join(parsed.sheets)}"
+            f"工作表：{md('、'.join(parsed.sheets))}"
         )
         st.dataframe(parsed.preview, hide_index=True)
+        earlier = imports.earlier_upload(store, parsed, year)
         if earlier is not None:
             st.info(f"此文件与第 {earlier.id} 号上传（{earlier.at}）内容完全相同，无需重复导入。")
         elif parsed.source == "units":
             st.warning("这是单位名录，请在下方「单位名录」中导入。")
-        elif st.button(f"确认导入「{f.name}」到 {year} 年度", key=f"commit-{i}", type="primary"):
-            outcome = imports.commit(store, parsed, year, user["name"])
-            st.success(outcome.message)
+        elif not accounts.can(user, "upload", source=parsed.source, year=year):
+            st.error(f"您没有上传「{SOURCE_NAMES[parsed.source]}」的权限。")
+        elif st.button(f"确认导入到 {year} 年度", key=f"commit-{i}", type="primary"):
+            outcome = imports.commit(store, parsed, year, user)
+            st.success(md(outcome.message))
 
 st.divider()
 st.subheader(f"{year} 年度已导入的文件")
@@ -102,40 +108,48 @@ else:
         ],
         hide_index=True,
     )
-    c1, c2 = st.columns([2, 1])
-    target = c1.selectbox(
-        "撤销一次上传（删除该文件带来的全部数据）",
-        [u.id for u in uploads],
-        format_func=lambda i: next(f"第 {u.id} 号：{u.file}" for u in uploads if u.id == i),
-        key="undo_id",
-    )
-    if c2.button("撤销", key="undo"):
-        undone = store.undo(target)
-        st.success(f"已撤销第 {undone.id} 号上传「{undone.file}」（{undone.rows} 行）。")
-        st.rerun()
+    undoable = [
+        u for u in uploads if accounts.can(user, "undo", source=u.source, year=u.year, owner=u.user)
+    ]
+    if undoable:
+        c1, c2 = st.columns([2, 1])
+        names = {u.id: f"第 {u.id} 号：{u.file}" for u in undoable}
+        target = c1.selectbox(
+            "撤销一次上传（删除该文件带来的全部数据）",
+            list(names),
+            format_func=names.get,
+            key="undo_id",
+        )
+        if c2.button("撤销", key="undo"):
+            undone = imports.undo(store, target, user)
+            st.success(md(f"已撤销第 {undone.id} 号上传「{undone.file}」（{undone.rows} 行）。"))
+            st.rerun()
 
-with st.expander("单位名录"):
-    units = store.units()
-    st.caption(f"已登记 {len(units)} 个单位。上传新的名录会新增或更新单位（按单位名称）。")
-    registry_file = st.file_uploader(
-        "上传单位名录（.xlsx 或 .csv）", type=["xlsx", "csv", "xls"], key="registry_file"
-    )
-    if registry_file is not None and st.button("导入单位名录", key="load_units"):
-        try:
-            added, updated = imports.load_units(store, registry_file.name, registry_file.getvalue())
-            st.success(f"单位名录已更新：新增 {added} 个，更新 {updated} 个。")
-        except imports.ImportRejected as exc:
-            st.error(f"单位名录未导入，共 {len(exc.problems)} 处问题：")
-            st.dataframe(imports.problems_frame(exc.problems), hide_index=True)
-    st.dataframe(
-        units.rename(
-            columns={
-                "name": "单位名称",
-                "aliases": "简称",
-                "type": "类型",
-                "parent": "上级单位",
-                "group": "考核类别",
-            }
-        ),
-        hide_index=True,
-    )
+if accounts.can(user, "units"):
+    with st.expander("单位名录"):
+        units = store.units()
+        st.caption(f"已登记 {len(units)} 个单位。上传新的名录会新增或更新单位（按单位名称）。")
+        registry_file = st.file_uploader(
+            "上传单位名录（.xlsx 或 .csv）", type=["xlsx", "csv", "xls"], key="registry_file"
+        )
+        if registry_file is not None and st.button("导入单位名录", key="load_units"):
+            try:
+                added, updated = imports.load_units(
+                    store, registry_file.name, registry_file.getvalue(), user
+                )
+                st.success(f"单位名录已更新：新增 {added} 个，更新 {updated} 个。")
+            except imports.ImportRejected as exc:
+                st.error(f"单位名录未导入，共 {len(exc.problems)} 处问题：")
+                st.dataframe(imports.problems_frame(exc.problems), hide_index=True)
+        st.dataframe(
+            units.rename(
+                columns={
+                    "name": "单位名称",
+                    "aliases": "简称",
+                    "type": "类型",
+                    "parent": "上级单位",
+                    "group": "考核类别",
+                }
+            ),
+            hide_index=True,
+        )

@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, frame_guard, selected_year, year_results
-from scoring.tables import warnings_table
+from pages.common import EMPTY_HINT, page_setup, selected_year, year_results
+from scoring.tables import csv_safe, warnings_table
 from scoring.warnings import ESCALATED, INEFFICIENT, LAST_PLACE, SUPERVISION
 
-frame_guard(__file__)
+page_setup(__file__)
 st.title("告诫名单")
 year = selected_year()
 if year is None:
@@ -34,7 +34,7 @@ if noisy:
     )
 st.download_button(
     "下载告诫名单（CSV）",
-    data=lambda: table.to_csv(index=False).encode("utf-8-sig"),
+    data=lambda: csv_safe(table).to_csv(index=False).encode("utf-8-sig"),
     file_name=f"{year}年度告诫名单.csv",
     mime="text/csv",
     on_click="ignore",

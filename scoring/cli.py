@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from scoring import imports, results
+from scoring import accounts, imports, results
 from scoring.rules import round2
 from scoring.scheme import SchemeError, for_year, parse
 from scoring.sheets import SOURCE_NAMES, SOURCES
@@ -88,6 +88,29 @@ def _table(records: list[dict]) -> str:
     return "\n".join("\t".join(r) for r in [headers, *rows])
 
 
+def _user(args: argparse.Namespace) -> accounts.User:
+    """The command line is the office's own batch interface: it acts as 管理员."""
+    return accounts.User(args.user, accounts.ADMIN)
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    import secrets
+
+    password = args.password or secrets.token_urlsafe(12)
+    sources = [s for s in (args.sources or "").split(",") if s]
+    years = [int(y) for y in (args.years or "").split(",") if y]
+    with _open(args) as store:
+        try:
+            accounts.add_user(
+                store, args.name, password, args.role, sources=sources, years=years, by=args.user
+            )
+        except ValueError as exc:
+            raise BadInput(str(exc)) from exc
+    shown = "" if args.password else f"，初始密码：{password}（只显示这一次，请妥善保管）"
+    print(f"账号 {args.name}（{args.role}）已设置{shown}")
+    return 0
+
+
 def _open(args: argparse.Namespace) -> Store:
     return Store(resolve_db_path(args.db))
 
@@ -101,7 +124,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"数据库 {store.path} 已有数据，未写入演示数据。", file=sys.stderr)
             return 0
         created = load_demo(store, years) if years else load_demo(store)
+        password = accounts.ensure_admin(store)
         print(f"已写入演示数据：{created} 个上传批次，数据库 {store.path}")
+        if password:
+            print(
+                f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请妥善保管；"
+                "可用 python -m scoring user add admin --role 管理员 --password … 重设）"
+            )
     return 0
 
 
@@ -171,7 +200,7 @@ def cmd_units(args: argparse.Namespace) -> int:
     name, data = _read(args.file)
     with _open(args) as store:
         try:
-            added, updated = imports.load_units(store, name, data)
+            added, updated = imports.load_units(store, name, data, _user(args))
         except imports.ImportRejected as exc:
             raise BadInput(f"单位名录未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
     print(f"单位名录已更新：新增 {added} 个单位，更新 {updated} 个单位。")
@@ -182,7 +211,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     name, data = _read(args.file)
     with _open(args) as store:
         try:
-            outcome = imports.import_file(store, name, data, args.year, args.user, args.source)
+            outcome = imports.import_file(store, name, data, args.year, _user(args), args.source)
         except imports.ImportRejected as exc:
             raise BadInput(f"文件未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
     print(outcome.message)
@@ -221,8 +250,8 @@ def cmd_uploads(args: argparse.Namespace) -> int:
 def cmd_undo(args: argparse.Namespace) -> int:
     with _open(args) as store:
         try:
-            upload = store.undo(args.upload_id)
-        except StoreError as exc:
+            upload = imports.undo(store, args.upload_id, _user(args))
+        except imports.ImportRejected as exc:
             raise BadInput(str(exc)) from exc
     print(f"已撤销第 {upload.id} 号上传「{upload.file}」（{upload.rows} 行）。")
     return 0
@@ -278,6 +307,16 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("undo", help="撤销一次上传")
     p.add_argument("upload_id", type=int)
     p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("user", help="账号管理")
+    user_sub = p.add_subparsers(dest="user_command", required=True)
+    q = user_sub.add_parser("add", help="新建账号或重设密码")
+    q.add_argument("name")
+    q.add_argument("--role", choices=list(accounts.ROLES), required=True)
+    q.add_argument("--password", help="不指定时随机生成并显示一次")
+    q.add_argument("--sources", help="录入员可上传的来源，逗号分隔（默认全部）")
+    q.add_argument("--years", help="录入员可上传的年度，逗号分隔（默认全部）")
+    q.set_defaults(func=cmd_user_add)
 
     p = sub.add_parser("rank", help="年度考评结果")
     p.add_argument("--year", type=int, required=True)

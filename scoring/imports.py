@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 
 import pandas as pd
 
+from scoring.accounts import User, authorize
 from scoring.scheme import for_year
 from scoring.sheets import ParsedFile, Problem, Registry, ballot_ids, parse_file
 from scoring.store import Store, Upload
@@ -25,6 +26,7 @@ __all__ = [
     "prepare",
     "problems_frame",
     "report",
+    "undo",
 ]
 
 
@@ -83,7 +85,8 @@ def prepare(
     scheme, _ = for_year(store, year)
     registry = Registry.from_frame(store.units())
     parsed = parse_file(name, data, scheme=scheme, registry=registry, source=source)
-    if not registry.names and parsed.source != "units" and parsed.problems:
+    unknown_units = any("单位名录中没有" in p.expected for p in parsed.problems)
+    if not registry.names and unknown_units:
         hint = Problem(name, "单位名录为空：请先导入单位名录，再导入评分表")
         return replace(parsed, problems=(hint, *parsed.problems))
     if earlier_upload(store, parsed, year) is not None:
@@ -106,8 +109,9 @@ def earlier_upload(store: Store, parsed: ParsedFile, year: int) -> Upload | None
     return store.find_upload(year, parsed.source, parsed.sha256)
 
 
-def commit(store: Store, parsed: ParsedFile, year: int, user: str) -> ImportOutcome:
-    """Store a checked file as one upload; refuse one with problems."""
+def commit(store: Store, parsed: ParsedFile, year: int, user: User) -> ImportOutcome:
+    """Store a checked file as one upload; refuse one with problems or without the right."""
+    authorize(user, "upload", source=parsed.source, year=year)
     if parsed.problems:
         raise ImportRejected(parsed.problems)
     if parsed.source == "units":
@@ -117,7 +121,7 @@ def commit(store: Store, parsed: ParsedFile, year: int, user: str) -> ImportOutc
         file=parsed.file,
         source=parsed.source,
         sha256=parsed.sha256,
-        user=user,
+        user=user.name,
         rows=parsed.rows,
         facts=parsed.facts,
     )
@@ -125,7 +129,7 @@ def commit(store: Store, parsed: ParsedFile, year: int, user: str) -> ImportOutc
 
 
 def import_file(
-    store: Store, name: str, data: bytes, year: int, user: str, source: str | None = None
+    store: Store, name: str, data: bytes, year: int, user: User, source: str | None = None
 ) -> ImportOutcome:
     """Prepare and commit in one go (the command line's ``import``)."""
     parsed = prepare(store, name, data, year, source)
@@ -141,11 +145,21 @@ def import_file(
     return commit(store, parsed, year, user)
 
 
-def load_units(store: Store, name: str, data: bytes) -> tuple[int, int]:
+def undo(store: Store, upload_id: int, user: User) -> Upload:
+    """Undo one upload: 管理员 any, 录入员 only their own (within their sources/years)."""
+    upload = store.upload(upload_id)
+    if upload is None:
+        raise ImportRejected([Problem(f"上传编号 {upload_id}", "没有这个上传记录")])
+    authorize(user, "undo", source=upload.source, year=upload.year, owner=upload.user)
+    return store.undo(upload_id, user.name)
+
+
+def load_units(store: Store, name: str, data: bytes, user: User) -> tuple[int, int]:
     """Load or update the unit registry (单位名录); returns (added, updated)."""
+    authorize(user, "units")
     scheme, _ = for_year(store, 0)
     registry = Registry.from_frame(store.units())
     parsed = parse_file(name, data, scheme=scheme, registry=registry, source="units")
     if parsed.problems:
         raise ImportRejected(parsed.problems)
-    return store.upsert_units(parsed.facts["units"])
+    return store.upsert_units(parsed.facts["units"], user.name)

@@ -43,6 +43,7 @@ __all__ = [
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 MAX_UNZIPPED_BYTES = 400 * 1024 * 1024  # a zip bomb stops here, before any XML is parsed
+MAX_SHARED_STRINGS_BYTES = 100 * 1024 * 1024  # a real 20 MB sheet's strings are far smaller
 HEADER_SCAN_ROWS = 30
 UNIT_TYPES = ("部门", "科室", "窗口", "项目", "领导班子", "干部")
 TOTAL_MARKERS = ("合计", "总计", "小计")
@@ -367,6 +368,11 @@ def _check_container(name: str, data: bytes) -> None:
             with zipfile.ZipFile(io.BytesIO(data)) as z:
                 total = sum(i.file_size for i in z.infolist())
                 names = set(z.namelist())
+                strings = sum(
+                    i.file_size
+                    for i in z.infolist()
+                    if i.filename.lower().endswith("sharedstrings.xml")
+                )
         except zipfile.BadZipFile:
             raise _Reject(
                 [Problem(name, "Excel 文件已损坏，无法打开；请重新导出后再上传")]
@@ -378,6 +384,16 @@ def _check_container(name: str, data: bytes) -> None:
                         name,
                         f"文件解压后达 {total / 1048576:.0f} MB，超过上限 "
                         f"{MAX_UNZIPPED_BYTES // 1048576} MB，疑似异常文件，已拒绝",
+                    )
+                ]
+            )
+        if strings > MAX_SHARED_STRINGS_BYTES:
+            raise _Reject(
+                [
+                    Problem(
+                        name,
+                        f"文件的共享字符串表解压后达 {strings / 1048576:.0f} MB，"
+                        "远超正常评分表，疑似异常文件，已拒绝",
                     )
                 ]
             )

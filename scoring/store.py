@@ -162,7 +162,7 @@ class Store:
             'SELECT name, aliases, type, parent, grp AS "group" FROM units ORDER BY name'
         )
 
-    def upsert_units(self, units: pd.DataFrame) -> tuple[int, int]:
+    def upsert_units(self, units: pd.DataFrame, user: str = "命令行") -> tuple[int, int]:
         """Add or update registry rows (columns name, aliases, type, parent, group).
 
         Returns (added, updated)."""
@@ -177,7 +177,8 @@ class Store:
                 )
             finally:
                 cur.unregister("incoming_units")
-        updated = sum(1 for n in frame["name"] if n in known)
+            updated = sum(1 for n in frame["name"] if n in known)
+            _audit(cur, user, "更新单位名录", f"新增 {len(frame) - updated} 个，更新 {updated} 个")
         return len(frame) - updated, updated
 
     # -- uploads ------------------------------------------------------------------
@@ -234,6 +235,9 @@ class Store:
                 finally:
                     cur.unregister("incoming_facts")
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
+            _audit(
+                cur, user, "上传", f"{year} 年度 {source}：{file}（{rows} 行，编号 {upload_id}）"
+            )
         return _upload(row.iloc[0]), True
 
     def uploads(self, year: int | None = None) -> list[Upload]:
@@ -243,7 +247,7 @@ class Store:
             rows = self.query("SELECT * FROM uploads WHERE year = ? ORDER BY id", [year])
         return [_upload(r) for _, r in rows.iterrows()]
 
-    def undo(self, upload_id: int) -> Upload:
+    def undo(self, upload_id: int, user: str = "命令行") -> Upload:
         """Remove everything one upload brought in, and its record."""
         with self.transaction() as cur:
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
@@ -252,7 +256,13 @@ class Store:
             for table in FACT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id])
             cur.execute("DELETE FROM uploads WHERE id = ?", [upload_id])
-        return _upload(row.iloc[0])
+            u = _upload(row.iloc[0])
+            _audit(cur, user, "撤销上传", f"编号 {u.id}：{u.file}（{u.year} 年度 {u.source}）")
+        return u
+
+    def upload(self, upload_id: int) -> Upload | None:
+        rows = self.query("SELECT * FROM uploads WHERE id = ?", [upload_id])
+        return None if rows.empty else _upload(rows.iloc[0])
 
     def years(self) -> list[int]:
         """Years with any upload, newest first."""
@@ -292,7 +302,51 @@ class Store:
                 'INSERT INTO schemes (year, version, name, text, "user") VALUES (?, ?, ?, ?, ?)',
                 [year, version, name, text, user],
             )
+            _audit(cur, user, "设置考评方案", f"{year} 年度：{name}（版本 {version}）")
         return int(version)
+
+    # -- accounts and audit ---------------------------------------------------------
+
+    def audit(self, user: str, action: str, detail: str) -> None:
+        with self.transaction() as cur:
+            _audit(cur, user, action, detail)
+
+    def audit_log(self, limit: int = 5000) -> pd.DataFrame:
+        return self.query(
+            'SELECT id, "at", "user", action, detail FROM audit_log ORDER BY id DESC LIMIT ?',
+            [limit],
+        )
+
+    def users(self) -> pd.DataFrame:
+        return self.query(
+            "SELECT name, role, sources, years, active, created_at FROM users ORDER BY name"
+        )
+
+    def user_row(self, name: str) -> dict | None:
+        rows = self.query("SELECT * FROM users WHERE name = ?", [name])
+        return None if rows.empty else rows.iloc[0].to_dict()
+
+    def save_user(
+        self,
+        name: str,
+        password_hash: str,
+        role: str,
+        sources: list[str],
+        years: list[int],
+        by: str,
+    ) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT OR REPLACE INTO users (name, password_hash, role, sources, years, active) "
+                "VALUES (?, ?, ?, ?, ?, TRUE)",
+                [name, password_hash, role, sources, years],
+            )
+            _audit(cur, by, "设置账号", f"{name}（{role}）")
+
+    def set_user_active(self, name: str, active: bool, by: str) -> None:
+        with self.transaction() as cur:
+            cur.execute("UPDATE users SET active = ? WHERE name = ?", [active, name])
+            _audit(cur, by, "启用账号" if active else "停用账号", name)
 
     # -- what scoring reads -------------------------------------------------------
 
@@ -389,6 +443,13 @@ class Store:
                 t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in (*FACT_TABLES, "uploads", "units")
             }
+
+
+def _audit(cur: duckdb.DuckDBPyConnection, user: str, action: str, detail: str) -> None:
+    """One audit row, written in the caller's transaction so it stands or falls with it."""
+    cur.execute(
+        'INSERT INTO audit_log ("user", action, detail) VALUES (?, ?, ?)', [user, action, detail]
+    )
 
 
 def _upload(row: pd.Series) -> Upload:

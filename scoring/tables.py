@@ -15,6 +15,7 @@ __all__ = [
     "RANKING_COLUMNS",
     "SORTABLE",
     "adjustments_table",
+    "csv_safe",
     "honours_table",
     "ranking_table",
     "unit_metrics",
@@ -87,6 +88,22 @@ def ranking_table(
             [order_by, "排名"], ascending=[False, True], na_position="last", kind="stable"
         ).reset_index(drop=True)
     return frame
+
+
+def csv_safe(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas when the CSV is opened
+    (a leading =, +, -, @, tab or CR gets a ' in front)."""
+    out = frame.copy()
+    for col in out.columns:
+        if out[col].dtype == object or str(out[col].dtype).startswith(("str", "string")):
+            out[col] = out[col].map(
+                lambda v: (
+                    "'" + v
+                    if isinstance(v, str) and v.startswith(("=", "+", "-", "@", "\t", "\r"))
+                    else v
+                )
+            )
+    return out
 
 
 def adjustments_table(unit: UnitResult) -> pd.DataFrame:

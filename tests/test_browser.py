@@ -30,8 +30,13 @@ def _free_port() -> int:
 
 @pytest.fixture
 def server(demo_db, tmp_path):
+    from scoring import accounts
+    from scoring.store import Store
+
     db = tmp_path / "served.duckdb"
     shutil.copy(demo_db, db)
+    with Store(db) as store:
+        accounts.add_user(store, "王局长", "e2e-password", accounts.LEADER)
     port = _free_port()
     env = {**os.environ, "SCORING_DB": str(db)}
     proc = subprocess.Popen(
@@ -85,6 +90,10 @@ def test_rankings_change_with_the_year(server, tmp_path):
         )
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.goto(f"{server}/rankings")
+        page.get_by_label("用户名").fill("王局长")
+        page.get_by_label("密码").fill("e2e-password")
+        page.get_by_role("button", name="登录").click()
+        page.get_by_role("link", name="分类排名").click()
         caption = page.get_by_text("年度执法监管类，共 10 个单位", exact=False)
         expect(caption).to_contain_text("2025 年度", timeout=30_000)
         cells = page.locator("[data-testid='stDataFrame'] td[role='gridcell']")

@@ -7,7 +7,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from scoring.accounts import ADMIN, User
 from tests.sheetmaker import xlsx
+
+OFFICE = User("效能办", ADMIN)
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = ROOT / "app.py"
@@ -20,11 +23,20 @@ PAGES = [
     "pages/upload.py",
     "pages/quality.py",
     "pages/publish_page.py",
+    "pages/scheme_page.py",
+    "pages/admin.py",
 ]
 
 
-def run_app(page: str | None = None, year: int | None = None, state: dict | None = None) -> AppTest:
+def run_app(
+    page: str | None = None,
+    year: int | None = None,
+    state: dict | None = None,
+    user: User | None = OFFICE,
+) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+    if user is not None:
+        at.session_state["user"] = user
     for k, v in (state or {}).items():
         at.session_state[k] = v
     at.run()
@@ -40,7 +52,7 @@ def run_app(page: str | None = None, year: int | None = None, state: dict | None
 def test_every_page_runs_on_an_empty_database(app_db, tmp_path, page):
     app_db(tmp_path / "empty.duckdb")
     at = run_app(page)
-    if page != "pages/upload.py":
+    if page not in ("pages/upload.py", "pages/scheme_page.py", "pages/admin.py"):
         assert "上传" in at.info[0].value
 
 
@@ -127,6 +139,7 @@ def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
             s,
             "名录.xlsx",
             xlsx([["单位名称", "类型", "考核类别"], ["市教育局", "部门", "综合管理类"]]),
+            OFFICE,
         )
     app_db(db)
     at = run_app("pages/upload.py")
@@ -157,3 +170,57 @@ def test_publish_page_previews_the_same_charts(app_db, demo_db):
     options = at.selectbox(key="publish_chart").options
     assert any("排名" in o for o in options) and any("名次变化" in o for o in options)
     assert "2025年度机关效能考评结果通报" in at.caption[0].value
+
+
+def test_login_form_signs_in_with_a_local_account(app_db, tmp_path):
+    from scoring import accounts
+    from scoring.store import Store
+
+    db = tmp_path / "login.duckdb"
+    with Store(db) as s:
+        accounts.add_user(s, "王局长", "s3cret-pass", accounts.LEADER)
+    app_db(db)
+    at = run_app(user=None)
+    assert at.title[0].value == "效能考评看板"
+    at.text_input(key="login_name").input("王局长")
+    at.text_input(key="login_password").input("wrong-pass")
+    at.button[0].click().run()
+    assert "不正确" in at.error[0].value and "user" not in at.session_state
+    at.text_input(key="login_password").input("s3cret-pass")
+    at.button[0].click().run()
+    assert not at.exception
+    assert at.session_state["user"].role == accounts.LEADER
+    assert at.title[0].value == "效能考评总览"
+
+
+def test_a_leader_has_no_upload_page_and_cannot_run_it(app_db, demo_db):
+    from scoring.accounts import LEADER
+
+    app_db(demo_db)
+    leader = User("王局长", LEADER)
+    at = run_app(user=leader)
+    with pytest.raises(ValueError):
+        at.switch_page("pages/upload.py")
+    # A crafted request that runs the page script itself still meets the role check.
+    page = AppTest.from_file(ROOT / "pages" / "upload.py", default_timeout=TIMEOUT)
+    page.session_state["user"] = leader
+    page.session_state["framed"] = True
+    page.run()
+    assert "没有访问此页面的权限" in page.error[0].value
+    assert not page.file_uploader
+
+
+def test_user_text_is_never_markup_on_the_upload_page(app_db, tmp_path):
+    from scoring.imports import load_units
+    from scoring.store import Store
+
+    db = tmp_path / "md.duckdb"
+    with Store(db) as s:
+        load_units(s, "名录.xlsx", xlsx([["单位名称", "类型"], ["市教育局", "部门"]]), OFFICE)
+    app_db(db)
+    at = run_app("pages/upload.py")
+    name = "![看我](http://e.invalid/x.png)<img src=x onerror=alert(1)>.xlsx"
+    good = xlsx([["对象", "事由", "分值", "来源"], ["市教育局", "暗访发现脱岗", "-2", "暗访"]])
+    at.file_uploader(key="upload_files").set_value((name, good, "application/x")).run()
+    heading = at.subheader[0].value
+    assert heading.startswith("\\!\\[") and "\\<img" in heading

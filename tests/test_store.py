@@ -12,12 +12,12 @@ from tests.conftest import add_facts
 def test_migrations_on_a_fresh_file(tmp_path):
     path = tmp_path / "fresh.duckdb"
     with Store(path) as s:
-        assert s.schema_version() == 1
+        assert s.schema_version() == 2
         assert s.row_counts() == {t: 0 for t in s.row_counts()}
     with Store(path) as s:  # reopening applies nothing twice
-        assert s.migrate() == 1
+        assert s.migrate() == 2
         versions = s.query("SELECT version FROM schema_version")["version"].tolist()
-    assert versions == [1]
+    assert versions == [1, 2]
 
 
 def test_second_process_gets_a_clear_message(tmp_path):

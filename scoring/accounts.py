@@ -1,0 +1,165 @@
+"""Accounts and roles (账号与权限): who may do what, checked on the server for every action.
+
+Roles: 管理员 (the office: scheme, registry, accounts, publishing, everything),
+录入员 (evaluators: upload, and undo their own uploads, for the sources and years they
+are assigned), 领导 (view everything, change nothing). Passwords are hashed with
+argon2 (argon2-cffi); no password is stored or logged in plain text.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from scoring.store import Store
+
+__all__ = [
+    "ADMIN",
+    "CLI_USER",
+    "EVALUATOR",
+    "LEADER",
+    "ROLES",
+    "PermissionDenied",
+    "User",
+    "add_user",
+    "authenticate",
+    "authorize",
+    "can",
+    "ensure_admin",
+]
+
+ADMIN, EVALUATOR, LEADER = "管理员", "录入员", "领导"
+ROLES = (ADMIN, EVALUATOR, LEADER)
+ACTIONS = {
+    "view": (ADMIN, EVALUATOR, LEADER),
+    "upload": (ADMIN, EVALUATOR),
+    "undo": (ADMIN, EVALUATOR),  # 录入员: their own uploads only
+    "units": (ADMIN,),
+    "scheme": (ADMIN,),
+    "accounts": (ADMIN,),
+    "audit": (ADMIN,),
+    "publish": (ADMIN,),
+}
+_hasher = PasswordHasher()
+
+
+class PermissionDenied(PermissionError):
+    """The user's role does not allow the action; the message says why, in Chinese."""
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    sources: tuple[str, ...] = field(default=())  # empty: every source
+    years: tuple[int, ...] = field(default=())  # empty: every year
+
+
+CLI_USER = User("命令行", ADMIN)  # the office's own batch interface runs with full rights
+
+
+def can(
+    user: User | None,
+    action: str,
+    *,
+    source: str | None = None,
+    year: int | None = None,
+    owner: str | None = None,
+) -> bool:
+    """Whether ``user`` may do ``action`` (on that source, year, or someone's upload)."""
+    if user is None or user.role not in ACTIONS.get(action, ()):
+        return False
+    if user.role != EVALUATOR:
+        return True
+    if source is not None and user.sources and source not in user.sources:
+        return False
+    if year is not None and user.years and year not in user.years:
+        return False
+    return not (action == "undo" and owner is not None and owner != user.name)
+
+
+def authorize(user: User | None, action: str, **scope: object) -> None:
+    """Raise ``PermissionDenied`` unless ``can``; every write path calls this first."""
+    if not can(user, action, **scope):
+        who = "未登录用户" if user is None else f"{user.name}（{user.role}）"
+        raise PermissionDenied(f"{who}无权进行此操作：{_describe(action, scope)}。")
+
+
+def _describe(action: str, scope: dict) -> str:
+    words = {
+        "view": "查看",
+        "upload": "上传数据",
+        "undo": "撤销上传",
+        "units": "修改单位名录",
+        "scheme": "修改考评方案",
+        "accounts": "管理账号",
+        "audit": "查看审计日志",
+        "publish": "发布结果",
+    }
+    parts = [words.get(action, action)]
+    if scope.get("source"):
+        parts.append(f"来源 {scope['source']}")
+    if scope.get("year"):
+        parts.append(f"{scope['year']} 年度")
+    if scope.get("owner"):
+        parts.append(f"{scope['owner']} 的上传")
+    return "，".join(parts)
+
+
+def add_user(
+    store: Store,
+    name: str,
+    password: str,
+    role: str,
+    *,
+    sources: list[str] | None = None,
+    years: list[int] | None = None,
+    by: str = "命令行",
+) -> User:
+    """Create or reset an account. The password is hashed before it reaches the store."""
+    if role not in ROLES:
+        raise ValueError(f"角色应为 {'、'.join(ROLES)}，而不是「{role}」")
+    if not name.strip():
+        raise ValueError("用户名不能为空")
+    if len(password) < 8:
+        raise ValueError("密码至少 8 个字符")
+    store.save_user(
+        name.strip(), _hasher.hash(password), role, list(sources or []), list(years or []), by
+    )
+    return User(name.strip(), role, tuple(sources or ()), tuple(years or ()))
+
+
+def authenticate(store: Store, name: str, password: str) -> User | None:
+    """The user if the name and password match an active account, else None."""
+    row = store.user_row(name.strip())
+    if row is None or not row["active"]:
+        _hasher.hash(password)  # same work either way: no timing hint that the name exists
+        return None
+    try:
+        _hasher.verify(row["password_hash"], password)
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        store.audit(name, "登录失败", "密码错误")
+        return None
+    store.audit(name, "登录", "")
+    return User(
+        row["name"],
+        row["role"],
+        tuple(_list(row["sources"])),
+        tuple(int(y) for y in _list(row["years"])),
+    )
+
+
+def _list(value: object) -> list:
+    return [] if value is None else list(value)
+
+
+def ensure_admin(store: Store, name: str = "admin") -> str | None:
+    """On first run (no accounts), create an administrator; return its one-time password."""
+    if not store.users().empty:
+        return None
+    password = secrets.token_urlsafe(12)
+    add_user(store, name, password, ADMIN, by="系统初始化")
+    return password
