@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 DB     ?= data/scoring.duckdb
 PORT   ?= 8501
 
-.PHONY: setup system-deps run test lint bench clean
+.PHONY: setup system-deps run test bench demo-sheets clean
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ run: setup $(DB)
 test: setup system-deps
 	$(PY) -m ruff check .
 	$(PY) -m pytest
+
+# Regenerate the sample sheets in data/demo (for trying the upload page).
+demo-sheets: setup
+	$(PY) -c "from scoring.demo import write_sample_sheets; write_sample_sheets('data/demo')"
 
 bench: setup
 	$(PY) benchmarks/run_all.py

@@ -48,8 +48,10 @@ def main() -> None:
             else:
                 at.run()
             warm.append(time.perf_counter() - t)
-        print(f"{page:24s} first run {cold * 1000:7.0f} ms; warm rerun median "
-              f"{statistics.median(warm) * 1000:5.0f} ms, max {max(warm) * 1000:5.0f} ms")
+        print(
+            f"{page:24s} first run {cold * 1000:7.0f} ms; warm rerun median "
+            f"{statistics.median(warm) * 1000:5.0f} ms, max {max(warm) * 1000:5.0f} ms"
+        )
 
 
 if __name__ == "__main__":

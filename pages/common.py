@@ -32,6 +32,18 @@ def page_setup(page_file: str, action: str = "view") -> User:
     return user
 
 
+def results_page(page_file: str, title: str, action: str = "view") -> results.Results:
+    """The opening of every results page: set up, title, and the chosen year's results
+    (or the hint to upload, and stop, when there is no data yet)."""
+    page_setup(page_file, action)
+    st.title(title)
+    year = selected_year()
+    if year is None:
+        st.info(EMPTY_HINT)
+        st.stop()
+    return year_results(year)
+
+
 def frame_guard(page_file: str) -> None:
     """Make sure a page runs inside app.py's frame (navigation, sidebar, user).
 

@@ -2,18 +2,12 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, available_years, page_setup, selected_year, year_results
+from pages.common import available_years, results_page, year_results
 from scoring import charts
 from scoring.tables import ranking_table
 
-page_setup(__file__)
-st.title("效能考评总览")
-year = selected_year()
-if year is None:
-    st.info(EMPTY_HINT)
-    st.stop()
-
-res = year_results(year)
+res = results_page(__file__, "效能考评总览")
+year = res.year
 summary = res.summary()
 cols = st.columns(4)
 cols[0].metric("参加排名单位", summary.units)

@@ -2,25 +2,13 @@
 
 import streamlit as st
 
-from pages.common import (
-    EMPTY_HINT,
-    available_years,
-    get_store,
-    page_setup,
-    selected_year,
-    year_results,
-)
+from pages.common import available_years, get_store, results_page, year_results
 from scoring import charts
 from scoring.results import explain
 from scoring.tables import adjustments_table, unit_metrics
 
-page_setup(__file__)
-st.title("单位画像")
-year = selected_year()
-if year is None:
-    st.info(EMPTY_HINT)
-    st.stop()
-res = year_results(year)
+res = results_page(__file__, "单位画像")
+year = res.year
 names = [u.unit for g in res.groups for u in res.ranked(g)] + sorted(
     u.unit for u in res.units if u.rank is None
 )

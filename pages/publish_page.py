@@ -7,23 +7,11 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import (
-    EMPTY_HINT,
-    available_years,
-    get_store,
-    page_setup,
-    selected_year,
-    year_results,
-)
+from pages.common import available_years, get_store, results_page, year_results
 from scoring import publish
 
-page_setup(__file__, "publish")
-st.title("结果发布")
-year = selected_year()
-if year is None:
-    st.info(EMPTY_HINT)
-    st.stop()
-res = year_results(year)
+res = results_page(__file__, "结果发布", "publish")
+year = res.year
 st.caption(
     f"{publish.title_of(year)}：结果表（.xlsx）、图表（PNG 与 SVG）和通报（PDF，A4）。"
     f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）。"

@@ -2,16 +2,12 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, get_store, page_setup, selected_year, year_results
+from pages.common import get_store, results_page
 from scoring.quality import MIN_BALLOTS, check
 
-page_setup(__file__)
-st.title("数据质量")
-year = selected_year()
-if year is None:
-    st.info(EMPTY_HINT)
-    st.stop()
-q = check(get_store(), year_results(year))
+res = results_page(__file__, "数据质量")
+year = res.year
+q = check(get_store(), res)
 sections = [
     (f"问卷不足 {MIN_BALLOTS} 份的单位", q.few_ballots),
     ("缺少考评组成部分的单位（权重已重新分配）", q.missing_components),

@@ -2,17 +2,12 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, page_setup, selected_year, year_results
+from pages.common import results_page
 from scoring import charts
 from scoring.tables import SORTABLE, ranking_table
 
-page_setup(__file__)
-st.title("分类排名")
-year = selected_year()
-if year is None:
-    st.info(EMPTY_HINT)
-    st.stop()
-res = year_results(year)
+res = results_page(__file__, "分类排名")
+year = res.year
 
 c1, c2, c3 = st.columns(3)
 group = c1.selectbox("考核类别", res.groups, key="rank_group")

@@ -2,17 +2,12 @@
 
 import streamlit as st
 
-from pages.common import EMPTY_HINT, page_setup, selected_year, year_results
+from pages.common import results_page
 from scoring.tables import csv_safe, warnings_table
 from scoring.warnings import ESCALATED, INEFFICIENT, LAST_PLACE, SUPERVISION
 
-page_setup(__file__)
-st.title("告诫名单")
-year = selected_year()
-if year is None:
-    st.info(EMPTY_HINT)
-    st.stop()
-res = year_results(year)
+res = results_page(__file__, "告诫名单")
+year = res.year
 counts = res.summary().warnings_by_kind
 cols = st.columns(4)
 for col, kind in zip(cols, (LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED), strict=True):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -18,7 +19,7 @@ import pandas as pd
 from scoring.scheme import Scheme, default_scheme
 from scoring.store import Store
 
-__all__ = ["DEMO_YEARS", "DemoCity", "generate", "load_demo"]
+__all__ = ["DEMO_YEARS", "DemoCity", "generate", "load_demo", "write_sample_sheets"]
 
 DEMO_YEARS = (2024, 2025)
 
@@ -367,3 +368,95 @@ def load_demo(store: Store, years: tuple[int, ...] = DEMO_YEARS, user: str = "�
             )
             created += new
     return created
+
+
+def write_sample_sheets(out_dir: str | Path, year: int = 2026, seed: int = 2026) -> list[Path]:
+    """Sheets an evaluator might bring for a new year, to try the upload page with:
+    a registry, a messy ballot sheet, a wide performance sheet, a GBK adjustments CSV,
+    and one ballot sheet with mistakes (to see the validation report)."""
+    from openpyxl import Workbook
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    rng = np.random.default_rng(seed)
+    city = generate((year,))  # the default seed: the same registry as load_demo's
+    units = city.units
+    depts = units.loc[units["type"] == "部门", "name"].tolist()
+    written = []
+
+    def save(rows: list[list], name: str, title: str | None = None) -> None:
+        wb = Workbook()
+        ws = wb.active
+        ws.title = name.split("（")[0][:31]
+        if title:
+            ws.append([title])
+            ws.append([])
+        for r in rows:
+            ws.append(r)
+        path = out / f"{name}.xlsx"
+        wb.save(path)
+        written.append(path)
+
+    registry = [["单位名称", "简称", "类型", "上级单位", "考核类别"]]
+    for r in units.itertuples(index=False):
+        registry.append([r.name, "、".join(r.aliases), r.type, r.parent, r.group])
+    save(registry, "单位名录")
+
+    answers = city.facts[year]["appraisal"]["appraisal_answers"]
+    wide = answers.pivot_table(
+        index=["ballot", "unit", "category"], columns="item", values="answer", aggfunc="first"
+    ).reset_index()
+    wide = wide.iloc[rng.permutation(len(wide))[:400]].sort_values("ballot")
+    items = list(default_scheme().items)
+    rows = [["问卷编号", "被评单位", "评议人类别", *items, "意见建议"]]
+    for r in wide.itertuples(index=False):
+        d = r._asdict()
+        unit = SHORT.get(d["unit"], d["unit"])  # some sheets use 简称
+        rows.append(
+            [
+                d["ballot"],
+                unit,
+                d["category"],
+                *[None if d[i] == "不了解" else d[i] for i in items],
+                None,
+            ]
+        )
+    rows.append(["合计", f"{len(wide)} 份"])
+    save(rows, f"{year}年度万人评议问卷（第一批）", f"{year}年度机关效能建设万人评议问卷录入表")
+
+    perf = city.facts[year]["performance"]["performance_scores"]
+    perf = perf[perf["unit"].isin(depts)]
+    table = perf.groupby(["unit", "indicator"])["score"].mean().unstack()
+    table = (
+        table / pd.Series({"工作效率": 30, "工作质量": 30, "工作纪律": 20, "服务态度": 20}) * 100
+    ).round(1)
+    save(
+        [
+            ["考核对象", *table.columns],
+            *[[u, *row] for u, row in zip(table.index, table.to_numpy().tolist(), strict=True)],
+        ],
+        f"{year}年度部门绩效考核（宽表）",
+    )
+
+    adj = city.facts[year]["adjustments"]["adjustments"]
+    csv_path = out / f"{year}年度加减分.csv"
+    adj.rename(
+        columns={
+            "unit": "对象",
+            "reason": "事由",
+            "points": "分值",
+            "source": "来源",
+            "date": "日期",
+            "basis": "依据",
+        }
+    ).to_csv(csv_path, index=False, encoding="gbk")
+    written.append(csv_path)
+
+    bad = [
+        ["问卷编号", "被评单位", "评议人类别", *items],
+        [f"{year}-X0001", "市教育厅", "服务对象", *["满意"] * 6],
+        [f"{year}-X0002", "市教育局", "路人", "很满意", *["满意"] * 5],
+        [f"{year}-X0002", "市教育局", "群众", *["基本满意"] * 6],
+    ]
+    save(bad, f"{year}年度万人评议问卷（有错误，用于演示校验）")
+    return written

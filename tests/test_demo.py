@@ -36,3 +36,36 @@ def test_demo_year_has_ties_vetoes_warnings_and_escalation():
     assert {"末位告诫", "效能告诫", "重点监督检查", "连续两年末位"} <= kinds
     assert res.unit("市水利局").vetoed
     assert {h.kind for h in res.honours} == {"最佳科室", "最佳公务员"}
+
+
+def test_the_sample_sheets_in_data_demo_import_into_the_demo_city(tmp_path):
+    from pathlib import Path
+
+    from scoring.accounts import ADMIN, User
+    from scoring.imports import ImportRejected, import_file, load_units
+
+    office = User("效能办", ADMIN)
+    demo = Path(__file__).resolve().parents[1] / "data" / "demo"
+    with Store(":memory:") as store:
+        load_demo(store)
+        before = len(store.units())
+        assert load_units(
+            store, "单位名录.xlsx", (demo / "单位名录.xlsx").read_bytes(), office
+        ) == (0, before)
+        for name, source, rows in [
+            ("2026年度万人评议问卷（第一批）.xlsx", "appraisal", 400),
+            ("2026年度部门绩效考核（宽表）.xlsx", "performance", 40),
+            ("2026年度加减分.csv", "adjustments", None),
+        ]:
+            outcome = import_file(store, name, (demo / name).read_bytes(), 2026, office)
+            assert outcome.upload.source == source
+            assert rows is None or outcome.upload.rows == rows
+        bad = "2026年度万人评议问卷（有错误，用于演示校验）.xlsx"
+        try:
+            import_file(store, bad, (demo / bad).read_bytes(), 2026, office)
+            raise AssertionError("the faulty sample must be refused")
+        except ImportRejected as exc:
+            text = str(exc)
+        assert "市教育厅" in text and "路人" in text and "很满意" in text and "重复" in text
+        res = results.compute(store, 2026)
+    assert res.unit("市信访局").ballots > 0 and res.ranked()
