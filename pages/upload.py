@@ -77,6 +77,10 @@ if files:
             f"工作表：{md('、'.join(parsed.sheets))}"
         )
         st.dataframe(parsed.preview, hide_index=True)
+        if (named := imports.year_mismatch(f.name, year)) is not None:
+            st.warning(
+                f"文件名表明这是 {named} 年度的数据，但将导入到 {year} 年度，请核对上方的年度。"
+            )
         earlier = imports.earlier_upload(store, parsed, year)
         if earlier is not None:
             st.info(f"此文件与第 {earlier.id} 号上传（{earlier.at}）内容完全相同，无需重复导入。")

@@ -7,6 +7,7 @@ for the command line. A file with any problem stores nothing.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -27,6 +28,7 @@ __all__ = [
     "problems_frame",
     "report",
     "undo",
+    "year_mismatch",
 ]
 
 
@@ -59,7 +61,7 @@ def problems_frame(problems: tuple[Problem, ...] | list[Problem]) -> pd.DataFram
         [
             {
                 "工作表": p.sheet or "",
-                "行": p.row,
+                "行": "" if p.row is None else str(p.row),
                 "列": (p.column or "") + (f"（{p.letter}）" if p.letter else ""),
                 "值": p.value or "",
                 "问题": p.expected,
@@ -102,6 +104,16 @@ def prepare(
         if extra:
             parsed = replace(parsed, problems=parsed.problems + tuple(extra))
     return parsed
+
+
+def year_mismatch(file_name: str, year: int) -> int | None:
+    """The year a file's name announces (e.g. 2026年度…), when it differs from the target.
+
+    >>> year_mismatch("2026年度万人评议问卷.xlsx", 2025), year_mismatch("问卷2025.csv", 2025)
+    (2026, None)
+    """
+    found = {int(y) for y in re.findall(r"(?<!\d)(20\d\d)(?!\d)", file_name)}
+    return next(iter(found)) if len(found) == 1 and year not in found else None
 
 
 def earlier_upload(store: Store, parsed: ParsedFile, year: int) -> Upload | None:

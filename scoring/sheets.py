@@ -742,7 +742,7 @@ def _parse(name, data, sha, scheme, registry, source) -> ParsedFile:
         t: (pa.concat_tables(v) if isinstance(v[0], pa.Table) else pd.concat(v))
         for t, v in parts.items()
     }
-    if chosen_source == "appraisal":
+    if chosen_source == "appraisal" and len(found) > 1:  # repeats across sheets
         _check_duplicate_ballots(name, merged, problems)
     problems.sort(key=lambda p: (p.sheet or "", p.row or 0, len(p.letter or ""), p.letter or ""))
     return ParsedFile(
@@ -851,6 +851,7 @@ def _build_units(ctx, cols, numbers):
 
 def _build_appraisal(ctx, cols, numbers):
     ballot = _col(ctx, cols, "问卷编号", numbers, _ballot)
+    _check_repeated_ids(ctx, ballot, numbers, cols["问卷编号"][1])
     unit = _col(ctx, cols, "被评单位", numbers, _unit_converter(ctx))
     category = _col(ctx, cols, "评议人类别", numbers, _category_convert(ctx))
     answer = _answer_convert(ctx)
@@ -1080,6 +1081,32 @@ def ballot_ids(facts: Mapping) -> pa.Array:
     return pc.unique(pc.drop_null(answers["ballot"]))
 
 
+def _check_repeated_ids(ctx: _Ctx, ids: pa.Array, numbers: np.ndarray, letter: str) -> None:
+    """A 问卷编号 seen twice in a sheet: each repeat names the row it repeats."""
+    series = pd.Series(ids.to_pylist(), dtype=object)
+    repeat = (series.duplicated(keep="first") & series.notna()).to_numpy()
+    if not repeat.any():
+        return
+    first = {
+        v: int(r)
+        for v, r in zip(
+            series[~series.duplicated()], numbers[~series.duplicated().to_numpy()], strict=True
+        )
+    }
+    for r, v in list(zip(numbers[repeat], series[repeat], strict=True))[: ctx.limit]:
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                f"问卷编号与第 {first[v]} 行重复（同一年度内问卷编号必须唯一）",
+                ctx.sheet,
+                int(r),
+                "问卷编号",
+                letter,
+                str(v),
+            )
+        )
+
+
 def _check_duplicate_ballots(name: str, facts: Mapping, problems: list[Problem]) -> None:
     answers = facts.get("appraisal_answers")
     if answers is None or answers.num_rows == 0:
@@ -1093,7 +1120,7 @@ def _check_duplicate_ballots(name: str, facts: Mapping, problems: list[Problem])
         problems.append(
             Problem(
                 name,
-                "问卷编号在本文件中重复出现（同一年度内问卷编号必须唯一）",
+                "问卷编号在本文件的几个工作表中重复出现（同一年度内问卷编号必须唯一）",
                 column="问卷编号",
                 value=d,
             )

@@ -114,7 +114,9 @@ def test_duplicate_ballot_ids_in_one_file():
         ["7", "市教育局", "服务对象", *["满意"] * 6],
         ["7", "市教育局", "群众", *["满意"] * 6],
     ]
-    assert any("「7」" in m and "重复" in m for m in messages(parse("a.xlsx", xlsx(rows))))
+    text = messages(parse("a.xlsx", xlsx(rows)))
+    assert len(text) == 1
+    assert "第 3 行" in text[0] and "「7」" in text[0] and "与第 2 行重复" in text[0]
 
 
 def test_tally_sheet_and_its_count_checks():
