@@ -88,6 +88,14 @@ def available_years() -> list[int]:
     return get_store().years()
 
 
+def score_columns() -> dict:
+    """Column formats for result tables: scores at 2 decimals, rates as percentages."""
+    scores = ("综合得分", "万人评议", "绩效考核", "勤廉测评", "加减分")
+    return {"满意率": st.column_config.NumberColumn(format="percent")} | {
+        c: st.column_config.NumberColumn(format="%.2f") for c in scores
+    }
+
+
 def current_user() -> User | None:
     """Who is signed in (set by the login form in app.py; tests seed it)."""
     return st.session_state.get("user")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import available_years, results_page, year_results
+from pages.common import available_years, results_page, score_columns, year_results
 from scoring import charts
 from scoring.tables import ranking_table
 
@@ -26,7 +26,7 @@ for tab, group in zip(st.tabs(groups), groups, strict=True):
         st.dataframe(
             ranking_table(res, group, "部门"),
             hide_index=True,
-            column_config={"满意率": st.column_config.NumberColumn(format="percent")},
+            column_config=score_columns(),
         )
         left, right = st.columns(2)
         left.plotly_chart(charts.ranking_bars(res, group), key=f"bars-{group}")

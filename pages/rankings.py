@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import results_page
+from pages.common import results_page, score_columns
 from scoring import charts
 from scoring.tables import SORTABLE, ranking_table
 
@@ -26,13 +26,7 @@ picked = st.dataframe(
     on_select="rerun",
     selection_mode="single-row",
     key="rank_table",
-    column_config={
-        "满意率": st.column_config.NumberColumn(format="percent"),
-        **{
-            c: st.column_config.NumberColumn(format="%.2f")
-            for c in ("综合得分", "万人评议", "绩效考核", "勤廉测评", "加减分")
-        },
-    },
+    column_config=score_columns(),
 )
 rows = picked.selection.rows if picked else []
 if rows:

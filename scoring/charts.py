@@ -47,7 +47,7 @@ def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
         font={"family": FONT_FAMILY, "size": 13},
         margin={"l": 10, "r": 20, "t": 50, "b": 10},
         plot_bgcolor="white",
-        legend={"orientation": "h", "y": -0.12},
+        legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         height=height,
     )
     fig.update_xaxes(gridcolor="#eeeeee")
