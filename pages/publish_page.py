@@ -7,7 +7,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import available_years, get_store, results_page, year_results
+from pages.common import available_years, current_user, get_store, results_page, year_results
 from scoring import publish
 
 res = results_page(__file__, "结果发布", "publish")
@@ -22,7 +22,7 @@ if st.button("生成发布文件", type="primary", key="publish"):
     out = Path(tempfile.mkdtemp(prefix=f"publish-{year}-"))
     bar = st.progress(0.0, text="正在导出图表……")
     try:
-        built = publish.publish(get_store(), year, out, progress=lambda f: bar.progress(f))
+        built = publish.publish(get_store(), year, out, current_user(), bar.progress)
         st.session_state.setdefault("published", {})[year] = built
     except publish.PublishError as exc:
         st.error(str(exc))

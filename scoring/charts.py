@@ -7,6 +7,7 @@ none touches Streamlit or files.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Sequence
 
 import pandas as pd
@@ -41,6 +42,12 @@ GRADE_COLOURS = {
 GRADE_ORDER = ["优秀", "良好", "一般", "较差"]
 
 
+def _plain(text: str) -> str:
+    """User text for a figure: plotly reads a subset of HTML (<a href>, <b>) in labels and
+    titles, so names are entity-escaped and show as typed."""
+    return html.escape(str(text), quote=False)
+
+
 def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
     fig.update_layout(
         title={"text": title, "x": 0.01, "xanchor": "left"},
@@ -64,7 +71,7 @@ def ranking_bars(results: Results, group: str) -> go.Figure:
         if not members:
             continue
         fig.add_bar(
-            y=[u.unit for u in members],
+            y=[_plain(u.unit) for u in members],
             x=[round2(u.composite) for u in members],
             orientation="h",
             name=g or "未定等次",
@@ -75,7 +82,7 @@ def ranking_bars(results: Results, group: str) -> go.Figure:
             hovertemplate="%{y}<br>综合得分 %{x:.2f}<br>第 %{customdata[0]} 名"
             "<br>告诫：%{customdata[1]}<extra></extra>",
         )
-    order = [u.unit for u in units]
+    order = [_plain(u.unit) for u in units]
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
     lo = min((round2(u.composite) for u in units), default=0)
     fig.update_xaxes(range=[max(0, lo - 15), 105], title="综合得分")
@@ -108,7 +115,7 @@ def composite_box(results: Results) -> go.Figure:
             name=group,
             boxpoints="all",
             jitter=0.3,
-            text=frame["unit"],
+            text=[_plain(u) for u in frame["unit"]],
             hovertemplate="%{text}: %{y:.2f}<extra></extra>",
         )
     fig.update_layout(showlegend=False)
@@ -125,7 +132,7 @@ def item_bars(
     fig.add_bar(
         x=list(means),
         y=[round2(v) for v in means.values()],
-        name=unit.unit,
+        name=_plain(unit.unit),
         marker_color="#1565c0",
         text=[f"{v:.2f}" for v in means.values()],
         textposition="outside",
@@ -139,7 +146,7 @@ def item_bars(
             marker_color="#ef6c00",
         )
     fig.update_yaxes(range=[0, 105], title="得分")
-    return _layout(fig, title or f"{unit.unit} 万人评议分项得分")
+    return _layout(fig, title or f"{_plain(unit.unit)} 万人评议分项得分")
 
 
 def satisfaction_by_item(frame: pd.DataFrame, year: int) -> go.Figure:
@@ -172,7 +179,7 @@ def category_bars(unit: UnitResult) -> go.Figure:
         textposition="outside",
     )
     fig.update_yaxes(range=[0, 105], title="类别得分")
-    return _layout(fig, f"{unit.unit} 各类评议人评分")
+    return _layout(fig, f"{_plain(unit.unit)} 各类评议人评分")
 
 
 def waterfall(unit: UnitResult) -> go.Figure:
@@ -198,7 +205,7 @@ def waterfall(unit: UnitResult) -> go.Figure:
         )
     )
     fig.update_yaxes(title="得分")
-    return _layout(fig, f"{unit.unit} 综合得分构成")
+    return _layout(fig, f"{_plain(unit.unit)} 综合得分构成")
 
 
 def trend(history: Sequence[tuple[int, UnitResult]]) -> go.Figure:
@@ -211,7 +218,7 @@ def trend(history: Sequence[tuple[int, UnitResult]]) -> go.Figure:
             fig.add_scatter(x=years, y=ys, name=label, mode="lines+markers")
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[f"{y}年" for y in years])
     fig.update_yaxes(title="得分")
-    name = history[0][1].unit if history else ""
+    name = _plain(history[0][1].unit) if history else ""
     return _layout(fig, f"{name} 历年得分")
 
 
@@ -221,7 +228,7 @@ def movement(current: Results, previous: Results, group: str) -> go.Figure:
     for u in current.ranked(group):
         before = previous.unit(u.unit)
         if before is not None and before.rank is not None and before.group == group:
-            rows.append((u.unit, before.rank - u.rank))
+            rows.append((_plain(u.unit), before.rank - u.rank))
     rows.sort(key=lambda r: r[1])
     fig = go.Figure()
     fig.add_bar(

@@ -264,7 +264,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if args.year not in store.years():
             raise BadInput(f"{args.year} 年度没有任何考评数据，无法发布。")
         try:
-            done = publish(store, args.year, args.out)
+            done = publish(store, args.year, args.out, _user(args))
         except PublishError as exc:
             print(str(exc), file=sys.stderr)
             return 1

@@ -29,6 +29,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from scoring import charts, results
+from scoring.accounts import User, authorize
 from scoring.results import Results
 from scoring.store import Store, Upload
 from scoring.tables import honours_table, ranking_table, warnings_table
@@ -370,9 +371,11 @@ def publish(
     store: Store,
     year: int,
     out_dir: str | os.PathLike,
+    user: User,
     progress: Callable[[float], None] | None = None,
 ) -> Published:
     """Write the workbook, the charts and the report for ``year`` into ``out_dir``."""
+    authorize(user, "publish")
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -395,6 +398,9 @@ def publish(
     }
     report = out / f"{title_of(year)}.pdf"
     report.write_bytes(report_pdf(res, in_report))
+    store.audit(
+        user.name, "发布结果", f"{year} 年度，方案版本 {res.scheme_version or '默认'}，输出到 {out}"
+    )
     return Published(
         book, report, tuple(chart_dir / p.name for p in written), time.perf_counter() - start
     )

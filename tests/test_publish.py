@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from scoring import results
+from scoring import charts, results
+from scoring.accounts import ADMIN, LEADER, PermissionDenied, User
 from scoring.publish import chart_figures, publish, workbook
 from scoring.rules import round2
 from scoring.store import Store
@@ -99,7 +100,10 @@ def test_publish_writes_workbook_charts_and_pdf(demo_db, tmp_path):
     from pypdf import PdfReader
 
     with Store(demo_db) as store:
-        done = publish(store, 2025, tmp_path / "out")
+        done = publish(store, 2025, tmp_path / "out", User("效能办", ADMIN))
+        assert store.audit_log()["action"].iloc[0] == "发布结果"
+        with pytest.raises(PermissionDenied):
+            publish(store, 2025, tmp_path / "out2", User("王局长", LEADER))
     assert done.workbook.exists() and done.report.exists()
     pngs = [p for p in done.charts if p.suffix == ".png"]
     svgs = [p for p in done.charts if p.suffix == ".svg"]
@@ -114,3 +118,14 @@ def test_publish_writes_workbook_charts_and_pdf(demo_db, tmp_path):
     assert "市信访局" in text and "末位告诫" in text
     assert len(reader.pages) >= 5
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+
+
+def test_names_in_charts_are_text_not_markup(store):
+    evil = "<a href='javascript:alert(1)'>市教育局</a>"
+    add_units(store, [(evil, "部门", None, "综合管理类")])
+    add_facts(
+        store, 2025, "performance_scores", [{"unit": evil, "indicator": "工作效率", "score": 90.0}]
+    )
+    fig = charts.ranking_bars(results.compute(store, 2025), "综合管理类")
+    labels = list(fig.data[0].y)
+    assert labels == ["&lt;a href='javascript:alert(1)'&gt;市教育局&lt;/a&gt;"]
