@@ -122,39 +122,17 @@ def test_scheme_set_changes_results_and_rejects_a_bad_scheme(db, capsys):
 
 
 def test_python_dash_m_runs(tmp_path):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scoring",
-            "--db",
-            str(tmp_path / "x.duckdb"),
-            "demo",
-            "--years",
-            "2025",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    def cli(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "scoring", "--db", str(tmp_path / "x.duckdb"), *args],
+            capture_output=True,
+            text=True,
+        )
+
+    proc = cli("demo", "--years", "2025")
     assert proc.returncode == 0, proc.stderr
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "scoring",
-            "--db",
-            str(tmp_path / "x.duckdb"),
-            "rank",
-            "--year",
-            "2025",
-            "--group",
-            "社会服务类",
-            "--format",
-            "csv",
-        ],
-        capture_output=True,
-        text=True,
-    )
+    assert "初始密码" in proc.stdout
+    proc = cli("rank", "--year", "2025", "--group", "社会服务类", "--format", "csv")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[0].startswith("unit,group,appraisal") and len(lines) == 11
