@@ -18,7 +18,6 @@ from scoring.store import Store
 
 __all__ = [
     "ADMIN",
-    "CLI_USER",
     "EVALUATOR",
     "LEADER",
     "ROLES",
@@ -56,9 +55,6 @@ class User:
     role: str
     sources: tuple[str, ...] = field(default=())  # empty: every source
     years: tuple[int, ...] = field(default=())  # empty: every year
-
-
-CLI_USER = User("命令行", ADMIN)  # the office's own batch interface runs with full rights
 
 
 def can(

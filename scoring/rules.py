@@ -43,7 +43,6 @@ __all__ = [
     "variance_cells",
 ]
 
-GRADES = ("优秀", "良好", "一般", "较差")
 
 
 def round2(x: float | None) -> float | None:
