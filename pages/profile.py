@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import available_years, get_store, results_page, year_results
+from pages.common import available_years, get_store, md, results_page, year_results
 from scoring import charts
 from scoring.results import explain
 from scoring.tables import adjustments_table, unit_metrics
@@ -22,10 +22,10 @@ unit = res.unit(unit_name)
 cols = st.columns(5)
 for col, (label, value) in zip(cols, unit_metrics(unit), strict=False):
     col.metric(label, value)
-if unit.warnings:
-    st.error("告诫：" + "、".join(unit.warnings))
+for warning in res.warnings_for(unit_name):
+    st.error(md(f"{warning.kind}：{warning.reason}"))
 for flag in unit.flags:
-    st.warning(flag)
+    st.warning(md(flag))
 
 history = [
     (y, r.unit(unit_name))

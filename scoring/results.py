@@ -117,6 +117,9 @@ class Results:
     warnings: tuple[Warning, ...]
     honours: tuple[Honour, ...]
 
+    def warnings_for(self, name: str) -> list[Warning]:
+        return [w for w in self.warnings if w.unit == name]
+
     def unit(self, name: str) -> UnitResult | None:
         return next((u for u in self.units if u.unit == name), None)
 

@@ -44,7 +44,6 @@ __all__ = [
 ]
 
 
-
 def round2(x: float | None) -> float | None:
     """Round half up to 2 decimals (四舍五入), for display and for deciding ties.
 

@@ -103,7 +103,9 @@ def test_profile_explains_the_last_unit(app_db, demo_db):
     assert at.selectbox(key="profile_select").value == "市信访局"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["等次"] == "较差" and metrics["排名"] == "第 10 名 / 10"
-    assert "末位告诫" in at.error[0].value
+    errors = [e.value for e in at.error]
+    assert any(e.startswith("末位告诫：社会服务类第 10 名") for e in errors)
+    assert any("效能告诫" in e for e in errors) and any("连续两年末位" in e for e in errors)
     explanation = at.code[0].value
     assert "综合得分 =" in explanation and "万人评议得分" in explanation
 
