@@ -19,8 +19,8 @@ unit_name = st.selectbox(
 st.session_state["profile_unit"] = unit_name
 unit = res.unit(unit_name)
 
-cols = st.columns(5)
-for col, (label, value) in zip(cols, unit_metrics(unit), strict=False):
+metrics = unit_metrics(unit)
+for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
     col.metric(label, value)
 for warning in res.warnings_for(unit_name):
     st.error(md(f"{warning.kind}：{warning.reason}"))

@@ -122,19 +122,17 @@ def unit_metrics(unit: UnitResult) -> list[tuple[str, str]]:
     def f(x: float | None) -> str:
         return "—" if x is None else f"{round2(x):.2f}"
 
-    rank = f"第 {unit.rank} 名 / {unit.group_size}" if unit.rank else "不参加排名"
+    rank = f"{unit.rank} / {unit.group_size}" if unit.rank else "不参加"
     interval = f"{f(unit.ci_low)}–{f(unit.ci_high)}" if unit.ci_low is not None else "—"
+    rate = "—" if unit.satisfaction_rate is None else f"{unit.satisfaction_rate:.2%}"
     return [
         ("综合得分", f(unit.composite)),
-        ("排名", rank),
+        ("排名 / 单位数", rank),
         ("等次", unit.grade or "—"),
-        ("万人评议（95% 区间）", f"{f(unit.appraisal)}（{interval}）"),
-        (
-            "满意率 / 问卷数",
-            "—"
-            if unit.satisfaction_rate is None
-            else f"{unit.satisfaction_rate:.2%} / {unit.ballots}",
-        ),
+        ("万人评议", f(unit.appraisal)),
+        ("95% 区间", interval),
+        ("满意率", rate),
+        ("问卷数", str(unit.ballots) if unit.ballots else "—"),
     ]
 
 

@@ -1,4 +1,5 @@
-"""The main flow once in a real headless Chromium: open the rankings, change the year."""
+"""The main flow once in a real headless Chromium: sign in, open the rankings, change the
+year, click the last unit and read its profile (who is last, why, how sure)."""
 
 from __future__ import annotations
 
@@ -74,7 +75,7 @@ def server(demo_db, tmp_path):
     proc.wait(timeout=20)
 
 
-def test_rankings_change_with_the_year(server, tmp_path):
+def test_rankings_follow_the_year_and_a_row_opens_the_profile(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -110,5 +111,16 @@ def test_rankings_change_with_the_year(server, tmp_path):
             after = cells.evaluate_all("cs => cs.map(c => c.textContent)")
         assert after != before
         assert "执法监管类" in after
-        page.screenshot(path=str(tmp_path / "rankings-2024.png"))
+        # The third click: a row opens that unit's profile (glide-cell-<column>-<row>:
+        # column 1 is 排名, column 2 the unit's name).
+        last = page.locator("[data-testid='glide-cell-2-9']").text_content()
+        assert page.locator("[data-testid='glide-cell-1-9']").text_content() == "10"
+        grid = page.locator("[data-testid='stDataFrame'] canvas").first
+        box = grid.bounding_box()
+        row_height = 35  # Streamlit's default dataframe row height, header included
+        page.mouse.click(box["x"] + 12, box["y"] + row_height * 10 + row_height // 2)
+        page.wait_for_url("**/profile", timeout=30_000)
+        expect(page.get_by_role("heading", name="单位画像")).to_be_visible()
+        expect(page.get_by_text(f"【{last}】").first).to_be_visible(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "profile.png"))
         browser.close()

@@ -102,7 +102,7 @@ def test_profile_explains_the_last_unit(app_db, demo_db):
     at = run_app("pages/profile.py", state={"profile_unit": "市信访局"})
     assert at.selectbox(key="profile_select").value == "市信访局"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["等次"] == "较差" and metrics["排名"] == "第 10 名 / 10"
+    assert metrics["等次"] == "较差" and metrics["排名 / 单位数"] == "10 / 10"
     errors = [e.value for e in at.error]
     assert any(e.startswith("末位告诫：社会服务类第 10 名") for e in errors)
     assert any("效能告诫" in e for e in errors) and any("连续两年末位" in e for e in errors)
