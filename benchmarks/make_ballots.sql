@@ -1,8 +1,9 @@
 -- A year of synthetic 万人评议 ballots, generated inside DuckDB (benchmark data only).
 -- $ballots ballots over $units units, 6 items each; unit quality shifts the answers.
-INSERT INTO appraisal_answers (upload_id, year, ballot, unit, category, item, answer, n)
+INSERT INTO appraisal_answers (upload_id, year, ballot, ballot_no, unit, category, item, answer, n)
 SELECT $upload_id, $year,
        'B' || b.i::VARCHAR,
+       ($upload_id::BIGINT << 32) | (b.i + 1),
        '单位' || (b.i % $units)::VARCHAR,
        ['服务对象', '企业代表', '人大代表政协委员', '基层单位', '群众'][1 + (hash(b.i) % 5)::INTEGER],
        it.item,

@@ -48,6 +48,17 @@ def fill(store: Store, ballots: int, year: int = 2025) -> None:
     sql = (Path(__file__).parent / "make_ballots.sql").read_text(encoding="utf-8")
     with store.transaction() as cur:
         cur.execute(sql, {"upload_id": upload.id, "year": year, "ballots": ballots, "units": UNITS})
+        # What the store does on import (migration 003): one integer id per answer cell.
+        cur.execute(
+            "INSERT INTO appraisal_cells (unit, category, item, answer) "
+            "SELECT DISTINCT unit, category, item, answer FROM appraisal_answers "
+            "ON CONFLICT DO NOTHING"
+        )
+        cur.execute(
+            "UPDATE appraisal_answers AS a SET cell_id = c.id FROM appraisal_cells c "
+            "WHERE c.unit = a.unit AND c.category = a.category AND c.item = a.item "
+            "AND c.answer = a.answer"
+        )
 
 
 def duckdb_aggregates(store: Store, scheme) -> tuple:
@@ -113,6 +124,8 @@ def main() -> None:
             fill(store, size)
             made = time.perf_counter() - t
             full = best_of(lambda s=store: results.compute(s, 2025))
+            counted = sum(u.ballots for u in results.compute(store, 2025).units)
+            assert counted == size, f"{counted} ballots counted of {size}"
             heavy = best_of(lambda s=store: duckdb_aggregates(s, scheme))
             line = (
                 f"{size:>10,} ballots ({6 * size:,} answers): generated in {made:.1f} s; "

@@ -464,6 +464,7 @@ class _Ctx:
     registry: Registry
     problems: list[Problem]
     limit: int = 2000
+    sheet_index: int = 0
 
 
 def _check_values(
@@ -724,8 +725,8 @@ def _parse(name, data, sha, scheme, registry, source) -> ParsedFile:
     parts: dict[str, list] = {}
     previews = []
     rows = 0
-    for sheet, header_row, layout, mapping in found:
-        ctx = _Ctx(name, sheet.name, scheme, registry, problems)
+    for index, (sheet, header_row, layout, mapping) in enumerate(found):
+        ctx = _Ctx(name, sheet.name, scheme, registry, problems, sheet_index=index)
         body, numbers = _data_rows(sheet.table, header_row)
         rows += body.num_rows
         cols = {}
@@ -868,6 +869,9 @@ def _build_appraisal(ctx, cols, numbers):
                     "item": _constant(item, len(numbers)),
                     "answer": values.cast(pa.string()),
                     "n": pa.array(np.ones(len(numbers), dtype=np.int32)),
+                    # A ballot's place in the upload: sheet in the high bits, row below
+                    # (a sheet has at most 2^20 rows), for the store's ballot number.
+                    "ballot_row": pa.array((ctx.sheet_index << 20) + numbers.astype(np.int64)),
                 }
             )
         )

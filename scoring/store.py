@@ -227,11 +227,14 @@ class Store:
                     continue
                 cur.register("incoming_facts", frame)
                 try:
-                    cur.execute(
-                        f"INSERT INTO {table} BY NAME "
-                        "SELECT *, ?::INTEGER AS upload_id, ?::INTEGER AS year FROM incoming_facts",
-                        [upload_id, year],
-                    )
+                    if table == "appraisal_answers":
+                        _insert_answers(cur, upload_id, year)
+                    else:
+                        cur.execute(
+                            f"INSERT INTO {table} BY NAME SELECT *, ?::INTEGER AS upload_id, "
+                            "?::INTEGER AS year FROM incoming_facts",
+                            [upload_id, year],
+                        )
                 finally:
                     cur.unregister("incoming_facts")
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
@@ -443,6 +446,30 @@ class Store:
                 t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in (*FACT_TABLES, "uploads", "units")
             }
+
+
+def _insert_answers(cur: duckdb.DuckDBPyConnection, upload_id: int, year: int) -> None:
+    """Answer rows with their cell id and ballot number (migration 003). New cells are
+    registered first; a ballot's number comes from ``ballot_row`` (its row in the sheet)
+    when the rows carry it, else from the order of the 问卷编号."""
+    cur.execute(
+        "INSERT INTO appraisal_cells (unit, category, item, answer) "
+        "SELECT DISTINCT unit, category, item, answer FROM incoming_facts "
+        "ON CONFLICT DO NOTHING"
+    )
+    columns = {r[0] for r in cur.execute("DESCRIBE incoming_facts").fetchall()}
+    place = (
+        "i.ballot_row + 1" if "ballot_row" in columns else "dense_rank() OVER (ORDER BY i.ballot)"
+    )
+    cur.execute(
+        "INSERT INTO appraisal_answers (upload_id, year, ballot, unit, category, item, answer, n, "
+        "cell_id, ballot_no) "
+        "SELECT ?::INTEGER, ?::INTEGER, i.ballot, i.unit, i.category, i.item, i.answer, i.n, c.id, "
+        f"CASE WHEN i.ballot IS NOT NULL THEN (?::BIGINT << 32) | ({place}) END "
+        "FROM incoming_facts i JOIN appraisal_cells c ON c.unit = i.unit "
+        "AND c.category = i.category AND c.item = i.item AND c.answer = i.answer",
+        [upload_id, year, upload_id],
+    )
 
 
 def _audit(cur: duckdb.DuckDBPyConnection, user: str, action: str, detail: str) -> None:

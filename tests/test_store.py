@@ -12,12 +12,12 @@ from tests.conftest import add_facts
 def test_migrations_on_a_fresh_file(tmp_path):
     path = tmp_path / "fresh.duckdb"
     with Store(path) as s:
-        assert s.schema_version() == 2
+        assert s.schema_version() == 3
         assert s.row_counts() == {t: 0 for t in s.row_counts()}
     with Store(path) as s:  # reopening applies nothing twice
-        assert s.migrate() == 2
+        assert s.migrate() == 3
         versions = s.query("SELECT version FROM schema_version")["version"].tolist()
-    assert versions == [1, 2]
+    assert versions == [1, 2, 3]
 
 
 def test_second_process_gets_a_clear_message(tmp_path):
@@ -115,3 +115,34 @@ def test_db_path_resolution(monkeypatch, tmp_path):
     monkeypatch.setenv("SCORING_DB", str(tmp_path / "env.duckdb"))
     assert resolve_db_path() == tmp_path / "env.duckdb"
     assert resolve_db_path("cli.duckdb").name == "cli.duckdb"
+
+
+def test_migration_3_keys_the_answers_of_an_existing_database(tmp_path):
+    """A database made before migration 003 gets its cell ids, and the same results."""
+    from scoring import results
+    from scoring.demo import load_demo
+
+    path = tmp_path / "old.duckdb"
+    with Store(path) as s:
+        load_demo(s, (2025,))
+        before = results.compute(s, 2025).table()
+        with s.transaction() as cur:  # back to the schema of version 2
+            cur.execute("ALTER TABLE appraisal_answers DROP COLUMN cell_id")
+            cur.execute("ALTER TABLE appraisal_answers DROP COLUMN ballot_no")
+            cur.execute("DROP TABLE appraisal_cells")
+            cur.execute("DROP SEQUENCE appraisal_cell_ids")
+            cur.execute("DELETE FROM schema_version WHERE version = 3")
+    with Store(path) as s:
+        assert s.schema_version() == 3
+        missing = s.query(
+            "SELECT count(*) AS n FROM appraisal_answers "
+            "WHERE cell_id IS NULL OR (ballot IS NOT NULL AND ballot_no IS NULL)"
+        )
+        assert missing["n"].iloc[0] == 0
+        numbers = s.query(
+            "SELECT count(DISTINCT ballot) AS a, count(DISTINCT ballot_no) AS b "
+            "FROM appraisal_answers"
+        )
+        assert numbers["a"].iloc[0] == numbers["b"].iloc[0]  # one number per ballot
+        after = results.compute(s, 2025).table()
+    pd.testing.assert_frame_equal(before, after)

@@ -4,25 +4,36 @@
 -- renormalised over those items, computed with the means in rules.py and passed in
 -- as parallel lists). Each answer contributes t = v_i (x - mean_i) / n_i; a ballot's
 -- contributions are summed before squaring, because its items are correlated.
--- 问卷编号 is unique within a year (the importer enforces it), so a ballot has one
--- unit and one category and grouping by the id alone is enough.
-WITH cells AS (
-    -- One row per unit, category, item and scored answer, holding that answer's term.
-    SELECT c.unit, c.category, c.item, p.answer, c.coef * (p.pts - c.mean) AS term
-    FROM (SELECT unnest($units) AS unit, unnest($categories) AS category,
-                 unnest($items) AS item, unnest($means) AS mean, unnest($coefs) AS coef) c
-    CROSS JOIN (SELECT unnest($answers) AS answer, unnest($points) AS pts) p
+-- A ballot (ballot_no, migration 003) has one unit and one category: any of its
+-- cells names them.
+WITH given AS (
+    SELECT unnest($units) AS unit, unnest($categories) AS category, unnest($items) AS item,
+           unnest($means) AS mean, unnest($coefs) AS coef
+),
+points AS (
+    SELECT unnest($answers) AS answer, unnest($points) AS pts
+),
+terms AS (
+    -- One row per stored cell with a scored answer, holding that answer's term.
+    SELECT ac.id AS cell_id, g.coef * (p.pts - g.mean) AS term
+    FROM appraisal_cells ac
+    JOIN given g ON g.unit = ac.unit AND g.category = ac.category AND g.item = ac.item
+    JOIN points p ON p.answer = ac.answer
+),
+dense AS (
+    -- The terms as one list indexed by cell id (0 for unscored answers and gaps), so
+    -- that each answer row looks its term up by position instead of through a join.
+    SELECT list(coalesce(t.term, 0.0) ORDER BY r.i) AS term_of
+    FROM range(1, (SELECT coalesce(max(id), 0) + 1 FROM appraisal_cells)) AS r(i)
+    LEFT JOIN terms t ON t.cell_id = r.i
 ),
 per_ballot AS (
-    SELECT any_value(x.unit) AS unit, any_value(x.category) AS category,
-           coalesce(sum(c.term), 0) AS t
-    FROM appraisal_answers x
-    LEFT JOIN cells c
-        ON c.unit = x.unit AND c.category = x.category AND c.item = x.item
-        AND c.answer = x.answer
-    WHERE x.year = $year AND x.ballot IS NOT NULL
-    GROUP BY x.ballot
+    SELECT any_value(x.cell_id) AS cell_id, sum(dense.term_of[x.cell_id]) AS t
+    FROM appraisal_answers x, dense
+    WHERE x.year = $year AND x.ballot_no IS NOT NULL
+    GROUP BY x.ballot_no
 )
-SELECT unit, category, count(*)::BIGINT AS ballots, sum(t * t) AS variance
-FROM per_ballot
+SELECT ac.unit, ac.category, count(*)::BIGINT AS ballots, sum(b.t * b.t) AS variance
+FROM per_ballot b
+JOIN appraisal_cells ac ON ac.id = b.cell_id
 GROUP BY ALL
