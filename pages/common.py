@@ -10,7 +10,7 @@ import re
 import streamlit as st
 
 from scoring import results
-from scoring.accounts import User, can
+from scoring.accounts import User, can, refresh
 from scoring.store import Store, resolve_db_path
 
 EMPTY_HINT = (
@@ -97,8 +97,14 @@ def score_columns() -> dict:
 
 
 def current_user() -> User | None:
-    """Who is signed in (set by the login form in app.py; tests seed it)."""
-    return st.session_state.get("user")
+    """Who is signed in (set by the login form in app.py; tests seed it), checked against
+    the store on every run: a stopped account is signed out, a changed role applies."""
+    user = refresh(get_store(), st.session_state.get("user"))
+    if user is None:
+        st.session_state.pop("user", None)
+    else:
+        st.session_state["user"] = user
+    return user
 
 
 def md(text: object) -> str:

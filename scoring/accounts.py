@@ -28,6 +28,7 @@ __all__ = [
     "authorize",
     "can",
     "ensure_admin",
+    "refresh",
 ]
 
 ADMIN, EVALUATOR, LEADER = "管理员", "录入员", "领导"
@@ -140,6 +141,21 @@ def authenticate(store: Store, name: str, password: str) -> User | None:
         store.audit(name, "登录失败", "密码错误")
         return None
     store.audit(name, "登录", "")
+    return _user(row)
+
+
+def refresh(store: Store, user: User | None) -> User | None:
+    """The signed-in user as the store has them now: None once the account is gone or
+    stopped, with the current role otherwise (so a change takes effect on the next click)."""
+    if user is None:
+        return None
+    row = store.user_row(user.name)
+    if row is None or not row["active"]:
+        return None
+    return _user(row)
+
+
+def _user(row: dict) -> User:
     return User(
         row["name"],
         row["role"],

@@ -28,6 +28,24 @@ PAGES = [
 ]
 
 
+def signed_in(user: User) -> None:
+    """Give a seeded session's user a real account in the app's database (the app checks
+    the account on every run)."""
+    from pages.common import get_store
+    from scoring import accounts
+
+    if get_store().user_row(user.name) is None:
+        accounts.add_user(
+            get_store(),
+            user.name,
+            "test-password",
+            user.role,
+            sources=list(user.sources),
+            years=list(user.years),
+            by="test",
+        )
+
+
 def run_app(
     page: str | None = None,
     year: int | None = None,
@@ -36,6 +54,7 @@ def run_app(
 ) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     if user is not None:
+        signed_in(user)
         at.session_state["user"] = user
     for k, v in (state or {}).items():
         at.session_state[k] = v
@@ -205,6 +224,7 @@ def test_a_leader_has_no_upload_page_and_cannot_run_it(app_db, demo_db):
         at.switch_page("pages/upload.py")
     # A crafted request that runs the page script itself still meets the role check.
     page = AppTest.from_file(ROOT / "pages" / "upload.py", default_timeout=TIMEOUT)
+    signed_in(leader)
     page.session_state["user"] = leader
     page.session_state["framed"] = True
     page.run()
@@ -226,3 +246,20 @@ def test_user_text_is_never_markup_on_the_upload_page(app_db, tmp_path):
     at.file_uploader(key="upload_files").set_value((name, good, "application/x")).run()
     heading = at.subheader[0].value
     assert heading.startswith("\\!\\[") and "\\<img" in heading
+
+
+def test_a_stopped_account_is_signed_out_and_a_new_role_applies(app_db, tmp_path):
+    from pages.common import get_store
+    from scoring import accounts
+
+    app_db(tmp_path / "roles.duckdb")
+    at = run_app(user=User("王局长", accounts.LEADER))
+    assert at.session_state["user"].role == accounts.LEADER
+    accounts.add_user(get_store(), "王局长", "new-password", accounts.ADMIN, by="效能办")
+    at.run()
+    assert at.session_state["user"].role == accounts.ADMIN
+    get_store().set_user_active("王局长", False, "效能办")
+    at.run()
+    assert "user" not in at.session_state
+    # The page refuses (AppTest reruns the page alone; the app shows the sign-in form).
+    assert [e.value for e in at.error] == ["请先登录。"] and not at.dataframe
