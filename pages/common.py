@@ -75,7 +75,10 @@ def get_store() -> Store:
 @st.cache_resource(max_entries=16)
 def _results(year: int, data_version: str) -> results.Results:
     # Results are frozen dataclasses: safe to share between sessions without copying.
-    return results.compute(get_store(), year)
+    # Last year's (for escalation) comes from this cache too, not computed again.
+    store = get_store()
+    previous = _results(year - 1, data_version) if year - 1 in store.years() else None
+    return results.compute(store, year, previous=previous)
 
 
 def year_results(year: int) -> results.Results:

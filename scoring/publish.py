@@ -379,8 +379,8 @@ def publish(
     start = time.perf_counter()
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    res = results.compute(store, year)
     previous = results.compute(store, year - 1) if year - 1 in store.years() else None
+    res = results.compute(store, year, previous=previous)
     book = out / f"{year}年度机关效能考评结果.xlsx"
     book.write_bytes(workbook(res, store.uploads(year)))
     figs = chart_figures(res, previous)

@@ -248,8 +248,13 @@ def _by_unit(frame: pd.DataFrame, key: str, value: str) -> dict[str, dict[str, f
     return out
 
 
-def compute(store: Store, year: int, *, escalate: bool = True) -> Results:
-    """Score, rank, grade and warn every unit with data in ``year``."""
+def compute(
+    store: Store, year: int, *, previous: Results | None = None, escalate: bool = True
+) -> Results:
+    """Score, rank, grade and warn every unit with data in ``year``.
+
+    Escalation (连续两年末位) needs last year's warnings: pass ``previous`` when the
+    caller already has last year's results, else they are computed here."""
     scheme, version = for_year(store, year)
     registry = store.units()
     info = {
@@ -384,9 +389,10 @@ def compute(store: Store, year: int, *, escalate: bool = True) -> Results:
         )
 
     warned_before: set[str] = set()
-    if escalate and year - 1 in store.years():
-        prev = compute(store, year - 1, escalate=False)
-        warned_before = {w.unit for w in prev.warnings if w.kind in (LAST_PLACE, INEFFICIENT)}
+    if previous is None and escalate and year - 1 in store.years():
+        previous = compute(store, year - 1, escalate=False)
+    if previous is not None:
+        warned_before = {w.unit for w in previous.warnings if w.kind in (LAST_PLACE, INEFFICIENT)}
     warns = year_warnings(graded, scheme, warned_before)
     by_unit: dict[str, list[str]] = defaultdict(list)
     for w in warns:

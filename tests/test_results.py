@@ -128,3 +128,6 @@ def test_veto_ranks_last_and_escalates_next_year(store):
     assert "末位告诫" in a.warnings and "效能告诫" in a.warnings
     assert "连续两年末位" in a.warnings
     assert "连续两年末位" not in results.compute(store, 2024).unit("甲局").warnings
+    # Handing in last year's results (as the app's cache does) changes nothing.
+    given = results.compute(store, 2025, previous=results.compute(store, 2024))
+    assert given.warnings == r.warnings
