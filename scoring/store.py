@@ -139,21 +139,24 @@ class Store:
             return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
 
     def migrate(self) -> int:
-        """Apply the numbered migrations not yet applied; return the schema version."""
-        current = self.schema_version()
+        """Apply every numbered migration not yet recorded; return the highest applied.
+
+        Each number is applied once, in order, whether or not a higher number was applied
+        before it (migrations are written in parallel with reserved ranges of numbers)."""
         files = sorted(MIGRATIONS.glob("[0-9][0-9][0-9]_*.sql"))
         with self.transaction() as cur:
             cur.execute(
                 "CREATE TABLE IF NOT EXISTS schema_version ("
                 "version INTEGER PRIMARY KEY, applied_at TIMESTAMP DEFAULT current_timestamp)"
             )
+            done = {r[0] for r in cur.execute("SELECT version FROM schema_version").fetchall()}
             for f in files:
                 number = int(f.name[:3])
-                if number > current:
+                if number not in done:
                     cur.execute(f.read_text(encoding="utf-8"))
                     cur.execute("INSERT INTO schema_version (version) VALUES (?)", [number])
-                    current = number
-        return current
+                    done.add(number)
+        return max(done, default=0)
 
     # -- unit registry (单位名录) -------------------------------------------------
 

@@ -20,6 +20,27 @@ def test_migrations_on_a_fresh_file(tmp_path):
     assert versions == [1, 2, 3]
 
 
+def test_a_migration_numbered_below_the_highest_applied_is_still_applied(tmp_path, monkeypatch):
+    """Migrations are written in parallel with reserved number ranges: a database that
+    already has 003 must still get 002 when 002 arrives later."""
+    import scoring.store as store_module
+
+    folder = tmp_path / "migrations"
+    folder.mkdir()
+    (folder / "001_a.sql").write_text("CREATE TABLE a (x INTEGER);", encoding="utf-8")
+    (folder / "003_c.sql").write_text("CREATE TABLE c (x INTEGER);", encoding="utf-8")
+    monkeypatch.setattr(store_module, "MIGRATIONS", folder)
+    path = tmp_path / "gaps.duckdb"
+    with Store(path) as s:
+        assert s.migrate() == 3
+    (folder / "002_b.sql").write_text("CREATE TABLE b (x INTEGER);", encoding="utf-8")
+    with Store(path) as s:
+        versions = s.query("SELECT version FROM schema_version ORDER BY version")["version"]
+        tables = set(s.query("SELECT table_name FROM information_schema.tables")["table_name"])
+    assert versions.tolist() == [1, 2, 3]
+    assert {"a", "b", "c"} <= tables
+
+
 def test_second_process_gets_a_clear_message(tmp_path):
     import subprocess
     import sys
