@@ -39,7 +39,9 @@ __all__ = [
     "integrity_score",
     "performance_score",
     "round2",
+    "share_words",
     "trimmed_mean",
+    "unfit_flag_label",
     "variance_cells",
 ]
 
@@ -313,6 +315,34 @@ def integrity_score(counts: Mapping[str, int], scheme: Scheme) -> IntegrityScore
         unfit,
         unfit > scheme.unfit_flag_share,
     )
+
+
+_FRACTIONS = {
+    1 / 2: "二分之一",
+    1 / 3: "三分之一",
+    2 / 3: "三分之二",
+    1 / 4: "四分之一",
+    3 / 4: "四分之三",
+    1 / 5: "五分之一",
+    1 / 10: "十分之一",
+}
+
+
+def share_words(share: float) -> str:
+    """A share in the words of a 办法: 1/3 → 三分之一, else a percentage.
+
+    >>> share_words(1 / 3), share_words(0.25), share_words(0.4)
+    ('三分之一', '四分之一', '40%')
+    """
+    for value, words in _FRACTIONS.items():
+        if math.isclose(share, value, abs_tol=1e-9):
+            return words
+    return f"{share * 100:.4g}%"
+
+
+def unfit_flag_label(scheme: Scheme) -> str:
+    """The flag's name from the scheme's numbers, e.g. 不称职票超三分之一."""
+    return f"{scheme.integrity_unfit}票超{share_words(scheme.unfit_flag_share)}"
 
 
 # -- 加减分 -------------------------------------------------------------------------

@@ -80,6 +80,16 @@ class Scheme:
         """Every answer a ballot may carry (scored ones, then the 不了解 kind)."""
         return tuple(self.appraisal_points) + self.appraisal_unknown
 
+    @property
+    def confidence_label(self) -> str:
+        """The interval's level as labels say it, e.g. 95%."""
+        return f"{self.confidence * 100:.4g}%"
+
+    @property
+    def escalation_depth(self) -> int:
+        """How many earlier years escalation looks back at."""
+        return 1
+
     def max_for(self, indicator: str) -> float:
         """The 满分 that applies when a sheet gives none."""
         return float(self.max_by_indicator.get(indicator, self.default_max))

@@ -127,6 +127,18 @@ class Store:
         with self.cursor() as cur:
             return cur.execute(sql, params or []).df()
 
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Reads that all see one state of the database (one read transaction), so a
+        year's facts never mix data from before and after an upload. The snapshot has
+        every read method of the store; it refuses writes."""
+        with self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                yield _Snapshot(self, cur)
+            finally:
+                cur.execute("ROLLBACK")
+
     # -- schema -------------------------------------------------------------------
 
     def schema_version(self) -> int:
@@ -449,6 +461,32 @@ class Store:
                 t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
                 for t in (*FACT_TABLES, "uploads", "units")
             }
+
+
+class _Snapshot(Store):
+    """A store's read methods over one open read transaction (``Store.snapshot``)."""
+
+    def __init__(self, store: Store, cur: duckdb.DuckDBPyConnection) -> None:
+        self.path = store.path
+        self._con = store._con
+        self._lock = store._lock
+        self._cur = cur
+
+    @contextmanager
+    def cursor(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        yield self._cur
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        raise StoreError("只读快照中不能写入数据库。")
+        yield self._cur  # pragma: no cover
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        yield self
+
+    def close(self) -> None:  # the snapshot's store stays open
+        pass
 
 
 def _insert_answers(cur: duckdb.DuckDBPyConnection, upload_id: int, year: int) -> None:

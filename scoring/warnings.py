@@ -8,7 +8,7 @@ attributes of ``Standing`` (``scoring.results.UnitResult`` is one).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -17,6 +17,7 @@ from scoring.scheme import Scheme
 
 __all__ = [
     "ESCALATED",
+    "ESCALATING",
     "INEFFICIENT",
     "LAST_PLACE",
     "NOT_SIGNIFICANT",
@@ -34,6 +35,8 @@ INEFFICIENT = "效能告诫"
 SUPERVISION = "重点监督检查"
 ESCALATED = "连续两年末位"
 NOT_SIGNIFICANT = "排名差异不显著"
+# The warnings that count towards escalation in consecutive years.
+ESCALATING = (LAST_PLACE, INEFFICIENT)
 
 
 class Standing(Protocol):
@@ -75,10 +78,13 @@ def _fmt(x: float | None) -> str:
     return "—" if x is None else f"{round2(x):.2f}"
 
 
-def _interval(s: Standing) -> str:
+def _interval(s: Standing, scheme: Scheme) -> str:
     if s.ci_low is None or s.ci_high is None:
         return "无万人评议区间"
-    return f"万人评议 95% 区间 {_fmt(s.ci_low)}–{_fmt(s.ci_high)}（{s.ballots} 份问卷）"
+    return (
+        f"万人评议 {scheme.confidence_label} 区间 "
+        f"{_fmt(s.ci_low)}–{_fmt(s.ci_high)}（{s.ballots} 份问卷）"
+    )
 
 
 def _overlaps(a: Standing, b: Standing) -> bool:
@@ -96,7 +102,7 @@ def _next_above(s: Standing, group: Sequence[Standing]) -> Standing | None:
 def year_warnings(
     standings: Sequence[Standing],
     scheme: Scheme,
-    warned_last_year: Iterable[str] = (),
+    warned_last_year: Mapping[str, int] | Iterable[str] = (),
 ) -> list[Warning]:
     """This year's warnings.
 
@@ -107,7 +113,11 @@ def year_warnings(
     A 末位告诫 or 效能告诫 whose unit's appraisal interval overlaps that of the unit
     ranked just above says 排名差异不显著.
     """
-    warned_before = set(warned_last_year)
+    warned_before = (
+        {u for u, n in warned_last_year.items() if n > 0}
+        if isinstance(warned_last_year, Mapping)
+        else set(warned_last_year)
+    )
     groups: dict[str, list[Standing]] = defaultdict(list)
     for s in standings:
         if s.group and s.rank is not None:
@@ -119,7 +129,7 @@ def year_warnings(
         above = _next_above(s, groups.get(s.group or "", []))
         if above is not None and _overlaps(s, above):
             return True, (
-                f"；与上一名 {above.unit}（{_interval(above)}）区间重叠，{NOT_SIGNIFICANT}"
+                f"；与上一名 {above.unit}（{_interval(above, scheme)}）区间重叠，{NOT_SIGNIFICANT}"
             )
         return False, ""
 
@@ -137,7 +147,7 @@ def year_warnings(
                         group,
                         LAST_PLACE,
                         f"{group}第 {s.rank} 名（共 {len(members)} 个单位），"
-                        f"综合得分 {_fmt(s.composite)}{veto}；{_interval(s)}{extra}",
+                        f"综合得分 {_fmt(s.composite)}{veto}；{_interval(s, scheme)}{extra}",
                         ns,
                     )
                 )
@@ -155,7 +165,7 @@ def year_warnings(
                     s.unit,
                     s.group,
                     INEFFICIENT,
-                    f"考评等次为较差（{why}）；{_interval(s)}{extra}",
+                    f"考评等次为较差（{why}）；{_interval(s, scheme)}{extra}",
                     ns,
                 )
             )

@@ -1,0 +1,216 @@
+"""Step 2 of a year's evaluation: the facts under a scheme → ranked, graded, warned units.
+
+``evaluate(facts, scheme, history)`` is pure: no database, no files. Its steps, in
+order, each a function below:
+
+1. ``score_unit``: per unit, the components (万人评议, 绩效考核, 勤廉测评), 加减分 and
+   the composite (rules.py), with the flags that explain a missing part;
+2. ``rank_and_grade``: ranks within each 考核类别 and 等次 (ranking.py, rules.py);
+3. warnings (warnings.py): 末位告诫, 效能告诫, 重点监督检查, and escalation from
+   ``history`` (consecutive earlier years warned, from results.previous_warnings);
+4. honours (warnings.py): 最佳科室, 最佳公务员.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import replace
+
+from scoring import rules
+from scoring.facts import UnitInfo, YearFacts
+from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
+from scoring.ranking import rank_within_group
+from scoring.scheme import Scheme
+from scoring.warnings import (
+    ESCALATING,
+    CadreVotes,
+    Warning,
+    best_cadres,
+    best_sections,
+    year_warnings,
+)
+
+__all__ = ["CADRE", "LEADERSHIP", "evaluate", "rank_and_grade", "score_unit"]
+
+LEADERSHIP = "领导班子"
+CADRE = "干部"
+UNREGISTERED = UnitInfo("", "未登记", None, None)
+
+
+def _integrity_source(facts: YearFacts) -> dict[str, str]:
+    """Whose 勤廉测评 votes count for each unit: a department's 领导班子 (the registry
+    unit of type 领导班子 whose 上级单位 it is), else the unit's own votes."""
+    leadership = {
+        info.parent: name
+        for name, info in facts.units.items()
+        if info.type == LEADERSHIP and info.parent and name in facts.integrity
+    }
+    out = {}
+    for unit in facts.units_with_data():
+        info = facts.units.get(unit, UNREGISTERED)
+        source = leadership.get(unit) if info.type != LEADERSHIP else None
+        if source is None and unit in facts.integrity:
+            source = unit
+        if source is not None:
+            out[unit] = source
+    return out
+
+
+def _flags(
+    unit: str,
+    facts: YearFacts,
+    scheme: Scheme,
+    parts: tuple[
+        rules.AppraisalScore | None,
+        rules.PerformanceScore | None,
+        rules.IntegrityScore | None,
+        rules.Adjustment,
+        rules.Composite,
+    ],
+) -> tuple[str, ...]:
+    """Why a unit's result is not the plain case (missing parts, caps, veto …)."""
+    appraisal, performance, integ, adj, comp = parts
+    flags = []
+    if comp.value is not None and comp.missing:
+        names = "、".join(COMPONENT_NAMES.get(m, m) for m in comp.missing)
+        flags.append(f"缺少{names}，权重已重新分配")
+    if appraisal and appraisal.missing_categories:
+        flags.append("万人评议缺少评议人类别：" + "、".join(appraisal.missing_categories))
+    if performance and performance.missing_indicators:
+        flags.append("绩效考核缺少指标：" + "、".join(performance.missing_indicators))
+    if integ and integ.unfit_flag:
+        flags.append(rules.unfit_flag_label(scheme))
+    if adj.positive_capped or adj.negative_capped:
+        flags.append("加减分已封顶")
+    if adj.vetoed:
+        flags.append("一票否决")
+    if unit not in facts.units:
+        flags.append("单位未在单位名录中登记")
+    if comp.value is None:
+        flags.append("无可计分的考评数据")
+    return tuple(flags)
+
+
+def score_unit(
+    unit: str,
+    facts: YearFacts,
+    scheme: Scheme,
+    integrity: Mapping[str, rules.IntegrityScore],
+    integrity_from: str | None,
+) -> UnitResult:
+    """One unit's components, 加减分 and composite (not yet ranked)."""
+    info = facts.units.get(unit, UNREGISTERED)
+    appraisal = None
+    if unit in facts.appraisal:
+        appraisal = rules.appraisal_score(
+            facts.appraisal[unit],
+            scheme,
+            facts.appraisal_ballots.get(unit),
+            facts.appraisal_variance.get(unit),
+        )
+        if appraisal.score is None:
+            appraisal = None
+    performance = None
+    if unit in facts.performance:
+        performance = rules.performance_score(facts.performance[unit], scheme)
+        if performance.score is None:
+            performance = None
+    integ = integrity.get(integrity_from) if integrity_from else None
+    if integ is not None and integ.score is None:
+        integ = None
+    entries = facts.adjustments.get(unit, ())
+    adj = rules.adjustment([(e.points, e.source) for e in entries], scheme)
+    comp = rules.composite(
+        {
+            "appraisal": appraisal.score if appraisal else None,
+            "performance": performance.score if performance else None,
+            "integrity": integ.score if integ else None,
+        },
+        adj.value,
+        scheme,
+    )
+    return UnitResult(
+        unit=unit,
+        type=info.type,
+        parent=info.parent,
+        group=info.group,
+        appraisal_detail=appraisal,
+        performance_detail=performance,
+        integrity_detail=integ,
+        integrity_from=integrity_from if integ else None,
+        adjustment_detail=adj,
+        adjustment_entries=tuple(entries),
+        composite_detail=comp,
+        flags=_flags(unit, facts, scheme, (appraisal, performance, integ, adj, comp)),
+    )
+
+
+def rank_and_grade(units: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
+    """Rank within each 考核类别 (composite descending, ties at the display decimals
+    share a rank, vetoed units last) and grade every ranked unit."""
+    groups: dict[str, list[UnitResult]] = defaultdict(list)
+    for u in units:
+        if u.group and u.composite is not None:
+            groups[u.group].append(u)
+    placed: dict[str, tuple[int, int]] = {}
+    for members in groups.values():
+        ranks = rank_within_group([(m.unit, m.composite, m.vetoed) for m in members])
+        for unit, r in ranks.items():
+            placed[str(unit)] = (r, len(members))
+    out = []
+    for u in units:
+        r, size = placed.get(u.unit, (None, None))
+        out.append(
+            replace(
+                u,
+                rank=r,
+                group_size=size,
+                grade=rules.grade(u.composite, r, size, u.vetoed, scheme),
+            )
+        )
+    return out
+
+
+def evaluate(
+    facts: YearFacts,
+    scheme: Scheme,
+    history: Mapping[str, int] | None = None,
+    *,
+    scheme_version: int = 0,
+) -> Results:
+    """Score, rank, grade and warn every unit with facts this year.
+
+    ``history[unit]`` is how many consecutive earlier years (ending last year) the
+    unit got 末位告诫 or 效能告诫; empty when there is no earlier year."""
+    history = history or {}
+    integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
+    sources = _integrity_source(facts)
+    scored = [
+        score_unit(u, facts, scheme, integrity, sources.get(u)) for u in facts.units_with_data()
+    ]
+    graded = rank_and_grade(scored, scheme)
+
+    warns = year_warnings(graded, scheme, history)
+    by_unit: dict[str, list[Warning]] = defaultdict(list)
+    for w in warns:
+        by_unit[w.unit].append(w)
+    final = tuple(replace(u, warning_details=tuple(by_unit.get(u.unit, ()))) for u in graded)
+    streaks = {
+        u: history.get(u, 0) + 1
+        for u in dict.fromkeys(w.unit for w in warns if w.kind in ESCALATING)
+    }
+
+    cadres = [
+        CadreVotes(
+            u.unit,
+            u.parent,
+            u.integrity_detail.votes,
+            u.integrity_detail.excellent_rate,
+            u.integrity_detail.unfit_flag,
+        )
+        for u in final
+        if u.type == CADRE and u.integrity_detail is not None
+    ]
+    honours = tuple(best_sections(final, scheme) + best_cadres(cadres, scheme))
+    return Results(facts.year, scheme, scheme_version, final, tuple(warns), honours, streaks)

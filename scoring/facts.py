@@ -1,0 +1,160 @@
+"""Step 1 of a year's evaluation: read the year's facts (考评数据) from the store.
+
+Everything the rules need is read here, in one read snapshot of the database, and
+returned as a frozen ``YearFacts``: the registry, 万人评议 answer counts with ballot
+numbers and variances, 绩效考核 statistics, 勤廉测评 votes, 加减分 entries and
+专项考评 scores. Step 2, ``scoring.engine.evaluate``, turns facts into results
+without touching the database, so it can be tested on hand-built facts.
+
+This is the one place that decides how facts are read: a faster store (precomputed
+counts), a per-year registry or new sources of 加减分 change this module only.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import pandas as pd
+
+from scoring import rules
+from scoring.scheme import Scheme
+from scoring.store import Store
+
+__all__ = [
+    "AdjustmentEntry",
+    "AnswerCounts",
+    "IndicatorStats",
+    "UnitInfo",
+    "YearFacts",
+    "read_facts",
+]
+
+# counts[category][item][answer] = number of answers of that kind
+AnswerCounts = Mapping[str, Mapping[str, Mapping[str, int]]]
+
+
+class UnitInfo(NamedTuple):
+    """One registry row (单位名录): type, 上级单位 and 考核类别."""
+
+    name: str
+    type: str
+    parent: str | None
+    group: str | None
+
+
+class IndicatorStats(NamedTuple):
+    """绩效考核 scores of one unit and indicator as percentages of their 满分:
+    count, sum, lowest and highest (what the trimmed mean needs)."""
+
+    n: int
+    total: float
+    lo: float
+    hi: float
+
+
+class AdjustmentEntry(NamedTuple):
+    """One 加减分 entry: 事由, 分值 and 来源."""
+
+    reason: str
+    points: float
+    source: str
+
+
+@dataclass(frozen=True)
+class YearFacts:
+    """A year's facts, as read for a scheme (its answer points and 满分 enter the
+    variance and the performance percentages). Keyed by unit name."""
+
+    year: int
+    units: Mapping[str, UnitInfo] = field(default_factory=dict)
+    appraisal: Mapping[str, AnswerCounts] = field(default_factory=dict)
+    appraisal_ballots: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    appraisal_variance: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    performance: Mapping[str, Mapping[str, IndicatorStats]] = field(default_factory=dict)
+    integrity: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
+    adjustments: Mapping[str, tuple[AdjustmentEntry, ...]] = field(default_factory=dict)
+
+    def units_with_data(self) -> list[str]:
+        """Every unit with any fact this year, sorted by name."""
+        sources = (self.appraisal, self.performance, self.integrity, self.adjustments)
+        return sorted(set().union(*sources))
+
+
+def _none(x: object) -> str | None:
+    return None if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else str(x)
+
+
+def _registry(frame: pd.DataFrame) -> dict[str, UnitInfo]:
+    return {
+        r.name: UnitInfo(str(r.name), str(r.type), _none(r.parent), _none(r.group))
+        for r in frame.itertuples(index=False)
+    }
+
+
+def _nested_counts(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
+    for unit, cat, item, answer, n in frame[["unit", "category", "item", "answer", "n"]].itertuples(
+        index=False
+    ):
+        out[unit][cat][item][answer] = int(n)
+    return {u: {c: dict(items) for c, items in cats.items()} for u, cats in out.items()}
+
+
+def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str, dict]:
+    out: dict[str, dict] = defaultdict(dict)
+    for unit, k, v in frame[["unit", key, value]].itertuples(index=False):
+        out[unit][k] = cast(v)
+    return dict(out)
+
+
+def _appraisal_spread(
+    store: Store, year: int, scheme: Scheme, counts: Mapping[str, AnswerCounts]
+) -> tuple[dict[str, dict], dict[str, dict]]:
+    """Ballots and category-score variance per unit and category.
+
+    Two steps: the item means (from the counts) say how each answer enters the score;
+    one pass over the ballots then gives ballot numbers and variances."""
+    first = {unit: rules.appraisal_score(c, scheme) for unit, c in counts.items()}
+    cells = pd.DataFrame(
+        [(unit, *cell) for unit, a in first.items() for cell in rules.variance_cells(a)],
+        columns=["unit", "category", "item", "mean", "coef"],
+    )
+    stats = store.appraisal_ballot_stats(year, scheme.appraisal_points, cells)
+    return (
+        _by_unit(stats, "category", "ballots", int),
+        _by_unit(stats, "category", "variance", float),
+    )
+
+
+def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
+    """Every fact of ``year`` the rules need, read in one snapshot of the store."""
+    with store.snapshot() as snap:
+        units = _registry(snap.units())
+        counts = _nested_counts(snap.appraisal_counts(year))
+        ballots, variances = _appraisal_spread(snap, year, scheme, counts)
+        perf: dict[str, dict[str, IndicatorStats]] = defaultdict(dict)
+        frame = snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
+        for unit, ind, n, total, lo, hi in frame[
+            ["unit", "indicator", "n", "total", "lo", "hi"]
+        ].itertuples(index=False):
+            perf[unit][ind] = IndicatorStats(int(n), float(total), float(lo), float(hi))
+        votes = _by_unit(snap.integrity_counts(year), "result", "n", int)
+        entries: dict[str, list[AdjustmentEntry]] = defaultdict(list)
+        for unit, reason, points, source in snap.adjustments(year)[
+            ["unit", "reason", "points", "source"]
+        ].itertuples(index=False):
+            entries[unit].append(AdjustmentEntry(str(reason), float(points), str(source)))
+    return YearFacts(
+        year=year,
+        units=units,
+        appraisal=counts,
+        appraisal_ballots=ballots,
+        appraisal_variance=variances,
+        performance=dict(perf),
+        integrity=votes,
+        adjustments={u: tuple(e) for u, e in entries.items()},
+    )

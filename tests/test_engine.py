@@ -1,0 +1,142 @@
+"""The engine's two steps apart: pure evaluation of hand-built facts (no database), the
+store snapshot the facts are read in, and last year's warnings from one function."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring import results
+from scoring.engine import evaluate
+from scoring.facts import AdjustmentEntry, IndicatorStats, UnitInfo, YearFacts, read_facts
+from scoring.rules import round2
+from scoring.store import StoreError
+from tests.conftest import add_facts, add_units, scheme
+
+EXAMPLE = scheme(
+    appraisal={
+        "items": {"工作效率": 1, "总体评价": 1},
+        "categories": {"服务对象": 0.6, "企业代表": 0.4},
+    }
+)
+
+
+def example_facts() -> YearFacts:
+    """The spec's worked example, unit A, as facts (no store)."""
+    return YearFacts(
+        year=2025,
+        units={
+            "A局": UnitInfo("A局", "部门", None, "综合管理类"),
+            "A局领导班子": UnitInfo("A局领导班子", "领导班子", "A局", None),
+        },
+        appraisal={
+            "A局": {
+                "服务对象": {
+                    "工作效率": {"满意": 1, "基本满意": 1, "不满意": 1, "不了解": 1},
+                    "总体评价": {"满意": 3, "基本满意": 1},
+                },
+                "企业代表": {
+                    "工作效率": {"满意": 1, "不满意": 1},
+                    "总体评价": {"满意": 1, "不满意": 1},
+                },
+            }
+        },
+        appraisal_ballots={"A局": {"服务对象": 4, "企业代表": 2}},
+        performance={
+            "A局": {
+                # 27, 24, 30, 18, 26 of 30 → 90, 80, 100, 60, 86.667 %
+                "工作效率": IndicatorStats(5, 90 + 80 + 100 + 60 + 260 / 3, 60, 100),
+                "工作质量": IndicatorStats(2, 2500 / 30 + 2800 / 30, 2500 / 30, 2800 / 30),
+                "工作纪律": IndicatorStats(1, 100, 100, 100),
+                "服务态度": IndicatorStats(3, 75 + 85 + 80, 75, 85),
+            }
+        },
+        integrity={"A局领导班子": {"优秀": 12, "称职": 6, "基本称职": 1, "不称职": 1}},
+        adjustments={
+            "A局": (
+                AdjustmentEntry("暗访发现脱岗", -2, "暗访"),
+                AdjustmentEntry("群众投诉查实", -1.5, "效能投诉"),
+                AdjustmentEntry("省级表彰", 3, "表彰"),
+            )
+        },
+    )
+
+
+def test_worked_example_from_hand_built_facts():
+    r = evaluate(example_facts(), EXAMPLE)
+    a = r.unit("A局")
+    assert round2(a.appraisal) == 63.00
+    assert round2(a.performance) == 88.17
+    assert round2(a.integrity) == 87.00 and a.integrity_from == "A局领导班子"
+    assert round2(a.composite) == 77.37 and a.grade == "一般"
+    assert a.rank == 1 and a.group_size == 1
+    # The 领导班子 is scored too but not ranked (no 考核类别).
+    assert r.unit("A局领导班子").rank is None
+
+
+def test_history_escalates_and_streaks_count_on():
+    units = {n: UnitInfo(n, "部门", None, "甲类") for n in "ABCDE"}
+    perf = {
+        n: {"工作效率": IndicatorStats(1, v, v, v)}
+        for n, v in zip("ABCDE", [95, 90, 85, 80, 75], strict=True)
+    }
+    facts = YearFacts(2025, units=units, performance=perf)
+    s = scheme()
+    fresh = evaluate(facts, s)
+    assert fresh.unit("E").warnings == ("末位告诫",)
+    assert fresh.streaks == {"E": 1}
+    again = evaluate(facts, s, {"E": 1, "A": 3})
+    e = again.unit("E")
+    assert e.warnings == ("末位告诫", "连续两年末位")
+    assert all(w.reason for w in e.warning_details)
+    assert again.streaks == {"E": 2}  # A was not warned this year: its streak ends
+
+
+def test_snapshot_reads_one_state_and_refuses_writes(store):
+    add_units(store, [("甲局", "部门", None, "甲类")])
+    add_facts(
+        store, 2025, "performance_scores", [{"unit": "甲局", "indicator": "工作效率", "score": 80}]
+    )
+    with store.snapshot() as snap:
+        before = snap.performance_stats(2025, 100, {})
+        # Another session's upload, committed while the snapshot is open …
+        add_facts(
+            store,
+            2025,
+            "performance_scores",
+            [{"unit": "甲局", "indicator": "工作效率", "score": 60}],
+        )
+        # … is not seen inside it.
+        assert snap.performance_stats(2025, 100, {}).equals(before)
+        with pytest.raises(StoreError):
+            snap.set_scheme(2025, "x", "", "u")
+    assert int(store.performance_stats(2025, 100, {})["n"].iloc[0]) == 2
+    facts = read_facts(store, 2025, scheme())
+    assert facts.performance["甲局"]["工作效率"] == IndicatorStats(2, 140.0, 60.0, 80.0)
+
+
+def test_previous_warnings_comes_from_one_place(store):
+    names = ["甲局", "乙局", "丙局", "丁局", "戊局"]
+    add_units(store, [(n, "部门", None, "甲类") for n in names])
+    for year in (2023, 2024, 2025):
+        add_facts(
+            store,
+            year,
+            "performance_scores",
+            [{"unit": n, "indicator": "工作效率", "score": 95 - i} for i, n in enumerate(names)],
+        )
+    assert results.previous_warnings(store, 2023) == {}
+    assert results.previous_warnings(store, 2025) == {"戊局": 1}  # the default ladder: 1 year
+    last = results.compute(store, 2024)
+    assert results.previous_warnings(store, 2025, previous=last) == {"戊局": 2}
+
+
+def test_explain_prints_each_warning_with_its_reason():
+    units = {n: UnitInfo(n, "部门", None, "甲类") for n in "ABCDE"}
+    perf = {
+        n: {"工作效率": IndicatorStats(1, v, v, v)}
+        for n, v in zip("ABCDE", [95, 90, 85, 80, 65], strict=True)
+    }
+    r = evaluate(YearFacts(2025, units=units, performance=perf), scheme())
+    text = "\n".join(results.explain(r.unit("E"), r.scheme))
+    assert "告诫：末位告诫——甲类第 5 名（共 5 个单位），综合得分 65.00" in text
+    assert "告诫：效能告诫——考评等次为较差（综合得分 65.00 低于 70 分）" in text
