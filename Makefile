@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
-DB     ?= data/scoring.duckdb
+DEMO_DB := data/demo.duckdb
+DB     ?= $(DEMO_DB)
 PORT   ?= 8501
 
 .PHONY: setup system-deps run test bench demo-sheets clean
@@ -19,10 +20,11 @@ setup: $(STAMP)
 system-deps:
 	bash scripts/system-deps.sh
 
-$(DB): | $(STAMP)
-	SCORING_DB=$(DB) $(PY) -m scoring demo
-
-run: setup $(DB)
+# The demo city lives in its own file; any other DB is an office's own, started empty.
+run: setup
+	@if [ "$(DB)" = "$(DEMO_DB)" ]; then \
+		test -f $(DB) || SCORING_DB=$(DB) $(PY) -m scoring demo; \
+	else SCORING_DB=$(DB) $(PY) -m scoring init; fi
 	SCORING_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT)
 
 test: setup system-deps

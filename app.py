@@ -29,6 +29,23 @@ def login() -> None:
                 st.session_state["user"] = user
                 st.rerun()
     st.caption("首次启动时，管理员账号 admin 的初始密码显示在启动看板的终端中。")
+    database_notice()
+
+
+def database_notice() -> None:
+    """Which database file the app runs on, and (on the demo) how an office starts its own."""
+    store = get_store()
+    if store.kind() == "demo":
+        st.info(
+            f"当前是**演示数据库**（{store.path}），其中是虚构的演示城市，仅供试用。\n\n"
+            "管理员要开始本单位的正式考评，请新建空白数据库：停止看板后运行 "
+            "`make run DB=data/scoring.duckdb`（或 `python -m scoring --db data/scoring.duckdb "
+            "init` 后以 `SCORING_DB=data/scoring.duckdb` 启动）；"
+            "新管理员账号的初始密码显示在终端中。"
+            "演示数据不会进入新数据库。"
+        )
+    else:
+        st.caption(f"数据库：{store.path}（本单位数据库）")
 
 
 _first_run_admin()
@@ -65,6 +82,8 @@ for section, entries in (("考评结果", VIEWS), ("数据管理", DATA), ("效�
 navigation = st.navigation(sections)
 return_to_wanted_page(allowed)
 st.sidebar.caption(f"当前用户：{user.name}（{user.role}）")
+if get_store().kind() == "demo":
+    st.sidebar.caption(f"演示数据库：{get_store().path}")
 if st.sidebar.button("退出登录", key="logout"):
     st.session_state.pop("user", None)
     st.rerun()

@@ -120,12 +120,37 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     years = tuple(int(y) for y in args.years.split(",")) if args.years else None
     with _open(args) as store:
+        if store.kind() == "office":
+            raise BadInput(
+                f"数据库 {store.path} 是本单位的正式数据库，不能写入演示数据。"
+                "演示请用另一个文件，例如 --db data/demo.duckdb。"
+            )
         if store.uploads():
             print(f"数据库 {store.path} 已有数据，未写入演示数据。", file=sys.stderr)
             return 0
+        store.mark_kind("demo")
         created = load_demo(store, years) if years else load_demo(store)
         password = accounts.ensure_admin(store)
         print(f"已写入演示数据：{created} 个上传批次，数据库 {store.path}")
+        if password:
+            print(
+                f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请妥善保管；"
+                "可用 python -m scoring user add admin --role 管理员 --password … 重设）"
+            )
+    return 0
+
+
+def cmd_init(args: argparse.Namespace) -> int:
+    """An office's own empty database (本单位数据库): no demo, an administrator account."""
+    with _open(args) as store:
+        if store.kind() == "demo":
+            raise BadInput(
+                f"数据库 {store.path} 是演示数据库，不能用作本单位的正式数据库。"
+                "请换一个文件名，例如 --db data/scoring.duckdb。"
+            )
+        store.mark_kind("office")
+        password = accounts.ensure_admin(store)
+        print(f"本单位数据库：{store.path}（已有 {len(store.uploads())} 个上传批次）")
         if password:
             print(
                 f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请妥善保管；"
@@ -284,6 +309,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("demo", help="向空数据库写入演示数据")
     p.add_argument("--years", help="年度，逗号分隔，如 2024,2025")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("init", help="新建或打开本单位的空白数据库（不含演示数据）")
+    p.set_defaults(func=cmd_init)
 
     p = sub.add_parser("units", help="导入或更新单位名录")
     p.add_argument("file")

@@ -170,6 +170,24 @@ class Store:
                     done.add(number)
         return max(done, default=0)
 
+    # -- what the file is for (数据库用途, migration 004) ---------------------------
+
+    def kind(self) -> str | None:
+        """'demo' for the demo city's file, 'office' for an office's own, None if unmarked."""
+        with self.cursor() as cur:
+            row = cur.execute("SELECT value FROM database_info WHERE key = 'kind'").fetchone()
+        return None if row is None else str(row[0])
+
+    def mark_kind(self, kind: str) -> None:
+        """Mark the file as the demo's or an office's; a file keeps its first mark."""
+        if kind not in ("demo", "office"):
+            raise ValueError(kind)
+        with self.transaction() as cur:
+            cur.execute(
+                "INSERT INTO database_info (key, value) VALUES ('kind', ?) ON CONFLICT DO NOTHING",
+                [kind],
+            )
+
     # -- unit registry (单位名录) -------------------------------------------------
 
     def units(self) -> pd.DataFrame:

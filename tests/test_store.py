@@ -12,12 +12,14 @@ from tests.conftest import add_facts
 def test_migrations_on_a_fresh_file(tmp_path):
     path = tmp_path / "fresh.duckdb"
     with Store(path) as s:
-        assert s.schema_version() == 3
+        top = s.schema_version()
+        assert top >= 4
         assert s.row_counts() == {t: 0 for t in s.row_counts()}
     with Store(path) as s:  # reopening applies nothing twice
-        assert s.migrate() == 3
+        assert s.migrate() == top
         versions = s.query("SELECT version FROM schema_version")["version"].tolist()
-    assert versions == [1, 2, 3]
+    assert len(versions) == len(set(versions))
+    assert {1, 2, 3, 4} <= set(versions)  # 004: database kind (registry)
 
 
 def test_a_migration_numbered_below_the_highest_applied_is_still_applied(tmp_path, monkeypatch):
@@ -154,7 +156,7 @@ def test_migration_3_keys_the_answers_of_an_existing_database(tmp_path):
             cur.execute("DROP SEQUENCE appraisal_cell_ids")
             cur.execute("DELETE FROM schema_version WHERE version = 3")
     with Store(path) as s:
-        assert s.schema_version() == 3
+        assert 3 in set(s.query("SELECT version FROM schema_version")["version"])
         missing = s.query(
             "SELECT count(*) AS n FROM appraisal_answers "
             "WHERE cell_id IS NULL OR (ballot IS NOT NULL AND ballot_no IS NULL)"
