@@ -1,0 +1,463 @@
+"""The evidence behind a warning (告诫依据): how sure a score, a rank and a warning are.
+
+Pure functions over figures the engine already has. The statements follow the kind of
+warning (shared/spec/scoring.md, issue 18):
+
+- 末位告诫: the gap to the unit ranked just above, with its interval, and the probability
+  that the unit is truly last in its group, both from the **composite's** uncertainty;
+- 效能告诫: whether the composite lies below the grade line with the scheme's confidence;
+- 重点监督检查: whether the 满意率 lies below its threshold with that confidence;
+- 一票否决: no statistical statement (the rule decides), the veto's reason;
+- no estimate of the uncertainty: 无法判断.
+
+Where the uncertainty comes from, and what is left out:
+
+- 万人评议: the linearised sampling variance of each evaluator category's score over its
+  ballots (a ballot's items summed before squaring), categories independent. Tally sheets
+  carry no ballots, so their per-answer variance is multiplied by a design effect: the
+  ratio of ballot-level to answer-level variance measured on the year's ballot sheets
+  (clamped between 1 and the number of items), or, with no ballot sheets, the number of
+  items — the Cauchy–Schwarz bound for fully correlated items, labelled as conservative.
+  Each category's variance is guarded against tiny or constant samples by one pseudo-ballot
+  at each end of the scale (0 and 100), and the interval is built on the logit scale so that
+  it stays within 0–100, with a Student-t quantile (Welch–Satterthwaite degrees of freedom).
+- 绩效考核: each indicator's (trimmed) mean has the sampling variance of the scores it
+  averages (the scorers treated as a sample); with fewer than two scores it is unknown.
+- 勤廉测评: the variance of the mean vote points.
+- 加减分 are recorded facts: no sampling variance.
+
+>>> round(t_quantile(0.975, 5), 3), round(t_quantile(0.975, 1), 2)
+(2.571, 12.71)
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from statistics import NormalDist
+
+import numpy as np
+
+__all__ = [
+    "AppraisalSpread",
+    "CategorySample",
+    "Evidence",
+    "Spread",
+    "appraisal_spread",
+    "composite_spread",
+    "design_effect",
+    "gap_evidence",
+    "integrity_variance",
+    "line_evidence",
+    "no_evidence",
+    "p_last",
+    "performance_variance",
+    "rate_evidence",
+    "t_quantile",
+    "veto_evidence",
+    "wilson",
+]
+
+YES, NO, UNKNOWN, NOT_APPLICABLE = "是", "否", "无法判断", "不适用"
+
+
+# -- quantiles ---------------------------------------------------------------------------
+
+
+def _t_cdf(x: float, df: float) -> float:
+    """P(T ≤ x) for Student's t, by the regularised incomplete beta function."""
+    if x == 0:
+        return 0.5
+    z = df / (df + x * x)
+    tail = 0.5 * _betainc(df / 2, 0.5, z)
+    return 1 - tail if x > 0 else tail
+
+
+def _betainc(a: float, b: float, x: float) -> float:
+    """Regularised incomplete beta I_x(a, b) (continued fraction, Numerical Recipes 6.4)."""
+    if x <= 0:
+        return 0.0
+    if x >= 1:
+        return 1.0
+    ln_front = (
+        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
+    )
+    if x > (a + 1) / (a + b + 2):
+        return 1.0 - _betainc(b, a, 1 - x)
+    tiny = 1e-300
+    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
+    d = 1.0 / (d if abs(d) > tiny else tiny)
+    h = d
+    for m in range(1, 300):
+        m2 = 2 * m
+        for num in (
+            m * (b - m) * x / ((a + m2 - 1) * (a + m2)),
+            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1)),
+        ):
+            d = 1.0 + num * d
+            d = 1.0 / (d if abs(d) > tiny else tiny)
+            c = 1.0 + num / c
+            c = c if abs(c) > tiny else tiny
+            h *= d * c
+        if abs(d * c - 1.0) < 1e-14:
+            break
+    return math.exp(ln_front) * h / a
+
+
+@lru_cache(maxsize=4096)
+def t_quantile(p: float, df: float) -> float:
+    """The p-quantile of Student's t with ``df`` degrees of freedom (df ≥ 1; ∞ → normal)."""
+    z = NormalDist().inv_cdf(p)
+    if not math.isfinite(df) or df > 1e6:
+        return z
+    df = max(1.0, df)
+    lo, hi = (0.0, max(1.0, abs(z))) if p > 0.5 else (min(-1.0, -abs(z)), 0.0)
+    while _t_cdf(hi, df) < p:
+        hi *= 2
+    while _t_cdf(lo, df) > p:
+        lo *= 2
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if _t_cdf(mid, df) < p:
+            lo = mid
+        else:
+            hi = mid
+        if hi - lo < 1e-12:
+            break
+    return (lo + hi) / 2
+
+
+def _two_sided(level: float, df: float = math.inf) -> float:
+    return t_quantile(0.5 + level / 2, df)
+
+
+def percent(level: float) -> str:
+    """The level as leaders read it: 0.95 → 95%, 0.9 → 90%, 0.995 → 99.5%."""
+    return f"{level * 100:.10g}%"
+
+
+# -- 万人评议 ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CategorySample:
+    """One evaluator category of one unit: its weight, score and sampling figures.
+
+    ``variance`` is the linearised variance of the category score from ballot sheets (the
+    sum over ballots of the squared ballot terms); ``tally_variance`` the same from tally
+    sheets with every counted answer taken alone; ``items`` the number of answered items
+    (for the conservative design effect)."""
+
+    weight: float
+    score: float
+    ballots: int
+    variance: float
+    tally_ballots: int = 0
+    tally_variance: float = 0.0
+    items: int = 1
+
+
+@dataclass(frozen=True)
+class AppraisalSpread:
+    """The appraisal score's sampling variance and interval (0–100)."""
+
+    variance: float | None
+    df: float
+    low: float | None
+    high: float | None
+    conservative: bool  # a tally was widened by the conservative bound
+
+
+def design_effect(ballot_variance: float, answer_variance: float, items: int) -> float:
+    """How much a ballot's items move together: ballot-level over answer-level variance,
+    clamped to [1, items] (never narrower than independent answers, never wider than fully
+    correlated ones).
+
+    >>> design_effect(2.0, 1.0, 6), design_effect(0.5, 1.0, 6), design_effect(9.0, 1.0, 6)
+    (2.0, 1.0, 6.0)
+    """
+    if answer_variance <= 0:
+        return 1.0
+    return min(float(max(items, 1)), max(1.0, ballot_variance / answer_variance))
+
+
+def _pseudo_mean(c: CategorySample) -> float:
+    """The category score with one pseudo-ballot at 0 and one at 100 added."""
+    n = c.ballots + c.tally_ballots
+    return (n * c.score + 100.0) / (n + 2)
+
+
+def _guarded_variance(c: CategorySample, deff: float | None) -> float:
+    """Variance of one category's score: ballot part plus the tally part times the design
+    effect (``None``: the conservative bound, the number of items), with one pseudo-ballot
+    at 0 and one at 100 so that a tiny or constant category never claims certainty."""
+    n = c.ballots + c.tally_ballots
+    factor = float(max(c.items, 1)) if deff is None else deff
+    observed = c.variance + factor * c.tally_variance  # ≈ σ²_pop / n
+    sum_sq = observed * n * n  # Σ (x − m)² over the n ballots
+    m = _pseudo_mean(c)
+    sum_sq += n * (c.score - m) ** 2 + m**2 + (100.0 - m) ** 2
+    per_ballot = sum_sq / (n + 1)  # sample variance over n + 2 ballots
+    return per_ballot / n
+
+
+def appraisal_spread(
+    categories: Sequence[CategorySample], level: float, deff: float | None
+) -> AppraisalSpread:
+    """The appraisal score's variance and its interval at ``level``.
+
+    Categories are independent samples, weighted as in the score (weights renormalised over
+    the categories that have answers). The interval is symmetric on the logit scale of
+    score/100 and uses a t quantile with Welch–Satterthwaite degrees of freedom."""
+    used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
+    if not used:
+        return AppraisalSpread(None, math.inf, None, None, False)
+    total_w = sum(c.weight for c in used)
+    parts = []
+    for c in used:
+        n = c.ballots + c.tally_ballots
+        parts.append(((c.weight / total_w) ** 2 * _guarded_variance(c, deff), n))
+    variance = sum(v for v, _ in parts)
+    denom = sum(v * v / max(n - 1, 1) for v, n in parts)
+    df = variance * variance / denom if denom > 0 else math.inf
+    # The logit is taken at the score with the same pseudo-ballots as the variance, which
+    # keeps it finite at 0 and 100.
+    p = sum(c.weight / total_w * _pseudo_mean(c) for c in used) / 100
+    se_logit = math.sqrt(variance) / 100 / (p * (1 - p))
+    half = _two_sided(level, df) * se_logit
+    centre = math.log(p / (1 - p))
+    low, high = (100 / (1 + math.exp(-(centre + s * half))) for s in (-1, 1))
+    conservative = deff is None and any(c.tally_ballots for c in used)
+    return AppraisalSpread(variance, df, low, high, conservative)
+
+
+# -- 绩效考核 and 勤廉测评 -------------------------------------------------------------------
+
+
+def performance_variance(
+    indicators: Sequence[tuple[float, int, float, float, float, float, bool]],
+) -> float | None:
+    """Sampling variance of the performance score.
+
+    ``indicators``: (weight, n, total, sum of squares, lowest, highest, trimmed) per
+    indicator present, scores as percentages. A trimmed mean's variance is taken as that of
+    the mean of the scores it keeps (an approximation that slightly understates it).
+    ``None`` when an indicator has fewer than two scores kept."""
+    total_w = sum(w for w, *_ in indicators)
+    if total_w <= 0:
+        return None
+    out = 0.0
+    for weight, n, total, sumsq, lo, hi, trimmed in indicators:
+        if trimmed:
+            n, total, sumsq = n - 2, total - lo - hi, sumsq - lo * lo - hi * hi
+        if n < 2:
+            return None
+        s2 = max(0.0, (sumsq - total * total / n) / (n - 1))
+        out += (weight / total_w) ** 2 * s2 / n
+    return out
+
+
+def integrity_variance(counts: Mapping[str, int], points: Mapping[str, float]) -> float | None:
+    """Sampling variance of the mean vote points; ``None`` with fewer than two votes.
+
+    >>> round(integrity_variance({"优秀": 1, "称职": 1}, {"优秀": 100, "称职": 80}), 6)
+    100.0
+    """
+    votes = {r: n for r, n in counts.items() if r in points and n > 0}
+    n = sum(votes.values())
+    if n < 2:
+        return None
+    mean = sum(k * points[r] for r, k in votes.items()) / n
+    s2 = sum(k * (points[r] - mean) ** 2 for r, k in votes.items()) / (n - 1)
+    return s2 / n
+
+
+# -- the composite -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Spread:
+    """The composite's standard error and interval, and what its variance leaves out."""
+
+    se: float | None
+    low: float | None
+    high: float | None
+    left_out: tuple[str, ...]
+
+
+def composite_spread(
+    value: float | None,
+    weights: Mapping[str, float],
+    variances: Mapping[str, float | None],
+    level: float,
+    names: Mapping[str, str] | None = None,
+) -> Spread:
+    """Composite = Σ w_k X_k + adjustment: Var = Σ w_k² Var(X_k), the components being
+    independent samples and the adjustment a fact. A component whose variance is unknown is
+    left out of the sum and named; with none known the spread is unknown."""
+    names = names or {}
+    known = {k: v for k, v in variances.items() if k in weights and v is not None}
+    left_out = tuple(names.get(k, k) for k in weights if variances.get(k) is None)
+    if value is None or not known:
+        return Spread(None, None, None, left_out)
+    var = sum(weights[k] ** 2 * v for k, v in known.items())
+    se = math.sqrt(var)
+    half = _two_sided(level) * se
+    return Spread(se, value - half, value + half, left_out)
+
+
+def p_last(values: Sequence[float], ses: Sequence[float], index: int) -> float:
+    """Probability that unit ``index`` is truly the lowest of ``values``, each unit's true
+    value normal around its observed value with its standard error, independently.
+
+    Exact by quadrature: ∫ φ_i(x) Π_{j≠i} (1 − Φ_j(x)) dx; units without spread enter as
+    fixed values.
+
+    >>> round(p_last([50.0, 50.0], [1.0, 1.0], 0), 6)
+    0.5
+    >>> round(p_last([50.0, 60.0], [0.0, 0.0], 0), 6)
+    1.0
+    """
+    v = np.asarray(values, dtype=float)
+    s = np.asarray(ses, dtype=float)
+    others = np.arange(len(v)) != index
+    if s[index] <= 0:
+        x = np.array([v[index]])
+        w = np.array([1.0])
+    else:
+        nodes, weights = np.polynomial.hermite_e.hermegauss(160)
+        x = v[index] + s[index] * nodes
+        w = weights / math.sqrt(2 * math.pi)
+    prob = np.ones_like(x)
+    for vj, sj in zip(v[others], s[others], strict=True):
+        if sj > 0:
+            z = (x - vj) / sj
+            prob *= 0.5 * np.vectorize(math.erfc)(z / math.sqrt(2))
+        else:
+            prob *= np.where(x < vj, 1.0, np.where(x == vj, 0.5, 0.0))
+    return float(np.clip((w * prob).sum(), 0.0, 1.0))
+
+
+# -- statements ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """How sure a warning is, in one sentence, with the verdict leaders read first.
+
+    ``verdict`` answers "does the data bear the warning out beyond sampling noise?":
+    是 / 否 / 无法判断, or 不适用 where a rule (a veto) decides and statistics has no say."""
+
+    verdict: str
+    sentence: str
+    gap: float | None = None
+    gap_low: float | None = None
+    gap_high: float | None = None
+    p_last: float | None = None
+
+    @property
+    def significant(self) -> bool | None:
+        return {YES: True, NO: False}.get(self.verdict)
+
+
+def _num(x: float, decimals: int) -> str:
+    return f"{x:.{decimals}f}".replace("-", "−")
+
+
+def gap_evidence(
+    unit_value: float,
+    unit_se: float | None,
+    above_name: str | None,
+    above_value: float | None,
+    above_se: float | None,
+    probability_last: float | None,
+    level: float,
+    decimals: int = 2,
+) -> Evidence:
+    """末位告诫: the gap to the unit just above and the probability of being truly last."""
+    if above_name is None or above_value is None:
+        return no_evidence("组内没有排在其上的单位，无法比较")
+    if unit_se is None or above_se is None:
+        return no_evidence(
+            f"与上一名 {above_name} 相差 {_num(above_value - unit_value, decimals)} 分，"
+            "但综合得分的抽样误差无法估计，无法判断排名差异是否显著"
+        )
+    gap = above_value - unit_value
+    se = math.hypot(unit_se, above_se)
+    half = _two_sided(level) * se
+    low, high = gap - half, gap + half
+    significant = low > 0
+    words = "排名差异显著" if significant else "排名差异不显著"
+    sentence = (
+        f"与上一名 {above_name} 相差 {_num(gap, decimals)} 分"
+        f"（{percent(level)} 区间 {_num(low, decimals)}～{_num(high, decimals)}），{words}"
+    )
+    if probability_last is not None:
+        sentence += f"；为真实末位的概率约 {probability_last:.0%}"
+    return Evidence(YES if significant else NO, sentence, gap, low, high, probability_last)
+
+
+def line_evidence(
+    value: float,
+    low: float | None,
+    high: float | None,
+    line: float,
+    level: float,
+    decimals: int = 2,
+    label: str = "综合得分",
+) -> Evidence:
+    """效能告诫: is the composite below the grade line with the scheme's confidence?"""
+    short = _num(line - value, decimals)
+    head = f"{label} {_num(value, decimals)}，低于 {line:g} 分的分数线 {short} 分"
+    if low is None or high is None:
+        return no_evidence(head + "，抽样误差无法估计")
+    sure = high < line
+    return Evidence(
+        YES if sure else NO,
+        head
+        + f"（{percent(level)} 区间 {_num(low, decimals)}～{_num(high, decimals)}），"
+        + ("确定低于分数线" if sure else "区间跨过分数线，低于分数线不显著"),
+    )
+
+
+def wilson(successes: float, n: float, level: float) -> tuple[float, float]:
+    """Wilson score interval for a proportion (stays within 0–1, sane at 0 and n).
+
+    >>> lo, hi = wilson(0, 10, 0.95); round(lo, 4), round(hi, 4)
+    (0.0, 0.2775)
+    """
+    z = _two_sided(level)
+    p = successes / n
+    denom = 1 + z * z / n
+    centre = (p + z * z / (2 * n)) / denom
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / denom
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+def rate_evidence(rate: float, ballots: int, threshold: float, level: float) -> Evidence:
+    """重点监督检查: is the 满意率 below the threshold with the scheme's confidence?
+
+    The rate pools every answer, but a ballot's answers move together, so the interval
+    counts ballots, not answers (a conservative effective sample size)."""
+    head = f"满意率 {rate:.2%}，低于 {threshold:.0%}"
+    if ballots < 1:
+        return no_evidence(head + "，没有问卷份数，无法估计误差")
+    low, high = wilson(rate * ballots, ballots, level)
+    sure = high < threshold
+    return Evidence(
+        YES if sure else NO,
+        head
+        + f"（{percent(level)} 区间 {low:.2%}～{high:.2%}，按 {ballots} 份问卷计），"
+        + ("确定低于门槛" if sure else "区间跨过门槛，低于门槛不显著"),
+    )
+
+
+def veto_evidence(reason: str) -> Evidence:
+    """一票否决: the rule decides; no statistical statement applies."""
+    return Evidence(NOT_APPLICABLE, f"一票否决（{reason}），按规则认定，不作统计判断")
+
+
+def no_evidence(why: str) -> Evidence:
+    return Evidence(UNKNOWN, why)

@@ -1,0 +1,201 @@
+"""The evidence behind a warning: quantiles, variances, p_last and the statements,
+with expectations worked out by hand (and one seeded simulation for coverage)."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from scoring import evidence as ev
+
+
+@pytest.mark.parametrize(
+    ("p", "df", "expected"),
+    [
+        (0.975, 1, 12.7062),
+        (0.975, 2, 4.3027),
+        (0.975, 10, 2.2281),
+        (0.975, 30, 2.0423),
+        (0.95, 10, 1.8125),
+        (0.995, 4, 4.6041),
+        (0.975, math.inf, 1.95996),
+    ],
+)
+def test_t_quantiles_match_the_printed_tables(p, df, expected):
+    assert ev.t_quantile(p, df) == pytest.approx(expected, abs=2e-4)
+
+
+def test_integrity_variance_of_the_spec_example_by_hand():
+    # 优秀 12, 称职 6, 基本称职 1, 不称职 1: mean 87; Σ n (x − 87)² = 12·169 + 6·49 + 729 + 7569
+    # = 10620; sample variance 10620 / 19; variance of the mean / 20.
+    points = {"优秀": 100, "称职": 80, "基本称职": 60, "不称职": 0}
+    v = ev.integrity_variance({"优秀": 12, "称职": 6, "基本称职": 1, "不称职": 1}, points)
+    assert v == pytest.approx(10620 / 19 / 20, rel=1e-12)
+    assert ev.integrity_variance({"优秀": 1}, points) is None
+
+
+def test_performance_variance_uses_the_scores_the_trimmed_mean_keeps():
+    # 工作效率 of the spec: 90, 80, 100, 60, 86.667 → kept 90, 80, 86.667 (mean 85.556).
+    scores = [90, 80, 100, 60, 260 / 3]
+    kept = [90, 80, 260 / 3]
+    s2 = np.var(kept, ddof=1)
+    row = (0.3, 5, sum(scores), sum(x * x for x in scores), 60, 100, True)
+    assert ev.performance_variance([row]) == pytest.approx(s2 / 3, rel=1e-9)
+    # Two indicators, weights 0.3 and 0.2 renormalised to 0.6 and 0.4.
+    other = (0.2, 2, 170.0, 80.0**2 + 90.0**2, 80.0, 90.0, False)
+    expected = 0.36 * s2 / 3 + 0.16 * 50.0 / 2
+    assert ev.performance_variance([row, other]) == pytest.approx(expected, rel=1e-9)
+    assert ev.performance_variance([(1.0, 1, 80.0, 6400.0, 80.0, 80.0, False)]) is None
+
+
+def test_composite_variance_adds_weighted_component_variances_and_names_what_is_left_out():
+    s = ev.composite_spread(
+        77.0,
+        {"appraisal": 0.4, "performance": 0.4, "integrity": 0.2},
+        {"appraisal": 4.0, "performance": None, "integrity": 9.0},
+        0.95,
+        {"performance": "绩效考核"},
+    )
+    # 0.16 × 4 + 0.04 × 9 = 1.0
+    assert s.se == pytest.approx(1.0)
+    assert s.low == pytest.approx(77 - 1.959964, abs=1e-5)
+    assert s.left_out == ("绩效考核",)
+    none = ev.composite_spread(77.0, {"appraisal": 1.0}, {"appraisal": None}, 0.95)
+    assert none.se is None and none.low is None
+
+
+def test_p_last_by_quadrature_agrees_with_a_seeded_simulation():
+    values, ses = [70.0, 70.2, 71.5, 75.0], [0.5, 0.4, 0.6, 0.3]
+    rng = np.random.default_rng(7)
+    draws = rng.normal(values, ses, size=(200_000, 4))
+    simulated = (draws.argmin(axis=1) == 0).mean()
+    assert ev.p_last(values, ses, 0) == pytest.approx(simulated, abs=0.005)
+    assert ev.p_last([50, 50, 50], [1, 1, 1], 1) == pytest.approx(1 / 3, abs=1e-6)
+    # A unit far below the others is last for sure; one far above never.
+    assert ev.p_last([40, 70, 75], [1, 1, 1], 0) == pytest.approx(1.0, abs=1e-9)
+    assert ev.p_last([40, 70, 75], [1, 1, 1], 2) == pytest.approx(0.0, abs=1e-9)
+
+
+def test_gap_statement_for_a_last_place_resting_on_noise():
+    e = ev.gap_evidence(70.0, 0.5, "市统计局上一名", 70.2, 0.4, 0.6, 0.95)
+    se = math.hypot(0.5, 0.4)
+    assert e.gap == pytest.approx(0.2)
+    assert e.gap_low == pytest.approx(0.2 - 1.959964 * se, abs=1e-5)
+    assert e.verdict == "否" and e.significant is False
+    assert "排名差异不显著" in e.sentence and "95% 区间 −1.05～1.45" in e.sentence
+    assert "为真实末位的概率约 60%" in e.sentence
+    clear = ev.gap_evidence(60.0, 0.5, "甲", 70.0, 0.5, 0.99, 0.9)
+    assert clear.verdict == "是" and "90% 区间" in clear.sentence
+    unknown = ev.gap_evidence(60.0, None, "甲", 70.0, 0.5, None, 0.95)
+    assert unknown.verdict == "无法判断"
+
+
+def test_line_rate_veto_statements():
+    below = ev.line_evidence(66.0, 64.0, 68.0, 70, 0.95)
+    assert below.verdict == "是" and "确定低于分数线" in below.sentence
+    unsure = ev.line_evidence(69.0, 66.0, 72.0, 70, 0.95)
+    assert unsure.verdict == "否" and "低于分数线不显著" in unsure.sentence
+    # Wilson for 60 of 100: centre (0.6 + 1.92/100)/1.0384 = 0.5963, half 0.0943.
+    rate = ev.rate_evidence(0.6, 100, 0.7, 0.95)
+    lo, hi = ev.wilson(60, 100, 0.95)
+    assert (round(lo, 3), round(hi, 3)) == (0.502, 0.691)
+    assert rate.verdict == "是"
+    assert ev.rate_evidence(0.65, 20, 0.7, 0.95).verdict == "否"
+    veto = ev.veto_evidence("重大效能问题")
+    assert veto.verdict == "不适用" and "不作统计判断" in veto.sentence
+
+
+def test_appraisal_interval_of_three_ballots_by_hand():
+    # One category, items weighted equally; ballots (满意, 满意), (基本满意, 不满意),
+    # (满意, 基本满意): ballot scores 100, 30, 80, mean 70, Σ d² = 2600, so the store's
+    # ballot variance is 2600 / 9. Guard: two pseudo-ballots (0 and 100) move the mean to
+    # (210 + 100) / 5 = 62 and add 3·8² + 62² + 38² = 5480 → per-ballot variance
+    # 8080 / 4 = 2020 → variance of the score 2020 / 3.
+    c = ev.CategorySample(weight=0.3, score=70.0, ballots=3, variance=2600 / 9, items=2)
+    s = ev.appraisal_spread([c], 0.95, 1.0)
+    assert s.variance == pytest.approx(2020 / 3, rel=1e-12)
+    assert s.df == pytest.approx(2.0)
+    p = 0.62  # the logit is taken at the pseudo-ballot mean 62
+    half = ev.t_quantile(0.975, 2) * math.sqrt(2020 / 3) / 100 / (p * (1 - p))
+    centre = math.log(p / (1 - p))
+    assert s.low == pytest.approx(100 / (1 + math.exp(-(centre - half))), rel=1e-9)
+    assert s.high == pytest.approx(100 / (1 + math.exp(-(centre + half))), rel=1e-9)
+    assert 0 < s.low < 70 < s.high < 100
+
+
+def test_constant_and_single_ballot_categories_never_claim_certainty():
+    all_satisfied = ev.CategorySample(1.0, 100.0, 100, 0.0, items=6)
+    s = ev.appraisal_spread([all_satisfied], 0.95, 1.0)
+    assert s.high < 100 and 90 < s.low < 99.5  # not a zero-width [100, 100]
+    # One ballot says next to nothing: the interval spans nearly the whole scale, so no
+    # warning can call a difference significant on it.
+    one = ev.appraisal_spread([ev.CategorySample(1.0, 60.0, 1, 0.0, items=6)], 0.95, 1.0)
+    assert one.low < 5 and one.high > 95
+
+
+def test_tally_variance_is_widened_by_the_design_effect_or_the_conservative_bound():
+    tally = ev.CategorySample(1.0, 80.0, 0, 0.0, tally_ballots=200, tally_variance=1.5, items=6)
+    measured = ev.appraisal_spread([tally], 0.95, 2.0)
+    bound = ev.appraisal_spread([tally], 0.95, None)
+    alone = ev.appraisal_spread([tally], 0.95, 1.0)
+    assert alone.variance < measured.variance < bound.variance
+    assert bound.conservative and not measured.conservative
+    assert ev.design_effect(288.888, 170.370, 2) == pytest.approx(288.888 / 170.370)
+
+
+def _ballots(rng, n, items, rho, p_sat=(0.75, 0.2)):
+    """n ballots of `items` answers with inter-item correlation through a shared factor."""
+    z = rng.normal(size=(n, 1)) * math.sqrt(rho) + rng.normal(size=(n, items)) * math.sqrt(
+        1 - rho
+    )
+    a, b = (np.quantile(rng.normal(size=100_000), 1 - q) for q in (p_sat[0], sum(p_sat)))
+    return np.where(z > a, 100.0, np.where(z > b, 60.0, 0.0))
+
+
+def _ballot_variances(x):
+    """The store's two variances of the category score (equal item weights, no 不了解)."""
+    n, k = x.shape
+    terms = (x - x.mean(axis=0)) / k / n
+    return float((terms.sum(axis=1) ** 2).sum()), float((terms**2).sum())
+
+
+def test_coverage_of_the_appraisal_interval_in_a_seeded_simulation():
+    """Ballot sheets with correlated items (ρ = 0.4), 60 ballots per category, two
+    categories: the interval should cover the true score about 95% of the time."""
+    rng = np.random.default_rng(2026)
+    truth = _ballots(rng, 400_000, 6, 0.4).mean()
+    hits, runs = 0, 400
+    for _ in range(runs):
+        cats = []
+        for w in (0.6, 0.4):
+            x = _ballots(rng, 60, 6, 0.4)
+            var, _ = _ballot_variances(x)
+            cats.append(ev.CategorySample(w, float(x.mean()), 60, var, items=6))
+        s = ev.appraisal_spread(cats, 0.95, 1.0)
+        hits += s.low <= truth <= s.high
+    assert 0.92 <= hits / runs <= 0.99
+
+
+def test_coverage_of_a_tally_widened_by_the_year_design_effect():
+    """Tallies of strongly correlated items (latent ρ = 0.7): answers taken alone undercover;
+    widened by the design effect measured on a ballot sheet of the same year they cover
+    about 95%."""
+    rng = np.random.default_rng(18)
+    truth = _ballots(rng, 400_000, 6, 0.7).mean()
+    sheet = _ballots(rng, 2_000, 6, 0.7)
+    deff = ev.design_effect(*_ballot_variances(sheet), items=6)
+    assert 2.0 < deff < 6.0
+    widened = alone = 0
+    runs = 400
+    for _ in range(runs):
+        x = _ballots(rng, 80, 6, 0.7)
+        _, answer_var = _ballot_variances(x)
+        c = ev.CategorySample(1.0, float(x.mean()), 0, 0.0, 80, answer_var, items=6)
+        w = ev.appraisal_spread([c], 0.95, deff)
+        a = ev.appraisal_spread([c], 0.95, 1.0)
+        widened += w.low <= truth <= w.high
+        alone += a.low <= truth <= a.high
+    assert 0.92 <= widened / runs <= 0.99
+    assert alone / runs < 0.88, alone / runs
