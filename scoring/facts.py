@@ -124,6 +124,10 @@ def _appraisal_spread(
         columns=["unit", "category", "item", "mean", "coef"],
     )
     stats = store.appraisal_ballot_stats(year, scheme.appraisal_points, cells)
+    stats = stats.assign(
+        ballots=stats["ballots"] + stats["tally_ballots"],
+        variance=stats["variance"] + stats["tally_variance"],
+    )
     return (
         _by_unit(stats, "category", "ballots", int),
         _by_unit(stats, "category", "variance", float),

@@ -392,8 +392,10 @@ class Store:
     def appraisal_ballot_stats(
         self, year: int, points: Mapping[str, float], cells: pd.DataFrame
     ) -> pd.DataFrame:
-        """Ballots and score variance per unit and category, ballot and tally sheets
-        together. ``cells`` has unit, category, item, mean, coef (rules.variance_cells)."""
+        """Per unit and category, from ballot sheets: ``ballots``, the ballot-level
+        ``variance`` and the ``answer_variance`` (each answer alone); from tally sheets:
+        ``tally_ballots`` and ``tally_variance`` (answers alone: a tally has no ballots).
+        ``cells`` has unit, category, item, mean, coef (rules.variance_cells)."""
         if cells.empty:  # DuckDB cannot type an empty list: one row that matches nothing
             cells = pd.DataFrame(
                 [{"unit": "", "category": "", "item": "", "mean": 0.0, "coef": 0.0}]
@@ -409,9 +411,15 @@ class Store:
             "coefs": [float(v) for v in cells["coef"]],
         }
         ballots = self.query(_sql("appraisal_ballot_stats"), params)
-        tallies = self.query(_sql("appraisal_tally_stats"), params)
-        both = pd.concat([ballots, tallies], ignore_index=True)
-        return both.groupby(["unit", "category"], as_index=False)[["ballots", "variance"]].sum()
+        tallies = self.query(_sql("appraisal_tally_stats"), params).rename(
+            columns={"ballots": "tally_ballots", "variance": "tally_variance"}
+        )
+        both = ballots.merge(tallies, on=["unit", "category"], how="outer")
+        for column in ("ballots", "variance", "answer_variance", "tally_ballots", "tally_variance"):
+            both[column] = both[column].fillna(0)
+        both["ballots"] = both["ballots"].astype("int64")
+        both["tally_ballots"] = both["tally_ballots"].astype("int64")
+        return both
 
     def performance_stats(
         self, year: int, default_max: float, max_by_indicator: Mapping[str, float]

@@ -199,3 +199,55 @@ def test_coverage_of_a_tally_widened_by_the_year_design_effect():
         alone += a.low <= truth <= a.high
     assert 0.92 <= widened / runs <= 0.99
     assert alone / runs < 0.88, alone / runs
+
+
+def test_three_ballot_two_item_variances_through_the_store(store):
+    """Ballots (满意, 满意), (基本满意, 不满意), (满意, 基本满意) on 工作效率 and 总体评价.
+
+    Item means 86.667 and 53.333; each answer's term is ½ (x − mean) / 3. Ballot terms:
+    (13.333 + 46.667)/6 = 10, (−26.667 − 53.333)/6 = −13.333, (13.333 + 6.667)/6 = 3.333,
+    so the ballot-level variance is 100 + 177.778 + 11.111 = 2600/9. The answer-level one
+    sums the six squared terms: (177.78 + 711.11 + 177.78 + 2177.78 + 2844.44 + 44.44)/36
+    = 6133.33/36. The same answers as a tally give 3 ballots and the answer-level figure."""
+    from tests.conftest import add_facts, ballots
+
+    items = ["工作效率", "总体评价"]
+    rows = ballots(
+        "甲局", "服务对象", [("满意", "满意"), ("基本满意", "不满意"), ("满意", "基本满意")], items
+    )
+    add_facts(store, 2025, "appraisal_answers", rows)
+    tally = [
+        ("工作效率", "满意", 2),
+        ("工作效率", "基本满意", 1),
+        ("总体评价", "满意", 1),
+        ("总体评价", "基本满意", 1),
+        ("总体评价", "不满意", 1),
+    ]
+    add_facts(
+        store,
+        2025,
+        "appraisal_answers",
+        [
+            {"ballot": None, "unit": "乙局", "category": "服务对象", "item": i, "answer": a, "n": n}
+            for i, a, n in tally
+        ],
+    )
+    import pandas as pd
+
+    cells = pd.DataFrame(
+        [
+            (u, "服务对象", i, m, 0.5 / 3)
+            for u in ("甲局", "乙局")
+            for i, m in (("工作效率", 260 / 3), ("总体评价", 160 / 3))
+        ],
+        columns=["unit", "category", "item", "mean", "coef"],
+    )
+    points = {"满意": 100.0, "基本满意": 60.0, "不满意": 0.0}
+    stats = store.appraisal_ballot_stats(2025, points, cells).set_index("unit")
+    assert stats.loc["甲局", "ballots"] == 3
+    assert stats.loc["甲局", "variance"] == pytest.approx(2600 / 9, abs=1e-6)
+    assert stats.loc["甲局", "answer_variance"] == pytest.approx(6133.333333 / 36, abs=1e-6)
+    assert stats.loc["甲局", "tally_ballots"] == 0
+    assert stats.loc["乙局", "tally_ballots"] == 3
+    assert stats.loc["乙局", "tally_variance"] == pytest.approx(6133.333333 / 36, abs=1e-6)
+    assert stats.loc["乙局", "variance"] == 0

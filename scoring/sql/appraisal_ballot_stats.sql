@@ -28,12 +28,16 @@ dense AS (
     LEFT JOIN terms t ON t.cell_id = r.i
 ),
 per_ballot AS (
-    SELECT any_value(x.cell_id) AS cell_id, sum(dense.term_of[x.cell_id]) AS t
+    -- t: the ballot's terms summed (ballot level); tt: each term squared alone (answer
+    -- level). Their ratio over the year is the design effect that widens tally intervals.
+    SELECT any_value(x.cell_id) AS cell_id, sum(dense.term_of[x.cell_id]) AS t,
+           sum(dense.term_of[x.cell_id] * dense.term_of[x.cell_id]) AS tt
     FROM appraisal_answers x, dense
     WHERE x.year = $year AND x.ballot_no IS NOT NULL
     GROUP BY x.ballot_no
 )
-SELECT ac.unit, ac.category, count(*)::BIGINT AS ballots, sum(b.t * b.t) AS variance
+SELECT ac.unit, ac.category, count(*)::BIGINT AS ballots, sum(b.t * b.t) AS variance,
+       sum(b.tt) AS answer_variance
 FROM per_ballot b
 JOIN appraisal_cells ac ON ac.id = b.cell_id
 GROUP BY ALL

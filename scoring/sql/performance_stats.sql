@@ -1,6 +1,6 @@
 -- 绩效考核 per unit and indicator: each score as a percentage of its 满分 (the
 -- sheet's, else the scheme's), with the count, sum, lowest and highest that the
--- trimmed mean needs.
+-- trimmed mean needs, and the sum of squares for its sampling variance (evidence.py).
 WITH maxes AS (
     SELECT unnest($indicators) AS indicator, unnest($maxes) AS max_score
 ),
@@ -11,6 +11,7 @@ s AS (
     LEFT JOIN maxes m USING (indicator)
     WHERE p.year = $year
 )
-SELECT unit, indicator, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo, max(pct) AS hi
+SELECT unit, indicator, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo, max(pct) AS hi,
+       sum(pct * pct) AS sumsq
 FROM s
 GROUP BY ALL
