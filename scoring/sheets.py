@@ -38,7 +38,9 @@ __all__ = [
     "ParsedFile",
     "Problem",
     "Registry",
+    "header_signature",
     "parse_file",
+    "question_text",
 ]
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -49,11 +51,20 @@ UNIT_TYPES = ("部门", "科室", "窗口", "项目", "领导班子", "干部")
 TOTAL_MARKERS = ("合计", "总计", "小计")
 # Sheets that explain or illustrate (the templates' 填写示例, a 说明 page) hold no data.
 SKIPPED_SHEET_WORDS = ("示例", "说明", "选项")
-SOURCES = ("units", "appraisal", "appraisal-tally", "performance", "integrity", "adjustments")
+SOURCES = (
+    "units",
+    "appraisal",
+    "appraisal-tally",
+    "appraisal-scores",
+    "performance",
+    "integrity",
+    "adjustments",
+)
 SOURCE_NAMES = {
     "units": "单位名录",
     "appraisal": "万人评议（问卷）",
     "appraisal-tally": "万人评议（汇总）",
+    "appraisal-scores": "万人评议（分项得分）",
     "performance": "绩效考核",
     "integrity": "勤廉测评",
     "adjustments": "加减分",
@@ -123,6 +134,18 @@ class ParsedFile:
     facts: Mapping[str, pa.Table | pd.DataFrame] = field(repr=False)
     preview: pd.DataFrame = field(repr=False)
     problems: tuple[Problem, ...] = ()
+    # What the user should know although nothing is wrong: sheets skipped and why,
+    # columns left out, ids derived from content, flags such as a 民主测评 without quorum.
+    notes: tuple[str, ...] = ()
+    # For the column mapping: the header of the sheet read (or nearest to a layout), its
+    # signature (saved mappings are offered again for the same one), the layout's
+    # canonical columns and a proposed mapping (file column -> canonical column).
+    columns: tuple[str, ...] = ()
+    signature: str = ""
+    layout: str = ""
+    canonical: tuple[str, ...] = ()
+    proposal: Mapping[str, str] = field(default_factory=dict)
+    candidates: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
@@ -145,8 +168,29 @@ def _norm(value: object) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value)))
 
 
-def _header(value: object) -> str:
-    return _norm(value).strip("*＊").replace("(必填)", "").replace("(选填)", "")
+# Survey tools number their questions: 1、 Q1. (1) 第1题 (after NFKC folding).
+_QUESTION_NUMBER = re.compile(r"^(?:第\d+题|[Qq]\d+|\(\d+\)|\d+(?=[、.:)]))[、.:)]*")
+IGNORE = "-"  # a mapping target: the user says this column is not to be imported
+IGNORE_WORDS = ("-", "不导入", "忽略")
+
+
+def question_text(value: object) -> str:
+    """A header as matched: normalised, without *, (必填) or a question number.
+
+    >>> [question_text(h) for h in ("1、您的身份", "Q3. 工作作风", "（2）工作效率", "第4题效率")]
+    ['您的身份', '工作作风', '工作效率', '效率']
+    """
+    h = _norm(value).strip("*＊").replace("(必填)", "").replace("(选填)", "")
+    return _QUESTION_NUMBER.sub("", h, count=1) or h
+
+
+_header = question_text
+
+
+def header_signature(headers: Iterable[str]) -> str:
+    """A short key for a header row (its normalised texts in order), for saved mappings."""
+    text = "\x1f".join(question_text(h) for h in headers)
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def _letter(index: int) -> str:
@@ -158,15 +202,33 @@ def _letter(index: int) -> str:
     return out
 
 
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
 def _number(text: str) -> float | None:
-    t = _norm(text).replace(",", "")
+    """A plain number (an optional 分 after it). ``8,5``, ``1,200`` and ``8_5`` are not
+    numbers here: a comma may be a decimal or a thousands separator, and Python's float
+    would read ``8_5`` as 85; the cell is refused instead (see ``_not_number``)."""
+    t = _norm(text)
     if t.endswith("分"):
         t = t[:-1]
-    try:
-        v = float(t)
-    except ValueError:
+    if not _NUMBER.match(t):
         return None
+    v = float(t)
     return v if np.isfinite(v) else None
+
+
+def _not_number(text: str, expected: str) -> str:
+    """Why a cell is not a number, in words that say what to write instead."""
+    t = _norm(text)
+    if "," in t:
+        return (
+            f"{expected}；数字中有逗号，系统不猜测它是小数点还是千位分隔符："
+            "小数请写小数点（如 8.5），千位不要加分隔符（如 1200）"
+        )
+    if "_" in t:
+        return f"{expected}；数字中有下划线，请写成普通数字（如 8.5 或 85）"
+    return expected
 
 
 # -- column specs ---------------------------------------------------------------------------
@@ -178,6 +240,7 @@ class Column:
     kind: str
     aliases: tuple[str, ...] = ()
     required: bool = True
+    dynamic: bool = False  # one of a wide layout's scheme-named columns (min_dynamic)
 
 
 @dataclass(frozen=True)
@@ -189,11 +252,36 @@ class Layout:
     columns: tuple[Column, ...]
     min_dynamic: int = 0  # for wide layouts: how many scheme-named columns at least
     forbidden: tuple[str, ...] = ()  # headers that mean another layout
+    two_row_header: bool = False  # item names over answer names (a contractor's 测评结果)
+
+
+# Columns survey tools add to every response (问卷星 下载答卷数据, xiaoju-survey 回收数据):
+# kept with the ballot for the data-quality checks, never shown as results.
+SURVEY_META = (
+    Column("提交时间", "submitted", ("提交答卷时间", "答题时间", "提交日期", "填写时间"), False),
+    Column(
+        "答题用时", "duration", ("所用时间", "答题耗时(秒)", "答题耗时", "答题时长", "用时"), False
+    ),
+    Column("答卷来源", "origin", ("来源", "来源渠道"), False),
+    Column("来源详情", "origin_detail", (), False),
+    Column("IP地址", "ip", ("来自IP", "IP", "填写IP", "IP来源"), False),
+)
+# Figures a contractor computes that the scheme computes again: read past, said so.
+COMPUTED = ("得分", "综合得分", "总得分", "总分", "排名", "名次", "满意率", "综合满意率")
+SKIPPED_ANSWERS = ("(跳过)", "跳过", "N/A", "n/a", "NA", "未作答")
+
+
+def _known(*names: str) -> tuple[Column, ...]:
+    """Columns read past without a word (row numbers, a person's post)."""
+    return tuple(Column(n, "ignored", (), False) for n in names)
 
 
 def layouts(scheme: Scheme) -> list[Layout]:
     unit_alias = ("单位名称",)
     answers = (*scheme.appraisal_points, *scheme.appraisal_unknown)
+    appraisal_unit = ("评议对象", "单位名称", "评议单位", "被评议单位", "单位", "被测评单位")
+    category_alias = ("类别", "评议人身份", "身份", "您的身份")
+    not_indicators = tuple(i for i in scheme.items if i not in scheme.indicators)
     return [
         Layout(
             "units",
@@ -210,11 +298,13 @@ def layouts(scheme: Scheme) -> list[Layout]:
             "appraisal",
             "万人评议问卷",
             (
-                Column("问卷编号", "ballot", ("编号", "序号")),
-                Column("被评单位", "unit", ("评议对象", *unit_alias)),
-                Column("评议人类别", "category", ("类别", "评议人身份")),
+                # Without an id (xiaoju-survey) ids are derived from the content.
+                Column("问卷编号", "ballot", ("编号", "序号", "答卷编号", "答卷序号"), False),
+                Column("被评单位", "unit", appraisal_unit),
+                Column("评议人类别", "category", category_alias),
                 *(Column(item, "answer") for item in scheme.items),
-                Column("意见建议", "comment", ("意见",), False),
+                Column("意见建议", "comment", ("意见", "您的意见建议", "意见和建议"), False),
+                *SURVEY_META,
             ),
             forbidden=("评议项目",),
         ),
@@ -222,11 +312,44 @@ def layouts(scheme: Scheme) -> list[Layout]:
             "appraisal-tally",
             "万人评议汇总",
             (
-                Column("被评单位", "unit", ("评议对象", *unit_alias)),
-                Column("评议人类别", "category", ("类别", "评议人身份")),
+                Column("被评单位", "unit", appraisal_unit),
+                Column("评议人类别", "category", category_alias),
                 Column("评议项目", "item", ("项目",)),
                 *(Column(a, "count") for a in answers),
             ),
+        ),
+        Layout(
+            "appraisal-tally",
+            "万人评议汇总（宽表，两行表头）",
+            (
+                Column("被评单位", "unit", appraisal_unit),
+                Column("评议人类别", "category", category_alias, False),
+                *(
+                    Column(f"{item}|{a}", "count", (), False, True)
+                    for item in scheme.items
+                    for a in answers
+                ),
+                *(Column(f"{item}|得分", "ignored", (), False) for item in scheme.items),
+                *_known("序号", *COMPUTED),
+            ),
+            min_dynamic=1,
+            two_row_header=True,
+        ),
+        Layout(
+            "appraisal-scores",
+            "万人评议分项得分汇总",
+            (
+                Column("被评单位", "unit", appraisal_unit),
+                Column("评议人类别", "category", category_alias, False),
+                *(Column(item, "item_score", (), False, True) for item in scheme.items),
+                Column(
+                    "有效票数", "ballots", ("有效问卷数", "有效票", "票数", "有效样本数", "样本量")
+                ),
+                Column("综合得分", "overall", ("总得分", "总分"), False),
+                *_known("序号", "排名", "名次"),
+            ),
+            min_dynamic=1,
+            forbidden=("评议项目", *answers),
         ),
         Layout(
             "performance",
@@ -245,29 +368,48 @@ def layouts(scheme: Scheme) -> list[Layout]:
             "绩效考核（宽表）",
             (
                 Column("考核对象", "unit", unit_alias),
-                *(Column(ind, "score", (), False) for ind in scheme.indicators),
+                *(Column(ind, "score", (), False, True) for ind in scheme.indicators),
                 Column("考核人", "text", ("评分人",), False),
                 Column("考核月份", "month", ("月份",), False),
             ),
             min_dynamic=1,
-            forbidden=("指标", "考核指标"),
+            # 万人评议 items, 票数 or 综合得分 mean an item-score summary, never 绩效考核.
+            forbidden=(
+                "指标",
+                "考核指标",
+                "综合得分",
+                "有效票数",
+                "有效问卷数",
+                "票数",
+                *not_indicators,
+            ),
         ),
         Layout(
             "integrity",
             "勤廉测评（逐票）",
             (
                 Column("测评对象", "unit", ("姓名", "对象")),
-                Column("测评人类别", "text", ("类别",), False),
+                Column("测评人类别", "text", ("类别", "测评范围"), False),
                 Column("测评结果", "result", ("评价",)),
             ),
         ),
         Layout(
             "integrity",
-            "勤廉测评（汇总）",
+            "勤廉测评（汇总/民主测评）",
             (
-                Column("测评对象", "unit", ("姓名", "对象")),
-                Column("测评人类别", "text", ("类别",), False),
-                *(Column(r, "count") for r in scheme.integrity_points),
+                Column("测评对象", "unit", ("姓名", "对象", "被测评人")),
+                Column("测评人类别", "text", ("类别", "测评范围"), False),
+                Column("应到人数", "expected", ("应到", "应参加人数"), False),
+                Column("实到人数", "present", ("实到", "实参加人数", "参加人数"), False),
+                *(Column(r, "count", (f"{r}票数", f"{r}票")) for r in scheme.integrity_points),
+                Column(
+                    f"{scheme.integrity_excellent}率",
+                    "rate_excellent",
+                    (f"{scheme.integrity_excellent}票率",),
+                    False,
+                ),
+                Column("称职及以上率", "rate_fit", ("称职以上率", "称职率"), False),
+                *_known("序号", "职务", "备注"),
             ),
         ),
         Layout(
@@ -302,9 +444,10 @@ def _match(layout: Layout, headers: Sequence[str]) -> tuple[dict[int, Column], l
                     break
     missing = [c.name for c in layout.columns if c.required and c.name not in taken]
     if layout.min_dynamic:
-        dynamic = [c for c in layout.columns if c.kind == "score" and not c.required]
+        dynamic = [c for c in layout.columns if c.dynamic]
         if sum(c.name in taken for c in dynamic) < layout.min_dynamic:
-            missing.append("至少一个考核指标列（" + "、".join(c.name for c in dynamic) + "）")
+            names = list(dict.fromkeys(c.name.split("|")[0] for c in dynamic))
+            missing.append("至少一个评分列（" + "、".join(names) + "）")
     if any(h in layout.forbidden for h in headers):
         missing.append(
             "（表头含「"
@@ -322,6 +465,7 @@ class _Sheet:
     name: str | None
     table: pa.Table  # every column as text, row i = sheet row i + 1
     col_offset: int
+    skip: str | None = None  # why this sheet is not read as data (hidden, an example)
 
 
 def _check_container(name: str, data: bytes) -> None:
@@ -340,16 +484,17 @@ def _check_container(name: str, data: bytes) -> None:
     if not data:
         raise _Reject([Problem(name, "文件是空的（0 字节）")])
     if lower.endswith(".xls"):
-        raise _Reject(
-            [
-                Problem(
-                    name,
-                    "这是旧版 Excel（.xls）文件，系统只接受 .xlsx 或 .csv；"
-                    "请在 Excel 中“另存为” Excel 工作簿（*.xlsx）后再上传",
-                )
-            ]
-        )
-    if lower.endswith((".xlsx", ".xlsm")):
+        if data[:4] != b"\xd0\xcf\x11\xe0":  # every Excel 97-2003 file starts so (OLE2)
+            raise _Reject(
+                [
+                    Problem(
+                        name,
+                        "文件不是有效的旧版 Excel（.xls）工作簿，可能已损坏或只是改了扩展名；"
+                        "请用 Excel 打开后“另存为” Excel 工作簿（*.xlsx）再上传",
+                    )
+                ]
+            )
+    elif lower.endswith((".xlsx", ".xlsm")):
         if data[:4] == b"\xd0\xcf\x11\xe0":
             raise _Reject(
                 [
@@ -402,7 +547,9 @@ def _check_container(name: str, data: bytes) -> None:
                 [Problem(name, "文件不是有效的 Excel 工作簿（缺少工作簿内容），可能已损坏")]
             )
     elif not lower.endswith(".csv"):
-        raise _Reject([Problem(name, "不支持的文件类型；请上传 Excel 工作簿（.xlsx）或 CSV 文件")])
+        raise _Reject(
+            [Problem(name, "不支持的文件类型；请上传 Excel 工作簿（.xlsx 或 .xls）或 CSV 文件")]
+        )
 
 
 def _read_xlsx(name: str, data: bytes) -> list[_Sheet]:
@@ -413,13 +560,13 @@ def _read_xlsx(name: str, data: bytes) -> list[_Sheet]:
         sheets = []
         for sheet_name in reader.sheet_names:
             if any(word in sheet_name for word in SKIPPED_SHEET_WORDS):
+                sheets.append(_Sheet(sheet_name, pa.table({}), 0, "示例、说明或下拉选项工作表"))
                 continue
             sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
-            if sheet.visible != "visible":
-                continue
             cols = sheet.available_columns()
             offset = cols[0].absolute_index if cols else 0
-            sheets.append(_Sheet(sheet_name, sheet.to_arrow(), offset))
+            hidden = None if sheet.visible == "visible" else "隐藏的工作表"
+            sheets.append(_Sheet(sheet_name, sheet.to_arrow(), offset, hidden))
         return sheets
     except _Reject:
         raise
@@ -465,6 +612,9 @@ class _Ctx:
     problems: list[Problem]
     limit: int = 2000
     sheet_index: int = 0
+    category: str | None = None  # the 评议人类别 the user named for a tally without one
+    notes: list[str] = field(default_factory=list)
+    body: pa.Table | None = None  # the sheet's data rows, every cell as text
 
 
 def _check_values(
@@ -580,7 +730,7 @@ def _unit_converter(ctx: _Ctx, allowed_types: Iterable[str] | None = None):
 def _score(text: str) -> tuple[object, str | None]:
     v = _number(text)
     if v is None:
-        return None, "应为数字"
+        return None, _not_number(text, "应为数字")
     if v < 0:
         return v, "分数不能为负数"
     return v, None
@@ -588,13 +738,15 @@ def _score(text: str) -> tuple[object, str | None]:
 
 def _signed(text: str) -> tuple[object, str | None]:
     v = _number(text)
-    return (v, None) if v is not None else (None, "应为数字（减分写负数，如 -2）")
+    if v is None:
+        return None, _not_number(text, "应为数字（减分写负数，如 -2）")
+    return v, None
 
 
 def _count(text: str) -> tuple[object, str | None]:
     v = _number(text)
     if v is None or v < 0 or v != int(v):
-        return None, "应为非负整数（人数或票数）"
+        return None, _not_number(text, "应为非负整数（人数或票数）")
     return int(v), None
 
 
@@ -647,20 +799,212 @@ def _data_rows(table: pa.Table, header_row: int) -> tuple[pa.Table, np.ndarray]:
     return body.filter(pa.array(keep)), numbers[keep]
 
 
-def _find_header(ctx: _Ctx, sheet: _Sheet, candidates: list[Layout]):
-    """The best (row, layout, mapping) in the first rows; None with the nearest miss."""
-    head = sheet.table.slice(0, HEADER_SCAN_ROWS).to_pylist()
-    best = None
-    for r, row in enumerate(head):
-        headers = [_header(v) for v in row.values()]
-        if not any(headers):
+@dataclass
+class _Match:
+    """A layout matched at a header row (two rows for a merged item-over-answer header)."""
+
+    row: int
+    depth: int
+    layout: Layout
+    mapping: dict[int, Column]
+    missing: list[str]
+    raw: list[str]  # the file's header texts, as the user sees them
+    unused: list[int]  # positions with a header and data below it that nothing reads
+
+    @property
+    def complete(self) -> bool:
+        return not self.missing
+
+    @property
+    def rank(self) -> tuple:
+        return (self.complete, len(self.mapping), -len(self.missing), -len(self.unused))
+
+
+def _answer_words(scheme: Scheme) -> set[str]:
+    return {
+        _norm(a)
+        for a in (*scheme.appraisal_answers, *scheme.appraisal_aliases, *scheme.integrity_points)
+    }
+
+
+def _data_like(values: list[str], answers: set[str], registry: Registry) -> bool:
+    """A row of answers (满意, 满意, 基本满意 …), unit names or numbers is data, never a
+    header: a header names each column once."""
+    seen = [v for v in values if v]
+    if not seen:
+        return True
+    answer_cells = [v for v in seen if v in answers]
+    if len(answer_cells) != len(set(answer_cells)):
+        return True
+    if any(registry.resolve(v) is not None for v in seen):
+        return True
+    numeric = sum(1 for v in seen if _number(v) is not None)
+    return numeric >= 2 and numeric * 2 >= len(seen)
+
+
+def _sub_header(values: list[str], answers: set[str]) -> bool:
+    """The lower row of a two-row header: answer names (and 得分) under each item, and
+    nothing else (the columns beside are merged down from the upper row)."""
+    seen = [v for v in values if v]
+    return len(seen) >= 2 and all(v in answers or v in COMPUTED for v in seen)
+
+
+def _header_rows(sheet: _Sheet, scheme: Scheme, registry: Registry):
+    """Candidate header rows: (row, depth, headers as matched, texts as shown)."""
+    head = sheet.table.slice(0, HEADER_SCAN_ROWS + 1).to_pylist()
+    rows = [[_header(v) for v in row.values()] for row in head]
+    shown_rows = [["" if v is None else str(v).strip() for v in row.values()] for row in head]
+    answers = _answer_words(scheme)
+    out = []
+    for r in range(min(HEADER_SCAN_ROWS, len(rows))):
+        values = rows[r]
+        below = rows[r + 1] if r + 1 < len(rows) else []
+        if below and _sub_header(below, answers) and not _data_like(values, answers, registry):
+            top, shown_top, last, last_shown = [], [], "", ""
+            for v, sv, b in zip(values, shown_rows[r], below, strict=False):
+                if v:
+                    last, last_shown = v, sv
+                elif not b:
+                    last, last_shown = "", ""
+                top.append(last if b else v)
+                shown_top.append(last_shown if b else sv)
+            headers = [
+                f"{t}|{b}" if b and t else (t or b) for t, b in zip(top, below, strict=False)
+            ]
+            shown = [
+                f"{t}|{b}" if b and t else (t or b)
+                for t, b in zip(shown_top, shown_rows[r + 1], strict=False)
+            ]
+            out.append((r, 2, headers, shown))
             continue
+        if _data_like(values, answers, registry):
+            continue
+        out.append((r, 1, values, shown_rows[r]))
+    return out
+
+
+def _user_mapping(mapping: Mapping[str, str] | None) -> dict[str, str]:
+    """The user's mapping keyed as headers are matched (question numbers stripped)."""
+    out = {}
+    for key, target in (mapping or {}).items():
+        k = "|".join(question_text(p) for p in str(key).split("|"))
+        t = _norm(target)
+        out[k] = IGNORE if t in IGNORE_WORDS else t
+    return out
+
+
+def _last_rows(table: pa.Table) -> list[int]:
+    """Per column, the index of its last non-empty cell (-1 when none)."""
+    out = []
+    for name in table.column_names:
+        valid = pc.is_valid(table[name]).to_numpy(zero_copy_only=False)
+        idx = np.flatnonzero(valid)
+        out.append(int(idx[-1]) if len(idx) else -1)
+    return out
+
+
+def _matches(
+    sheet: _Sheet,
+    candidates: list[Layout],
+    scheme: Scheme,
+    registry: Registry,
+    user_map: dict[str, str],
+) -> list[_Match]:
+    """The best match of every candidate layout on this sheet."""
+    last = _last_rows(sheet.table)
+    best: dict[str, _Match] = {}
+    for r, depth, headers, shown in _header_rows(sheet, scheme, registry):
+        mapped = [user_map.get(h, h) for h in headers]
+        ignored = {i for i, h in enumerate(mapped) if h == IGNORE}
+        mapped = ["" if h == IGNORE else h for h in mapped]
         for layout in candidates:
-            mapping, missing = _match(layout, headers)
-            score = (not missing, len(mapping), -len(missing))
-            if best is None or score > best[0]:
-                best = (score, r, layout, mapping, missing)
-    return best
+            if depth == 2 and not layout.two_row_header:
+                continue
+            mapping, missing = _match(layout, mapped)
+            unused = [
+                i
+                for i, h in enumerate(headers)
+                if h and i not in mapping and i not in ignored and last[i] >= r + depth
+            ]
+            m = _Match(r, depth, layout, mapping, missing, shown, unused)
+            if layout.name not in best or m.rank > best[layout.name].rank:
+                best[layout.name] = m
+    return sorted(best.values(), key=lambda m: m.rank, reverse=True)
+
+
+def _propose(match: _Match, sheet: _Sheet, scheme: Scheme, registry: Registry) -> dict[str, str]:
+    """A proposed mapping for the columns nothing reads: by content first (a column of
+    registered units is the unit column, one of evaluator categories the category), then
+    by name (aliases contained in the header, then similarity). Only proposed, never used
+    until the user confirms it."""
+    taken = {c.name for c in match.mapping.values()}
+    free = [c for c in match.layout.columns if c.name not in taken and c.kind != "ignored"]
+    if not free:
+        return {}
+    body = sheet.table.slice(match.row + match.depth, 500)
+    answers = _answer_words(scheme) | {_norm(a) for a in SKIPPED_ANSWERS}
+    categories = {_norm(c) for c in scheme.categories}
+    out: dict[str, str] = {}
+    for pos in match.unused:
+        header = question_text(match.raw[pos])
+        values = [
+            _norm(v) for v in body.column(pos).to_pylist() if v is not None and _norm(v) != ""
+        ]
+        distinct = set(values)
+        kind = None
+        if distinct:
+            share = _share_of(distinct)
+            if share(lambda v: registry.resolve(v) is not None) >= 0.8:
+                kind = "unit"
+            elif share(lambda v: v in categories) >= 0.8:
+                kind = "category"
+            elif share(lambda v: v in answers) >= 0.8:
+                kind = "answer"
+        pool = [c for c in free if kind is None or c.kind == kind]
+        if not pool:
+            continue
+        choice = None
+        if kind in ("unit", "category") or (len(pool) == 1 and kind is not None):
+            choice = pool[0]
+        if choice is None:
+            contained = [c for c in pool if any(a and a in header for a in (c.name, *c.aliases))]
+            if contained:
+                choice = max(contained, key=lambda c: len(c.name))
+        if choice is None:
+            scored = [
+                (
+                    max(
+                        difflib.SequenceMatcher(None, header, a).ratio()
+                        for a in (c.name, *c.aliases)
+                    ),
+                    c,
+                )
+                for c in pool
+            ]
+            ratio, c = max(scored, key=lambda t: t[0])
+            if ratio >= 0.6:
+                choice = c
+        if choice is not None:
+            out[match.raw[pos]] = choice.name
+            free.remove(choice)
+    return out
+
+
+def _share_of(distinct: set[str]) -> Callable[[Callable[[str], bool]], float]:
+    def share(test: Callable[[str], bool]) -> float:
+        return sum(1 for v in distinct if test(v)) / len(distinct)
+
+    return share
+
+
+def _map_hint(proposal: Mapping[str, str]) -> str:
+    pairs = "、".join(f"「{k}」→{v}" for k, v in proposal.items())
+    flags = " ".join(f"--map '{k}={v}'" for k, v in proposal.items())
+    return f"建议的列对应：{pairs}。请在上传页面核对并确认列对应，或在命令行加上 {flags}"
+
+
+def _sheet_has_data(sheet: _Sheet) -> bool:
+    return any(pc.any(pc.is_valid(c)).as_py() for c in sheet.table.columns)
 
 
 def parse_file(
@@ -670,73 +1014,200 @@ def parse_file(
     scheme: Scheme,
     registry: Registry,
     source: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    category: str | None = None,
 ) -> ParsedFile:
-    """Read and check one uploaded file; never raises for bad content (see ``problems``)."""
+    """Read and check one uploaded file; never raises for bad content (see ``problems``).
+
+    ``mapping`` maps the file's column names to canonical ones (``-`` for "not to be
+    imported"); ``category`` names the 评议人类别 of a tally that has no such column."""
     sha = hashlib.sha256(data).hexdigest()
     try:
-        return _parse(name, data, sha, scheme, registry, source)
+        return _parse(name, data, sha, scheme, registry, source, mapping, category)
     except _Reject as rej:
         return ParsedFile(
-            name, source or "unknown", sha, 0, (), {}, pd.DataFrame(), tuple(rej.problems)
+            name,
+            source or "unknown",
+            sha,
+            0,
+            (),
+            {},
+            pd.DataFrame(),
+            tuple(rej.problems),
+            **rej.extra,
         )
 
 
-def _parse(name, data, sha, scheme, registry, source) -> ParsedFile:
+class _Refuse(_Reject):
+    """A refusal that still tells the page which columns to map."""
+
+    def __init__(self, problems: list[Problem], **extra: object):
+        super().__init__(problems)
+        self.extra = extra
+
+
+_Reject.extra = {}  # type: ignore[attr-defined]
+
+
+def _mapping_info(match: _Match, sheet: _Sheet, scheme, registry) -> dict:
+    return {
+        "columns": tuple(match.raw),
+        "signature": header_signature(match.raw),
+        "layout": match.layout.name,
+        "canonical": tuple(c.name for c in match.layout.columns if c.kind != "ignored"),
+        "proposal": _propose(match, sheet, scheme, registry),
+    }
+
+
+def _parse(name, data, sha, scheme, registry, source, mapping, category) -> ParsedFile:
     if source is not None and source not in SOURCES:
         raise _Reject([Problem(name, f"未知的数据来源「{source}」，应为：{'、'.join(SOURCES)}")])
     _check_container(name, data)
     sheets = _read_csv(name, data) if name.lower().endswith(".csv") else _read_xlsx(name, data)
-    sheets = [s for s in sheets if s.table.num_rows and s.table.num_columns]
+    notes: list[str] = []
+    for s in sheets:
+        if s.skip and (s.table.num_rows == 0 or _sheet_has_data(s)):
+            notes.append(f"工作表「{s.name}」未导入：{s.skip}")
+    sheets = [s for s in sheets if not s.skip and s.table.num_rows and s.table.num_columns]
     if not sheets:
         raise _Reject([Problem(name, "工作簿是空的，没有任何数据")])
     candidates = [lay for lay in layouts(scheme) if source is None or lay.source == source]
-    found = []
-    misses = []
+    user_map = _user_mapping(mapping)
+    known = {c.name for lay in layouts(scheme) for c in lay.columns}
+    wrong = sorted(t for t in set(user_map.values()) if t != IGNORE and t not in known)
+    if wrong:
+        raise _Reject(
+            [
+                Problem(
+                    name,
+                    f"列对应中的标准列「{'、'.join(wrong)}」不存在；标准列名见 sheets 规范"
+                    "（如 被评单位、评议人类别、问卷编号、各评议项目）",
+                )
+            ]
+        )
+    found: list[tuple[_Sheet, _Match]] = []
+    nearest: tuple[_Sheet, _Match] | None = None
     for sheet in sheets:
-        ctx = _Ctx(name, sheet.name, scheme, registry, [])
-        best = _find_header(ctx, sheet, candidates)
-        if best is None:
+        matches = _matches(sheet, candidates, scheme, registry, user_map)
+        if not matches:
+            if _sheet_has_data(sheet):
+                notes.append(f"工作表「{sheet.name or 'CSV'}」未导入：找不到可识别的表头")
             continue
-        (complete, *_), r, layout, mapping, missing = best
-        if complete:
-            found.append((sheet, r, layout, mapping))
-        else:
-            misses.append((sheet, r, layout, missing))
-    if not found:
-        if misses:
-            sheet, r, layout, missing = max(misses, key=lambda m: -len(m[3]))
-            raise _Reject(
+        complete = [m for m in matches if m.complete]
+        if not complete:
+            if nearest is None or matches[0].rank > nearest[1].rank:
+                nearest = (sheet, matches[0])
+            notes.append(
+                f"工作表「{sheet.name or 'CSV'}」未导入：按「{matches[0].layout.name}」"
+                f"格式缺少列 {'、'.join(matches[0].missing)}"
+            )
+            continue
+        sources = list(dict.fromkeys(m.layout.source for m in complete))
+        if len(sources) > 1:
+            listing = "、".join(f"{SOURCE_NAMES[s]}（--source {s}）" for s in sources)
+            raise _Refuse(
                 [
                     Problem(
                         name,
-                        f"表头不完整：按「{layout.name}」格式缺少列 {'、'.join(missing)}；"
-                        f"请使用系统提供的模板",
+                        f"这个工作表可按几种来源读取：{listing}；系统不替您选择，"
+                        "请选择数据来源后再上传（命令行加 --source）",
                         sheet.name,
-                        r + 1,
                     )
-                ]
+                ],
+                candidates=tuple(sources),
+            )
+        found.append((sheet, complete[0]))
+    if not found:
+        if nearest is not None:
+            sheet, m = nearest
+            info = _mapping_info(m, sheet, scheme, registry)
+            hint = _map_hint(info["proposal"]) if info["proposal"] else "请使用系统提供的模板"
+            raise _Refuse(
+                [
+                    Problem(
+                        name,
+                        f"表头不完整：按「{m.layout.name}」格式缺少列 {'、'.join(m.missing)}；"
+                        + hint,
+                        sheet.name,
+                        m.row + 1,
+                    )
+                ],
+                **info,
             )
         raise _Reject(
             [Problem(name, "找不到表头：前 30 行中没有可识别的列名；请使用系统提供的模板")]
         )
-    chosen_source = found[0][2].source
-    found = [f for f in found if f[2].source == chosen_source]
+    chosen_source = found[0][1].layout.source
+    for sheet, m in found[1:]:
+        if m.layout.source != chosen_source:
+            other = m.layout.source
+            notes.append(
+                f"工作表「{sheet.name}」未导入：它是{SOURCE_NAMES[other]}，本次按"
+                f"{SOURCE_NAMES[chosen_source]}导入；请再上传一次此文件并选择数据来源"
+                f"「{SOURCE_NAMES[other]}」（命令行 --source {other}）"
+            )
+    found = [f for f in found if f[1].layout.source == chosen_source]
+    first_sheet, first = found[0]
+    info = _mapping_info(first, first_sheet, scheme, registry)
+    unused = [(sheet, m, i) for sheet, m in found for i in m.unused]
+    if unused:
+        listing = "、".join(
+            f"「{m.raw[i]}」（{_letter(sheet.col_offset + i)} 列）" for sheet, m, i in unused[:20]
+        )
+        if source is None:
+            raise _Refuse(
+                [
+                    Problem(
+                        name,
+                        f"可识别为「{first.layout.name}」（{SOURCE_NAMES[chosen_source]}），"
+                        f"但这些列没有对应的标准列：{listing}。系统不会悄悄丢下它们："
+                        "请在上传页面为它们选择对应的标准列或「不导入」"
+                        "（命令行 --map '列名=标准列' 或 --map '列名=-'），"
+                        f"或选定数据来源（命令行 --source {chosen_source}）后照此导入",
+                        first_sheet.name,
+                        first.row + 1,
+                    )
+                ],
+                candidates=(chosen_source,),
+                **info,
+            )
+        notes.append(f"未导入的列：{listing}")
     problems: list[Problem] = []
     parts: dict[str, list] = {}
     previews = []
     rows = 0
-    for index, (sheet, header_row, layout, mapping) in enumerate(found):
-        ctx = _Ctx(name, sheet.name, scheme, registry, problems, sheet_index=index)
-        body, numbers = _data_rows(sheet.table, header_row)
+    for index, (sheet, m) in enumerate(found):
+        ctx = _Ctx(
+            name,
+            sheet.name,
+            scheme,
+            registry,
+            problems,
+            sheet_index=index,
+            category=category,
+            notes=notes,
+        )
+        body, numbers = _data_rows(sheet.table, m.row + m.depth - 1)
+        if chosen_source.startswith("appraisal"):
+            body, numbers = _roster_rows(ctx, body, numbers, parts)
+        ctx.body = body
         rows += body.num_rows
         cols = {}
-        for pos, col in mapping.items():
+        for pos, col in m.mapping.items():
             letter = _letter(sheet.col_offset + pos)
             cols[col.name] = (body.column(pos), letter, col)
-        facts = _BUILDERS[layout.source](ctx, cols, numbers)
+        facts = _BUILDERS[m.layout.source](ctx, cols, numbers)
         for table, frame in facts.items():
             parts.setdefault(table, []).append(frame)
-        previews.append(_preview(body, mapping, sheet.name))
+        previews.append(_preview(body, m.mapping, sheet.name))
+        ignored = [
+            m.raw[p] for p, c in m.mapping.items() if c.kind == "ignored" and c.name != "序号"
+        ]
+        if ignored:
+            notes.append(
+                f"工作表「{sheet.name or 'CSV'}」中这些列是承包方算出的结果，系统按方案重新计算，"
+                f"未导入：{'、'.join(ignored)}"
+            )
     if rows == 0:
         problems.append(Problem(name, "表头下面没有数据行"))
     merged = {
@@ -755,7 +1226,60 @@ def _parse(name, data, sha, scheme, registry, source) -> ParsedFile:
         merged,
         pd.concat(previews, ignore_index=True) if previews else pd.DataFrame(),
         tuple(problems),
+        notes=tuple(dict.fromkeys(notes)),
+        candidates=(chosen_source,),
+        **info,
     )
+
+
+_ROSTER = re.compile(
+    r"发出(?:数|份数|问卷数?)?[:：]?(\d+).*?(?:收回|回收)(?:数|份数|问卷数?)?[:：]?(\d+)"
+)
+
+
+def _roster_rows(ctx: _Ctx, body: pa.Table, numbers: np.ndarray, parts: dict):
+    """A footer such as ``发出数:120 收回数:114`` is the year's roster record, not a unit:
+    kept as such (appraisal_roster) and taken out of the data rows."""
+    if body.num_rows == 0:
+        return body, numbers
+    joined = (
+        pc.binary_join_element_wise(*[pc.fill_null(body[c], "") for c in body.column_names], "")
+        if body.num_columns > 1
+        else pc.fill_null(body.column(0), "")
+    )
+    hit = pc.match_substring_regex(joined, "发出").to_numpy(zero_copy_only=False)
+    if not hit.any():
+        return body, numbers
+    found = []
+    for r, text in zip(numbers[hit], pc.filter(joined, pa.array(hit)).to_pylist(), strict=True):
+        m = _ROSTER.search(_norm(text))
+        if m is None:
+            ctx.problems.append(
+                Problem(
+                    ctx.file,
+                    "读不出发出数和收回数；应写成「发出数:120 收回数:114」",
+                    ctx.sheet,
+                    int(r),
+                    value=text,
+                )
+            )
+            continue
+        issued, returned = int(m.group(1)), int(m.group(2))
+        if returned > issued:
+            ctx.problems.append(
+                Problem(ctx.file, "收回数大于发出数", ctx.sheet, int(r), value=text)
+            )
+        found.append({"category": ctx.category, "issued": issued, "returned": returned})
+        ctx.notes.append(
+            f"工作表「{ctx.sheet or 'CSV'}」第 {int(r)} 行：发出 {issued} 份、收回 {returned} 份"
+            f"（回收率 {returned / issued:.1%}），已记入本年度的发放回收记录"
+            if issued
+            else f"工作表「{ctx.sheet or 'CSV'}」第 {int(r)} 行：发出数为 0"
+        )
+    if found:
+        parts.setdefault("appraisal_roster", []).append(pd.DataFrame(found))
+    keep = ~hit
+    return body.filter(pa.array(keep)), numbers[keep]
 
 
 def _constant(value: str, n: int) -> pa.Array:
@@ -789,7 +1313,96 @@ def _category_convert(ctx: _Ctx):
 def _answer_convert(ctx: _Ctx):
     options = {a: a for a in ctx.scheme.appraisal_answers}
     options.update(ctx.scheme.appraisal_aliases)
+    if ctx.scheme.appraisal_unknown:  # a survey tool's skipped question: 不了解
+        options.update({s: ctx.scheme.appraisal_unknown[0] for s in SKIPPED_ANSWERS})
     return _closed(options, "评议答案")
+
+
+def _derived_ids(ctx: _Ctx, cols, numbers: np.ndarray) -> pa.Array:
+    """问卷编号 for a file without any (xiaoju-survey): the submit time and a hash of the
+    row's every cell, so the same ballots get the same ids when the file comes again;
+    identical rows are told apart by their order (``…-2``)."""
+    body = ctx.body
+    submitted = cols.get("提交时间")
+    stamp = (
+        [_norm(v) if v else "" for v in submitted[0].to_pylist()]
+        if submitted is not None
+        else [""] * len(numbers)
+    )
+    texts = zip(*[body.column(i).to_pylist() for i in range(body.num_columns)], strict=True)
+    seen: dict[str, int] = {}
+    ids = []
+    for st, row in zip(stamp, texts, strict=True):
+        digest = hashlib.sha256(
+            "\x1f".join("" if v is None else _norm(v) for v in row).encode()
+        ).hexdigest()[:12]
+        key = (re.sub(r"\D", "", st)[:14] or "H") + "-" + digest
+        seen[key] = seen.get(key, 0) + 1
+        ids.append(key if seen[key] == 1 else f"{key}-{seen[key]}")
+    ctx.notes.append(
+        f"工作表「{ctx.sheet or 'CSV'}」没有问卷编号列：已按提交时间和答卷内容生成编号"
+        "（同一批答卷再次导入时编号相同，会被识别为重复）"
+    )
+    return pa.array(ids, pa.string())
+
+
+def _seconds(text: str) -> tuple[object, str | None]:
+    """答题用时: 120, 120秒, 2分30秒, 00:02:30."""
+    t = _norm(text)
+    if (v := _number(t.removesuffix("秒"))) is not None:
+        return v, None
+    m = re.fullmatch(r"(?:(\d+)(?:小时|时))?(?:(\d+)分(?:钟)?)?(?:(\d+)秒)?", t)
+    if m and any(m.groups()):
+        h, mi, se = (int(g or 0) for g in m.groups())
+        return h * 3600 + mi * 60 + se, None
+    if m := re.fullmatch(r"(\d+):(\d{1,2}):(\d{1,2})|(\d+):(\d{1,2})", t):
+        g = [int(x) for x in m.groups() if x is not None]
+        return (g[0] * 3600 + g[1] * 60 + g[2]) if len(g) == 3 else g[0] * 60 + g[1], None
+    return None, "应为答题用时（秒数，如 120、120秒、2分30秒）"
+
+
+def _timestamp(text: str) -> tuple[object, str | None]:
+    try:
+        return pd.Timestamp(_norm(text).replace("/", "-").replace("T", " ")).to_pydatetime(), None
+    except (ValueError, TypeError):
+        return None, "应为提交时间（如 2025-11-03 09:15:22）"
+
+
+def _meta(ctx: _Ctx, cols, numbers, ballot, unit) -> dict:
+    """What a survey tool says about each response, for the data-quality checks."""
+    if not any(k in cols for k in ("提交时间", "答题用时", "答卷来源", "来源详情", "IP地址")):
+        return {}
+    n = len(numbers)
+    submitted = _col(ctx, cols, "提交时间", numbers, _timestamp, required=False)
+    duration = _col(ctx, cols, "答题用时", numbers, _seconds, required=False)
+    origin = _col(ctx, cols, "答卷来源", numbers, _text, required=False)
+    detail = _col(ctx, cols, "来源详情", numbers, _text, required=False)
+    ip = _col(ctx, cols, "IP地址", numbers, _text, required=False)
+    if origin is not None and detail is not None:
+        origin = pc.binary_join_element_wise(
+            pc.fill_null(origin, ""), pc.fill_null(detail, ""), " "
+        )
+    elif detail is not None:
+        origin = detail
+    ip_text = None
+    if ip is not None:  # 问卷星: 1.2.3.4(江苏-南京): the address, then where it is
+        ip_text = pc.utf8_trim_whitespace(pc.replace_substring_regex(ip, r"\(.*$", ""))
+    return {
+        "appraisal_ballot_meta": pd.DataFrame(
+            {
+                "ballot": ballot.to_pylist(),
+                "unit": unit.to_pylist(),
+                "submitted_at": pd.to_datetime(
+                    submitted.to_pylist() if submitted is not None else [None] * n
+                ),
+                "duration_s": pd.array(
+                    duration.to_pylist() if duration is not None else [None] * n, dtype="Float64"
+                ),
+                "origin": origin.to_pylist() if origin is not None else [None] * n,
+                "ip": ip_text.to_pylist() if ip_text is not None else [None] * n,
+            }
+        )
+    }
 
 
 def _build_units(ctx, cols, numbers):
@@ -851,8 +1464,11 @@ def _build_units(ctx, cols, numbers):
 
 
 def _build_appraisal(ctx, cols, numbers):
-    ballot = _col(ctx, cols, "问卷编号", numbers, _ballot)
-    _check_repeated_ids(ctx, ballot, numbers, cols["问卷编号"][1])
+    if "问卷编号" in cols:
+        ballot = _col(ctx, cols, "问卷编号", numbers, _ballot)
+        _check_repeated_ids(ctx, ballot, numbers, cols["问卷编号"][1])
+    else:
+        ballot = _derived_ids(ctx, cols, numbers)
     unit = _col(ctx, cols, "被评单位", numbers, _unit_converter(ctx))
     category = _col(ctx, cols, "评议人类别", numbers, _category_convert(ctx))
     answer = _answer_convert(ctx)
@@ -876,6 +1492,7 @@ def _build_appraisal(ctx, cols, numbers):
             )
         )
     facts = {"appraisal_answers": pa.concat_tables(pieces)}
+    facts.update(_meta(ctx, cols, numbers, ballot, unit))
     comments = _col(ctx, cols, "意见建议", numbers, _text, required=False)
     if comments is not None:
         mask = pc.and_(pc.is_valid(comments), pc.not_equal(pc.fill_null(comments, ""), ""))
@@ -890,29 +1507,114 @@ def _build_appraisal(ctx, cols, numbers):
     return facts
 
 
+def _named_category(ctx: _Ctx, cols, numbers) -> pa.Array | None:
+    """The 评议人类别 column, else the one the user named (``--category``), else a problem."""
+    if "评议人类别" in cols:
+        return _col(ctx, cols, "评议人类别", numbers, _category_convert(ctx))
+    cats = "、".join(ctx.scheme.categories)
+    if ctx.category is None:
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                f"没有「评议人类别」列：请指明这份表的评议人类别（{cats}）——"
+                "上传页面在「评议人类别」中选择，命令行加 --category 类别",
+                ctx.sheet,
+            )
+        )
+        return None
+    if ctx.category not in ctx.scheme.categories:
+        ctx.problems.append(
+            Problem(ctx.file, f"指定的评议人类别不在方案中，应为：{cats}", value=ctx.category)
+        )
+        return None
+    return _constant(ctx.category, len(numbers)).cast(pa.string())
+
+
 def _build_tally(ctx, cols, numbers):
     unit = _col(ctx, cols, "被评单位", numbers, _unit_converter(ctx))
-    category = _col(ctx, cols, "评议人类别", numbers, _category_convert(ctx))
-    item = _col(
-        ctx, cols, "评议项目", numbers, _closed({i: i for i in ctx.scheme.items}, "评议项目")
-    )
+    category = _named_category(ctx, cols, numbers)
+    if category is None:
+        return {}
+    n = len(numbers)
     pieces = []
-    for a in ctx.scheme.appraisal_answers:
-        counts = _col(ctx, cols, a, numbers, _count, required=False, blank=0)
+    if "评议项目" in cols:
+        item = _col(
+            ctx, cols, "评议项目", numbers, _closed({i: i for i in ctx.scheme.items}, "评议项目")
+        )
+        cells = [(item, a, a) for a in ctx.scheme.appraisal_answers]
+    else:  # wide: one column per item and answer under a two-row header
+        cells = [
+            (_constant(i, n).cast(pa.string()), a, f"{i}|{a}")
+            for i in ctx.scheme.items
+            for a in ctx.scheme.appraisal_answers
+            if f"{i}|{a}" in cols
+        ]
+    for item, a, column in cells:
+        counts = _col(ctx, cols, column, numbers, _count, required=False, blank=0)
+        if counts is None:
+            continue
         pieces.append(
             pa.table(
                 {
-                    "ballot": pa.nulls(len(numbers), pa.string()),
+                    "ballot": pa.nulls(n, pa.string()),
                     "unit": unit,
                     "category": category,
                     "item": item,
-                    "answer": _constant(a, len(numbers)),
+                    "answer": _constant(a, n),
                     "n": counts.cast(pa.int32()),
                 }
             )
         )
     table = pa.concat_tables(pieces)
     return {"appraisal_answers": table.filter(pc.greater(table["n"], 0))}
+
+
+def _score100(text: str) -> tuple[object, str | None]:
+    v = _number(text)
+    if v is None:
+        return None, _not_number(text, "应为 0–100 的得分")
+    if not 0 <= v <= 100:
+        return None, "得分应在 0 到 100 之间"
+    return v, None
+
+
+def _build_scores(ctx, cols, numbers):
+    """分项得分汇总: a contractor's score per unit and item over n ballots, with no answers.
+    Stored as such (appraisal_item_scores); the engine enters each as n ballots of that
+    mean score for the item. With no answers there is no variance, so no interval."""
+    unit = _col(ctx, cols, "被评单位", numbers, _unit_converter(ctx))
+    category = _named_category(ctx, cols, numbers)
+    if category is None:
+        return {}
+    ballots = _col(ctx, cols, "有效票数", numbers, _count)
+    frames = []
+    for item in ctx.scheme.items:
+        if item not in cols:
+            continue
+        score = _col(ctx, cols, item, numbers, _score100, required=False)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "unit": unit.to_pylist(),
+                    "category": category.to_pylist(),
+                    "item": item,
+                    "score": pd.array(score.to_pylist(), dtype="Float64"),
+                    "ballots": pd.array(ballots.to_pylist(), dtype="Int64"),
+                }
+            )
+        )
+    frame = pd.concat(frames, ignore_index=True)
+    frame = frame[frame["score"].notna() & frame["ballots"].notna() & (frame["ballots"] > 0)]
+    if "综合得分" in cols:
+        ctx.notes.append(
+            f"工作表「{ctx.sheet or 'CSV'}」的综合得分未导入："
+            "系统按方案的项目权重由分项得分重新计算"
+        )
+    ctx.notes.append(
+        "分项得分汇总没有逐票答案：每个单位每个项目按「有效票数」张得分相同的票计入，"
+        "因此无法计算置信区间，也不计入满意率"
+    )
+    return {"appraisal_item_scores": frame}
 
 
 def _build_performance(ctx, cols, numbers):
@@ -972,7 +1674,7 @@ def _build_performance(ctx, cols, numbers):
 def _positive(text: str) -> tuple[object, str | None]:
     v = _number(text)
     if v is None or v <= 0:
-        return None, "满分应为大于 0 的数字"
+        return None, _not_number(text, "满分应为大于 0 的数字")
     return v, None
 
 
@@ -1025,10 +1727,12 @@ def _build_integrity(ctx, cols, numbers):
             )
         }
     pieces = []
+    tallies = {}
     for r in ctx.scheme.integrity_points:
         counts = _col(ctx, cols, r, numbers, _count, required=False, blank=0)
         if counts is None:
             continue
+        tallies[r] = np.asarray(counts.to_pylist(), dtype=float)
         pieces.append(
             pa.table(
                 {
@@ -1040,7 +1744,94 @@ def _build_integrity(ctx, cols, numbers):
             )
         )
     table = pa.concat_tables(pieces)
+    _check_attendance(ctx, cols, numbers, unit, tallies)
     return {"integrity_votes": table.filter(pc.greater(table["n"], 0))}
+
+
+def _rate(text: str) -> tuple[object, str | None]:
+    """A rate as a fraction: 85%, 85.0%, 0.85 or 85."""
+    t = _norm(text)
+    v = _number(t.removesuffix("%"))
+    if v is None:
+        return None, _not_number(text, "应为百分比（如 85% 或 0.85）")
+    v = v / 100 if t.endswith("%") or v > 1 else v
+    return (v, None) if 0 <= v <= 1 else (None, "比率应在 0 到 100% 之间")
+
+
+def _check_attendance(ctx: _Ctx, cols, numbers, unit, tallies: dict) -> None:
+    """民主测评: 实到 ≤ 应到, votes ≤ 实到, a quorum (实到 more than half of 应到, flagged
+    when not), and the given rates against the counts (of 实到 or of the votes cast)."""
+    n = len(numbers)
+    expected = _col(ctx, cols, "应到人数", numbers, _count, required=False)
+    present = _col(ctx, cols, "实到人数", numbers, _count, required=False)
+    exp = np.asarray(expected.to_pylist() if expected is not None else [None] * n, dtype=float)
+    pre = np.asarray(present.to_pylist() if present is not None else [None] * n, dtype=float)
+    votes = sum(tallies.values()) if tallies else np.zeros(n)
+    units = unit.to_pylist()
+    points = ctx.scheme.integrity_points
+    fit_floor = points.get("称职", min(points.values()))
+    rates = [
+        (f"{ctx.scheme.integrity_excellent}率", [ctx.scheme.integrity_excellent]),
+        ("称职及以上率", [r for r, p in points.items() if p >= fit_floor]),
+    ]
+    for i, r in enumerate(numbers):
+        where = dict(file=ctx.file, sheet=ctx.sheet, row=int(r))
+        if not np.isnan(exp[i]) and not np.isnan(pre[i]):
+            if pre[i] > exp[i]:
+                ctx.problems.append(
+                    Problem(
+                        expected=f"实到人数多于应到人数 {exp[i]:g}",
+                        column="实到人数",
+                        letter=cols["实到人数"][1],
+                        value=f"{pre[i]:g}",
+                        **where,
+                    )
+                )
+            elif pre[i] * 2 <= exp[i]:
+                ctx.notes.append(
+                    f"第 {int(r)} 行「{units[i]}」：实到 {pre[i]:g} 人，未超过应到 {exp[i]:g} 人的"
+                    "半数，测评可能无效（请核实；已导入，由效能办决定是否采用）"
+                )
+        if not np.isnan(pre[i]) and votes[i] > pre[i]:
+            ctx.problems.append(
+                Problem(
+                    expected=f"各档票数合计 {votes[i]:g} 多于实到人数",
+                    column="实到人数",
+                    letter=cols["实到人数"][1],
+                    value=f"{pre[i]:g}",
+                    **where,
+                )
+            )
+        for column, results in rates:
+            if column not in cols:
+                continue
+            given, err = _rate(cols[column][0][i].as_py() or "")
+            if cols[column][0][i].as_py() in (None, ""):
+                continue
+            if err:
+                ctx.problems.append(
+                    Problem(
+                        expected=err,
+                        column=column,
+                        letter=cols[column][1],
+                        value=str(cols[column][0][i].as_py()),
+                        **where,
+                    )
+                )
+                continue
+            count = sum(tallies[x][i] for x in results if x in tallies)
+            bases = [b for b in (pre[i], votes[i]) if not np.isnan(b) and b > 0]
+            if bases and all(abs(count / b - given) > 0.006 for b in bases):
+                shown = "、".join(f"{count:g}/{b:g} = {count / b:.1%}" for b in bases)
+                ctx.problems.append(
+                    Problem(
+                        expected=f"与票数不符（按票数算：{shown}）；请核对票数或比率",
+                        column=column,
+                        letter=cols[column][1],
+                        value=str(cols[column][0][i].as_py()),
+                        **where,
+                    )
+                )
 
 
 def _build_adjustments(ctx, cols, numbers):
@@ -1071,6 +1862,7 @@ _BUILDERS = {
     "units": _build_units,
     "appraisal": _build_appraisal,
     "appraisal-tally": _build_tally,
+    "appraisal-scores": _build_scores,
     "performance": _build_performance,
     "integrity": _build_integrity,
     "adjustments": _build_adjustments,
