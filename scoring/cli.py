@@ -236,10 +236,15 @@ def cmd_import(args: argparse.Namespace) -> int:
     name, data = _read(args.file)
     with _open(args) as store:
         try:
-            outcome = imports.import_file(store, name, data, args.year, _user(args), args.source)
+            mapping = imports.parse_map_options(args.map)
+            outcome = imports.import_file(
+                store, name, data, args.year, _user(args), args.source, mapping, args.category
+            )
         except imports.ImportRejected as exc:
             raise BadInput(f"文件未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
     print(outcome.message)
+    for note in outcome.notes:
+        print(f"  注意：{note}")
     return 0
 
 
@@ -325,6 +330,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=[s for s in SOURCES if s != "units"],
         help="数据来源；不指定时按表头识别",
     )
+    p.add_argument(
+        "--map",
+        action="append",
+        metavar="源列=标准列",
+        help="把文件的列对应到标准列（可重复；不导入的列写 源列=-）",
+    )
+    p.add_argument("--category", help="汇总表没有评议人类别列时，指明其评议人类别")
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("uploads", help="列出年度已导入的文件")

@@ -8,6 +8,7 @@ for the command line. A file with any problem stores nothing.
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pandas as pd
@@ -24,9 +25,12 @@ __all__ = [
     "earlier_upload",
     "import_file",
     "load_units",
+    "parse_map_options",
     "prepare",
     "problems_frame",
     "report",
+    "save_mapping",
+    "saved_mappings",
     "undo",
     "year_mismatch",
 ]
@@ -44,6 +48,7 @@ class ImportRejected(Exception):
 class ImportOutcome:
     upload: Upload
     created: bool
+    notes: tuple[str, ...] = ()  # what the user should know (sheets skipped, flags)
 
     @property
     def message(self) -> str:
@@ -81,12 +86,29 @@ def report(problems: tuple[Problem, ...] | list[Problem], limit: int = 50) -> st
 
 
 def prepare(
-    store: Store, name: str, data: bytes, year: int, source: str | None = None
+    store: Store,
+    name: str,
+    data: bytes,
+    year: int,
+    source: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    category: str | None = None,
 ) -> ParsedFile:
-    """Read and check a file against the year's scheme, the registry and earlier uploads."""
+    """Read and check a file against the year's scheme, the registry and earlier uploads.
+
+    ``mapping`` (file column -> canonical column, ``-`` to leave one out) and
+    ``category`` (the 评议人类别 of a tally without one) are the user's choices."""
     scheme, _ = for_year(store, year)
     registry = Registry.from_frame(store.units())
-    parsed = parse_file(name, data, scheme=scheme, registry=registry, source=source)
+    parsed = parse_file(
+        name,
+        data,
+        scheme=scheme,
+        registry=registry,
+        source=source,
+        mapping=mapping,
+        category=category,
+    )
     unknown_units = any("单位名录中没有" in p.expected for p in parsed.problems)
     if not registry.names and unknown_units:
         hint = Problem(name, "单位名录为空：请先导入单位名录，再导入评分表")
@@ -137,14 +159,21 @@ def commit(store: Store, parsed: ParsedFile, year: int, user: User) -> ImportOut
         rows=parsed.rows,
         facts=parsed.facts,
     )
-    return ImportOutcome(upload, created)
+    return ImportOutcome(upload, created, parsed.notes)
 
 
 def import_file(
-    store: Store, name: str, data: bytes, year: int, user: User, source: str | None = None
+    store: Store,
+    name: str,
+    data: bytes,
+    year: int,
+    user: User,
+    source: str | None = None,
+    mapping: Mapping[str, str] | None = None,
+    category: str | None = None,
 ) -> ImportOutcome:
     """Prepare and commit in one go (the command line's ``import``)."""
-    parsed = prepare(store, name, data, year, source)
+    parsed = prepare(store, name, data, year, source, mapping, category)
     if parsed.source == "units":
         raise ImportRejected(
             [
@@ -175,3 +204,38 @@ def load_units(store: Store, name: str, data: bytes, user: User) -> tuple[int, i
     if parsed.problems:
         raise ImportRejected(parsed.problems)
     return store.upsert_units(parsed.facts["units"], user.name)
+
+
+# -- column mappings (列对应) -------------------------------------------------------------
+
+
+def parse_map_options(options: list[str] | None) -> dict[str, str]:
+    """``--map 源列=标准列`` options as a mapping; a malformed one is bad input.
+
+    >>> parse_map_options(["2、您评议的单位=被评单位", "备注=-"])
+    {'2、您评议的单位': '被评单位', '备注': '-'}
+    """
+    out: dict[str, str] = {}
+    for option in options or []:
+        left, sep, right = option.rpartition("=")
+        if not sep or not left.strip() or not right.strip():
+            raise ImportRejected(
+                [Problem("--map", f"「{option}」应写成 源列=标准列（不导入的列写 源列=-）")]
+            )
+        out[left.strip()] = right.strip()
+    return out
+
+
+def save_mapping(
+    store: Store, user: User, name: str, parsed: ParsedFile, mapping: Mapping[str, str]
+) -> None:
+    """Save a confirmed mapping under ``name`` for files with the same header."""
+    authorize(user, "upload")
+    if not name.strip():
+        raise ImportRejected([Problem(parsed.file, "请给列对应起一个名字")])
+    store.save_mapping(name.strip(), parsed.signature, parsed.source, mapping, user.name)
+
+
+def saved_mappings(store: Store, parsed: ParsedFile) -> list[dict]:
+    """Saved mappings for a file with this header (same signature), newest first."""
+    return store.mappings(parsed.signature) if parsed.signature else []

@@ -1363,7 +1363,8 @@ def _seconds(text: str) -> tuple[object, str | None]:
 
 def _timestamp(text: str) -> tuple[object, str | None]:
     try:
-        return pd.Timestamp(_norm(text).replace("/", "-").replace("T", " ")).to_pydatetime(), None
+        t = unicodedata.normalize("NFKC", str(text)).strip().replace("/", "-")
+        return pd.Timestamp(t).to_pydatetime(), None
     except (ValueError, TypeError):
         return None, "应为提交时间（如 2025-11-03 09:15:22）"
 

@@ -40,6 +40,9 @@ FACT_TABLES = (
     "performance_scores",
     "integrity_votes",
     "adjustments",
+    "appraisal_roster",
+    "appraisal_item_scores",
+    "appraisal_ballot_meta",
 )
 
 
@@ -480,6 +483,60 @@ class Store:
 
     def duplicate_ballots(self, year: int) -> pd.DataFrame:
         return self.query(_sql("duplicate_ballots"), {"year": year})
+
+    # -- survey inputs and column mappings (migration 015) -----------------------
+
+    def save_mapping(
+        self, name: str, signature: str, source: str | None, mapping: Mapping[str, str], user: str
+    ) -> None:
+        """Save (or replace) a confirmed column mapping under ``name``."""
+        import json
+
+        with self.transaction() as cur:
+            cur.execute(
+                'INSERT OR REPLACE INTO column_mappings (name, signature, source, mapping, "user")'
+                " VALUES (?, ?, ?, ?, ?)",
+                [name, signature, source, json.dumps(dict(mapping), ensure_ascii=False), user],
+            )
+            _audit(cur, user, "保存列对应", f"{name}（{len(mapping)} 列）")
+
+    def mappings(self, signature: str | None = None) -> list[dict]:
+        """Saved column mappings, those for a header ``signature`` when given, newest first."""
+        import json
+
+        rows = self.query(
+            'SELECT name, signature, source, mapping, "user", saved_at FROM column_mappings '
+            "WHERE ?::VARCHAR IS NULL OR signature = ? ORDER BY saved_at DESC, name",
+            [signature, signature],
+        )
+        return [
+            {**r, "mapping": json.loads(r["mapping"]), "saved_at": str(r["saved_at"])[:19]}
+            for r in rows.to_dict("records")
+        ]
+
+    def roster(self, year: int) -> pd.DataFrame:
+        """发出数/收回数 per upload and category (a contractor's tally footer)."""
+        return self.query(
+            "SELECT r.upload_id, u.file, r.category, r.issued, r.returned FROM appraisal_roster r "
+            "JOIN uploads u ON u.id = r.upload_id WHERE r.year = ? ORDER BY r.upload_id",
+            [year],
+        )
+
+    def item_scores(self, year: int) -> pd.DataFrame:
+        """分项得分汇总 rows: unit, category, item, score, ballots."""
+        return self.query(
+            "SELECT unit, category, item, score, ballots FROM appraisal_item_scores "
+            "WHERE year = ? ORDER BY unit, category, item",
+            [year],
+        )
+
+    def ballot_meta(self, year: int) -> pd.DataFrame:
+        """Survey-tool metadata per ballot (submit time, duration, channel, address)."""
+        return self.query(
+            "SELECT ballot, unit, submitted_at, duration_s, origin, ip FROM appraisal_ballot_meta "
+            "WHERE year = ? ORDER BY unit, submitted_at, ballot",
+            [year],
+        )
 
     def row_counts(self) -> dict[str, int]:
         with self.cursor() as cur:

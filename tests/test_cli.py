@@ -136,3 +136,24 @@ def test_python_dash_m_runs(tmp_path):
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
     assert lines[0].startswith("unit,group,appraisal") and len(lines) == 11
+
+
+def test_import_maps_foreign_headers_and_names_the_category(db, capsys):
+    """Issue 12: without --source a file with unused columns is refused (exit 2) with the
+    candidates and the columns; --map and --category make foreign files import."""
+    rows = [["考核对象", "工作效率", "备注"], ["市第1局", 90, "抽查"]]
+    path = db / "绩效.xlsx"
+    path.write_bytes(xlsx(rows))
+    code, _, err = run(capsys, "import", str(path), "--year", "2025")
+    assert code == 2 and "「备注」（C 列）" in err and "--source performance" in err
+    code, out, _ = run(capsys, "import", str(path), "--year", "2025", "--map", "备注=-")
+    assert code == 0 and "已导入" in out
+    tally = [["单位名称", *[f"{i}" for i in ITEMS], "有效票数"], ["市第2局", *[80] * 6, 30]]
+    path = db / "分项得分.xlsx"
+    path.write_bytes(xlsx(tally))
+    code, _, err = run(capsys, "import", str(path), "--year", "2025")
+    assert code == 2 and "--category" in err
+    code, out, _ = run(capsys, "import", str(path), "--year", "2025", "--category", "群众")
+    assert code == 0 and "注意" in out
+    code, _, err = run(capsys, "import", str(path), "--year", "2025", "--map", "单位名称")
+    assert code == 2 and "源列=标准列" in err

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from scoring import results
@@ -128,3 +130,263 @@ def test_every_template_is_recognised_and_a_filled_row_imports(registered, sourc
     wb.save(buf)
     outcome = import_file(registered, "已填.xlsx", buf.getvalue(), 2025, OFFICE)
     assert outcome.created and outcome.upload.rows == 1
+
+
+# -- what offices receive from other systems (issue 12) ------------------------------------
+
+WJX_HEAD = ["序号", "提交答卷时间", "所用时间", "来源", "来源详情", "来自IP"]
+WJX_HEAD += ["1、您的身份", "2、您评议的单位"] + [
+    f"{i + 3}、{item}" for i, item in enumerate(ITEMS)
+]
+
+
+def wjx_row(n, unit, answers, second=0, ip="10.1.2.3(江苏-南京)"):
+    stamp = f"2025/11/3 9:15:{second:02d}"
+    return [n, stamp, f"{30 + n}秒", "手机提交", "微信", ip, "服务对象", unit, *answers]
+
+
+WJX_MAP = {"1、您的身份": "评议人类别", "2、您评议的单位": "被评单位"}
+
+
+def test_a_wenjuanxing_export_imports_with_a_mapping(registered):
+    """问卷星 下载答卷数据: refused at first with the mapping proposed (never a data row
+    taken for the header), then imported with it; (跳过) counts as 不了解; the survey's
+    submit time, time taken and address are kept with each ballot."""
+    rows = [
+        WJX_HEAD,
+        wjx_row(1, "市教育局", ["满意", "满意", "基本满意", "(跳过)", "满意", "满意"]),
+        wjx_row(2, "市教育局", ["不满意", "满意", "满意", "满意", "（跳过）", "满意"], 4),
+    ]
+    data = xlsx(rows)
+    first = prepare(registered, "问卷星.xlsx", data, 2025)
+    text = str(first.problems[0])
+    assert "缺少列 被评单位；" in text and "第 1 行" in text  # 您的身份 is an alias
+    assert first.proposal == {"2、您评议的单位": "被评单位"}
+    assert "--map '2、您评议的单位=被评单位'" in text
+    out = import_file(registered, "问卷星.xlsx", data, 2025, OFFICE, mapping=WJX_MAP)
+    assert out.created and out.upload.rows == 2
+    answers = registered.query(
+        "SELECT ballot, item, answer FROM appraisal_answers ORDER BY ballot, item"
+    )
+    b1 = dict(answers.loc[answers["ballot"] == "1", ["item", "answer"]].values)
+    assert b1["依法行政"] == "不了解" and b1["服务质量"] == "基本满意"
+    meta = registered.ballot_meta(2025)
+    assert meta["ballot"].tolist() == ["1", "2"]
+    assert meta["duration_s"].tolist() == [31.0, 32.0]
+    assert meta["ip"].tolist() == ["10.1.2.3", "10.1.2.3"]
+    assert str(meta["submitted_at"].iloc[1]) == "2025-11-03 09:15:04"
+    # Ballot 1: 满意×4 (100) + 基本满意 (60), 依法行政 不了解 -> item means over answered.
+    # Item means: 作风 (100+0)/2=50, 效率 100, 质量 (60+100)/2=80, 依法 100 (one answer),
+    # 廉洁 100 (one answer), 总体 100; one category -> mean of six = 530/6.
+    unit = results.compute(registered, 2025).unit("市教育局")
+    assert unit.appraisal == pytest.approx(530 / 6)
+
+
+def test_survey_export_without_ids_gets_ids_from_content(registered):
+    """xiaoju-survey: question titles, 答题耗时（秒）, 提交时间, no id. Ids come from the
+    content, so the same ballots in a later export are recognised."""
+    head = ["答题耗时（秒）", "提交时间", "您的身份", "您评议的单位", *ITEMS]
+    rows = [
+        head,
+        [95, "2025-11-03 10:00:00", "企业代表", "市财政局", *["满意"] * 6],
+        [95, "2025-11-03 10:00:00", "企业代表", "市财政局", *["满意"] * 6],  # twin
+        [12, "2025-11-03 10:00:09", "企业代表", "市财政局", *["不满意"] * 6],
+    ]
+    mapping = {"您评议的单位": "被评单位"}  # 您的身份 is an alias of 评议人类别
+    out = import_file(registered, "xiaoju.xlsx", xlsx(rows), 2025, OFFICE, mapping=mapping)
+    assert out.upload.rows == 3
+    assert any("没有问卷编号列" in n for n in out.notes)
+    ids = registered.query("SELECT DISTINCT ballot FROM appraisal_answers ORDER BY 1")["ballot"]
+    assert len(ids) == 3 and all(i.startswith("20251103100") for i in ids)
+    # A later export with one more response: the three earlier ballots are recognised.
+    later = prepare(
+        registered,
+        "xiaoju-2.xlsx",
+        xlsx([*rows, [40, "2025-11-04 08:00:00", "企业代表", "市财政局", *["满意"] * 6]]),
+        2025,
+        mapping=mapping,
+    )
+    assert sorted(p.value for p in later.problems) == sorted(ids)
+
+
+def wide_tally(footer="发出数:120 收回数:114"):
+    """A contractor's 测评结果: title and date rows, then item names merged over their
+    answer columns, one row per unit, a footer."""
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "测评结果"
+    ws["A1"] = "2025年度万人评议测评结果（服务对象）"
+    ws["A2"] = "统计日期：2025年12月1日"
+    ws["A3"], ws["B3"] = "序号", "单位名称"
+    ws.merge_cells("A3:A4")
+    ws.merge_cells("B3:B4")
+    answers = ["满意", "基本满意", "不满意", "不了解", "得分"]
+    col = 3
+    for item in ITEMS:
+        ws.cell(row=3, column=col, value=item)
+        ws.merge_cells(start_row=3, start_column=col, end_row=3, end_column=col + 4)
+        for k, a in enumerate(answers):
+            ws.cell(row=4, column=col + k, value=a)
+        col += 5
+    data = {"市教育局": [10, 5, 5, 2, 77.0], "市财政局": [20, 0, 0, 0, 100.0]}
+    for r, (unit, counts) in enumerate(data.items(), start=5):
+        ws.cell(row=r, column=1, value=r - 4)
+        ws.cell(row=r, column=2, value=unit)
+        for i in range(len(ITEMS)):
+            for k, v in enumerate(counts):
+                ws.cell(row=r, column=3 + 5 * i + k, value=v)
+    if footer:
+        ws.cell(row=8, column=1, value=footer)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_a_wide_tally_with_a_two_row_header_and_a_roster_footer(registered):
+    data = wide_tally()
+    refused = prepare(registered, "测评结果.xlsx", data, 2025)
+    assert any(
+        "没有「评议人类别」列" in str(p) and "--category" in str(p) for p in refused.problems
+    )
+    out = import_file(registered, "测评结果.xlsx", data, 2025, OFFICE, category="服务对象")
+    assert out.upload.source == "appraisal-tally" and out.upload.rows == 2
+    assert any("得分" in n and "重新计算" in n for n in out.notes)
+    counts = registered.query(
+        "SELECT unit, answer, sum(n) AS n FROM appraisal_answers WHERE item = '工作作风' "
+        "GROUP BY ALL ORDER BY ALL"
+    )
+    assert counts.values.tolist() == [
+        ["市教育局", "不了解", 2],
+        ["市教育局", "不满意", 5],
+        ["市教育局", "基本满意", 5],
+        ["市教育局", "满意", 10],
+        ["市财政局", "满意", 20],
+    ]
+    roster = registered.roster(2025)
+    assert roster[["category", "issued", "returned"]].values.tolist() == [["服务对象", 120, 114]]
+    # (10*100 + 5*60 + 5*0) / 20 answered = 65 for every item; 得分 77 is ignored.
+    assert results.compute(registered, 2025).unit("市教育局").appraisal == pytest.approx(65.0)
+
+
+def test_an_item_score_summary_is_never_performance(registered):
+    """The silently misread 分项得分汇总: now its own 万人评议 input, never 绩效考核."""
+    rows = [["单位名称", *ITEMS, "综合得分", "有效票数"]]
+    rows += [["市教育局", 90, 80, 85, 88, 92, 86, 86.8, 150]]
+    data = xlsx(rows)
+    parsed = prepare(registered, "分项得分.xlsx", data, 2025, category="群众")
+    assert parsed.ok and parsed.source == "appraisal-scores"
+    with pytest.raises(ImportRejected, match="表头不完整"):
+        import_file(registered, "分项得分.xlsx", data, 2025, OFFICE, source="performance")
+    assert registered.row_counts()["performance_scores"] == 0
+    import_file(registered, "分项得分.xlsx", data, 2025, OFFICE, category="群众")
+    stored = registered.item_scores(2025)
+    assert stored[["item", "score", "ballots"]].values.tolist() == sorted(
+        [[i, float(s), 150] for i, s in zip(ITEMS, [90, 80, 85, 88, 92, 86], strict=True)]
+    )
+    assert registered.row_counts()["performance_scores"] == 0
+
+
+def test_a_democratic_appraisal_record(registered):
+    """民主测评 (组织部): …票数 headers, 测评范围, quorum flagged, rates checked."""
+    head = ["姓名", "测评范围", "应到人数", "实到人数", "优秀票数", "称职票数", "基本称职票数"]
+    head += ["不称职票数", "优秀率", "称职及以上率"]
+    ok_row = ["市教育局领导班子", "本单位干部职工", 40, 30, 18, 9, 2, 1, "60%", "90.0%"]
+    out = import_file(registered, "民主测评.xlsx", xlsx([head, ok_row]), 2025, OFFICE)
+    assert out.upload.source == "integrity"
+    votes = registered.integrity_counts(2025)
+    assert dict(zip(votes["result"], votes["n"], strict=True)) == {
+        "优秀": 18,
+        "称职": 9,
+        "基本称职": 2,
+        "不称职": 1,
+    }
+    # (18*100 + 9*80 + 2*60 + 1*0) / 30 = 88
+    assert results.compute(registered, 2025).unit("市教育局领导班子").integrity == pytest.approx(
+        88.0
+    )
+    bad = ["市教育局领导班子", "服务对象", 40, 20, 10, 6, 2, 2, "60%", "80%"]
+    parsed = prepare(registered, "民主测评2.xlsx", xlsx([head, bad]), 2025)
+    text = [str(p) for p in parsed.problems]
+    assert len(text) == 1 and "优秀率" in text[0] and "10/20 = 50.0%" in text[0]
+    assert any("未超过应到 40 人的半数" in n for n in parsed.notes)
+
+
+def test_an_old_xls_workbook_is_read_like_xlsx(registered):
+    xlwt = pytest.importorskip("xlwt")
+    wb = xlwt.Workbook(encoding="utf-8")
+    ws = wb.add_sheet("问卷", cell_overwrite_ok=True)
+    for c, h in enumerate(["问卷编号", "被评单位", "评议人类别", *ITEMS]):
+        ws.write(0, c, h)
+    for c, v in enumerate(["X1", "市教育局", "群众", *["基本满意"] * 6]):
+        ws.write(1, c, v)
+    for c, v in enumerate(["X2", "市教育厅", "群众", *["满意"] * 6]):
+        ws.write(2, c, v)
+    buf = io.BytesIO()
+    wb.save(buf)
+    parsed = prepare(registered, "旧问卷.xls", buf.getvalue(), 2025)
+    text = [str(p) for p in parsed.problems]
+    assert len(text) == 1 and "工作表「问卷」 第 3 行「被评单位」列（B 列）" in text[0]
+    ws.write(2, 1, "市教育局")
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = import_file(registered, "旧问卷.xls", buf.getvalue(), 2025, OFFICE)
+    assert out.upload.rows == 2
+    assert results.compute(registered, 2025).unit("市教育局").appraisal == pytest.approx(80.0)
+
+
+def test_every_sheet_with_data_is_imported_or_named(registered):
+    perf = [["考核对象", "工作效率"], ["市教育局", 90]]
+    data = xlsx(
+        [["问卷编号", "被评单位", "评议人类别", *ITEMS], ["Z1", "市教育局", "群众", *["满意"] * 6]],
+        extra_sheets={"绩效": perf},
+    )
+    out = import_file(registered, "混合.xlsx", data, 2025, OFFICE)
+    assert out.upload.source == "appraisal"
+    assert any("「绩效」未导入" in n and "--source performance" in n for n in out.notes)
+    again = import_file(registered, "混合.xlsx", data, 2025, OFFICE, source="performance")
+    assert again.created and registered.row_counts()["performance_scores"] == 1
+
+
+def test_a_hidden_sheet_with_data_is_named():
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.active.append(["考核对象", "工作效率"])
+    wb.active.append(["市教育局", 90])
+    hidden = wb.create_sheet("补录")
+    hidden.append(["考核对象", "工作效率"])
+    hidden.append(["市财政局", 70])
+    hidden.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    from scoring.sheets import Registry, parse_file
+
+    reg = Registry.from_frame(
+        __import__("pandas").DataFrame(
+            [{"name": n, "aliases": [], "type": "部门"} for n in ("市教育局", "市财政局")]
+        )
+    )
+    parsed = parse_file("隐藏.xlsx", buf.getvalue(), scheme=default_scheme(), registry=reg)
+    assert parsed.ok and parsed.rows == 1
+    assert "工作表「补录」未导入：隐藏的工作表" in parsed.notes
+
+
+@pytest.mark.parametrize("cell", ["8,5", "1,200", "8_5"])
+def test_numbers_with_commas_or_underscores_are_refused(registered, cell):
+    parsed = prepare(
+        registered, "绩效.xlsx", xlsx([["考核对象", "工作效率"], ["市教育局", cell]]), 2025
+    )
+    text = [str(p) for p in parsed.problems]
+    assert len(text) == 1 and f"值「{cell}」" in text[0] and "第 2 行" in text[0]
+    assert "B 列" in text[0]
+
+
+def test_unused_columns_are_refused_until_the_user_chooses(registered):
+    rows = [["考核对象", "工作效率", "备注"], ["市教育局", 90, "抽查"]]
+    parsed = prepare(registered, "绩效.xlsx", xlsx(rows), 2025)
+    assert "「备注」（C 列）" in str(parsed.problems[0]) and "--map '列名=-'" in str(
+        parsed.problems[0]
+    )
+    assert import_file(registered, "绩效.xlsx", xlsx(rows), 2025, OFFICE, mapping={"备注": "-"})
