@@ -42,6 +42,12 @@ ACTIONS = {
     "accounts": (ADMIN,),
     "audit": (ADMIN,),
     "publish": (ADMIN,),
+    # 督查与投诉 (scoring/cases.py): 录入员 register cases for their assigned case sources;
+    # 管理员 verify, advance and close them, record 问责, and see complainants' contacts.
+    "case_register": (ADMIN, EVALUATOR),
+    "case_handle": (ADMIN,),
+    "accountability": (ADMIN,),
+    "case_contact": (ADMIN,),
 }
 _hasher = PasswordHasher()
 
@@ -95,6 +101,10 @@ def _describe(action: str, scope: dict) -> str:
         "accounts": "管理账号",
         "audit": "查看审计日志",
         "publish": "发布结果",
+        "case_register": "登记督查与投诉案件",
+        "case_handle": "核实、办理或办结案件",
+        "accountability": "登记问责",
+        "case_contact": "查看投诉人联系方式",
     }
     parts = [words.get(action, action)]
     if scope.get("source"):

@@ -20,7 +20,7 @@ from typing import NamedTuple
 
 import pandas as pd
 
-from scoring import rules
+from scoring import cases, rules
 from scoring.scheme import Scheme
 from scoring.store import Store
 
@@ -148,7 +148,8 @@ def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
             perf[unit][ind] = IndicatorStats(int(n), float(total), float(lo), float(hi))
         votes = _by_unit(snap.integrity_counts(year), "result", "n", int)
         entries: dict[str, list[AdjustmentEntry]] = defaultdict(list)
-        for unit, reason, points, source in snap.adjustments(year)[
+        # The 加减分 table and what verified 督查与投诉 cases carry (scoring/cases.py).
+        for unit, reason, points, source in cases.adjustments_with_cases(snap, year, scheme)[
             ["unit", "reason", "points", "source"]
         ].itertuples(index=False):
             entries[unit].append(AdjustmentEntry(str(reason), float(points), str(source)))

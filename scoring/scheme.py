@@ -25,6 +25,7 @@ __all__ = [
     "SchemeError",
     "default_scheme",
     "default_text",
+    "extra_table",
     "parse",
 ]
 
@@ -102,6 +103,17 @@ def for_year(store: Any, year: int) -> tuple[Scheme, int]:
         return default_scheme(), 0
     version, text = stored
     return parse(text), version
+
+
+def extra_table(scheme: Scheme, key: str) -> dict[str, Any]:
+    """A top-level table outside the scored core (``[cases]``, ``[calendar]``), read from
+    the scheme's text; empty when absent (a scheme stored before the table existed), so
+    the module that owns the table applies its defaults and validates it."""
+    try:
+        value = tomllib.loads(scheme.text).get(key) if scheme.text else None
+    except tomllib.TOMLDecodeError:
+        value = None
+    return dict(value) if isinstance(value, dict) else {}
 
 
 def default_text() -> str:

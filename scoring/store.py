@@ -316,7 +316,8 @@ class Store:
                 "SELECT (SELECT coalesce(string_agg(id::VARCHAR, ',' ORDER BY id), '')"
                 " FROM uploads),"
                 " (SELECT count(*) || '@' || coalesce(max(updated_at)::VARCHAR, '') FROM units),"
-                " (SELECT count(*) FROM schemes)"
+                " (SELECT count(*) FROM schemes),"
+                " (SELECT count(*) FROM case_events)"  # cases feed 加减分 (scoring/cases.py)
             ).fetchone()
         return "|".join(str(x) for x in row)
 
