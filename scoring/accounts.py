@@ -48,6 +48,9 @@ ACTIONS = {
     "case_handle": (ADMIN,),
     "accountability": (ADMIN,),
     "case_contact": (ADMIN,),
+    # 整改 (scoring.rectify): a 录入员 updates the units assigned to them (rectify_scopes).
+    "rectify_progress": (ADMIN, EVALUATOR),
+    "rectify_manage": (ADMIN,),  # open, sign off, 回头看, revoke, sync, stages, 意见 review
 }
 _hasher = PasswordHasher()
 
@@ -105,6 +108,8 @@ def _describe(action: str, scope: dict) -> str:
         "case_handle": "核实、办理或办结案件",
         "accountability": "登记问责",
         "case_contact": "查看投诉人联系方式",
+        "rectify_progress": "更新整改进展",
+        "rectify_manage": "管理整改（建立、销号、回头看、撤销）",
     }
     parts = [words.get(action, action)]
     if scope.get("source"):

@@ -1,0 +1,890 @@
+"""The 整改 ledger (查摆整改): from a warning, a 查摆 problem, a case or an 意见 to a closed
+整改, with 回头看.
+
+Life of an item (status):
+
+    待制定 --制定方案--> 整改中 --申请销号--> 申请销号 --销号 (效能办)--> 已销号
+    申请销号 --退回 (效能办)--> 整改中
+    已销号 --回头看 通过--> 回头看通过        已销号 --回头看 不通过--> 重新整改 (reopened)
+    重新整改 --申请销号--> 申请销号 …         any --撤销--> 已撤销 (never deleted)
+
+A 录入员 updates the progress of the units assigned to them (``assign_units``; a 录入员
+with no units updates none); only the office (管理员) opens, signs off, reviews and
+revokes; 领导 read. Every change is a row of the item's history (who, when, what).
+
+Deadlines come from the year's scheme (``[rectify]``, defaults below when absent): the
+plan within ``plan_workdays`` working days (``scoring.workdays``: Chinese holidays and
+调休), completion within ``complete_months``, 回头看 ``review_months`` after 销号. An item
+is overdue when its next deadline has passed; 回头看 falls due by itself (no job runs:
+``Item.next_due`` and ``overdue`` are computed from the dates).
+
+Warnings become items by ``sync_warnings``, an office action run (1) from the 整改台账
+page (同步告诫整改), (2) when the year's results are published, (3) from the command line
+(``python -m scoring rectify --year Y --sync``). Each warning of the year opens exactly one
+item (by unit and kind); running it again opens none; a warning gone after an undo or a
+re-computation marks its item 已撤销, and a warning that comes back restores it.
+``pending_sync`` tells the page what a sync would change, so stale items show.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+import pandas as pd
+
+from scoring import accounts, workdays
+from scoring.rectify_store import RectifyStore
+from scoring.scheme import Scheme
+from scoring.store import Store
+
+__all__ = [
+    "CLOSED",
+    "DRAFTING",
+    "HELD",
+    "IN_PROGRESS",
+    "ORIGINS",
+    "REDO",
+    "REQUESTED",
+    "REVOKED",
+    "STATUSES",
+    "Item",
+    "RectifyError",
+    "Settings",
+    "Stage",
+    "SyncReport",
+    "add_months",
+    "add_progress",
+    "assign_units",
+    "current_stage",
+    "due_between",
+    "history",
+    "items",
+    "open_item",
+    "pending_sync",
+    "record_finding",
+    "records",
+    "request_close",
+    "review",
+    "revoke",
+    "send_back",
+    "set_plan",
+    "set_stages",
+    "settings",
+    "sign_off",
+    "stages",
+    "sync_warnings",
+    "unit_progress",
+    "units_of",
+]
+
+ORIGIN_WARNING, ORIGIN_FINDING, ORIGIN_CASE, ORIGIN_OPINION = "告诫", "查摆", "案件", "意见"
+ORIGINS = (ORIGIN_WARNING, ORIGIN_FINDING, ORIGIN_CASE, ORIGIN_OPINION)
+DRAFTING, IN_PROGRESS, REQUESTED, CLOSED = "待制定", "整改中", "申请销号", "已销号"
+HELD, REDO, REVOKED = "回头看通过", "重新整改", "已撤销"
+STATUSES = (DRAFTING, IN_PROGRESS, REQUESTED, CLOSED, HELD, REDO, REVOKED)
+WORKING = (IN_PROGRESS, REDO)  # the unit is at work on it
+DEFAULT_STAGES = ("学习动员", "查摆问题", "整改落实", "总结提高")
+
+
+class RectifyError(ValueError):
+    """An action the item's state or the input does not allow; the message is in Chinese."""
+
+
+# -- settings from the scheme ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The scheme's ``[rectify]`` section (整改时限 and lists), with defaults when absent."""
+
+    plan_workdays: int = 15
+    complete_months: int = 3
+    review_months: int = 3
+    redo_workdays: int = 30
+    warning_kinds: tuple[str, ...] = ("末位告诫", "效能告诫", "重点监督检查", "连续两年末位")
+    comment_tags: tuple[str, ...] = (
+        "效率低下",
+        "态度生硬",
+        "推诿扯皮",
+        "门难进脸难看",
+        "吃拿卡要",
+        "表扬肯定",
+        "其他",
+    )
+    stages: tuple[str, ...] = DEFAULT_STAGES
+    calendar: workdays.Calendar = field(default_factory=workdays.Calendar, compare=False)
+
+
+def settings(scheme: Scheme) -> Settings:
+    """Read ``[rectify]`` from the scheme's text; a key absent (or a scheme without the
+    section, such as one set before it existed) takes the default."""
+    raw = tomllib.loads(scheme.text).get("rectify", {}) if scheme.text else {}
+    base = Settings()
+    values = {}
+    for key in ("plan_workdays", "complete_months", "review_months", "redo_workdays"):
+        v = raw.get(key, getattr(base, key))
+        if not isinstance(v, int) or isinstance(v, bool) or v < 0:
+            raise RectifyError(f"考评方案 rectify.{key} 应为非负整数，而不是「{v}」")
+        values[key] = v
+    for key in ("warning_kinds", "comment_tags", "stages"):
+        v = raw.get(key, getattr(base, key))
+        if not isinstance(v, list | tuple) or not all(isinstance(s, str) for s in v):
+            raise RectifyError(f"考评方案 rectify.{key} 应为文字列表")
+        values[key] = tuple(v)
+    full = tomllib.loads(scheme.text) if scheme.text else {}
+    try:
+        values["calendar"] = workdays.Calendar.from_table(full.get("calendar"))
+    except ValueError as exc:
+        raise RectifyError(f"考评方案 calendar 有误：{exc}") from exc
+    return Settings(**values)
+
+
+# -- dates -------------------------------------------------------------------------------
+
+
+def add_months(start: date, months: int) -> date:
+    """The same day ``months`` later, or the month's last day (31 Jan + 1 → 28/29 Feb)."""
+    m = start.month - 1 + months
+    year, month = start.year + m // 12, m % 12 + 1
+    return date(year, month, min(start.day, calendar.monthrange(year, month)[1]))
+
+
+def _on_workday(day: date, cal: workdays.Calendar) -> date:
+    """The day itself if it is a working day, else the next one (a deadline never falls
+    on a holiday)."""
+    while not cal.is_workday(day):
+        day += timedelta(days=1)
+    return day
+
+
+# -- items -------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Item:
+    """One 整改 item (整改事项)."""
+
+    id: int
+    year: int
+    unit: str
+    origin: str
+    origin_ref: str | None
+    problem: str
+    target: str
+    owner: str
+    plan_due: date | None
+    due: date | None
+    measures: str
+    evidence: str
+    status: str
+    closed_on: date | None
+    review_due: date | None
+    created_by: str = ""
+
+    def next_due(self) -> tuple[str, date] | None:
+        """What the unit or office owes next and by when (None when nothing is due)."""
+        if self.status == DRAFTING and self.plan_due is not None:
+            return "整改方案", self.plan_due
+        if self.status in (DRAFTING, *WORKING) and self.due is not None:
+            return "整改完成", self.due
+        if self.status == CLOSED and self.review_due is not None:
+            return "回头看", self.review_due
+        return None
+
+    def overdue(self, today: date) -> bool:
+        """Past the next deadline (the plan, completion, or the 回头看 the office owes)."""
+        nxt = self.next_due()
+        if self.status == DRAFTING and self.due is not None and self.due < today:
+            return True
+        return nxt is not None and nxt[1] < today
+
+
+def _date(v: object) -> date | None:
+    if v is None or (not isinstance(v, str) and pd.isna(v)):
+        return None
+    return pd.Timestamp(v).date()
+
+
+def _item(row: dict) -> Item:
+    ref = row["origin_ref"]
+    return Item(
+        id=int(row["id"]),
+        year=int(row["year"]),
+        unit=str(row["unit"]),
+        origin=str(row["origin"]),
+        origin_ref=None if ref is None or (not isinstance(ref, str) and pd.isna(ref)) else ref,
+        problem=str(row["problem"]),
+        target=str(row["target"]),
+        owner=str(row["owner"]),
+        plan_due=_date(row["plan_due"]),
+        due=_date(row["due"]),
+        measures=str(row["measures"]),
+        evidence=str(row["evidence"]),
+        status=str(row["status"]),
+        closed_on=_date(row["closed_on"]),
+        review_due=_date(row["review_due"]),
+        created_by=str(row["created_by"]),
+    )
+
+
+def items(
+    store: Store,
+    year: int,
+    *,
+    unit: str | Iterable[str] | None = None,
+    origin: str | Iterable[str] | None = None,
+    status: str | Iterable[str] | None = None,
+    overdue: bool | None = None,
+    today: date | None = None,
+) -> list[Item]:
+    """The year's items, filtered (each filter a value or a collection; None: all)."""
+    today = today or date.today()
+
+    def pick(value, wanted) -> bool:
+        if wanted is None:
+            return True
+        return value == wanted if isinstance(wanted, str) else value in set(wanted)
+
+    found = [_item(r) for r in RectifyStore(store).items(year).to_dict("records")]
+    return [
+        i
+        for i in found
+        if pick(i.unit, unit)
+        and pick(i.origin, origin)
+        and pick(i.status, status)
+        and (overdue is None or i.overdue(today) == overdue)
+    ]
+
+
+def item(store: Store, item_id: int) -> Item:
+    row = RectifyStore(store).item(item_id)
+    if row is None:
+        raise RectifyError(f"没有编号为 {item_id} 的整改事项。")
+    return _item(row)
+
+
+def history(store: Store, item_id: int) -> pd.DataFrame:
+    """Every change of one item, oldest first: 时间, 操作人, 操作, 原状态, 新状态, 说明."""
+    return (
+        RectifyStore(store)
+        .history(item_id)
+        .rename(
+            columns={
+                "at": "时间",
+                "user": "操作人",
+                "action": "操作",
+                "status_from": "原状态",
+                "status_to": "新状态",
+                "note": "说明",
+            }
+        )
+    )
+
+
+def records(found: Iterable[Item], today: date | None = None) -> list[dict]:
+    """JSON records for the command line (shared/spec/cli.md: id, unit, origin, problem,
+    owner, due, status, overdue)."""
+    today = today or date.today()
+    return [
+        {
+            "id": i.id,
+            "unit": i.unit,
+            "origin": i.origin,
+            "problem": i.problem,
+            "owner": i.owner,
+            "due": i.due.isoformat() if i.due else None,
+            "status": i.status,
+            "overdue": i.overdue(today),
+        }
+        for i in found
+    ]
+
+
+# -- who may do what ---------------------------------------------------------------------
+
+
+def units_of(store: Store, user_name: str) -> list[str]:
+    """The units whose 整改 a 录入员 updates."""
+    return RectifyStore(store).units_of(user_name)
+
+
+def assign_units(store: Store, user: accounts.User, name: str, units: list[str]) -> None:
+    """Set the units a 录入员 answers for (replacing the earlier set); the office only."""
+    accounts.authorize(user, "rectify_manage")
+    RectifyStore(store).set_units(name, units, user.name)
+
+
+def _authorize_unit(store: Store, user: accounts.User | None, unit: str, year: int) -> None:
+    """A 录入员 may act for the units assigned to them only; the office for every unit."""
+    accounts.authorize(user, "rectify_progress", year=year)
+    if user.role == accounts.EVALUATOR and unit not in units_of(store, user.name):
+        raise accounts.PermissionDenied(
+            f"{user.name}（录入员）不负责「{unit}」的整改，无权更新其整改事项。"
+        )
+
+
+def _manage(user: accounts.User | None, year: int) -> None:
+    accounts.authorize(user, "rectify_manage", year=year)
+
+
+# -- opening items -----------------------------------------------------------------------
+
+
+def _deadlines(s: Settings, opened: date) -> tuple[date, date]:
+    return (
+        s.calendar.add_working_days(opened, s.plan_workdays),
+        _on_workday(add_months(opened, s.complete_months), s.calendar),
+    )
+
+
+def _check_text(value: str, what: str, limit: int = 2000) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise RectifyError(f"{what}不能为空。")
+    if len(text) > limit:
+        raise RectifyError(f"{what}过长（{len(text)} 字，最多 {limit} 字）。")
+    return text
+
+
+def open_item(
+    store: Store,
+    user: accounts.User,
+    year: int,
+    unit: str,
+    origin: str,
+    problem: str,
+    *,
+    scheme: Scheme,
+    origin_ref: str | None = None,
+    target: str = "",
+    owner: str = "",
+    due: date | None = None,
+    evidence: str = "",
+    status: str = DRAFTING,
+    today: date | None = None,
+    note: str = "",
+) -> Item:
+    """Open one item by hand (效能办). The plan and completion deadlines come from the
+    scheme unless ``due`` is given."""
+    _manage(user, year)
+    if origin not in ORIGINS:
+        raise RectifyError(f"整改来源应为 {'、'.join(ORIGINS)} 之一，而不是「{origin}」。")
+    if status not in STATUSES or status == REVOKED:
+        raise RectifyError(f"整改状态「{status}」不能用于新建事项。")
+    if origin == ORIGIN_CASE and origin_ref:
+        known = RectifyStore(store).case_exists(int(origin_ref))
+        if known is False:
+            raise RectifyError(f"没有编号为 {origin_ref} 的督查与投诉案件。")
+    today = today or date.today()
+    plan_due, default_due = _deadlines(settings(scheme), today)
+    row = {
+        "year": year,
+        "unit": _check_text(unit, "单位"),
+        "origin": origin,
+        "origin_ref": origin_ref,
+        "problem": _check_text(problem, "问题"),
+        "target": target.strip(),
+        "owner": owner.strip(),
+        "plan_due": plan_due if status == DRAFTING else None,
+        "due": due or default_due,
+        "evidence": evidence,
+        "status": status,
+    }
+    rs = RectifyStore(store)
+    with store.transaction() as cur:
+        if origin_ref is not None and (unit, origin_ref) in rs.by_origin(cur, year, origin):
+            raise RectifyError(f"「{unit}」已有来源为{origin}（{origin_ref}）的整改事项。")
+        item_id = rs.insert_item(cur, row, user.name, note)
+    return item(store, item_id)
+
+
+@dataclass(frozen=True)
+class SyncReport:
+    """What a sync of the year's warnings did (or, from ``pending_sync``, would do)."""
+
+    opened: tuple[tuple[str, str], ...] = ()  # (unit, kind)
+    revoked: tuple[int, ...] = ()
+    restored: tuple[int, ...] = ()
+    kept: int = 0
+    details: tuple[str, ...] = field(default=(), repr=False)
+
+    @property
+    def changes(self) -> int:
+        return len(self.opened) + len(self.revoked) + len(self.restored)
+
+
+def _plan_sync(existing: dict, wanted: dict) -> SyncReport:
+    opened = tuple(k for k in wanted if k not in existing)
+    revoked = tuple(
+        int(r["id"]) for k, r in existing.items() if k not in wanted and r["status"] != REVOKED
+    )
+    restored = tuple(
+        int(r["id"]) for k, r in existing.items() if k in wanted and r["status"] == REVOKED
+    )
+    kept = sum(1 for k, r in existing.items() if k in wanted and r["status"] != REVOKED)
+    return SyncReport(opened, revoked, restored, kept)
+
+
+def _wanted(res, s: Settings) -> dict[tuple[str, str], object]:
+    """The year's warnings that open items, by (unit, kind); one item per warning."""
+    return {(w.unit, w.kind): w for w in res.warnings if w.kind in s.warning_kinds}
+
+
+def pending_sync(store: Store, res) -> SyncReport:
+    """What ``sync_warnings`` would change now (nothing is written)."""
+    rs = RectifyStore(store)
+    with store.cursor() as cur:
+        existing = rs.by_origin(cur, res.year, ORIGIN_WARNING)
+    return _plan_sync(existing, _wanted(res, settings(res.scheme)))
+
+
+def sync_warnings(
+    store: Store, user: accounts.User, res, *, today: date | None = None
+) -> SyncReport:
+    """Bring the ledger in line with the year's warnings (``results.Results``), at once.
+
+    Each warning opens one item for its unit (待制定, the scheme's deadlines, the warning's
+    reason as the problem and the unit's figures as evidence); an item whose warning is
+    gone is marked 已撤销; one whose warning came back is restored to its last status."""
+    from scoring.results import explain
+
+    _manage(user, res.year)
+    today = today or date.today()
+    s = settings(res.scheme)
+    wanted = _wanted(res, s)
+    plan_due, due = _deadlines(s, today)
+    rs = RectifyStore(store)
+    with store.transaction() as cur:
+        existing = rs.by_origin(cur, res.year, ORIGIN_WARNING)
+        plan = _plan_sync(existing, wanted)
+        for unit, kind in plan.opened:
+            w = wanted[(unit, kind)]
+            result = res.unit(unit)
+            evidence = [f"{kind}：{w.reason}"]
+            if result is not None:
+                evidence += explain(result, res.scheme)
+            rs.insert_item(
+                cur,
+                {
+                    "year": res.year,
+                    "unit": unit,
+                    "origin": ORIGIN_WARNING,
+                    "origin_ref": kind,
+                    "problem": f"{res.year} 年度{kind}：{w.reason}",
+                    "target": "",
+                    "owner": "",
+                    "plan_due": plan_due,
+                    "due": due,
+                    "evidence": "\n".join(evidence),
+                    "status": DRAFTING,
+                },
+                user.name,
+                "同步告诫整改：按告诫自动建立",
+            )
+        for item_id in plan.revoked:
+            before = rs.item(item_id, cur)
+            rs.update_item(
+                cur,
+                item_id,
+                {"status": REVOKED},
+                user=user.name,
+                action="撤销",
+                status_from=before["status"],
+                status_to=REVOKED,
+                note="同步告诫整改：该告诫已不在本年度结果中（数据撤销或重新计算）",
+            )
+        for item_id in plan.restored:
+            last = cur.execute(
+                "SELECT status_from FROM rectify_history WHERE item_id = ? AND status_to = ? "
+                'ORDER BY "at" DESC, rowid DESC LIMIT 1',
+                [item_id, REVOKED],
+            ).fetchone()
+            back = last[0] if last and last[0] else DRAFTING
+            rs.update_item(
+                cur,
+                item_id,
+                {"status": back},
+                user=user.name,
+                action="恢复",
+                status_from=REVOKED,
+                status_to=back,
+                note="同步告诫整改：该告诫重新出现在本年度结果中",
+            )
+    return plan
+
+
+def record_finding(
+    store: Store,
+    user: accounts.User,
+    year: int,
+    unit: str,
+    checklist: str,
+    item_code: str,
+    text: str,
+    severity: str,
+    *,
+    scheme: Scheme,
+    today: date | None = None,
+) -> Item:
+    """A problem a unit found in its 自查 against a check list: recorded, and opened as a
+    整改 item (来源 查摆) with the scheme's deadlines. The unit's 录入员 or the office."""
+    from scoring import checklists
+
+    _authorize_unit(store, user, unit, year)
+    if severity not in checklists.SEVERITIES:
+        raise RectifyError(f"严重程度应为 {'、'.join(checklists.SEVERITIES)} 之一。")
+    cl = checklists.for_year(store, year, checklist)
+    check = cl.item(item_code)
+    if check is None:
+        raise RectifyError(f"检查清单「{checklist}」中没有编号为「{item_code}」的检查项。")
+    text = _check_text(text, "查摆问题")
+    today = today or date.today()
+    plan_due, due = _deadlines(settings(scheme), today)
+    rs = RectifyStore(store)
+    with store.transaction() as cur:
+        finding_id = rs.insert_finding(
+            cur,
+            {
+                "year": year,
+                "unit": unit,
+                "checklist": cl.name,
+                "item": check.code,
+                "text": text,
+                "severity": severity,
+            },
+            user.name,
+        )
+        item_id = rs.insert_item(
+            cur,
+            {
+                "year": year,
+                "unit": unit,
+                "origin": ORIGIN_FINDING,
+                "origin_ref": str(finding_id),
+                "problem": f"{cl.name}{check.title}：{text}（{severity}）",
+                "target": "",
+                "owner": "",
+                "plan_due": plan_due,
+                "due": due,
+                "evidence": "",
+                "status": DRAFTING,
+            },
+            user.name,
+            f"自查查摆：{cl.name} {check.code}",
+        )
+    return item(store, item_id)
+
+
+def findings(store: Store, year: int, unit: str | None = None) -> pd.DataFrame:
+    frame = RectifyStore(store).findings(year)
+    return frame if unit is None else frame[frame["unit"] == unit].reset_index(drop=True)
+
+
+# -- the life of an item -----------------------------------------------------------------
+
+
+def _move(
+    store: Store,
+    user: accounts.User,
+    item_id: int,
+    *,
+    allowed_from: tuple[str, ...],
+    to: str | None,
+    action: str,
+    note: str,
+    changes: dict | None = None,
+    unit_scoped: bool = True,
+) -> Item:
+    """Check who and from which status, then write the change and its history at once."""
+    current = item(store, item_id)
+    if unit_scoped:
+        _authorize_unit(store, user, current.unit, current.year)
+    else:
+        _manage(user, current.year)
+    rs = RectifyStore(store)
+    with store.transaction() as cur:
+        status = rs.item(item_id, cur)["status"]  # as of now, under the write lock
+        if status not in allowed_from:
+            raise RectifyError(
+                f"整改事项 {item_id} 当前状态为「{status}」，不能{action}"
+                f"（应为 {'、'.join(allowed_from)}）。"
+            )
+        rs.update_item(
+            cur,
+            item_id,
+            (changes or {}) | ({"status": to} if to else {}),
+            user=user.name,
+            action=action,
+            status_from=status,
+            status_to=to or status,
+            note=note,
+        )
+    return item(store, item_id)
+
+
+def set_plan(
+    store: Store,
+    user: accounts.User,
+    item_id: int,
+    *,
+    target: str,
+    owner: str,
+    measures: str,
+    due: date | None = None,
+) -> Item:
+    """The 整改方案: 整改目标, 责任人 and measures; moves 待制定 to 整改中 (or edits a plan
+    under way). Only the office may change the 时限."""
+    current = item(store, item_id)
+    changes: dict[str, object] = {
+        "target": _check_text(target, "整改目标"),
+        "owner": _check_text(owner, "责任人", 200),
+        "measures": _check_text(measures, "整改措施", 5000),
+    }
+    if due is not None and due != current.due:
+        _manage(user, current.year)
+        changes["due"] = due
+    to = IN_PROGRESS if current.status == DRAFTING else None
+    return _move(
+        store,
+        user,
+        item_id,
+        allowed_from=(DRAFTING, *WORKING),
+        to=to,
+        action="制定方案" if to else "修改方案",
+        note=f"责任人 {changes['owner']}；目标：{changes['target']}",
+        changes=changes,
+    )
+
+
+def add_progress(
+    store: Store, user: accounts.User, item_id: int, note: str, evidence: str = ""
+) -> Item:
+    """A progress note (进展) and, optionally, its evidence (佐证材料: a document number, a
+    link, what was done); the status stays."""
+    text = _check_text(note, "进展情况")
+    if evidence.strip():
+        text += f"（佐证：{evidence.strip()}）"
+    return _move(
+        store,
+        user,
+        item_id,
+        allowed_from=(DRAFTING, *WORKING),
+        to=None,
+        action="报告进展",
+        note=text,
+    )
+
+
+def request_close(store: Store, user: accounts.User, item_id: int, note: str) -> Item:
+    """The unit reports the 整改结果 and asks the office to sign the item off (申请销号)."""
+    return _move(
+        store,
+        user,
+        item_id,
+        allowed_from=WORKING,
+        to=REQUESTED,
+        action="申请销号",
+        note=_check_text(note, "整改结果"),
+    )
+
+
+def sign_off(
+    store: Store,
+    user: accounts.User,
+    item_id: int,
+    note: str = "",
+    *,
+    scheme: Scheme,
+    today: date | None = None,
+) -> Item:
+    """The office signs off (销号); the 回头看 falls due ``review_months`` later."""
+    today = today or date.today()
+    s = settings(scheme)
+    review_due = _on_workday(add_months(today, s.review_months), s.calendar)
+    return _move(
+        store,
+        user,
+        item_id,
+        allowed_from=(REQUESTED,),
+        to=CLOSED,
+        action="销号",
+        note=note or f"回头看时间 {review_due.isoformat()}",
+        changes={"closed_on": today, "review_due": review_due},
+        unit_scoped=False,
+    )
+
+
+def send_back(store: Store, user: accounts.User, item_id: int, note: str) -> Item:
+    """The office does not accept the 整改结果: back to 整改中 with the reason."""
+    return _move(
+        store,
+        user,
+        item_id,
+        allowed_from=(REQUESTED,),
+        to=IN_PROGRESS,
+        action="退回",
+        note=_check_text(note, "退回理由"),
+        unit_scoped=False,
+    )
+
+
+def review(
+    store: Store,
+    user: accounts.User,
+    item_id: int,
+    passed: bool,
+    note: str,
+    *,
+    scheme: Scheme,
+    today: date | None = None,
+) -> Item:
+    """回头看: the office re-checks a signed-off item. Passed: 回头看通过 (final). Not
+    passed: 重新整改, the item reopens with a new completion deadline."""
+    note = _check_text(note, "回头看情况")
+    if passed:
+        return _move(
+            store,
+            user,
+            item_id,
+            allowed_from=(CLOSED,),
+            to=HELD,
+            action="回头看通过",
+            note=note,
+            unit_scoped=False,
+        )
+    today = today or date.today()
+    due = settings(scheme).calendar.add_working_days(today, settings(scheme).redo_workdays)
+    return _move(
+        store,
+        user,
+        item_id,
+        allowed_from=(CLOSED,),
+        to=REDO,
+        action="回头看不通过",
+        note=f"{note}（重新整改，时限 {due.isoformat()}）",
+        changes={"due": due, "closed_on": None, "review_due": None},
+        unit_scoped=False,
+    )
+
+
+def revoke(store: Store, user: accounts.User, item_id: int, note: str) -> Item:
+    """The office withdraws an item (opened in error, duplicate); it stays, as 已撤销."""
+    return _move(
+        store,
+        user,
+        item_id,
+        allowed_from=tuple(s for s in STATUSES if s != REVOKED),
+        to=REVOKED,
+        action="撤销",
+        note=_check_text(note, "撤销理由"),
+        unit_scoped=False,
+    )
+
+
+# -- views -------------------------------------------------------------------------------
+
+
+def unit_progress(found: Iterable[Item], today: date | None = None) -> pd.DataFrame:
+    """Per unit: items by status, overdue, and the share done (已销号 or 回头看通过 among
+    items not withdrawn)."""
+    today = today or date.today()
+    rows: dict[str, dict] = {}
+    for i in found:
+        r = rows.setdefault(i.unit, {"单位": i.unit, "事项": 0} | dict.fromkeys(STATUSES, 0))
+        r[i.status] += 1
+        if i.status != REVOKED:
+            r["事项"] += 1
+        r["逾期"] = r.get("逾期", 0) + int(i.overdue(today) and i.status != REVOKED)
+    frame = pd.DataFrame(list(rows.values()))
+    if frame.empty:
+        return pd.DataFrame(columns=["单位", "事项", *STATUSES, "逾期", "完成率"])
+    frame["逾期"] = frame["逾期"].fillna(0).astype(int)
+    done = frame[CLOSED] + frame[HELD]
+    frame["完成率"] = (done / frame["事项"].where(frame["事项"] > 0)).fillna(0.0)
+    return frame.sort_values(["逾期", "完成率", "单位"], ascending=[False, True, True])
+
+
+def ledger_table(found: Iterable[Item], today: date | None = None) -> pd.DataFrame:
+    """The 整改台账 as the office reads it (one row per item)."""
+    today = today or date.today()
+    rows = []
+    for i in found:
+        nxt = i.next_due()
+        rows.append(
+            {
+                "编号": i.id,
+                "单位": i.unit,
+                "来源": i.origin,
+                "问题": i.problem,
+                "整改目标": i.target,
+                "责任人": i.owner,
+                "整改措施": i.measures,
+                "时限": i.due,
+                "状态": i.status,
+                "下一节点": f"{nxt[0]} {nxt[1].isoformat()}" if nxt else "",
+                "逾期": "是" if i.overdue(today) else "",
+            }
+        )
+    columns = ["编号", "单位", "来源", "问题", "整改目标", "责任人", "整改措施", "时限", "状态"]
+    return pd.DataFrame(rows, columns=[*columns, "下一节点", "逾期"])
+
+
+def warning_status(store: Store, year: int) -> dict[tuple[str, str], Item]:
+    """The item opened for each warning of the year, by (unit, kind) — for 告诫名单."""
+    return {(i.unit, i.origin_ref): i for i in items(store, year, origin=ORIGIN_WARNING)}
+
+
+# -- campaign stages ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of the year's campaign (学习动员, 查摆问题, 整改落实, 总结提高 …)."""
+
+    name: str
+    start: date
+    finish: date
+
+
+def stages(store: Store, year: int) -> list[Stage]:
+    frame = RectifyStore(store).stages(year)
+    return [Stage(r.name, _date(r.start), _date(r.finish)) for r in frame.itertuples()]
+
+
+def set_stages(store: Store, user: accounts.User, year: int, new: list[Stage]) -> None:
+    """Replace the year's stages; they must follow each other without overlapping."""
+    _manage(user, year)
+    problems = []
+    for n, s in enumerate(new, start=1):
+        if not s.name.strip():
+            problems.append(f"第 {n} 个阶段缺少名称")
+        if s.finish < s.start:
+            problems.append(f"阶段「{s.name}」的结束日期早于开始日期")
+    for a, b in itertools.pairwise(new):
+        if b.start <= a.finish:
+            problems.append(f"阶段「{b.name}」应在「{a.name}」结束之后开始")
+    if problems:
+        raise RectifyError("；".join(problems))
+    RectifyStore(store).set_stages(
+        year, [(s.name.strip(), s.start, s.finish) for s in new], user.name
+    )
+
+
+def current_stage(found: list[Stage], today: date) -> Stage | None:
+    """The stage ``today`` falls in (None before the first, between, or after the last)."""
+    return next((s for s in found if s.start <= today <= s.finish), None)
+
+
+def due_between(found: Iterable[Item], start: date, finish: date) -> list[tuple[Item, str, date]]:
+    """Items whose next deadline falls in [start, finish] (what is due in a stage)."""
+    out = []
+    for i in found:
+        nxt = i.next_due()
+        if nxt is not None and start <= nxt[1] <= finish:
+            out.append((i, nxt[0], nxt[1]))
+    return sorted(out, key=lambda t: (t[2], t[0].unit))
