@@ -59,6 +59,7 @@ VIEWS = [
     ("pages/rankings.py", "分类排名", ":material/format_list_numbered:", "view"),
     ("pages/profile.py", "单位画像", ":material/account_balance:", "view"),
     ("pages/warnings_list.py", "告诫名单", ":material/warning:", "view"),
+    ("pages/rectify.py", "整改台账", ":material/task_alt:", "view"),
 ]
 DATA = [
     ("pages/upload.py", "数据上传", ":material/upload_file:", "upload"),

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.common import available_years, results_page, score_columns, year_results
+from pages.rectify_parts import campaign_stage
 from scoring import charts
 from scoring.tables import ranking_table
 
@@ -17,6 +18,7 @@ cols[2].metric(
 )
 cols[3].metric("告诫", summary.warnings)
 st.caption(f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）")
+campaign_stage(year)
 
 st.subheader(f"{year} 年度部门分类排名")
 groups = [g for g in res.groups if not ranking_table(res, g, "部门").empty]

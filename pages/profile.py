@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from pages.common import available_years, get_store, md, results_page, year_results
+from pages.common import available_years, md, results_page, year_results
+from pages.rectify_parts import unit_items, visible_comments
 from scoring import charts
 from scoring.results import explain
 from scoring.tables import adjustments_table, unit_metrics
@@ -54,11 +55,11 @@ else:
 st.subheader("得分来源")
 st.code("\n".join(explain(unit, res.scheme)), language=None)
 
-comments = get_store().comments(year, unit_name)
+unit_items(year, unit_name)
+
+comments = visible_comments(year, unit_name)
 st.subheader(f"意见建议（{len(comments)} 条）")
 if comments.empty:
     st.caption("没有意见建议。")
 else:
-    st.dataframe(
-        comments.rename(columns={"category": "评议人类别", "text": "意见建议"}), hide_index=True
-    )
+    st.dataframe(comments, hide_index=True)

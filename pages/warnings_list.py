@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.common import results_page
+from pages.rectify_parts import warning_status_column
 from scoring.tables import csv_safe, warnings_table
 from scoring.warnings import ESCALATED, INEFFICIENT, LAST_PLACE, SUPERVISION
 
@@ -19,7 +20,7 @@ kinds = st.multiselect(
     default=[LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED],
     key="warn_kinds",
 )
-table = warnings_table([w for w in res.warnings if w.kind in kinds])
+table = warning_status_column(year, warnings_table([w for w in res.warnings if w.kind in kinds]))
 st.dataframe(table, hide_index=True)
 noisy = int((table["排名差异不显著"] == "是").sum())
 if noisy:

@@ -305,6 +305,49 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_rectify(args: argparse.Namespace) -> int:
+    """The 整改 ledger (shared/spec/cli.md); --sync brings it in line with the year's
+    warnings, --import adds items from a sheet; both act as the office."""
+    from scoring import rectify, rectify_sheet
+
+    with _open(args) as store:
+        try:
+            if args.sync:
+                if args.year not in store.years():
+                    raise BadInput(f"{args.year} 年度没有任何考评数据，无法同步告诫整改。")
+                res = results.compute(store, args.year)
+                report = rectify.sync_warnings(store, _user(args), res)
+                print(
+                    f"同步告诫整改：新建 {len(report.opened)} 项，撤销 {len(report.revoked)} 项，"
+                    f"恢复 {len(report.restored)} 项，保持 {report.kept} 项。",
+                    file=sys.stderr,
+                )
+            if args.import_file:
+                name, data = _read(args.import_file)
+                done = rectify_sheet.import_items(store, _user(args), args.year, name, data)
+                print(
+                    f"已导入 {done.added} 项整改事项"
+                    + (f"（{done.already} 项此前已导入，未重复添加）" if done.already else "")
+                    + "。",
+                    file=sys.stderr,
+                )
+        except (rectify.RectifyError, rectify_sheet.RectifySheetError) as exc:
+            raise BadInput(str(exc)) from exc
+        except accounts.PermissionDenied as exc:
+            raise BadInput(str(exc)) from exc
+        found = rectify.items(store, args.year)
+    records = rectify.records(found)
+    if args.format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+        return 0
+    print("\t".join(["编号", "单位", "来源", "问题", "责任人", "时限", "状态", "逾期"]))
+    for r in records:
+        cells = [r["id"], r["unit"], r["origin"], r["problem"], r["owner"], r["due"] or ""]
+        cells += [r["status"], "是" if r["overdue"] else ""]
+        print("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scoring", description="效能考评看板 命令行")
     parser.add_argument("--db", help="数据库文件（默认：$SCORING_DB，否则 data/scoring.duckdb）")
@@ -374,6 +417,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--set", metavar="FILE.toml")
     p.set_defaults(func=cmd_scheme)
+
+    p = sub.add_parser("rectify", help="整改台账：列出、同步告诫整改、从表格导入")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.add_argument("--sync", action="store_true", help="按年度告诫建立或撤销整改事项")
+    p.add_argument("--import", dest="import_file", metavar="FILE", help="从整改台账表格导入")
+    p.set_defaults(func=cmd_rectify)
     return parser
 
 

@@ -20,6 +20,7 @@ PAGES = [
     "pages/rankings.py",
     "pages/profile.py",
     "pages/warnings_list.py",
+    "pages/rectify.py",
     "pages/upload.py",
     "pages/quality.py",
     "pages/publish_page.py",

@@ -1,0 +1,383 @@
+"""整改台账: the year's 整改 items (filters, history, actions by role), per-unit progress,
+the warnings sync, 自查查摆 against check lists, campaign stages, and 意见建议 review."""
+
+from datetime import date
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import EMPTY_HINT, get_store, md, page_setup, selected_year, year_results
+from scoring import accounts, checklists, opinions, rectify, rectify_export, rectify_sheet
+from scoring.scheme import for_year
+
+user = page_setup(__file__)
+st.title("整改台账")
+year = selected_year()
+if year is None:
+    st.info(EMPTY_HINT)
+    st.stop()
+store = get_store()
+scheme, _ = for_year(store, year)
+today = date.today()
+office = accounts.can(user, "rectify_manage")
+updater = accounts.can(user, "rectify_progress")
+mine = rectify.units_of(store, user.name) if user.role == accounts.EVALUATOR else None
+ERRORS = (rectify.RectifyError, accounts.PermissionDenied, rectify_sheet.RectifySheetError)
+
+
+def act(label: str, fn, *args, **kwargs) -> None:
+    """Run one write in ``scoring`` (authorised there); show the outcome."""
+    try:
+        fn(*args, **kwargs)
+    except ERRORS as exc:
+        st.error(str(exc))
+    else:
+        st.session_state["rectify_done"] = label
+        st.rerun()
+
+
+if done := st.session_state.pop("rectify_done", None):
+    st.success(done)
+
+res = year_results(year)
+if office:
+    pending = rectify.pending_sync(store, res)
+    if pending.changes:
+        st.warning(
+            f"与 {year} 年度结果不一致：{len(pending.opened)} 条告诫尚无整改事项，"
+            f"{len(pending.revoked)} 项整改事项的告诫已不存在，{len(pending.restored)} 项可恢复。"
+            "请在「效能办操作」中同步告诫整改。"
+        )
+
+all_items = rectify.items(store, year)
+tabs = st.tabs(
+    ["整改台账", "单位进度", "自查查摆"] + (["效能办操作", "意见建议"] if office else [])
+)
+
+with tabs[0]:
+    units = sorted({i.unit for i in all_items})
+    c1, c2, c3, c4 = st.columns(4)
+    f_unit = c1.multiselect("单位", units, default=mine if mine else None, key="rf_unit")
+    f_origin = c2.multiselect("来源", list(rectify.ORIGINS), key="rf_origin")
+    f_status = c3.multiselect("状态", list(rectify.STATUSES), key="rf_status")
+    f_over = c4.selectbox("逾期", ["全部", "仅逾期", "未逾期"], key="rf_overdue")
+    shown = rectify.items(
+        store,
+        year,
+        unit=f_unit or None,
+        origin=f_origin or None,
+        status=f_status or None,
+        overdue={"全部": None, "仅逾期": True, "未逾期": False}[f_over],
+        today=today,
+    )
+    st.dataframe(
+        rectify.ledger_table(shown, today),
+        hide_index=True,
+        column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},
+        key="rectify_table",
+    )
+    st.download_button(
+        "下载整改台账（Excel）",
+        data=lambda: rectify_export.workbook(store, year, today),
+        file_name=f"{year}年度整改台账.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        on_click="ignore",
+        key="rectify_workbook",
+    )
+
+    if shown:
+        labels = {i.id: f"{i.id} · {i.unit} · {i.status} · {i.problem[:30]}" for i in shown}
+        chosen = st.selectbox("查看事项", list(labels), format_func=labels.get, key="rectify_item")
+        item = next(i for i in shown if i.id == chosen)
+        st.markdown(md(f"{item.unit}｜{item.origin}｜{item.status}"))
+        st.write(item.problem)
+        left, right = st.columns(2)
+        left.markdown(
+            "\n".join(
+                [
+                    f"- 整改目标：{md(item.target or '—')}",
+                    f"- 责任人：{md(item.owner or '—')}",
+                    f"- 整改措施：{md(item.measures or '—')}",
+                    f"- 方案时限：{item.plan_due or '—'}；整改时限：{item.due or '—'}",
+                    f"- 销号：{item.closed_on or '—'}；回头看：{item.review_due or '—'}",
+                ]
+            )
+        )
+        if item.evidence:
+            right.text_area("依据与佐证", item.evidence, height=160, disabled=True)
+        st.caption("办理记录")
+        st.dataframe(rectify.history(store, item.id), hide_index=True)
+
+        can_update = updater and (mine is None or item.unit in mine)
+        if can_update and item.status in (rectify.DRAFTING, *rectify.WORKING):
+            with st.form("rectify_plan"):
+                st.markdown("**整改方案**")
+                target = st.text_input("整改目标", item.target)
+                owner = st.text_input("责任人", item.owner)
+                measures = st.text_area("整改措施", item.measures)
+                due = st.date_input("整改时限", item.due, disabled=not office)
+                if st.form_submit_button("保存方案"):
+                    act(
+                        "整改方案已保存。",
+                        rectify.set_plan,
+                        store,
+                        user,
+                        item.id,
+                        target=target,
+                        owner=owner,
+                        measures=measures,
+                        due=due if office else None,
+                    )
+            with st.form("rectify_progress"):
+                st.markdown("**报告进展 / 申请销号**")
+                note = st.text_area("进展情况或整改结果")
+                evidence = st.text_input("佐证材料（文号、链接或说明）")
+                a, b = st.columns(2)
+                if a.form_submit_button("报告进展"):
+                    act("进展已记录。", rectify.add_progress, store, user, item.id, note, evidence)
+                if b.form_submit_button("申请销号", disabled=item.status == rectify.DRAFTING):
+                    act("已申请销号。", rectify.request_close, store, user, item.id, note)
+        if office:
+            with st.form("rectify_office"):
+                st.markdown("**效能办审核**")
+                note = st.text_area("审核意见")
+                a, b, c, d, e = st.columns(5)
+                if a.form_submit_button("销号", disabled=item.status != rectify.REQUESTED):
+                    act("已销号。", rectify.sign_off, store, user, item.id, note, scheme=scheme)
+                if b.form_submit_button("退回", disabled=item.status != rectify.REQUESTED):
+                    act("已退回整改。", rectify.send_back, store, user, item.id, note)
+                if c.form_submit_button("回头看通过", disabled=item.status != rectify.CLOSED):
+                    act(
+                        "回头看通过。",
+                        rectify.review,
+                        store,
+                        user,
+                        item.id,
+                        True,
+                        note,
+                        scheme=scheme,
+                    )
+                if d.form_submit_button("回头看不通过", disabled=item.status != rectify.CLOSED):
+                    act(
+                        "已重新整改。",
+                        rectify.review,
+                        store,
+                        user,
+                        item.id,
+                        False,
+                        note,
+                        scheme=scheme,
+                    )
+                if e.form_submit_button("撤销事项", disabled=item.status == rectify.REVOKED):
+                    act("事项已撤销。", rectify.revoke, store, user, item.id, note)
+    else:
+        st.caption("没有符合条件的整改事项。")
+
+with tabs[1]:
+    progress = rectify.unit_progress(all_items, today)
+    st.dataframe(
+        progress,
+        hide_index=True,
+        column_config={"完成率": st.column_config.ProgressColumn(format="percent")},
+    )
+    if office and not progress.empty:
+        unit = st.selectbox("上墙公开", progress["单位"].tolist(), key="rectify_public_unit")
+        st.download_button(
+            "生成整改公开页（可打印）",
+            data=lambda: rectify_export.public_page(store, user, year, unit, today).encode(),
+            file_name=f"{unit}{year}年度整改公开.html",
+            mime="text/html",
+            on_click="ignore",
+            key="rectify_public",
+        )
+
+with tabs[2]:
+    names = checklists.template_names()
+    name = st.selectbox("检查清单", names, key="rectify_checklist")
+    cl = checklists.for_year(store, year, name)
+    st.caption(cl.description)
+    for ci in cl.items:
+        with st.expander(ci.title):
+            st.markdown("\n".join(f"- {md(p)}" for p in ci.points))
+    found = rectify.findings(store, year, mine[0] if mine and len(mine) == 1 else None)
+    if not found.empty:
+        st.dataframe(
+            found.rename(
+                columns={
+                    "unit": "单位",
+                    "checklist": "清单",
+                    "item": "检查项",
+                    "text": "问题",
+                    "severity": "程度",
+                    "at": "时间",
+                    "user": "记录人",
+                }
+            ).drop(columns=["id"]),
+            hide_index=True,
+        )
+    choices = mine if mine is not None else sorted(store.units()["name"].tolist())
+    if updater and choices:
+        with st.form("rectify_finding"):
+            st.markdown("**记录查摆问题**（同时建立整改事项）")
+            unit = st.selectbox("单位", choices)
+            code = st.selectbox(
+                "检查项", [c.code for c in cl.items], format_func=lambda c: cl.item(c).title
+            )
+            text = st.text_area("存在的问题")
+            severity = st.selectbox("程度", list(checklists.SEVERITIES))
+            if st.form_submit_button("记录"):
+                act(
+                    "查摆问题已记录，并建立整改事项。",
+                    rectify.record_finding,
+                    store,
+                    user,
+                    year,
+                    unit,
+                    name,
+                    code,
+                    text,
+                    severity,
+                    scheme=scheme,
+                )
+
+if office:
+    with tabs[3]:
+        st.markdown(
+            "**同步告诫整改**：按本年度结果中的每条告诫建立一项整改事项；"
+            "告诫已不存在的事项标为已撤销。发布结果时也会同步。"
+        )
+        if st.button("同步告诫整改", type="primary", key="rectify_sync"):
+            act("已同步告诫整改。", rectify.sync_warnings, store, user, res, today=today)
+
+        st.markdown("**活动阶段**")
+        current = rectify.stages(store, year)
+        start = pd.DataFrame(
+            [{"阶段": s.name, "开始": s.start, "结束": s.finish} for s in current]
+            or [{"阶段": n, "开始": None, "结束": None} for n in rectify.settings(scheme).stages]
+        )
+        edited = st.data_editor(
+            start,
+            num_rows="dynamic",
+            hide_index=True,
+            key="rectify_stages",
+            column_config={
+                "开始": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "结束": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            },
+        )
+        if st.button("保存活动阶段", key="rectify_save_stages"):
+            rows = edited.dropna(how="all")
+            if rows[["开始", "结束"]].isna().any().any():
+                st.error("每个阶段都需要开始和结束日期。")
+            else:
+                new = [
+                    rectify.Stage(
+                        str(r.阶段), pd.Timestamp(r.开始).date(), pd.Timestamp(r.结束).date()
+                    )
+                    for r in rows.itertuples(index=False)
+                ]
+                act("活动阶段已保存。", rectify.set_stages, store, user, year, new)
+
+        st.markdown("**新建整改事项**")
+        with st.form("rectify_new"):
+            unit = st.selectbox("单位", sorted(store.units()["name"].tolist()))
+            origin = st.selectbox("来源", list(rectify.ORIGINS))
+            problem = st.text_area("问题")
+            ref = st.text_input("关联编号（案件编号等，可空）")
+            if st.form_submit_button("建立"):
+                act(
+                    "整改事项已建立。",
+                    rectify.open_item,
+                    store,
+                    user,
+                    year,
+                    unit,
+                    origin,
+                    problem,
+                    scheme=scheme,
+                    origin_ref=ref.strip() or None,
+                )
+
+        st.markdown("**从表格导入**（单位、问题、来源、整改目标、责任人、时限、状态）")
+        upload = st.file_uploader("整改台账表格", type=["xlsx", "csv"], key="rectify_upload")
+        if upload is not None and st.button("导入", key="rectify_import"):
+            act(
+                f"已导入「{upload.name}」。",
+                rectify_sheet.import_items,
+                store,
+                user,
+                year,
+                upload.name,
+                upload.getvalue(),
+            )
+
+        st.markdown("**录入员负责的单位**（录入员只能更新所负责单位的整改进展）")
+        clerks = store.users()
+        clerks = clerks[clerks["role"] == accounts.EVALUATOR]["name"].tolist()
+        if clerks:
+            clerk = st.selectbox("录入员", clerks, key="rectify_clerk")
+            assigned = st.multiselect(
+                "负责单位",
+                sorted(store.units()["name"].tolist()),
+                default=rectify.units_of(store, clerk),
+                key=f"rectify_scope_{clerk}",
+            )
+            if st.button("保存负责单位", key="rectify_save_scope"):
+                act("负责单位已保存。", rectify.assign_units, store, user, clerk, assigned)
+        else:
+            st.caption("还没有录入员账号。")
+
+    with tabs[4]:
+        tags = list(rectify.settings(scheme).comment_tags)
+        frame = opinions.comments(store, user, year)
+        if frame.empty:
+            st.caption("本年度没有意见建议。")
+        else:
+            f_unit = st.selectbox("单位", sorted(frame["unit"].unique()), key="op_unit")
+            sub = frame[frame["unit"] == f_unit].reset_index(drop=True)
+            st.dataframe(
+                sub[["category", "text", "tag", "hidden"]].rename(
+                    columns={
+                        "category": "评议人类别",
+                        "text": "意见建议",
+                        "tag": "分类",
+                        "hidden": "对领导隐藏",
+                    }
+                ),
+                hide_index=False,
+            )
+            row = st.number_input("第几条", 0, len(sub) - 1, 0, key="op_row")
+            chosen = sub.iloc[int(row)]
+            with st.form("op_review"):
+                st.write(chosen["text"])
+                tag = st.selectbox(
+                    "分类",
+                    ["（未分类）", *tags],
+                    index=tags.index(chosen["tag"]) + 1 if chosen["tag"] in tags else 0,
+                )
+                hidden = st.checkbox("含不当言辞，对领导隐藏", bool(chosen["hidden"]))
+                problem = st.text_area("交办时的问题表述（留空则用原意见及其分类）", "")
+                a, b = st.columns(2)
+                if a.form_submit_button("保存审阅"):
+                    act(
+                        "审阅已保存。",
+                        opinions.review,
+                        store,
+                        user,
+                        year,
+                        chosen["key"],
+                        tag=None if tag == "（未分类）" else tag,
+                        hidden=hidden,
+                        scheme=scheme,
+                    )
+                if b.form_submit_button("交办单位整改"):
+                    act(
+                        "已交办为整改事项。",
+                        opinions.route,
+                        store,
+                        user,
+                        year,
+                        chosen["key"],
+                        problem.strip() or None,
+                        scheme=scheme,
+                    )

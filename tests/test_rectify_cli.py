@@ -1,0 +1,105 @@
+"""`python -m scoring rectify`: the ledger as JSON, the warnings sync, and the sheet import."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import pytest
+
+from scoring.cli import main
+from tests.sheetmaker import csv_bytes, xlsx
+
+
+@pytest.fixture
+def db(tmp_path, monkeypatch):
+    monkeypatch.setenv("SCORING_DB", str(tmp_path / "cli.duckdb"))
+    registry = tmp_path / "名录.xlsx"
+    rows = [["单位名称", "简称", "类型", "考核类别"]]
+    rows += [[f"市第{i}局", f"{i}局", "部门", "综合管理类"] for i in range(1, 6)]
+    registry.write_bytes(xlsx(rows))
+    assert main(["units", str(registry)]) == 0
+    perf = tmp_path / "绩效.xlsx"
+    perf.write_bytes(
+        xlsx(
+            [
+                ["考核对象", "指标", "得分"],
+                *[[f"市第{i}局", "工作效率", 100 - 3 * i] for i in range(1, 6)],
+            ]
+        )
+    )
+    assert main(["import", str(perf), "--year", "2025"]) == 0
+    return tmp_path
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_sync_then_json_keys_and_no_duplicates(db, capsys):
+    code, out, _ = run(capsys, "rectify", "--year", "2025", "--format", "json")
+    assert code == 0 and json.loads(out) == []
+    code, out, err = run(capsys, "rectify", "--year", "2025", "--sync", "--format", "json")
+    assert code == 0 and "新建 1 项" in err
+    records = json.loads(out)
+    assert [r["unit"] for r in records] == ["市第5局"]  # last of five, 85: no 较差
+    assert set(records[0]) == {
+        "id",
+        "unit",
+        "origin",
+        "problem",
+        "owner",
+        "due",
+        "status",
+        "overdue",
+    }
+    assert records[0]["origin"] == "告诫" and records[0]["status"] == "待制定"
+    code, out, err = run(capsys, "rectify", "--year", "2025", "--sync", "--format", "json")
+    assert "新建 0 项" in err and "保持 1 项" in err and len(json.loads(out)) == 1
+
+
+def test_import_sheet_checks_everything_and_is_idempotent(db, capsys):
+    bad = db / "整改台账.xlsx"
+    bad.write_bytes(
+        xlsx(
+            [
+                ["单位", "问题", "整改目标", "责任人", "时限", "状态"],
+                ["1局", "窗口脱岗", "杜绝脱岗", "张三", "2025-12-31", "整改中"],
+                ["市第九局", "办事拖拉", "", "", "2025-13-01", "已完成"],
+            ]
+        )
+    )
+    code, _, err = run(capsys, "rectify", "--year", "2025", "--import", str(bad))
+    assert code == 2
+    assert "第 3 行「单位」列（A 列）" in err and "市第九局" in err
+    assert "「时限」列（E 列）" in err and "「状态」列（F 列）" in err and "已完成" in err
+    code, out, _ = run(capsys, "rectify", "--year", "2025", "--format", "json")
+    assert json.loads(out) == []  # nothing from the rejected file
+    good = db / "整改台账.csv"
+    good.write_bytes(
+        csv_bytes(
+            [
+                ["单位", "问题", "来源", "整改目标", "责任人", "时限", "状态"],
+                ["1局", "窗口脱岗", "意见", "杜绝脱岗", "张三", "2025-12-31", "整改中"],
+                ["市第2局", "办事拖拉", "", "", "", "", ""],
+            ]
+        )
+    )
+    code, _, err = run(capsys, "rectify", "--year", "2025", "--import", str(good))
+    assert code == 0 and "已导入 2 项" in err
+    code, _, err = run(capsys, "rectify", "--year", "2025", "--import", str(good))
+    assert code == 0 and "已导入 0 项" in err and "2 项此前已导入" in err
+    code, out, _ = run(capsys, "rectify", "--year", "2025", "--format", "json")
+    records = json.loads(out)
+    first, second = records
+    assert (first["unit"], first["origin"], first["owner"], first["due"], first["status"]) == (
+        "市第1局",
+        "意见",
+        "张三",
+        "2025-12-31",
+        "整改中",
+    )
+    assert (second["unit"], second["origin"], second["status"]) == ("市第2局", "查摆", "待制定")
+    assert dt.date.fromisoformat(second["due"]) > dt.date.today()  # the scheme's 3 months

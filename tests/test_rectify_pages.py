@@ -1,0 +1,99 @@
+"""整改台账 and its blocks on other pages, under AppTest, on a copy of the demo city."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from scoring import accounts, opinions, rectify, results
+from scoring.accounts import ADMIN, EVALUATOR, LEADER, User
+from scoring.store import Store
+from tests.test_pages import run_app
+
+OFFICE = User("效能办", ADMIN)
+CLERK = User("王录入", EVALUATOR)
+BOSS = User("李局长", LEADER)
+
+
+@pytest.fixture
+def demo_copy(app_db, demo_db, tmp_path):
+    path = tmp_path / "demo.duckdb"
+    shutil.copy(demo_db, path)
+    app_db(path)
+    return path
+
+
+def button(at, label):
+    return next(b for b in at.button if b.label == label)
+
+
+def test_office_syncs_warnings_and_every_page_shows_the_items(demo_copy):
+    with Store(demo_copy) as s:
+        warns = results.compute(s, 2025).warnings
+    at = run_app("pages/rectify.py")
+    assert "条告诫尚无整改事项" in at.warning[0].value
+    button(at, "同步告诫整改").click().run()
+    assert not at.exception, at.exception
+    assert at.success[0].value == "已同步告诫整改。"
+    table = at.dataframe[0].value
+    assert len(table) == len(warns) and set(table["来源"]) == {"告诫"}
+    assert set(table["状态"]) == {"待制定"}
+    assert not any("尚无整改事项" in w.value for w in at.warning)
+
+    at = run_app("pages/warnings_list.py")
+    status = at.dataframe[0].value["整改状态"]
+    assert status.str.startswith("待制定（编号 ").all()
+
+    at = run_app("pages/profile.py", state={"profile_unit": "市信访局"})
+    assert any(s.value.startswith("整改事项（") for s in at.subheader)
+    items = next(d.value for d in at.dataframe if "问题" in d.value.columns)
+    assert any(p.startswith("2025 年度末位告诫：") for p in items["问题"])
+    assert any(p.startswith("2025 年度效能告诫：") for p in items["问题"])
+
+
+def test_clerk_reports_progress_for_their_unit_and_the_leader_only_reads(demo_copy):
+    with Store(demo_copy) as s:
+        accounts.add_user(s, CLERK.name, "test-password", EVALUATOR, by="test")
+        rectify.assign_units(s, OFFICE, CLERK.name, ["市信访局"])
+        rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
+        mine = rectify.items(s, 2025, unit="市信访局")[0]
+    at = run_app("pages/rectify.py", user=CLERK)
+    assert at.multiselect(key="rf_unit").value == ["市信访局"]
+    assert set(at.dataframe[0].value["单位"]) == {"市信访局"}
+    at.selectbox(key="rectify_item").set_value(mine.id).run()
+    at.text_input[0].input("办结率达到 95%")
+    at.text_input[1].input("科长张三")
+    at.text_area[1].input("每周通报办理进度")
+    button(at, "保存方案").click().run()
+    assert not at.exception and at.success[0].value == "整改方案已保存。"
+    with Store(demo_copy) as s:
+        assert rectify.item(s, mine.id).status == rectify.IN_PROGRESS
+        assert rectify.history(s, mine.id)["操作人"].tolist() == [OFFICE.name, CLERK.name]
+    assert not any(b.label == "销号" for b in at.button)  # the office's form is not shown
+
+    at = run_app("pages/rectify.py", user=BOSS)
+    assert not any(b.label in ("保存方案", "报告进展", "销号", "同步告诫整改") for b in at.button)
+    assert len(at.tabs) == 3
+
+
+def test_leader_does_not_see_hidden_comments_on_the_profile(demo_copy):
+    with Store(demo_copy) as s:
+        frame = opinions.comments(s, OFFICE, 2025, "市信访局")
+        key, text = frame.iloc[0]["key"], frame.iloc[0]["text"]
+        opinions.review(
+            s,
+            OFFICE,
+            2025,
+            key,
+            tag="态度生硬",
+            hidden=True,
+            scheme=results.compute(s, 2025).scheme,
+        )
+    at = run_app("pages/profile.py", user=BOSS, state={"profile_unit": "市信访局"})
+    shown = next(d.value for d in at.dataframe if "意见建议" in d.value.columns)
+    assert opinions.HIDDEN_TEXT in set(shown["意见建议"])
+    assert "意见建议分类：态度生硬 1 条" in [c.value for c in at.caption]
+    at = run_app("pages/profile.py", state={"profile_unit": "市信访局"})
+    shown = next(d.value for d in at.dataframe if "意见建议" in d.value.columns)
+    assert text in set(shown["意见建议"])
