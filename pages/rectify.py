@@ -57,9 +57,15 @@ tabs = st.tabs(
 with tabs[0]:
     units = sorted({i.unit for i in all_items})
     c1, c2, c3, c4 = st.columns(4)
-    f_unit = c1.multiselect("单位", units, default=mine if mine else None, key="rf_unit")
-    f_origin = c2.multiselect("来源", list(rectify.ORIGINS), key="rf_origin")
-    f_status = c3.multiselect("状态", list(rectify.STATUSES), key="rf_status")
+    f_unit = c1.multiselect(
+        "单位", units, default=mine if mine else None, key="rf_unit", placeholder="全部单位"
+    )
+    f_origin = c2.multiselect(
+        "来源", list(rectify.ORIGINS), key="rf_origin", placeholder="全部来源"
+    )
+    f_status = c3.multiselect(
+        "状态", list(rectify.STATUSES), key="rf_status", placeholder="全部状态"
+    )
     f_over = c4.selectbox("逾期", ["全部", "仅逾期", "未逾期"], key="rf_overdue")
     shown = rectify.items(
         store,
@@ -70,8 +76,10 @@ with tabs[0]:
         overdue={"全部": None, "仅逾期": True, "未逾期": False}[f_over],
         today=today,
     )
+    ledger = rectify.ledger_table(shown, today)
+    first = ["编号", "单位", "来源", "状态", "时限", "下一节点", "逾期"]
     st.dataframe(
-        rectify.ledger_table(shown, today),
+        ledger[first + [c for c in ledger.columns if c not in first]],
         hide_index=True,
         column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},
         key="rectify_table",
@@ -89,8 +97,8 @@ with tabs[0]:
         labels = {i.id: f"{i.id} · {i.unit} · {i.status} · {i.problem[:30]}" for i in shown}
         chosen = st.selectbox("查看事项", list(labels), format_func=labels.get, key="rectify_item")
         item = next(i for i in shown if i.id == chosen)
-        st.markdown(md(f"{item.unit}｜{item.origin}｜{item.status}"))
-        st.write(item.problem)
+        st.subheader(f"事项 {item.id}：{item.unit}（{item.origin}，{item.status}）")
+        st.markdown(md(item.problem))
         left, right = st.columns(2)
         left.markdown(
             "\n".join(
@@ -110,7 +118,8 @@ with tabs[0]:
 
         can_update = updater and (mine is None or item.unit in mine)
         if can_update and item.status in (rectify.DRAFTING, *rectify.WORKING):
-            with st.form("rectify_plan"):
+            plan_col, progress_col = st.columns(2)
+            with plan_col, st.form("rectify_plan"):
                 st.markdown("**整改方案**")
                 target = st.text_input("整改目标", item.target)
                 owner = st.text_input("责任人", item.owner)
@@ -128,7 +137,7 @@ with tabs[0]:
                         measures=measures,
                         due=due if office else None,
                     )
-            with st.form("rectify_progress"):
+            with progress_col, st.form("rectify_progress"):
                 st.markdown("**报告进展 / 申请销号**")
                 note = st.text_area("进展情况或整改结果")
                 evidence = st.text_input("佐证材料（文号、链接或说明）")

@@ -36,16 +36,24 @@ def campaign_stage(year: int, today: date | None = None) -> None:
             )
         )
     if stage is not None:
-        due = rectify.due_between(items, today, stage.finish)
+        # Everything due by the end of the stage, the overdue first.
+        due = rectify.due_between(items, date.min, stage.finish)
         if due:
             st.dataframe(
                 pd.DataFrame(
                     [
-                        {"单位": i.unit, "事项": i.problem, "节点": what, "日期": day}
+                        {
+                            "单位": i.unit,
+                            "事项": i.problem,
+                            "节点": what,
+                            "日期": day,
+                            "逾期": "是" if i.overdue(today) else "",
+                        }
                         for i, what, day in due
                     ]
                 ),
                 hide_index=True,
+                column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")},
             )
         else:
             st.caption(f"本阶段（至 {stage.finish.isoformat()}）没有到期的整改节点。")
@@ -91,8 +99,12 @@ def warning_status_column(year: int, table: pd.DataFrame) -> pd.DataFrame:
     if kind_col is None or table.empty:
         return table
     out = table.copy()
-    out["整改状态"] = [
-        (f"{item.status}（编号 {item.id}）" if (item := status.get((u, k))) else "未建立")
-        for u, k in zip(out[unit_col], out[kind_col], strict=True)
-    ]
+    out.insert(
+        list(out.columns).index(kind_col) + 1,
+        "整改状态",
+        [
+            (f"{item.status}（编号 {item.id}）" if (item := status.get((u, k))) else "未建立")
+            for u, k in zip(out[unit_col], out[kind_col], strict=True)
+        ],
+    )
     return out
