@@ -46,36 +46,114 @@ with st.expander("下载空白模板（含下拉选项）"):
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         )
 
+scheme, _ = for_year(store, year)
+category_choices = {"（按文件中的评议人类别列）": None} | {c: c for c in scheme.categories}
+category = category_choices[
+    st.selectbox(
+        "评议人类别（只用于没有「评议人类别」列的汇总表，如承包方的测评结果）",
+        list(category_choices),
+        key="upload_category",
+    )
+]
+
 files = st.file_uploader(
-    f"选择评分表（.xlsx 或 .csv，可多选，每个不超过 {MAX_UPLOAD_BYTES // 1048576} MB）",
+    f"选择评分表（.xlsx、.xls 或 .csv，可多选，每个不超过 {MAX_UPLOAD_BYTES // 1048576} MB）",
     type=["xlsx", "csv", "xls"],
     accept_multiple_files=True,
     key="upload_files",
 )
 
+UNSET, SKIP = "（未对应）", "（不导入）"
+
+
+def mapping_panel(i: int, parsed, chosen: dict) -> None:
+    """The file's columns beside the canonical ones; the user fixes and confirms the
+    mapping (proposed by scoring.sheets, or a saved one for the same header)."""
+    rows = [
+        {"文件中的列": c, "对应的标准列": parsed.matched.get(c) or chosen.get(c) or "—"}
+        for c in parsed.columns
+        if c
+    ]
+    st.caption(f"按「{md(parsed.layout)}」格式对照：文件中的列与系统的标准列")
+    st.dataframe(rows, hide_index=True)
+    saved = imports.saved_mappings(store, parsed)
+    if saved:
+        names = [m["name"] for m in saved]
+        pick = st.selectbox("已保存的列对应（表头相同的文件）", names, key=f"saved-map-{i}")
+        if st.button("套用这个列对应", key=f"use-map-{i}"):
+            st.session_state.setdefault("col_maps", {})[parsed.file] = dict(
+                saved[names.index(pick)]["mapping"]
+            )
+            st.rerun()
+    open_columns = list(dict.fromkeys([*parsed.unused, *parsed.proposal, *chosen]))
+    if not open_columns:
+        return
+    options = [UNSET, *parsed.canonical, SKIP]
+    picked = {}
+    for j, column in enumerate(open_columns):
+        current = chosen.get(column) or parsed.proposal.get(column)
+        current = SKIP if current == "-" else current
+        picked[column] = st.selectbox(
+            f"「{md(column)}」对应",
+            options,
+            index=options.index(current) if current in options else 0,
+            key=f"map-{i}-{j}",
+        )
+    mapping = {c: ("-" if v == SKIP else v) for c, v in picked.items() if v != UNSET}
+    c1, c2, c3 = st.columns([1, 1, 1])
+    if c1.button("按此对应重新检查", key=f"apply-map-{i}", type="primary"):
+        st.session_state.setdefault("col_maps", {})[parsed.file] = mapping
+        st.rerun()
+    name = c2.text_input("保存为（名称）", key=f"map-name-{i}", placeholder="如：问卷星导出")
+    if c3.button("保存此列对应", key=f"save-map-{i}"):
+        try:
+            imports.save_mapping(store, user, name, parsed, mapping)
+            st.success(md(f"已保存列对应「{name}」，表头相同的文件会再次提供它。"))
+        except imports.ImportRejected as exc:
+            st.error(md(str(exc)))
+
+
 checked: dict = st.session_state.setdefault("checked_files", {})
+col_maps: dict = st.session_state.setdefault("col_maps", {})
 if files:
     progress = st.progress(0.0, text="正在读取和检查文件……")
     keys = []
     for i, f in enumerate(files):
         data = f.getvalue()  # size and type are checked again in scoring.sheets
-        key = (f.name, len(data), hash(data), year, source)
+        chosen = col_maps.get(f.name, {})
+        key = (f.name, len(data), hash(data), year, source, category, tuple(sorted(chosen.items())))
         keys.append(key)
         if key not in checked:
             progress.progress(i / len(files), text=f"正在检查第 {i + 1} 个文件……")
-            checked[key] = imports.prepare(store, f.name, data, year, source)
+            checked[key] = imports.prepare(store, f.name, data, year, source, chosen, category)
     progress.empty()
     for i, (f, key) in enumerate(zip(files, keys, strict=True)):
         parsed = checked[key]
+        chosen = col_maps.get(f.name, {})
         st.subheader(md(f.name))
+        if chosen:
+            st.caption(
+                "已使用列对应："
+                + md("、".join(f"{k} → {'不导入' if v == '-' else v}" for k, v in chosen.items()))
+            )
         if parsed.problems:
             st.error(f"发现 {len(parsed.problems)} 处问题，此文件不会导入。请修改后重新上传。")
             st.dataframe(imports.problems_frame(parsed.problems), hide_index=True)
+            if parsed.columns:
+                with st.expander("列对应（文件的列名与标准列名不一致时在这里选择）", expanded=True):
+                    mapping_panel(i, parsed, chosen)
+            for note in parsed.notes:
+                st.info(md(note))
             continue
         st.caption(
             f"识别为：{SOURCE_NAMES[parsed.source]}；{parsed.rows} 行；"
             f"工作表：{md('、'.join(parsed.sheets))}"
         )
+        for note in parsed.notes:
+            st.info(md(note))
+        if chosen:
+            with st.expander("列对应"):
+                mapping_panel(i, parsed, chosen)
         st.dataframe(parsed.preview, hide_index=True)
         if (named := imports.year_mismatch(f.name, year)) is not None:
             st.warning(

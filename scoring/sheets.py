@@ -146,6 +146,8 @@ class ParsedFile:
     canonical: tuple[str, ...] = ()
     proposal: Mapping[str, str] = field(default_factory=dict)
     candidates: tuple[str, ...] = ()
+    matched: Mapping[str, str] = field(default_factory=dict)  # file column -> canonical
+    unused: tuple[str, ...] = ()  # file columns that nothing reads (yet)
 
     @property
     def ok(self) -> bool:
@@ -1056,6 +1058,8 @@ def _mapping_info(match: _Match, sheet: _Sheet, scheme, registry) -> dict:
         "layout": match.layout.name,
         "canonical": tuple(c.name for c in match.layout.columns if c.kind != "ignored"),
         "proposal": _propose(match, sheet, scheme, registry),
+        "matched": {match.raw[p]: c.name for p, c in sorted(match.mapping.items())},
+        "unused": tuple(match.raw[i] for i in match.unused),
     }
 
 
