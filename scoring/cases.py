@@ -553,7 +553,11 @@ def case_history(
                 "环节": e.status,
                 "日期": on,
                 "期限": due,
-                "是否超期": "超期" if (due and on > due) else "",
+                "是否超期": (
+                    "实际日期未知（记为导入日）"
+                    if not bool(e.dated)
+                    else ("超期" if (due and on > due) else "")
+                ),
                 "说明": e.note or "",
                 "经办人": e.user,
                 "记录时间": str(e.at)[:19],

@@ -56,7 +56,7 @@ def insert_cases(
     store: Store,
     year: int,
     rows: Sequence[Mapping],
-    events: Sequence[Sequence[tuple[str, date, str]]],
+    events: Sequence[Sequence[tuple]],
     *,
     user: str,
     sha256: str | None = None,
@@ -64,7 +64,8 @@ def insert_cases(
 ) -> list[tuple[int, str]]:
     """Insert cases (one transaction, all or nothing) with their opening history.
 
-    ``rows`` carry the ``CASE_COLUMNS``; ``events[i]`` are (status, on, note) for row i.
+    ``rows`` carry the ``CASE_COLUMNS``; ``events[i]`` are (status, on, note[, dated])
+    for row i (dated False: ``on`` is the import day, the real day is unknown).
     Returns the (id, number) of each, numbered on from the year's highest number."""
     out: list[tuple[int, str]] = []
     with store.transaction() as cur:
@@ -86,11 +87,11 @@ def insert_cases(
                     sha256,
                 ],
             ).fetchone()[0]
-            for status, on, note in history:
+            for status, on, note, *dated in history:
                 cur.execute(
-                    'INSERT INTO case_events (case_id, status, "on", note, "user") '
-                    "VALUES (?, ?, ?, ?, ?)",
-                    [case_id, status, on, note, user],
+                    'INSERT INTO case_events (case_id, status, "on", note, "user", dated) '
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [case_id, status, on, note, user, bool(dated[0]) if dated else True],
                 )
             out.append((int(case_id), number))
         if out:
@@ -144,7 +145,7 @@ def cases(store: Store, year: int) -> pd.DataFrame:
     return store.query(
         "SELECT c.*, "
         '(SELECT min(e."on") FROM case_events e WHERE e.case_id = c.id '
-        " AND e.status = '办结') AS closed_on "
+        " AND e.status = '办结' AND e.dated) AS closed_on "
         "FROM cases c WHERE c.year = ? ORDER BY c.date, c.id",
         [year],
     )
@@ -153,7 +154,8 @@ def cases(store: Store, year: int) -> pd.DataFrame:
 def events(store: Store, year: int, case_id: int | None = None) -> pd.DataFrame:
     """History rows (case_id, number, status, on, note, user, at), in order."""
     return store.query(
-        'SELECT e.case_id, c.number, c.unit, e.status, e."on", e.note, e."user", e."at" '
+        'SELECT e.case_id, c.number, c.unit, e.status, e."on", e.note, e."user", e."at", '
+        "e.dated "
         "FROM case_events e JOIN cases c ON c.id = e.case_id "
         "WHERE c.year = ? AND (?::BIGINT IS NULL OR e.case_id = ?::BIGINT) "
         'ORDER BY e.case_id, e."on", e.id',

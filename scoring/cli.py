@@ -345,6 +345,51 @@ def cmd_rectify(args: argparse.Namespace) -> int:
         cells = [r["id"], r["unit"], r["origin"], r["problem"], r["owner"], r["due"] or ""]
         cells += [r["status"], "是" if r["overdue"] else ""]
         print("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
+
+
+def cmd_cases(args: argparse.Namespace) -> int:
+    """``cases import FILE --year`` stores a case sheet; ``cases --year`` lists the register
+    (JSON keys per shared/spec/cli.md)."""
+    from scoring import cases, cases_sheet
+
+    action = args.action or []
+    with _open(args) as store:
+        if action:
+            if action[0] != "import" or len(action) != 2:
+                raise BadInput("用法：cases import 案件表.xlsx --year 2025，或 cases --year 2025")
+            name, data = _read(action[1])
+            try:
+                outcome = cases_sheet.import_cases(store, _user(args), name, data, args.year)
+            except cases_sheet.CasesRejected as exc:
+                raise BadInput(f"案件表未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
+            except (cases.CaseError, SchemeError) as exc:
+                raise BadInput(str(exc)) from exc
+            print(outcome.message)
+            return 0
+        frame = cases.register(store, args.year, _user(args))
+    records = [
+        {
+            "id": int(r["id"]),
+            "unit": r["unit"],
+            "source": r["source"],
+            "date": r["date"].isoformat(),
+            "finding": r["finding"],
+            "status": r["status"],
+            "points": None if r["points"] is None or r["points"] != r["points"] else r["points"],
+            "due": None if r["due"] is None else r["due"].isoformat(),
+            "overdue": bool(r["overdue"]),
+        }
+        for r in frame.to_dict("records")
+    ]
+    if args.format == "json":
+        print(json.dumps(records, ensure_ascii=False, indent=1))
+        return 0
+    print("\t".join(["编号", "对象", "来源", "日期", "发现问题", "状态", "分值", "期限", "超期"]))
+    for rec, number in zip(records, frame["number"], strict=True):
+        cells = [number, *(rec[k] for k in ("unit", "source", "date", "finding", "status"))]
+        cells += ["" if rec["points"] is None else f"{rec['points']:+g}", rec["due"] or ""]
+        cells.append("超期" if rec["overdue"] else "")
+        print("\t".join(str(c) for c in cells))
     return 0
 
 
@@ -412,6 +457,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--out", required=True, metavar="DIR")
     p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("cases", help="督查与投诉案件：导入案件表，或列出年度案件")
+    p.add_argument("action", nargs="*", metavar="import FILE", help="import 案件表.xlsx")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_cases)
 
     p = sub.add_parser("scheme", help="查看或设置年度考评方案")
     p.add_argument("--year", type=int, required=True)

@@ -18,7 +18,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from scoring.scheme import Scheme
 from scoring.sheets import SOURCE_NAMES, UNIT_TYPES
 
-__all__ = ["TEMPLATE_SOURCES", "template"]
+__all__ = ["TEMPLATE_SOURCES", "case_template", "template"]
 
 TEMPLATE_SOURCES = (
     "units",
@@ -131,6 +131,88 @@ def template(source: str, scheme: Scheme, units: list[str]) -> bytes:
         cell = sample.cell(row=2, column=c, value=value)
         if isinstance(value, str):
             cell.data_type = "s"  # text, never a formula
+        sample.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+# -- 督查与投诉 case sheet (read back by scoring/cases_sheet.py), a declaration of its own --
+
+
+def case_template(
+    sources: list[str], statuses: list[str], verdicts: list[str], units: list[str]
+) -> bytes:
+    """The case sheet template: 对象, 来源, 日期, 发现问题, 依据, 状态, 核实结果, 分值 and the
+    optional 附件, 发现人/投诉人, 联系方式, 办结日期, 一票否决, with drop-downs and an example."""
+    columns = [
+        ("对象", units),
+        ("来源", sources),
+        ("日期", None),
+        ("发现问题", None),
+        ("依据", None),
+        ("状态", statuses),
+        ("核实结果", verdicts),
+        ("分值", None),
+        ("附件", None),
+        ("发现人/投诉人", None),
+        ("联系方式", None),
+        ("办结日期", None),
+        ("一票否决", ["是", "否"]),
+    ]
+    example = [
+        units[0] if units else "市教育局",
+        sources[0] if sources else "暗访",
+        "2025-05-12",
+        "窗口工作人员上班时间脱岗",
+        "效能办〔2025〕8号",
+        "办结",
+        "属实",
+        -2,
+        "暗访记录.jpg",
+        "效能办暗访组",
+        "",
+        "2025-05-28",
+        "否",
+    ]
+    return _workbook("督查与投诉案件", columns, example)
+
+
+def _workbook(title: str, columns: list[tuple[str, list | None]], example: list) -> bytes:
+    """A template workbook: headers with drop-downs fed from a hidden 选项 sheet, and the
+    example on a 填写示例 sheet that the importers skip."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    options = wb.create_sheet("选项")
+    options.sheet_state = "hidden"
+    for c, (name, choices) in enumerate(columns, start=1):
+        cell = ws.cell(row=1, column=c, value=name)
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+        cell.alignment = Alignment(horizontal="center")
+        ws.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
+        if choices:
+            letter = get_column_letter(c)
+            for r, value in enumerate(choices, start=1):
+                options.cell(row=r, column=c, value=value)
+            dv = DataValidation(
+                type="list",
+                formula1=f"=选项!${letter}$1:${letter}${len(choices)}",
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="无效的值",
+                error=f"请从下拉列表中选择{name}",
+            )
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}{ROWS_WITH_DROPDOWNS}")
+    ws.freeze_panes = "A2"
+    sample = wb.create_sheet("填写示例")
+    for c, ((name, _), value) in enumerate(zip(columns, example, strict=True), start=1):
+        sample.cell(row=1, column=c, value=name).font = Font(bold=True)
+        cell = sample.cell(row=2, column=c, value=value)
+        if isinstance(value, str):
+            cell.data_type = "s"
         sample.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
     buf = io.BytesIO()
     wb.save(buf)

@@ -266,3 +266,127 @@ def test_counts_and_responsiveness_say_how_few_cases(city):
     assert resp.loc["甲局", "平均办结用时（工作日）"] == 3.0  # 28, 29, 30 September
     assert "仅 1 件" in resp.loc["甲局", "说明"]
     assert resp.loc["乙局", "说明"] == "尚无办结案件"
+
+
+def _sheet(path, rows, header=None):
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "案件"
+    ws.append(header or ["对象", "来源", "日期", "发现问题", "依据", "状态", "核实结果", "分值"])
+    for r in rows:
+        ws.append(r)
+    wb.save(path)
+    return path
+
+
+def test_case_sheet_with_messy_rows_stores_nothing(city, tmp_path):
+    from scoring.cases_sheet import CasesRejected, import_cases
+
+    path = _sheet(
+        tmp_path / "暗访.xlsx",
+        [
+            ["甲局", "暗访", "2025-09-26", "窗口脱岗", "效能办〔2025〕8号", "办结", "属实", -2],
+            ["丁局", "暗访", "2025-09-26", "迟到", "", "受理", "", ""],  # unknown unit
+            ["乙局", "路边听说", "2025/13/01", "", "", "办结", "", ""],  # 4 problems
+            ["丙局", "效能投诉", "2025-10-09", "推诿", "", "调查", "不属实", -1],  # points
+            ["丙局", "电话暗访", "2024-12-30", "接听不规范", "", "进行中", "属实", "两分"],
+            [None, None, None, None, None, None, None, None],  # blank: skipped
+        ],
+    )
+    with pytest.raises(CasesRejected) as exc:
+        import_cases(city, ADMIN_U, path.name, path.read_bytes(), 2025, today=date(2025, 11, 1))
+    text = str(exc.value)
+    where = [(p.row, p.column) for p in exc.value.problems]
+    assert (3, "对象") in where and "单位名录中没有" in text
+    assert {(4, "来源"), (4, "日期"), (4, "发现问题"), (4, "核实结果")} <= set(where)
+    assert (5, "分值") in where and "只有核实为属实或部分属实" in text
+    assert {(6, "日期"), (6, "状态"), (6, "分值")} <= set(where)
+    assert "文件「暗访.xlsx」 工作表「案件」 第 6 行「状态」列（F 列）" in text
+    assert cases.register(city, 2025, ADMIN_U).empty  # nothing stored
+    assert len(exc.value.problems) == 9
+
+
+def test_case_sheet_import_and_what_it_carries(city, tmp_path):
+    from scoring.cases_sheet import CasesRejected, import_cases, register_workbook
+
+    path = _sheet(
+        tmp_path / "cases.xlsx",
+        [
+            [
+                "甲局",
+                "暗访",
+                "2025-09-26",
+                "窗口 脱岗",
+                "效能办〔2025〕8号",
+                "办结",
+                "属实",
+                -2,
+                "2025-10-23",
+            ],
+            ["乙局", "效能投诉", "2025-10-09", "推诿扯皮", "", "受理", "", "", ""],
+            ["丙局", "月检查", "2025-10-09", "台账不全", "", "回复", "不属实", "", ""],
+        ],
+        header=["对象", "来源", "日期", "发现问题", "依据", "状态", "核实结果", "分值", "办结日期"],
+    )
+    data = path.read_bytes()
+    out = import_cases(city, ADMIN_U, path.name, data, 2025, today=date(2025, 11, 3))
+    assert out.numbers == ("2025-001", "2025-002", "2025-003")
+    reg = cases.register(city, 2025, ADMIN_U, today=date(2025, 11, 3)).set_index("number")
+    assert reg.loc["2025-001", "finding"] == "窗口 脱岗"  # free text kept as written
+    assert reg.loc["2025-001", "days_to_close"] == 15
+    # 乙局: 调查 due 3 working days after Thursday 9 October: 10, 11 (调休 Saturday), 13.
+    assert reg.loc["2025-002", "due"] == date(2025, 10, 13) and reg.loc["2025-002", "overdue"]
+    # 丙局's 回复 day is unknown (import day), so no lateness is claimed for it.
+    hist = cases.case_history(city, ADMIN_U, int(reg.loc["2025-003", "id"]))
+    assert hist["是否超期"].iloc[-1].startswith("实际日期未知")
+    assert results.compute(city, 2025).unit("甲局").composite == pytest.approx(78.0)
+    with pytest.raises(CasesRejected, match="已导入"):
+        import_cases(city, ADMIN_U, path.name, data, 2025, today=date(2025, 11, 3))
+    with pytest.raises(PermissionDenied):  # a verdict in the sheet needs 管理员
+        import_cases(city, User("王五", EVALUATOR), "b.xlsx", data, 2025)
+    book = register_workbook(city, 2025, ADMIN_U)
+    import io
+
+    from openpyxl import load_workbook
+
+    wb = load_workbook(io.BytesIO(book))
+    assert wb.sheetnames == ["案件", "办理过程", "问责"]
+    assert wb["案件"]["A2"].value == "案件编号" and wb["案件"]["A3"].value == "2025-001"
+
+
+def test_cli_cases_import_and_json(tmp_path, capsys):
+    import json
+
+    from scoring.cli import main
+    from scoring.store import Store
+
+    db = tmp_path / "c.duckdb"
+    with Store(db) as s:
+        add_units(s, [("甲局", "部门", None, "执法监管类")])
+    path = _sheet(tmp_path / "c.xlsx", [["甲局", "暗访", "2025-09-26", "脱岗", "", "受理", "", ""]])
+    assert main(["--db", str(db), "cases", "import", str(path), "--year", "2025"]) == 0
+    assert "1 件" in capsys.readouterr().out
+    assert main(["--db", str(db), "cases", "--year", "2025", "--format", "json"]) == 0
+    (rec,) = json.loads(capsys.readouterr().out)
+    assert list(rec) == [
+        "id",
+        "unit",
+        "source",
+        "date",
+        "finding",
+        "status",
+        "points",
+        "due",
+        "overdue",
+    ]
+    assert (rec["unit"], rec["date"], rec["due"], rec["points"]) == (
+        "甲局",
+        "2025-09-26",
+        "2025-09-30",
+        None,
+    )
+    bad = _sheet(tmp_path / "bad.xlsx", [["某局", "暗访", "2025-09-26", "x", "", "受理", "", ""]])
+    assert main(["--db", str(db), "cases", "import", str(bad), "--year", "2025"]) == 2
+    assert "单位名录中没有" in capsys.readouterr().err
