@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from pages.common import available_years, md, results_page, year_results
+from pages.common import available_years, get_store, md, results_page, year_results
 from pages.rectify_parts import unit_items, visible_comments
 from scoring import charts
+from scoring.registry import former_names
 from scoring.results import explain
 from scoring.tables import adjustments_table, unit_metrics
 
@@ -28,10 +29,11 @@ for warning in res.warnings_for(unit_name):
 for flag in unit.flags:
     st.warning(md(flag))
 
+names_over_time = former_names(get_store(), year, unit_name)  # 前身: renames, merges
 history = [
-    (y, r.unit(unit_name))
+    (y, found)
     for y in sorted(available_years())
-    if (r := year_results(y)).unit(unit_name) is not None
+    if (found := next(filter(None, map(year_results(y).unit, names_over_time)), None))
 ]
 left, right = st.columns(2)
 left.plotly_chart(charts.trend(history), key="profile_trend")

@@ -8,6 +8,7 @@ from pages.common import get_store, md, page_setup, selected_year
 from scoring import accounts, imports
 from scoring.scheme import for_year
 from scoring.sheets import MAX_UPLOAD_BYTES, SOURCE_NAMES
+from scoring.store import StoreError
 from scoring.templates import TEMPLATE_SOURCES, template
 
 user = page_setup(__file__, "upload")
@@ -34,7 +35,7 @@ source = choices[right.selectbox("数据来源", list(choices), key="upload_sour
 
 with st.expander("下载空白模板（含下拉选项）"):
     scheme, _ = for_year(store, year)
-    unit_names = store.units()["name"].tolist()
+    unit_names = store.units(year)["name"].tolist()
     cols = st.columns(3)
     for i, src in enumerate(TEMPLATE_SOURCES):
         cols[i % 3].download_button(
@@ -207,22 +208,50 @@ else:
             st.success(md(f"已撤销第 {undone.id} 号上传「{undone.file}」（{undone.rows} 行）。"))
             st.rerun()
 
-if accounts.can(user, "units"):
-    with st.expander("单位名录"):
-        units = store.units()
-        st.caption(f"已登记 {len(units)} 个单位。上传新的名录会新增或更新单位（按单位名称）。")
+
+
+def registry_section(year: int) -> None:
+    """单位名录: effective from the chosen year on; every change previewed before storing."""
+    from scoring import registry
+
+    with st.expander(f"单位名录（{year} 年度起生效）"):
+        units = store.units(year)
+        st.caption(
+            f"{year} 年度在用 {len(units)} 个单位。上传的名录自 {year} 年度起生效，"
+            "此前各年度保持原名录；文件中没有的列不改变原有信息，单位状态填「撤销」则自该年度起撤销。"
+        )
         registry_file = st.file_uploader(
             "上传单位名录（.xlsx 或 .csv）", type=["xlsx", "csv", "xls"], key="registry_file"
         )
-        if registry_file is not None and st.button("导入单位名录", key="load_units"):
-            try:
-                added, updated = imports.load_units(
-                    store, registry_file.name, registry_file.getvalue(), user
-                )
-                st.success(f"单位名录已更新：新增 {added} 个，更新 {updated} 个。")
-            except imports.ImportRejected as exc:
-                st.error(f"单位名录未导入，共 {len(exc.problems)} 处问题：")
-                st.dataframe(imports.problems_frame(exc.problems), hide_index=True)
+        if registry_file is not None:
+            plan = registry.preview(store, registry_file.name, registry_file.getvalue(), year)
+            if plan.problems:
+                st.error(f"单位名录未导入，共 {len(plan.problems)} 处问题：")
+                st.dataframe(imports.problems_frame(plan.problems), hide_index=True)
+            elif not plan.changes:
+                st.info(f"与 {year} 年度在用的名录相同，没有需要导入的变更。")
+            else:
+                st.markdown(f"**导入前预览：{len(plan.changes)} 项变更**（尚未保存）")
+                st.dataframe(plan.frame(), hide_index=True)
+                confirmed = True
+                for reason in plan.confirm:
+                    st.warning(md(reason))
+                if plan.confirm:
+                    confirmed = st.checkbox("我已核对以上变更，确认导入", key="registry_confirm")
+                if st.button(
+                    f"导入单位名录（自 {year} 年度起生效）",
+                    key="load_units",
+                    type="primary",
+                    disabled=not confirmed,
+                ):
+                    try:
+                        version = registry.apply(store, plan, user, confirmed=confirmed)
+                        st.success(
+                            f"单位名录已更新（版本 {version}）：新增 {plan.added} 个，"
+                            f"更新 {plan.updated} 个。"
+                        )
+                    except (registry.NeedsConfirmation, StoreError) as exc:
+                        st.error(md(exc))
         st.dataframe(
             units.rename(
                 columns={
@@ -231,7 +260,12 @@ if accounts.can(user, "units"):
                     "type": "类型",
                     "parent": "上级单位",
                     "group": "考核类别",
+                    "predecessors": "前身",
                 }
             ),
             hide_index=True,
         )
+
+
+if accounts.can(user, "units"):
+    registry_section(year)

@@ -222,13 +222,34 @@ def _read(path_text: str) -> tuple[str, bytes]:
 
 
 def cmd_units(args: argparse.Namespace) -> int:
+    """The registry from a year on: every change is printed before anything is stored;
+    a new 考核类别 or a field cleared by an empty cell needs --confirm."""
+    from scoring import registry
+
     name, data = _read(args.file)
     with _open(args) as store:
+        plan = registry.preview(store, name, data, args.year)
+        if plan.problems:
+            raise BadInput(
+                f"单位名录未导入，共 {len(plan.problems)} 处问题：\n"
+                f"{imports.report(plan.problems)}"
+            )
+        since = f"自 {plan.year} 年度起" if plan.year else "自最初年度起"
+        print(f"单位名录「{name}」{since}生效，变更 {len(plan.changes)} 项：")
+        for c in plan.changes:
+            detail = f"{c.field}：{c.old or '（空）'} → {c.new or '（空）'}" if c.field else c.new
+            print(f"  {c.kind}\t{c.unit}\t{detail}")
         try:
-            added, updated = imports.load_units(store, name, data, _user(args))
-        except imports.ImportRejected as exc:
-            raise BadInput(f"单位名录未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
-    print(f"单位名录已更新：新增 {added} 个单位，更新 {updated} 个单位。")
+            registry.apply(store, plan, _user(args), confirmed=args.confirm)
+        except registry.NeedsConfirmation as exc:
+            raise BadInput(
+                "单位名录未导入，以下变更需要确认：\n"
+                + "\n".join(exc.reasons)
+                + "\n核对无误后加 --confirm 重新运行。"
+            ) from exc
+        except StoreError as exc:
+            raise BadInput(str(exc)) from exc
+    print(f"单位名录已更新：新增 {plan.added} 个单位，更新 {plan.updated} 个单位。")
     return 0
 
 
@@ -406,8 +427,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("init", help="新建或打开本单位的空白数据库（不含演示数据）")
     p.set_defaults(func=cmd_init)
 
-    p = sub.add_parser("units", help="导入或更新单位名录")
+    p = sub.add_parser("units", help="导入或更新单位名录（自某年度起生效）")
     p.add_argument("file")
+    p.add_argument("--year", type=int, help="自该年度起生效（默认：最近有数据的年度）")
+    p.add_argument("--confirm", action="store_true", help="确认新考核类别和清空字段等变更")
     p.set_defaults(func=cmd_units)
 
     p = sub.add_parser("import", help="导入一个评分表（.xlsx 或 .csv）")

@@ -137,7 +137,7 @@ def _appraisal_spread(
 def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
     """Every fact of ``year`` the rules need, read in one snapshot of the store."""
     with store.snapshot() as snap:
-        units = _registry(snap.units())
+        units = _registry(snap.units(year))  # the registry in force that year
         counts = _nested_counts(snap.appraisal_counts(year))
         ballots, variances = _appraisal_spread(snap, year, scheme, counts)
         perf: dict[str, dict[str, IndicatorStats]] = defaultdict(dict)

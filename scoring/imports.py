@@ -15,8 +15,14 @@ import pandas as pd
 
 from scoring.accounts import User, authorize
 from scoring.scheme import for_year
-from scoring.sheets import ParsedFile, Problem, Registry, ballot_ids, parse_file
+from scoring.sheets import ParsedFile, Problem, ballot_ids, parse_file
 from scoring.store import Store, Upload
+
+
+def registry_for_year(store: Store, year: int) -> object:
+    from scoring.registry import registry_for_year as _for_year
+
+    return _for_year(store, year)
 
 __all__ = [
     "ImportOutcome",
@@ -99,7 +105,7 @@ def prepare(
     ``mapping`` (file column -> canonical column, ``-`` to leave one out) and
     ``category`` (the 评议人类别 of a tally without one) are the user's choices."""
     scheme, _ = for_year(store, year)
-    registry = Registry.from_frame(store.units())
+    registry = registry_for_year(store, year)  # the year's units, 简称 and 前身
     parsed = parse_file(
         name,
         data,
@@ -195,15 +201,24 @@ def undo(store: Store, upload_id: int, user: User) -> Upload:
     return store.undo(upload_id, user.name)
 
 
-def load_units(store: Store, name: str, data: bytes, user: User) -> tuple[int, int]:
-    """Load or update the unit registry (单位名录); returns (added, updated)."""
+def load_units(
+    store: Store,
+    name: str,
+    data: bytes,
+    user: User,
+    year: int | None = None,
+    *,
+    confirmed: bool = False,
+) -> tuple[int, int]:
+    """Load or update the unit registry (单位名录) from ``year`` on (scoring.registry);
+    returns (added, updated). Changes that need a confirmation (a new 考核类别, a field
+    cleared by an empty cell) raise ``registry.NeedsConfirmation`` unless ``confirmed``."""
+    from scoring import registry
+
     authorize(user, "units")
-    scheme, _ = for_year(store, 0)
-    registry = Registry.from_frame(store.units())
-    parsed = parse_file(name, data, scheme=scheme, registry=registry, source="units")
-    if parsed.problems:
-        raise ImportRejected(parsed.problems)
-    return store.upsert_units(parsed.facts["units"], user.name)
+    plan = registry.preview(store, name, data, year)
+    registry.apply(store, plan, user, confirmed=confirmed)
+    return plan.added, plan.updated
 
 
 # -- column mappings (列对应) -------------------------------------------------------------

@@ -49,7 +49,7 @@ def previous_warnings(
     app's cache) when given; else each earlier year is evaluated under its own scheme,
     going back as far as the escalation ladder can reach."""
     if previous is not None:
-        return dict(previous.streaks)
+        return _follow_renames(store, year, dict(previous.streaks))
     years = set(store.years())
     scheme, _ = for_year(store, year)
     streak: dict[str, int] = {}
@@ -65,6 +65,18 @@ def previous_warnings(
             break
         for unit in alive:
             streak[unit] = back
+    return _follow_renames(store, year, streak)
+
+
+def _follow_renames(store: Store, year: int, streak: dict[str, int]) -> dict[str, int]:
+    """A unit renamed or merged (前身 in the year's registry) carries its former names'
+    warnings: 连续两年末位 follows the unit, not its name."""
+    from scoring.registry import lineage
+
+    for unit, former in lineage(store, year).items():
+        carried = max((streak.get(f, 0) for f in former), default=0)
+        if carried > streak.get(unit, 0):
+            streak[unit] = carried
     return streak
 
 

@@ -294,6 +294,8 @@ def layouts(scheme: Scheme) -> list[Layout]:
                 Column("类型", "unit_type", ("对象类型",)),
                 Column("上级单位", "parent", ("所属单位",), False),
                 Column("考核类别", "text", ("类别", "分组"), False),
+                Column("前身", "aliases", ("原名称",), False),
+                Column("状态", "text", (), False),
             ),
         ),
         Layout(
@@ -1410,6 +1412,9 @@ def _meta(ctx: _Ctx, cols, numbers, ballot, unit) -> dict:
     }
 
 
+UNIT_STATUS = {"撤销": "撤销", "在用": "在用", "正常": "在用"}
+
+
 def _build_units(ctx, cols, numbers):
     seen: dict[str, int] = {}
     names = _col(ctx, cols, "单位名称", numbers, lambda t: (str(t).strip(), None))
@@ -1441,6 +1446,18 @@ def _build_units(ctx, cols, numbers):
     parents = _col(ctx, cols, "上级单位", numbers, _text, required=False)
     groups = _col(ctx, cols, "考核类别", numbers, lambda t: (_norm(t), None), required=False)
     n = len(numbers)
+    former = _col(
+        ctx,
+        cols,
+        "前身",
+        numbers,
+        lambda t: ([a for a in re.split(r"[、,，;；]", _norm(t)) if a], None),
+        required=False,
+        blank=[],
+    )
+    status = _col(
+        ctx, cols, "状态", numbers, _closed(UNIT_STATUS, "单位状态"), required=False
+    )
     frame = pd.DataFrame(
         {
             "name": names.to_pylist(),
@@ -1448,9 +1465,16 @@ def _build_units(ctx, cols, numbers):
             "type": types.to_pylist(),
             "parent": parents.to_pylist() if parents is not None else [None] * n,
             "group": groups.to_pylist() if groups is not None else [None] * n,
+            "predecessors": former.to_pylist() if former is not None else [[] for _ in range(n)],
+            "status": status.to_pylist() if status is not None else [None] * n,
         }
     )
+    # Which optional columns the file has: an absent one leaves the field as it was
+    # (scoring.registry); a present one's empty cell clears it, after the preview says so.
+    frame.attrs["columns"] = sorted(cols)
+    # A 上级单位 may be named by a 简称 declared in this very file.
     known_names = set(ctx.registry.names) | set(frame["name"])
+    known_names |= {a for al in frame["aliases"] for a in (al or [])}
     letter = cols["上级单位"][1] if "上级单位" in cols else None
     for r, p in zip(numbers, frame["parent"], strict=True):
         if isinstance(p, str) and p and p not in known_names and ctx.registry.resolve(p) is None:

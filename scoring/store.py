@@ -193,29 +193,123 @@ class Store:
 
     # -- unit registry (单位名录) -------------------------------------------------
 
-    def units(self) -> pd.DataFrame:
+    def units(self, year: int | None = None, *, include_withdrawn: bool = False) -> pd.DataFrame:
+        """The registry in force in ``year`` (migration 005): each unit's latest record from
+        that year or before, without units withdrawn (撤销). Without a year: the latest
+        registry. Columns name, aliases, type, parent, group, predecessors (and status)."""
+        status = ", status" if include_withdrawn else ""
         return self.query(
-            'SELECT name, aliases, type, parent, grp AS "group" FROM units ORDER BY name'
+            f'SELECT name, aliases, type, parent, grp AS "group", predecessors{status} FROM ('
+            "  SELECT *, row_number() OVER (PARTITION BY name ORDER BY from_year DESC) AS k"
+            "  FROM unit_versions WHERE from_year <= ?"
+            ") WHERE k = 1 AND (? OR status <> '撤销') ORDER BY name",
+            [2**31 - 1 if year is None else int(year), include_withdrawn],
         )
 
-    def upsert_units(self, units: pd.DataFrame, user: str = "命令行") -> tuple[int, int]:
-        """Add or update registry rows (columns name, aliases, type, parent, group).
+    def registry_version(self) -> int:
+        """The latest registry version (0 before any registry was loaded)."""
+        with self.cursor() as cur:
+            return int(
+                cur.execute("SELECT coalesce(max(version), 0) FROM registry_versions").fetchone()[0]
+            )
 
-        Returns (added, updated)."""
-        frame = units.rename(columns={"group": "grp"})[["name", "aliases", "type", "parent", "grp"]]
+    def registry_versions(self) -> pd.DataFrame:
+        return self.query(
+            'SELECT version, from_year, file, "user", "at", summary FROM registry_versions '
+            "ORDER BY version DESC"
+        )
+
+    def all_groups(self) -> list[str]:
+        """Every 考核类别 any year's registry has used."""
+        rows = self.query("SELECT DISTINCT grp FROM unit_versions WHERE grp IS NOT NULL")
+        return sorted(rows["grp"])
+
+    def unit_predecessors(self) -> list[tuple[str, list[str]]]:
+        """(unit, former names) for every record that names a 前身, any year."""
+        with self.cursor() as cur:
+            rows = cur.execute(
+                "SELECT DISTINCT name, predecessors FROM unit_versions WHERE len(predecessors) > 0"
+            ).fetchall()
+        return [(r[0], list(r[1])) for r in rows]
+
+    def save_registry(
+        self,
+        rows: pd.DataFrame,
+        year: int,
+        file: str,
+        user: str,
+        summary: str,
+        *,
+        base_version: int | None = None,
+    ) -> int:
+        """Store full unit records effective from ``year`` on, as one registry version.
+
+        ``base_version`` is the version the caller previewed against: if another load
+        came in between, nothing is stored and the caller previews again."""
+        frame = rows.rename(columns={"group": "grp"}).copy()
+        for column in ("predecessors",):
+            if column not in frame:
+                frame[column] = [[] for _ in range(len(frame))]
+        frame["status"] = frame["status"].fillna("在用") if "status" in frame else "在用"
+        frame["aliases"] = [list(a) if a is not None else [] for a in frame["aliases"]]
+        frame["predecessors"] = [list(a) if a is not None else [] for a in frame["predecessors"]]
+        frame = frame[["name", "aliases", "type", "parent", "grp", "predecessors", "status"]]
         with self.transaction() as cur:
-            known = {r[0] for r in cur.execute("SELECT name FROM units").fetchall()}
-            cur.register("incoming_units", frame)
-            try:
-                cur.execute(
-                    "INSERT OR REPLACE INTO units (name, aliases, type, parent, grp, updated_at) "
-                    "SELECT name, aliases, type, parent, grp, current_timestamp FROM incoming_units"
-                )
-            finally:
-                cur.unregister("incoming_units")
-            updated = sum(1 for n in frame["name"] if n in known)
-            _audit(cur, user, "更新单位名录", f"新增 {len(frame) - updated} 个，更新 {updated} 个")
-        return len(frame) - updated, updated
+            version = cur.execute(
+                "SELECT coalesce(max(version), 0) FROM registry_versions"
+            ).fetchone()[0]
+            if base_version is not None and version != base_version:
+                raise StoreError("单位名录在预览之后已被他人修改，请重新预览后再导入。")
+            version += 1
+            cur.execute(
+                'INSERT INTO registry_versions (version, from_year, file, "user", summary) '
+                "VALUES (?, ?, ?, ?, ?)",
+                [version, int(year), file, user, summary],
+            )
+            if len(frame):
+                cur.register("incoming_units", frame)
+                try:
+                    cur.execute(
+                        "INSERT OR REPLACE INTO unit_versions (name, from_year, aliases, type, "
+                        "parent, grp, predecessors, status, registry_version) "
+                        "SELECT name, ?::INTEGER, aliases::VARCHAR[], type, parent, grp, "
+                        "predecessors::VARCHAR[], status, ?::INTEGER FROM incoming_units",
+                        [int(year), version],
+                    )
+                finally:
+                    cur.unregister("incoming_units")
+            # ``units`` mirrors the latest registry for readers that name no year.
+            cur.execute("DELETE FROM units")
+            cur.execute(
+                "INSERT INTO units (name, aliases, type, parent, grp, updated_at) "
+                "SELECT name, aliases, type, parent, grp, current_timestamp FROM ("
+                "  SELECT *, row_number() OVER (PARTITION BY name ORDER BY from_year DESC) AS k"
+                "  FROM unit_versions) WHERE k = 1 AND status <> '撤销'"
+            )
+            _audit(
+                cur,
+                user,
+                "更新单位名录",
+                f"版本 {version}，自 {year or '最初'} 年度起生效；{summary}",
+            )
+        return int(version)
+
+    def upsert_units(
+        self, units: pd.DataFrame, user: str = "命令行", year: int | None = None
+    ) -> tuple[int, int]:
+        """Add or update whole registry rows (columns name, aliases, type, parent, group)
+        effective from ``year`` (default: every year while there is no data, else the
+        latest year with data). Returns (added, updated)."""
+        if year is None:
+            years = self.years()
+            year = years[0] if years else 0
+        known = set(self.units(year, include_withdrawn=True)["name"])
+        updated = sum(1 for n in units["name"] if n in known)
+        added = len(units) - updated
+        self.save_registry(
+            units, year, "（程序写入）", user, f"新增 {added} 个，更新 {updated} 个"
+        )
+        return added, updated
 
     # -- uploads ------------------------------------------------------------------
 
@@ -315,7 +409,8 @@ class Store:
             row = cur.execute(
                 "SELECT (SELECT coalesce(string_agg(id::VARCHAR, ',' ORDER BY id), '')"
                 " FROM uploads),"
-                " (SELECT count(*) || '@' || coalesce(max(updated_at)::VARCHAR, '') FROM units),"
+                " (SELECT count(*) || '@' || coalesce(max(updated_at)::VARCHAR, '') FROM units)"
+                " || '#' || (SELECT coalesce(max(version), 0) FROM registry_versions),"
                 " (SELECT count(*) FROM schemes),"
                 " (SELECT count(*) FROM case_events)"  # cases feed 加减分 (scoring/cases.py)
             ).fetchone()

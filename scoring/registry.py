@@ -1,0 +1,297 @@
+"""The unit registry per year (年度单位名录): preview every change, then store it from a year on.
+
+A registry file is effective from the year it is loaded for; earlier years keep the
+registry they had, so a unit moved to another 考核类别 for 2026 leaves 2024 and 2025 as
+they were. Loading is two steps, like a score sheet: ``preview`` (read-only) lists
+every change — new units, changed fields, fields cleared by an empty cell, new
+考核类别, units withdrawn (状态 撤销), renames and merges (前身) — and ``apply`` stores
+it, only with an explicit confirmation when a change could be a mistake (a new
+考核类别 may be a typo; an empty cell clears a field). A column absent from the file
+leaves that field as it was. 简称 resolve wherever a unit is named, 上级单位 included,
+also to units declared in the same file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from scoring.accounts import User, authorize
+from scoring.scheme import for_year
+from scoring.sheets import Problem, Registry, parse_file
+from scoring.store import Store
+
+__all__ = [
+    "FIELDS",
+    "WITHDRAWN",
+    "Change",
+    "NeedsConfirmation",
+    "RegistryPlan",
+    "apply",
+    "default_year",
+    "former_names",
+    "lineage",
+    "preview",
+    "registry_for_year",
+]
+
+WITHDRAWN = "撤销"
+ACTIVE = "在用"
+# field -> (Chinese column name, file column that carries it)
+FIELDS = {
+    "aliases": "简称",
+    "type": "类型",
+    "parent": "上级单位",
+    "group": "考核类别",
+    "predecessors": "前身",
+    "status": "状态",
+}
+
+
+class NeedsConfirmation(Exception):
+    """The preview holds changes that need an explicit confirmation; ``reasons`` says which."""
+
+    def __init__(self, reasons: list[str]):
+        self.reasons = reasons
+        super().__init__("\n".join(reasons))
+
+
+@dataclass(frozen=True)
+class Change:
+    """One line of the preview (名录变更)."""
+
+    unit: str
+    kind: str  # 新增单位 / 修改 / 清空 / 撤销 / 新考核类别
+    field: str = ""
+    old: str = ""
+    new: str = ""
+
+
+@dataclass(frozen=True)
+class RegistryPlan:
+    """What loading a registry file for a year would do; nothing is stored yet."""
+
+    file: str
+    year: int
+    base_version: int
+    rows: pd.DataFrame = field(repr=False)  # full records to store from ``year`` on
+    changes: tuple[Change, ...]
+    confirm: tuple[str, ...]  # reasons that need an explicit confirmation
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def added(self) -> int:
+        return sum(1 for c in self.changes if c.kind == "新增单位")
+
+    @property
+    def updated(self) -> int:
+        return len({c.unit for c in self.changes if c.kind in ("修改", "清空", "撤销")})
+
+    def frame(self) -> pd.DataFrame:
+        """The changes as a table for the page and the command line."""
+        return pd.DataFrame(
+            [(c.unit, c.kind, c.field, c.old, c.new) for c in self.changes],
+            columns=["单位", "变更", "字段", "原值", "新值"],
+        )
+
+
+def default_year(store: Store) -> int:
+    """The year a registry loaded without one applies from: the latest year with data,
+    or 0 (every year) while the database holds no data."""
+    years = store.years()
+    return years[0] if years else 0
+
+
+def _text(value: object) -> str:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return ""
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value))
+    return str(value)
+
+
+def _list(value: object) -> list[str]:
+    if value is None or (isinstance(value, float) and pd.isna(value)):
+        return []
+    return [str(v) for v in value]
+
+
+def _blank(value: object) -> bool:
+    return _text(value) == ""
+
+
+def registry_for_year(store: Store, year: int | None) -> Registry:
+    """What sheets of ``year`` may name: the year's units, their 简称, and former names
+    (前身) that now point to exactly one unit."""
+    units = store.units(year)
+    frame = units[["name", "aliases", "type"]].copy()
+    names = set(units["name"])
+    formers: dict[str, list[str]] = {}
+    for name, before in zip(units["name"], units["predecessors"], strict=True):
+        for p in _list(before):
+            if p not in names:
+                formers.setdefault(p, []).append(name)
+    extra = {p: owners[0] for p, owners in formers.items() if len(owners) == 1}
+    frame["aliases"] = [
+        _list(al) + [p for p, owner in extra.items() if owner == n]
+        for n, al in zip(frame["name"], frame["aliases"], strict=True)
+    ]
+    return Registry.from_frame(frame)
+
+
+def lineage(store: Store, year: int | None = None) -> dict[str, frozenset[str]]:
+    """Every former name of each unit of ``year``'s registry (前身, followed back through
+    every year), so trends and 连续两年末位 follow a renamed or merged unit."""
+    direct: dict[str, set[str]] = {}
+    for name, before in store.unit_predecessors():
+        direct.setdefault(name, set()).update(before)
+    out: dict[str, frozenset[str]] = {}
+    for name in store.units(year)["name"]:
+        seen: set[str] = set()
+        todo = list(direct.get(name, ()))
+        while todo:
+            p = todo.pop()
+            if p in seen or p == name:
+                continue
+            seen.add(p)
+            todo.extend(direct.get(p, ()))
+        if seen:
+            out[name] = frozenset(seen)
+    return out
+
+
+def former_names(store: Store, year: int | None, unit: str) -> list[str]:
+    """The unit's name and its former names, the current one first."""
+    return [unit, *sorted(lineage(store, year).get(unit, ()))]
+
+
+def preview(store: Store, name: str, data: bytes, year: int | None = None) -> RegistryPlan:
+    """Read a registry file and compare it with the registry in force in ``year``."""
+    year = default_year(store) if year is None else int(year)
+    scheme, _ = for_year(store, year)
+    current = store.units(year, include_withdrawn=True)
+    registry = Registry.from_frame(current)
+    parsed = parse_file(name, data, scheme=scheme, registry=registry, source="units")
+    base = store.registry_version()
+    if parsed.problems:
+        return RegistryPlan(
+            name, year, base, pd.DataFrame(), (), (), tuple(parsed.problems)
+        )
+    incoming = parsed.facts["units"]
+    present = set(incoming.attrs.get("columns", FIELDS.values()))
+    file_aliases: dict[str, str] = {}
+    for n, al in zip(incoming["name"], incoming["aliases"], strict=True):
+        file_aliases[n] = n
+        for a in _list(al):
+            file_aliases.setdefault(a, n)
+
+    def canonical(unit: str | None) -> str | None:
+        if _blank(unit):
+            return None
+        return file_aliases.get(unit) or registry.resolve(unit) or unit
+
+    known = {r["name"]: r for r in current.to_dict("records")}
+    known_groups = set(store.all_groups())
+    changes: list[Change] = []
+    confirm: list[str] = []
+    rows = []
+    cleared = 0
+    for rec in incoming.to_dict("records"):
+        unit = rec["name"]
+        new = {
+            "aliases": _list(rec.get("aliases")),
+            "type": rec["type"],
+            "parent": canonical(rec.get("parent")),
+            "group": None if _blank(rec.get("group")) else rec.get("group"),
+            "predecessors": _list(rec.get("predecessors")),
+            "status": ACTIVE if _blank(rec.get("status")) else rec["status"],
+        }
+        old = known.get(unit)
+        if old is None:
+            changes.append(Change(unit, "新增单位", "", "", _describe(new)))
+            rows.append({"name": unit, **new})
+            continue
+        merged = {}
+        for key, column in FIELDS.items():
+            before = old.get(key) if key != "status" else (old.get("status") or ACTIVE)
+            if key in ("aliases", "predecessors"):
+                before = _list(before)
+            if column not in present and key != "type":
+                merged[key] = before
+                continue
+            after = new[key]
+            merged[key] = after
+            if _text(before) == _text(after):
+                continue
+            if key == "status" and after == WITHDRAWN:
+                changes.append(Change(unit, "撤销", column, _text(before), WITHDRAWN))
+            elif _blank(after):
+                cleared += 1
+                changes.append(Change(unit, "清空", column, _text(before), ""))
+            else:
+                changes.append(Change(unit, "修改", column, _text(before), _text(after)))
+        if any(c.unit == unit for c in changes):
+            rows.append({"name": unit, **merged})
+    new_groups = sorted(
+        {r["group"] for r in rows if r["group"] and r["group"] not in known_groups}
+    )
+    for g in new_groups:
+        members = [r["name"] for r in rows if r["group"] == g]
+        changes.append(Change("、".join(members[:5]) + ("等" if len(members) > 5 else ""),
+                              "新考核类别", "考核类别", "", g))
+    if new_groups and known_groups:
+        near = {g: _closest(g, known_groups) for g in new_groups}
+        confirm.append(
+            "文件带来新的考核类别："
+            + "、".join(f"「{g}」" + (f"（是否应为「{near[g]}」？）" if near[g] else "")
+                       for g in new_groups)
+            + "。新类别会单独排名，请确认不是笔误。"
+        )
+    if cleared:
+        confirm.append(f"文件中有 {cleared} 处空白单元格将清空单位原有的信息（见上表「清空」）。")
+    frame = pd.DataFrame(
+        rows, columns=["name", "aliases", "type", "parent", "group", "predecessors", "status"]
+    )
+    return RegistryPlan(name, year, base, frame, tuple(changes), tuple(confirm))
+
+
+def _closest(group: str, known: set[str]) -> str | None:
+    import difflib
+
+    found = difflib.get_close_matches(group, sorted(known), n=1, cutoff=0.5)
+    return found[0] if found else None
+
+
+def _describe(rec: Mapping) -> str:
+    parts = [rec["type"]]
+    if rec.get("group"):
+        parts.append(rec["group"])
+    if rec.get("parent"):
+        parts.append(f"上级：{rec['parent']}")
+    if rec.get("aliases"):
+        parts.append(f"简称：{'、'.join(rec['aliases'])}")
+    if rec.get("predecessors"):
+        parts.append(f"前身：{'、'.join(rec['predecessors'])}")
+    if rec.get("status") == WITHDRAWN:
+        parts.append(WITHDRAWN)
+    return "；".join(parts)
+
+
+def apply(store: Store, plan: RegistryPlan, user: User, *, confirmed: bool = False) -> int:
+    """Store a previewed registry from its year on; returns the new registry version.
+
+    Refused without the right, with problems, or when the preview asked for a
+    confirmation that was not given."""
+    authorize(user, "units")
+    if plan.problems:
+        from scoring.imports import ImportRejected
+
+        raise ImportRejected(plan.problems)
+    if plan.confirm and not confirmed:
+        raise NeedsConfirmation(list(plan.confirm))
+    summary = f"{plan.file}：新增 {plan.added} 个，更新 {plan.updated} 个"
+    return store.save_registry(
+        plan.rows, plan.year, plan.file, user.name, summary, base_version=plan.base_version
+    )
