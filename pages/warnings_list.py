@@ -5,21 +5,20 @@ import streamlit as st
 from pages.common import results_page
 from pages.rectify_parts import warning_status_column
 from scoring.tables import csv_safe, warnings_table
-from scoring.warnings import ESCALATED, INEFFICIENT, LAST_PLACE, SUPERVISION
+from scoring.warnings import INEFFICIENT, LAST_PLACE, LAST_SECTION, SUPERVISION
 
 res = results_page(__file__, "告诫名单")
 year = res.year
 counts = res.summary().warnings_by_kind
-cols = st.columns(4)
-for col, kind in zip(cols, (LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED), strict=True):
+ladder = list(dict.fromkeys(res.scheme.escalation_ladder))
+cols = st.columns(5)
+for col, kind in zip(cols[:4], (LAST_PLACE, INEFFICIENT, SUPERVISION, LAST_SECTION), strict=True):
     col.metric(kind, counts.get(kind, 0))
+cols[4].metric("连续告诫", sum(counts.get(k, 0) for k in ladder))
 
-kinds = st.multiselect(
-    "告诫类型",
-    [LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED],
-    default=[LAST_PLACE, INEFFICIENT, SUPERVISION, ESCALATED],
-    key="warn_kinds",
-)
+every_kind = [LAST_PLACE, INEFFICIENT, SUPERVISION, LAST_SECTION, *ladder]
+every_kind += [k for k in counts if k not in every_kind]
+kinds = st.multiselect("告诫类型", every_kind, default=every_kind, key="warn_kinds")
 table = warning_status_column(year, warnings_table([w for w in res.warnings if w.kind in kinds]))
 st.dataframe(table, hide_index=True)
 noisy = int((table["排名差异不显著"] == "是").sum())

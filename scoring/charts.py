@@ -40,6 +40,17 @@ GRADE_COLOURS = {
     None: "#9e9e9e",
 }
 GRADE_ORDER = ["优秀", "良好", "一般", "较差"]
+_BAND_PALETTE = ["#2e7d32", "#1565c0", "#f9a825", "#ef6c00", "#c62828"]
+
+
+def grade_colour(grade: str | None, names: tuple[str, ...]) -> str:
+    """A grade's colour by its place among the scheme's bands (best green, floor red)."""
+    if grade not in names:
+        return GRADE_COLOURS.get(grade, "#9e9e9e")
+    i = names.index(grade)
+    if i == len(names) - 1:
+        return _BAND_PALETTE[-1]
+    return _BAND_PALETTE[min(i, len(_BAND_PALETTE) - 2)]
 
 
 def _plain(text: str) -> str:
@@ -66,7 +77,8 @@ def ranking_bars(results: Results, group: str) -> go.Figure:
     """Composite per unit of one group, best at the top, coloured by grade."""
     units = results.ranked(group)
     fig = go.Figure()
-    for g in [*GRADE_ORDER, None]:
+    names = results.scheme.grade_names
+    for g in [*names, None]:
         members = [u for u in units if u.grade == g]
         if not members:
             continue
@@ -75,7 +87,7 @@ def ranking_bars(results: Results, group: str) -> go.Figure:
             x=[round2(u.composite) for u in members],
             orientation="h",
             name=g or "未定等次",
-            marker_color=GRADE_COLOURS[g],
+            marker_color=grade_colour(g, names),
             text=[f"{round2(u.composite):.2f}" + ("  ⚠" if u.warnings else "") for u in members],
             textposition="outside",
             customdata=[[u.rank, "、".join(u.warnings) or "无"] for u in members],
@@ -95,10 +107,14 @@ def grade_distribution(results: Results) -> go.Figure:
     """How many ranked units got each grade, per group (stacked)."""
     table = results.table()
     fig = go.Figure()
-    for g in GRADE_ORDER:
+    names = results.scheme.grade_names
+    for g in names:
         counts = table[table["grade"] == g].groupby("group").size()
         fig.add_bar(
-            x=list(counts.index), y=list(counts.values), name=g, marker_color=GRADE_COLOURS[g]
+            x=list(counts.index),
+            y=list(counts.values),
+            name=g,
+            marker_color=grade_colour(g, names),
         )
     fig.update_layout(barmode="stack")
     fig.update_yaxes(title="单位数")
@@ -188,7 +204,7 @@ def waterfall(unit: UnitResult) -> go.Figure:
     labels, values = [], []
     for key, w in weights.items():
         labels.append(f"{COMPONENT_NAMES[key]}×{w:.2f}")
-        values.append(getattr(unit, key) * w)
+        values.append((unit.component(key) or 0.0) * w)
     if unit.adjustment:
         labels.append("加减分")
         values.append(unit.adjustment)

@@ -79,6 +79,13 @@ def _flags(
         flags.append("万人评议缺少评议人类别：" + "、".join(appraisal.missing_categories))
     if performance and performance.missing_indicators:
         flags.append("绩效考核缺少指标：" + "、".join(performance.missing_indicators))
+    if performance and performance.outside_rounds:
+        flags.append(
+            f"{performance.outside_rounds} 个绩效考核分数没有考核月份或不在任何一轮内，未计入"
+        )
+    if performance and any(r.score is None for r in performance.rounds):
+        missing = "、".join(r.round for r in performance.rounds if r.score is None)
+        flags.append(f"绩效考核缺少{missing}的分数，权重已重新分配")
     if integ and integ.unfit_flag:
         flags.append(rules.unfit_flag_label(scheme))
     if adj.positive_capped or adj.negative_capped:
@@ -99,8 +106,10 @@ def score_unit(
     integrity: Mapping[str, rules.IntegrityScore],
     integrity_from: str | None,
 ) -> UnitResult:
-    """One unit's components, 加减分 and composite (not yet ranked)."""
+    """One unit's components, 加减分 and composite (not yet ranked), under the scheme
+    of the unit's 考核类别."""
     info = facts.units.get(unit, UNREGISTERED)
+    scheme = scheme.for_group(info.group)
     appraisal = None
     if unit in facts.appraisal:
         appraisal = rules.appraisal_score(
@@ -112,10 +121,18 @@ def score_unit(
         if appraisal.score is None:
             appraisal = None
     performance = None
-    if unit in facts.performance:
+    if scheme.performance_rounds and unit in facts.performance_months:
+        performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
+    elif unit in facts.performance:
         performance = rules.performance_score(facts.performance[unit], scheme)
-        if performance.score is None:
-            performance = None
+    if performance is not None and performance.score is None:
+        performance = None
+    special = facts.special.get(unit, {})
+    extras = {
+        name: special[name].total / special[name].n
+        for name in scheme.extra_components
+        if name in special and special[name].n
+    }
     integ = integrity.get(integrity_from) if integrity_from else None
     if integ is not None and integ.score is None:
         integ = None
@@ -126,6 +143,7 @@ def score_unit(
             "appraisal": appraisal.score if appraisal else None,
             "performance": performance.score if performance else None,
             "integrity": integ.score if integ else None,
+            **extras,
         },
         adj.value,
         scheme,
@@ -142,6 +160,7 @@ def score_unit(
         adjustment_detail=adj,
         adjustment_entries=tuple(entries),
         composite_detail=comp,
+        extra_scores=extras,
         flags=_flags(unit, facts, scheme, (appraisal, performance, integ, adj, comp)),
     )
 
@@ -154,8 +173,11 @@ def rank_and_grade(units: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
         if u.group and u.composite is not None:
             groups[u.group].append(u)
     placed: dict[str, tuple[int, int]] = {}
-    for members in groups.values():
-        ranks = rank_within_group([(m.unit, m.composite, m.vetoed) for m in members])
+    for group, members in groups.items():
+        decimals = scheme.for_group(group).decimals
+        ranks = rank_within_group(
+            [(m.unit, m.composite or 0.0, m.vetoed) for m in members], decimals
+        )
         for unit, r in ranks.items():
             placed[str(unit)] = (r, len(members))
     out = []
@@ -166,7 +188,7 @@ def rank_and_grade(units: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
                 u,
                 rank=r,
                 group_size=size,
-                grade=rules.grade(u.composite, r, size, u.vetoed, scheme),
+                grade=rules.grade(u.composite, r, size, u.vetoed, scheme.for_group(u.group)),
             )
         )
     return out

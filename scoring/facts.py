@@ -30,6 +30,7 @@ __all__ = [
     "IndicatorStats",
     "UnitInfo",
     "YearFacts",
+    "pool",
     "read_facts",
 ]
 
@@ -77,10 +78,22 @@ class YearFacts:
     performance: Mapping[str, Mapping[str, IndicatorStats]] = field(default_factory=dict)
     integrity: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     adjustments: Mapping[str, tuple[AdjustmentEntry, ...]] = field(default_factory=dict)
+    # 绩效考核 by 考核月份 ("YYYY-MM"; "" for scores without one): for rounds.
+    performance_months: Mapping[str, Mapping[str, Mapping[str, IndicatorStats]]] = field(
+        default_factory=dict
+    )
+    # 专项考评 per unit and 项目 (目标考核 …), as percentages of their 满分.
+    special: Mapping[str, Mapping[str, IndicatorStats]] = field(default_factory=dict)
 
     def units_with_data(self) -> list[str]:
         """Every unit with any fact this year, sorted by name."""
-        sources = (self.appraisal, self.performance, self.integrity, self.adjustments)
+        sources = (
+            self.appraisal,
+            self.performance,
+            self.integrity,
+            self.adjustments,
+            self.special,
+        )
         return sorted(set().union(*sources))
 
 
@@ -134,18 +147,46 @@ def _appraisal_spread(
     )
 
 
+def pool(stats: list[IndicatorStats]) -> IndicatorStats:
+    """Scores of several months (or sheets) as one: counts and sums add, extremes
+    take the lowest and highest."""
+    return IndicatorStats(
+        sum(s.n for s in stats),
+        sum(s.total for s in stats),
+        min(s.lo for s in stats),
+        max(s.hi for s in stats),
+    )
+
+
+def _performance(
+    frame: pd.DataFrame,
+) -> tuple[dict[str, dict[str, IndicatorStats]], dict[str, dict[str, dict[str, IndicatorStats]]]]:
+    months: dict = defaultdict(lambda: defaultdict(dict))
+    parts: dict = defaultdict(lambda: defaultdict(list))
+    for unit, ind, month, n, total, lo, hi in frame[
+        ["unit", "indicator", "month", "n", "total", "lo", "hi"]
+    ].itertuples(index=False):
+        stats = IndicatorStats(int(n), float(total), float(lo), float(hi))
+        months[unit][_none(month) or ""][ind] = stats
+        parts[unit][ind].append(stats)
+    pooled = {u: {i: pool(v) for i, v in inds.items()} for u, inds in parts.items()}
+    return pooled, {u: {m: dict(i) for m, i in ms.items()} for u, ms in months.items()}
+
+
 def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
     """Every fact of ``year`` the rules need, read in one snapshot of the store."""
     with store.snapshot() as snap:
         units = _registry(snap.units(year))  # the registry in force that year
         counts = _nested_counts(snap.appraisal_counts(year))
         ballots, variances = _appraisal_spread(snap, year, scheme, counts)
-        perf: dict[str, dict[str, IndicatorStats]] = defaultdict(dict)
-        frame = snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
-        for unit, ind, n, total, lo, hi in frame[
-            ["unit", "indicator", "n", "total", "lo", "hi"]
+        perf, perf_months = _performance(
+            snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
+        )
+        special: dict[str, dict[str, IndicatorStats]] = defaultdict(dict)
+        for unit, item, n, total, lo, hi in snap.special_stats(year)[
+            ["unit", "item", "n", "total", "lo", "hi"]
         ].itertuples(index=False):
-            perf[unit][ind] = IndicatorStats(int(n), float(total), float(lo), float(hi))
+            special[unit][item] = IndicatorStats(int(n), float(total), float(lo), float(hi))
         votes = _by_unit(snap.integrity_counts(year), "result", "n", int)
         entries: dict[str, list[AdjustmentEntry]] = defaultdict(list)
         # The 加减分 table and what verified 督查与投诉 cases carry (scoring/cases.py).
@@ -159,7 +200,9 @@ def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
         appraisal=counts,
         appraisal_ballots=ballots,
         appraisal_variance=variances,
-        performance=dict(perf),
+        performance=perf,
         integrity=votes,
         adjustments={u: tuple(e) for u, e in entries.items()},
+        performance_months=perf_months,
+        special=dict(special),
     )

@@ -14,7 +14,15 @@ from scoring.warnings import Honour, Warning
 
 __all__ = ["COMPONENT_NAMES", "Results", "Summary", "UnitResult"]
 
-COMPONENT_NAMES = {"appraisal": "万人评议", "performance": "绩效考核", "integrity": "勤廉测评"}
+
+class _Names(dict[str, str]):
+    """Built-in components by their Chinese names; a 专项考评 item is its own name."""
+
+    def __missing__(self, key: str) -> str:
+        return key
+
+
+COMPONENT_NAMES = _Names(appraisal="万人评议", performance="绩效考核", integrity="勤廉测评")
 
 
 @dataclass(frozen=True)
@@ -32,6 +40,8 @@ class UnitResult:
     adjustment_detail: rules.Adjustment
     adjustment_entries: tuple[tuple[str, float, str], ...]
     composite_detail: rules.Composite
+    # 专项考评 components (目标考核 …) the scheme weighs: 项目 → score (0–100).
+    extra_scores: Mapping[str, float] = field(default_factory=dict)
     rank: int | None = None
     group_size: int | None = None
     grade: str | None = None
@@ -42,6 +52,12 @@ class UnitResult:
     def warnings(self) -> tuple[str, ...]:
         """The kinds of this unit's warnings (the objects, with reasons: ``warning_details``)."""
         return tuple(w.kind for w in self.warning_details)
+
+    def component(self, key: str) -> float | None:
+        """A component's score by its key in composite.weights (built-in or 专项考评)."""
+        if key in ("appraisal", "performance", "integrity"):
+            return getattr(self, key)
+        return self.extra_scores.get(key)
 
     @property
     def appraisal(self) -> float | None:

@@ -9,25 +9,27 @@ from __future__ import annotations
 
 from collections.abc import Hashable, Sequence
 
-from scoring.rules import round2
+from scoring.rules import round_to
 
 __all__ = ["rank_within_group"]
 
 
 def rank_within_group(
     entries: Sequence[tuple[Hashable, float, bool]],
+    decimals: int = 2,
 ) -> dict[Hashable, int]:
     """Competition ranks ("1224") by composite, descending, within one 考核类别.
 
-    ``entries`` are (unit, composite, vetoed). Composites equal at 2 decimals share
-    a rank and the next rank skips. Vetoed units (一票否决) come after every other
-    unit, ranked among themselves by composite the same way.
+    ``entries`` are (unit, composite, vetoed). Composites equal at the scheme's
+    display ``decimals`` share a rank and the next rank skips. Vetoed units (一票否决)
+    come after every other unit, ranked among themselves by composite the same way.
     """
-    ordered = sorted(entries, key=lambda e: (e[2], -round2(e[1])))
+    ordered = sorted(entries, key=lambda e: (e[2], -(round_to(e[1], decimals) or 0.0)))
     ranks: dict[Hashable, int] = {}
     previous: tuple[bool, float | None] | None = None
+    current = 0
     for position, (unit, value, vetoed) in enumerate(ordered, start=1):
-        key = (vetoed, round2(value))
+        key = (vetoed, round_to(value, decimals))
         if key != previous:
             current = position
             previous = key

@@ -98,14 +98,17 @@ def compute(
     return evaluate(facts, scheme, history, scheme_version=version)
 
 
-def _f(x: float | None, pct: bool = False) -> str:
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "—"
-    return f"{x:.2%}" if pct else f"{rules.round2(x):.2f}"
-
-
 def explain(result: UnitResult, scheme: Scheme) -> list[str]:
-    """From ballots to composite, rank and warnings, in the office's words (one line each)."""
+    """From ballots to composite, rank and warnings, in the office's words (one line each),
+    at the display decimals of the unit's scheme."""
+    scheme = scheme.for_group(result.group)
+    d = scheme.decimals
+
+    def _f(x: float | None, pct: bool = False) -> str:
+        if x is None or (isinstance(x, float) and math.isnan(x)):
+            return "—"
+        return f"{x:.2%}" if pct else f"{rules.round_to(x, d):.{d}f}"
+
     lines = [f"【{result.unit}】类型：{result.type}；考核类别：{result.group or '不参加排名'}"]
     a = result.appraisal_detail
     if a:
@@ -142,7 +145,14 @@ def explain(result: UnitResult, scheme: Scheme) -> list[str]:
                 f"绩效考核 · {i.indicator}：{i.scores} 个分数，{how} {_f(i.mean)}"
                 f"（权重 {i.weight:g}）"
             )
-        lines.append(f"  = 绩效考核得分 {_f(p.score)}")
+        for r in p.rounds:
+            lines.append(
+                f"绩效考核 · {r.round}：{r.scores} 个分数，得分 {_f(r.score)}（权重 {r.weight:g}）"
+            )
+        if p.outside_rounds:
+            lines.append(f"  · {p.outside_rounds} 个分数没有考核月份或不在任何一轮内，未计入")
+        how = "各轮加权" if p.rounds else "各指标加权"
+        lines.append(f"  = 绩效考核得分（{how}）{_f(p.score)}")
     g = result.integrity_detail
     if g:
         counts = "，".join(f"{k} {g.counts.get(k, 0)}" for k in scheme.integrity_points)
@@ -151,6 +161,8 @@ def explain(result: UnitResult, scheme: Scheme) -> list[str]:
             f"勤廉测评{src}：{counts}，共 {g.votes} 票 → 得分 {_f(g.score)}，"
             f"优秀率 {_f(g.excellent_rate, True)}"
         )
+    for name, value in result.extra_scores.items():
+        lines.append(f"专项考评 · {name}：得分 {_f(value)}")
     adj = result.adjustment_detail
     for reason, points, source in result.adjustment_entries:
         lines.append(f"加减分 · {source}：{reason} {points:+g}")
@@ -158,12 +170,12 @@ def explain(result: UnitResult, scheme: Scheme) -> list[str]:
         lines.append(
             f"  = 加分合计 {adj.positive:g}（上限 {scheme.positive_cap:g}），"
             f"减分合计 {adj.negative:g}（下限 {scheme.negative_cap:g}），"
-            f"计入 {adj.value:+.2f}" + ("；一票否决" if adj.vetoed else "")
+            f"计入 {adj.value:+.{d}f}" + ("；一票否决" if adj.vetoed else "")
         )
     c = result.composite_detail
     if c.value is not None:
-        parts = " + ".join(f"{c.weights[k]:.4g} × {_f(getattr(result, k))}" for k in c.weights)
-        lines.append(f"综合得分 = {parts} {adj.value:+.2f} = {_f(c.value)}")
+        parts = " + ".join(f"{c.weights[k]:.4g} × {_f(result.component(k))}" for k in c.weights)
+        lines.append(f"综合得分 = {parts} {adj.value:+.{d}f} = {_f(c.value)}")
     if result.rank is not None:
         lines.append(
             f"排名：{result.group}第 {result.rank} 名（共 {result.group_size} 个单位）；"

@@ -32,13 +32,17 @@ __all__ = [
     "IntegrityScore",
     "ItemMean",
     "PerformanceScore",
+    "RoundScore",
     "adjustment",
     "appraisal_score",
+    "band_line_above",
     "composite",
     "grade",
     "integrity_score",
+    "performance_by_rounds",
     "performance_score",
     "round2",
+    "round_to",
     "share_words",
     "trimmed_mean",
     "unfit_flag_label",
@@ -46,15 +50,32 @@ __all__ = [
 ]
 
 
+def round_to(x: float | None, decimals: int) -> float | None:
+    """Round half up (四舍五入) to the scheme's display decimals, which also decide ties.
+
+    Binary floating point leaves sums such as 87.375 as 87.37499999999999 or
+    87.37500000000001 depending on the order of addition; the value is first rounded
+    to 9 decimals so that equal scores round (and tie) the same way.
+
+    >>> round_to(77.36549, 4), round_to(77.365, 2), round_to(None, 2)
+    (77.3655, 77.37, None)
+    >>> round_to(87.37499999999999, 2), round_to(0.1 + 0.2 + 87.075, 2)
+    (87.38, 87.38)
+    """
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return None
+    step = Decimal(1).scaleb(-decimals)
+    exact = Decimal(repr(float(x))).quantize(Decimal("1e-9"), rounding=ROUND_HALF_UP)
+    return float(exact.quantize(step, rounding=ROUND_HALF_UP))
+
+
 def round2(x: float | None) -> float | None:
-    """Round half up to 2 decimals (四舍五入), for display and for deciding ties.
+    """Round half up to 2 decimals (the default scheme's display decimals).
 
     >>> round2(2.675), round2(77.365), round2(None)
     (2.68, 77.37, None)
     """
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return None
-    return float(Decimal(repr(float(x))).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+    return round_to(x, 2)
 
 
 def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
@@ -246,10 +267,83 @@ class IndicatorScore:
 
 
 @dataclass(frozen=True)
+class RoundScore:
+    """One round's performance score (上半年 …) and its weight."""
+
+    round: str
+    score: float | None
+    weight: float
+    scores: int
+
+
+@dataclass(frozen=True)
 class PerformanceScore:
     score: float | None
     indicators: tuple[IndicatorScore, ...]
     missing_indicators: tuple[str, ...]
+    rounds: tuple[RoundScore, ...] = ()
+    outside_rounds: int = 0  # scores whose 考核月份 is missing or in no round
+
+
+Stats = tuple[int, float, float, float]
+
+
+def _pool(stats: Sequence[Stats]) -> Stats:
+    return (
+        sum(s[0] for s in stats),
+        sum(s[1] for s in stats),
+        min(s[2] for s in stats),
+        max(s[3] for s in stats),
+    )
+
+
+def _month_number(month: str) -> int | None:
+    """The month of a 考核月份 such as 2025-03 (None when there is none)."""
+    tail = month.replace("/", "-").split("-")[-1] if month else ""
+    return int(tail) if tail.isdigit() and 1 <= int(tail) <= 12 else None
+
+
+def performance_by_rounds(
+    by_month: Mapping[str, Mapping[str, Stats]], scheme: Scheme
+) -> PerformanceScore:
+    """绩效考核 with rounds (``performance.rounds``): each round scored alone from the
+    scores of its months, then the rounds' weighted mean (rounds without scores drop
+    out, renormalised). Scores of the whole year are described by indicator as usual.
+
+    >>> from scoring.scheme import parse, default_text
+    >>> s = parse(default_text().replace("# [performance.rounds]", "[performance.rounds]")
+    ...       .replace('# "上半年"', '"上半年"').replace('# "下半年"', '"下半年"'))
+    >>> p = performance_by_rounds({"2025-03": {"工作效率": (1, 80, 80, 80)},
+    ...                            "2025-09": {"工作效率": (3, 300, 100, 100)}}, s)
+    >>> p.score, [r.score for r in p.rounds]
+    (90.0, [80.0, 100.0])
+    """
+    rounds = []
+    counted = 0
+    for r in scheme.performance_rounds:
+        months = [
+            stats
+            for month, stats in by_month.items()
+            if (m := _month_number(month)) is not None and r.first_month <= m <= r.last_month
+        ]
+        inds: dict[str, list[Stats]] = {}
+        for stats in months:
+            for ind, st in stats.items():
+                inds.setdefault(ind, []).append(st)
+        part = performance_score({i: _pool(v) for i, v in inds.items()}, scheme)
+        n = sum(i.scores for i in part.indicators)
+        counted += sum(_pool(v)[0] for v in inds.values())
+        rounds.append(RoundScore(r.name, part.score, r.weight, n))
+    whole: dict[str, list[Stats]] = {}
+    for stats in by_month.values():
+        for ind, st in stats.items():
+            whole.setdefault(ind, []).append(st)
+    year = performance_score({i: _pool(v) for i, v in whole.items()}, scheme)
+    total = sum(_pool(v)[0] for v in whole.values())
+    score = _weighted_mean([(r.score, r.weight) for r in rounds if r.score is not None])
+    return PerformanceScore(
+        score, year.indicators, year.missing_indicators, tuple(rounds), total - counted
+    )
 
 
 def performance_score(
@@ -411,8 +505,10 @@ def grade(
     vetoed: bool,
     scheme: Scheme,
 ) -> str | None:
-    """等次: 优秀 needs ≥ 90 and a rank within the top 20% (rounded up) of the group;
-    良好 ≥ 80; 一般 ≥ 70; below, or vetoed, 较差. Compared at 2 decimals.
+    """等次 from the scheme's bands, best first: the first band whose ``min`` the
+    composite reaches (at the display decimals) and, where the band has a
+    ``top_share``, whose rank is within ceil(top_share × group size). The last band
+    is the floor and the grade of a veto.
 
     Units not ranked (no 考核类别: 领导班子, 干部) get no grade: the spec defines
     grades within a group, and cadres are judged by 优秀率 and the 不称职 flag.
@@ -425,13 +521,18 @@ def grade(
     if value is None or rank is None or not group_size:
         return None
     if vetoed:
-        return "较差"
-    v = round2(value)
-    top = math.ceil(scheme.excellent_top_share * group_size - 1e-9)
-    if v >= scheme.excellent_min and rank <= top:
-        return "优秀"
-    if v >= scheme.good_min:
-        return "良好"
-    if v >= scheme.fair_min:
-        return "一般"
-    return "较差"
+        return scheme.floor_grade
+    v = round_to(value, scheme.decimals)
+    assert v is not None
+    for band in scheme.grade_bands[:-1]:
+        within = band.top_share is None or rank <= math.ceil(band.top_share * group_size - 1e-9)
+        if v >= band.min and within:
+            return band.name
+    return scheme.floor_grade
+
+
+def band_line_above(grade_name: str, scheme: Scheme) -> float | None:
+    """The score line of the band just above ``grade_name`` (what a unit in it missed)."""
+    names = scheme.grade_names
+    i = names.index(grade_name) if grade_name in names else 0
+    return scheme.grade_bands[i - 1].min if i > 0 else None

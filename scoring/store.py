@@ -43,6 +43,7 @@ FACT_TABLES = (
     "appraisal_roster",
     "appraisal_item_scores",
     "appraisal_ballot_meta",
+    "special_scores",
 )
 
 
@@ -544,6 +545,16 @@ class Store:
         return self.query(
             "SELECT unit, reason, points, source, date, basis, upload_id FROM adjustments "
             "WHERE year = ? ORDER BY unit, date, reason",
+            [year],
+        )
+
+    def special_stats(self, year: int) -> pd.DataFrame:
+        """专项考评 per unit and 项目: count, sum, lowest and highest of the scores as
+        percentages of their 满分 (100 where the sheet gives none)."""
+        return self.query(
+            "SELECT unit, item, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo, "
+            "max(pct) AS hi FROM (SELECT unit, item, 100.0 * score / coalesce(max_score, 100) "
+            "AS pct FROM special_scores WHERE year = ?) GROUP BY ALL",
             [year],
         )
 

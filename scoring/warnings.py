@@ -12,7 +12,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-from scoring.rules import round2
+from scoring import rules
+from scoring.rules import round2, round_to
 from scoring.scheme import Scheme
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "ESCALATING",
     "INEFFICIENT",
     "LAST_PLACE",
+    "LAST_SECTION",
     "NOT_SIGNIFICANT",
     "SUPERVISION",
     "Honour",
@@ -27,6 +29,8 @@ __all__ = [
     "Warning",
     "best_cadres",
     "best_sections",
+    "last_place",
+    "last_sections",
     "year_warnings",
 ]
 
@@ -35,6 +39,8 @@ INEFFICIENT = "效能告诫"
 SUPERVISION = "重点监督检查"
 ESCALATED = "连续两年末位"
 NOT_SIGNIFICANT = "排名差异不显著"
+LAST_SECTION = "末位科室"
+BEST_SECTION = "最佳科室"
 # The warnings that count towards escalation in consecutive years.
 ESCALATING = (LAST_PLACE, INEFFICIENT)
 
@@ -74,21 +80,22 @@ class Honour:
     reason: str
 
 
-def _fmt(x: float | None) -> str:
-    return "—" if x is None else f"{round2(x):.2f}"
+def _fmt(x: float | None, decimals: int = 2) -> str:
+    return "—" if x is None else f"{round_to(x, decimals):.{decimals}f}"
 
 
 def _interval(s: Standing, scheme: Scheme) -> str:
     if s.ci_low is None or s.ci_high is None:
         return "无万人评议区间"
+    d = scheme.decimals
     return (
         f"万人评议 {scheme.confidence_label} 区间 "
-        f"{_fmt(s.ci_low)}–{_fmt(s.ci_high)}（{s.ballots} 份问卷）"
+        f"{_fmt(s.ci_low, d)}–{_fmt(s.ci_high, d)}（{s.ballots} 份问卷）"
     )
 
 
 def _overlaps(a: Standing, b: Standing) -> bool:
-    if None in (a.ci_low, a.ci_high, b.ci_low, b.ci_high):
+    if a.ci_low is None or a.ci_high is None or b.ci_low is None or b.ci_high is None:
         return False
     return a.ci_low <= b.ci_high and b.ci_low <= a.ci_high
 
@@ -96,7 +103,42 @@ def _overlaps(a: Standing, b: Standing) -> bool:
 def _next_above(s: Standing, group: Sequence[Standing]) -> Standing | None:
     """The unit ranked just above ``s`` in its group (the one it would swap with)."""
     above = [o for o in group if o.rank is not None and s.rank is not None and o.rank < s.rank]
-    return max(above, key=lambda o: (o.rank, -(o.composite or 0)), default=None)
+    return max(above, key=lambda o: (o.rank or 0, -(o.composite or 0)), default=None)
+
+
+def _history(warned_last_year: Mapping[str, int] | Iterable[str]) -> dict[str, int]:
+    if isinstance(warned_last_year, Mapping):
+        return {u: int(n) for u, n in warned_last_year.items() if n > 0}
+    return dict.fromkeys(warned_last_year, 1)
+
+
+def last_place(members: Sequence[Standing], scheme: Scheme) -> list[Standing]:
+    """The ranked units of one group that get 末位告诫 under the group's scheme rule:
+    a unit is among the last k when fewer than k units rank below it (so units tied
+    at the boundary are all in), and, with a ``below`` line, only under that line."""
+    rule = scheme.last_place
+    if len(members) < rule.min_group:
+        return []
+    k = rule.count(len(members))
+    out = []
+    for s in members:
+        below_it = sum(1 for o in members if (o.rank or 0) > (s.rank or 0))
+        if below_it >= k:
+            continue
+        v = round_to(s.composite, scheme.decimals)
+        if rule.below > 0 and not s.vetoed and (v is None or v >= rule.below):
+            continue
+        out.append(s)
+    return out
+
+
+def _last_place_reason(s: Standing, size: int, scheme: Scheme) -> str:
+    d = scheme.decimals
+    veto = "，一票否决" if s.vetoed else ""
+    line = f"，低于 {scheme.last_place.below:g} 分" if scheme.last_place.below > 0 else ""
+    return (
+        f"{s.group}第 {s.rank} 名（共 {size} 个单位），综合得分 {_fmt(s.composite, d)}{line}{veto}"
+    )
 
 
 def year_warnings(
@@ -104,20 +146,18 @@ def year_warnings(
     scheme: Scheme,
     warned_last_year: Mapping[str, int] | Iterable[str] = (),
 ) -> list[Warning]:
-    """This year's warnings.
+    """This year's warnings, each under the scheme of the unit's 考核类别.
 
-    - 末位告诫: in each group of at least 5 ranked units, the unit(s) at the last rank.
-    - 效能告诫: every unit graded 较差 (vetoed units included).
-    - 重点监督检查: every unit whose 满意率 is below 70%.
-    - 连续两年末位: a 末位告诫 or 效能告诫 this year after either one last year.
+    - 末位告诫: in each group large enough, the units the scheme's last-place rule names.
+    - 效能告诫: every unit whose grade is one of the scheme's ``inefficient_grades``.
+    - 重点监督检查: every unit whose 满意率 is below the scheme's line.
+    - 末位科室 (``last_section_scope = "department"``): each department's lowest 科室.
+    - Escalation: a 末位告诫 or 效能告诫 this year after ``warned_last_year[unit]``
+      consecutive earlier years of either, labelled from the scheme's ladder.
     A 末位告诫 or 效能告诫 whose unit's appraisal interval overlaps that of the unit
     ranked just above says 排名差异不显著.
     """
-    warned_before = (
-        {u for u, n in warned_last_year.items() if n > 0}
-        if isinstance(warned_last_year, Mapping)
-        else set(warned_last_year)
-    )
+    history = _history(warned_last_year)
     groups: dict[str, list[Standing]] = defaultdict(list)
     for s in standings:
         if s.group and s.rank is not None:
@@ -125,86 +165,155 @@ def year_warnings(
     out: list[Warning] = []
     warned_now: list[Standing] = []
 
-    def noise(s: Standing) -> tuple[bool, str]:
+    def noise(s: Standing, sch: Scheme) -> tuple[bool, str]:
         above = _next_above(s, groups.get(s.group or "", []))
         if above is not None and _overlaps(s, above):
             return True, (
-                f"；与上一名 {above.unit}（{_interval(above, scheme)}）区间重叠，{NOT_SIGNIFICANT}"
+                f"；与上一名 {above.unit}（{_interval(above, sch)}）区间重叠，{NOT_SIGNIFICANT}"
             )
         return False, ""
 
     for group, members in groups.items():
-        if len(members) < scheme.last_place_min_group:
-            continue
-        last = max(m.rank for m in members)
-        for s in members:
-            if s.rank == last:
-                ns, extra = noise(s)
-                veto = "，一票否决" if s.vetoed else ""
-                out.append(
-                    Warning(
-                        s.unit,
-                        group,
-                        LAST_PLACE,
-                        f"{group}第 {s.rank} 名（共 {len(members)} 个单位），"
-                        f"综合得分 {_fmt(s.composite)}{veto}；{_interval(s, scheme)}{extra}",
-                        ns,
-                    )
-                )
-                warned_now.append(s)
+        sch = scheme.for_group(group)
+        for s in sorted(last_place(members, sch), key=lambda m: (m.rank or 0, m.unit)):
+            ns, extra = noise(s, sch)
+            why = _last_place_reason(s, len(members), sch)
+            out.append(Warning(s.unit, group, LAST_PLACE, f"{why}；{_interval(s, sch)}{extra}", ns))
+            warned_now.append(s)
     for s in standings:
-        if s.grade == "较差":
-            ns, extra = noise(s) if s.rank is not None else (False, "")
+        sch = scheme.for_group(s.group)
+        if s.grade is not None and s.grade in sch.inefficient_grades:
+            ns, extra = noise(s, sch) if s.rank is not None else (False, "")
+            line = rules.band_line_above(s.grade, sch)
             why = (
                 "一票否决"
                 if s.vetoed
-                else f"综合得分 {_fmt(s.composite)} 低于 {scheme.fair_min:g} 分"
+                else f"综合得分 {_fmt(s.composite, sch.decimals)}"
+                + (f" 低于 {line:g} 分" if line is not None else "")
             )
             out.append(
                 Warning(
                     s.unit,
                     s.group,
                     INEFFICIENT,
-                    f"考评等次为较差（{why}）；{_interval(s, scheme)}{extra}",
+                    f"考评等次为{s.grade}（{why}）；{_interval(s, sch)}{extra}",
                     ns,
                 )
             )
             warned_now.append(s)
-        if s.satisfaction_rate is not None and s.satisfaction_rate < scheme.supervision_below:
+        if s.satisfaction_rate is not None and s.satisfaction_rate < sch.supervision_below:
             out.append(
                 Warning(
                     s.unit,
                     s.group,
                     SUPERVISION,
                     f"满意率 {s.satisfaction_rate:.2%} 低于 "
-                    f"{scheme.supervision_below:.0%}（{s.ballots} 份问卷）",
+                    f"{sch.supervision_below:.0%}（{s.ballots} 份问卷）",
                 )
             )
+    out += last_sections(standings, scheme)
     for unit in dict.fromkeys(s.unit for s in warned_now):
-        if unit in warned_before:
+        earlier = history.get(unit, 0)
+        if earlier:
             s = next(x for x in warned_now if x.unit == unit)
+            label = scheme.escalation_label(earlier)
             out.append(
                 Warning(
                     unit,
                     s.group,
-                    ESCALATED,
-                    "连续两年受到末位告诫或效能告诫，建议诫勉谈话或组织调整",
+                    label,
+                    f"连续 {earlier + 1} 年受到{LAST_PLACE}或{INEFFICIENT}（{label}），"
+                    "建议诫勉谈话或组织调整",
                 )
             )
     return out
 
 
+def _sections_by_department(
+    standings: Sequence[Standing], scheme: Scheme
+) -> dict[str, list[Standing]]:
+    """Each department's scored 科室, for departments with at least ``min_sections``."""
+    by_dept: dict[str, list[Standing]] = defaultdict(list)
+    for s in standings:
+        if s.type == scheme.best_section_type and s.parent and s.composite is not None:
+            by_dept[s.parent].append(s)
+    return {d: m for d, m in sorted(by_dept.items()) if len(m) >= scheme.min_sections}
+
+
+def last_sections(standings: Sequence[Standing], scheme: Scheme) -> list[Warning]:
+    """末位科室: with ``last_section_scope = "department"``, the lowest-scoring 科室 of
+    each department (vetoed ones lowest; ties all named): 效能告诫 to the 科室 and its
+    head (seed 002: 市监察局对末位科室及负责人效能告诫)."""
+    if scheme.last_section_scope != "department":
+        return []
+    out = []
+    d = scheme.decimals
+    for dept, members in _sections_by_department(standings, scheme).items():
+
+        def key(s: Standing) -> tuple[bool, float]:
+            return (not s.vetoed, round_to(s.composite, d) or 0.0)
+
+        low = min(key(s) for s in members)
+        for s in sorted(members, key=lambda m: m.unit):
+            if key(s) == low:
+                veto = "，一票否决" if s.vetoed else ""
+                out.append(
+                    Warning(
+                        s.unit,
+                        s.group,
+                        LAST_SECTION,
+                        f"{dept} {len(members)} 个科室中综合得分最低（{_fmt(s.composite, d)}"
+                        f"{veto}），对科室及负责人{INEFFICIENT}",
+                    )
+                )
+    return out
+
+
 def best_sections(standings: Sequence[Standing], scheme: Scheme) -> list[Honour]:
-    """最佳科室: in each group of 科室, the first-ranked unit(s), if graded 优秀."""
+    """最佳科室. ``best_section_scope = "department"``: each department's highest-scoring
+    科室 (at least ``min_sections`` of them; not vetoed, not in an inefficient grade;
+    ties all named). ``"group"``: in each group of 科室, the first-ranked unit(s), if
+    graded in the top band."""
+    d = scheme.decimals
+    if scheme.best_section_scope == "department":
+        out = []
+        for dept, members in _sections_by_department(standings, scheme).items():
+            fit = [
+                s
+                for s in members
+                if not s.vetoed and s.grade not in scheme.for_group(s.group).inefficient_grades
+            ]
+            if not fit:
+                continue
+            top = max(round_to(s.composite, d) or 0.0 for s in fit)
+            for s in sorted(fit, key=lambda m: m.unit):
+                if round_to(s.composite, d) == top:
+                    out.append(
+                        Honour(
+                            BEST_SECTION,
+                            s.unit,
+                            dept,
+                            f"{dept} {len(members)} 个科室中综合得分最高（{_fmt(s.composite, d)}）",
+                        )
+                    )
+        return out
+    if scheme.best_section_scope != "group":
+        return []
     out = []
     for s in standings:
-        if s.type == scheme.best_section_type and s.group and s.rank == 1 and s.grade == "优秀":
+        sch = scheme.for_group(s.group)
+        if (
+            s.type == scheme.best_section_type
+            and s.group
+            and s.rank == 1
+            and s.grade == sch.top_grade
+        ):
             out.append(
                 Honour(
-                    "最佳科室",
+                    BEST_SECTION,
                     s.unit,
                     s.group,
-                    f"{s.group}第 1 名，综合得分 {_fmt(s.composite)}，等次优秀",
+                    f"{s.group}第 1 名，综合得分 {_fmt(s.composite, sch.decimals)}，等次{s.grade}",
                 )
             )
     return out
@@ -221,7 +330,7 @@ class CadreVotes:
 
 def best_cadres(cadres: Sequence[CadreVotes], scheme: Scheme) -> list[Honour]:
     """最佳公务员: per department, the cadre(s) with the highest 优秀率 among those
-    with at least 10 votes and no 不称职票超三分之一 flag."""
+    with at least the scheme's ``best_cadre_min_votes`` votes and no 不称职 flag."""
     by_dept: dict[str, list[CadreVotes]] = defaultdict(list)
     for c in cadres:
         if (

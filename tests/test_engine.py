@@ -89,6 +89,7 @@ def test_history_escalates_and_streaks_count_on():
     assert e.warnings == ("末位告诫", "连续两年末位")
     assert all(w.reason for w in e.warning_details)
     assert again.streaks == {"E": 2}  # A was not warned this year: its streak ends
+    assert evaluate(facts, s, {"E": 5}).unit("E").warnings == ("末位告诫", "连续三年末位")
 
 
 def test_snapshot_reads_one_state_and_refuses_writes(store):
@@ -125,9 +126,13 @@ def test_previous_warnings_comes_from_one_place(store):
             [{"unit": n, "indicator": "工作效率", "score": 95 - i} for i, n in enumerate(names)],
         )
     assert results.previous_warnings(store, 2023) == {}
-    assert results.previous_warnings(store, 2025) == {"戊局": 1}  # the default ladder: 1 year
+    # The default ladder has two steps: it looks back two years.
+    assert results.previous_warnings(store, 2024) == {"戊局": 1}
+    assert results.previous_warnings(store, 2025) == {"戊局": 2}
     last = results.compute(store, 2024)
     assert results.previous_warnings(store, 2025, previous=last) == {"戊局": 2}
+    third = results.compute(store, 2025).unit("戊局")
+    assert "连续三年末位" in third.warnings and "连续两年末位" not in third.warnings
 
 
 def test_explain_prints_each_warning_with_its_reason():

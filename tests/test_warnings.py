@@ -5,7 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scoring.scheme import default_scheme
-from scoring.warnings import CadreVotes, best_cadres, best_sections, year_warnings
+from scoring.warnings import (
+    CadreVotes,
+    best_cadres,
+    best_sections,
+    last_sections,
+    year_warnings,
+)
+from tests.conftest import scheme
 
 S = default_scheme()
 
@@ -74,13 +81,36 @@ def test_empty_input():
     assert year_warnings([], S) == [] and best_sections([], S) == [] and best_cadres([], S) == []
 
 
-def test_best_section_needs_first_place_and_excellent():
+def test_best_section_per_group_needs_first_place_and_the_top_band():
     units = [
         U("科1", 1, 95, "优秀", group="科室类", type="科室"),
         U("科2", 1, 88, "良好", group="乙科室类", type="科室"),
         U("部1", 1, 95, "优秀", group="部门类", type="部门"),
     ]
-    assert [h.unit for h in best_sections(units, S)] == ["科1"]
+    by_group = scheme(honours={"best_section_scope": "group"})
+    assert [h.unit for h in best_sections(units, by_group)] == ["科1"]
+
+
+def test_each_department_names_its_best_and_last_section():
+    """Seed 002: 各部门评出本单位最佳科室 … 及末位科室 (min_sections 科室 at least)."""
+    s = scheme(honours={"min_sections": 3})
+    units = [
+        U("甲办", 3, 91.0, "优秀", type="科室", parent="甲局"),
+        U("甲一科", 9, 85.004, "良好", type="科室", parent="甲局"),
+        U("甲二科", 12, 84.996, "良好", type="科室", parent="甲局"),  # ties 甲一科 at 85.00
+        U("乙办", 1, 99.0, "优秀", type="科室", parent="乙局"),
+        U("乙一科", 2, 98.0, "优秀", type="科室", parent="乙局"),  # 乙局: only two 科室
+        U("丙办", 4, 90.0, "优秀", type="科室", parent="丙局", vetoed=True),
+        U("丙一科", 5, 80.0, "良好", type="科室", parent="丙局"),
+        U("丙二科", 6, 70.0, "一般", type="科室", parent="丙局"),
+    ]
+    best = {(h.scope, h.unit) for h in best_sections(units, s)}
+    assert best == {("甲局", "甲办"), ("丙局", "丙一科")}  # a vetoed 科室 is never best
+    last = {w.unit for w in last_sections(units, s)}
+    assert last == {"甲一科", "甲二科", "丙办"}  # ties all named; a veto is lowest
+    assert all(w.kind == "末位科室" for w in last_sections(units, s))
+    none = scheme(honours={"min_sections": 3, "last_section_scope": "none"})
+    assert last_sections(units, none) == []
 
 
 def test_best_cadre_per_department():

@@ -1,17 +1,19 @@
--- 绩效考核 per unit and indicator: each score as a percentage of its 满分 (the
--- sheet's, else the scheme's), with the count, sum, lowest and highest that the
--- trimmed mean needs, and the sum of squares for its sampling variance (evidence.py).
+-- 绩效考核 per unit, indicator and 考核月份 (NULL: none given): each score as a
+-- percentage of its 满分 (the sheet's, else the scheme's), with the count, sum, lowest
+-- and highest that the trimmed mean needs, and the sum of squares for its sampling
+-- variance (evidence.py). Months pool exactly (counts and sums add, extremes take
+-- min/max), so rounds within the year and the whole year both come from this.
 WITH maxes AS (
     SELECT unnest($indicators) AS indicator, unnest($maxes) AS max_score
 ),
 s AS (
-    SELECT p.unit, p.indicator,
+    SELECT p.unit, p.indicator, p.month,
            100.0 * p.score / coalesce(p.max_score, m.max_score, $default_max) AS pct
     FROM performance_scores p
     LEFT JOIN maxes m USING (indicator)
     WHERE p.year = $year
 )
-SELECT unit, indicator, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo, max(pct) AS hi,
-       sum(pct * pct) AS sumsq
+SELECT unit, indicator, month, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo,
+       max(pct) AS hi, sum(pct * pct) AS sumsq
 FROM s
 GROUP BY ALL
