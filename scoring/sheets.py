@@ -59,6 +59,7 @@ SOURCES = (
     "performance",
     "integrity",
     "adjustments",
+    "special",
 )
 SOURCE_NAMES = {
     "units": "单位名录",
@@ -68,6 +69,7 @@ SOURCE_NAMES = {
     "performance": "绩效考核",
     "integrity": "勤廉测评",
     "adjustments": "加减分",
+    "special": "专项考评",
 }
 
 
@@ -279,6 +281,10 @@ def _known(*names: str) -> tuple[Column, ...]:
 
 
 def layouts(scheme: Scheme) -> list[Layout]:
+    return [*_core_layouts(scheme), SPECIAL_LAYOUT]
+
+
+def _core_layouts(scheme: Scheme) -> list[Layout]:
     unit_alias = ("单位名称",)
     answers = (*scheme.appraisal_points, *scheme.appraisal_unknown)
     appraisal_unit = ("评议对象", "单位名称", "评议单位", "被评议单位", "单位", "被测评单位")
@@ -1887,7 +1893,69 @@ def _build_adjustments(ctx, cols, numbers):
     }
 
 
+# -- 专项考评 (scheme helper; extra components the scheme weighs by 项目 name) ------------
+
+SPECIAL_LAYOUT = Layout(
+    "special",
+    "专项考评",
+    (
+        Column("对象", "unit", ("考核对象", "单位名称")),
+        Column("项目", "text_required", ("考评项目", "专项")),
+        Column("得分", "score", ("分数",)),
+        Column("满分", "max", (), False),
+        Column("考核人", "text", ("评分人",), False),
+    ),
+    forbidden=("指标", "考核指标", "事由"),
+)
+
+
+def _build_special(ctx, cols, numbers):
+    """专项考评 rows: 项目 must be a component the scheme weighs (composite.weights);
+    满分 defaults to 100; a score above its 满分 is an error."""
+    extras = ctx.scheme.extra_components
+    unit = _col(ctx, cols, "对象", numbers, _unit_converter(ctx))
+    what = (
+        "专项考评项目" if extras else "专项考评项目（考评方案的综合得分权重中还没有专项考评项目）"
+    )
+    item = _col(ctx, cols, "项目", numbers, _closed({e: e for e in extras}, what))
+    score = _col(ctx, cols, "得分", numbers, _score)
+    full = _col(ctx, cols, "满分", numbers, _positive, required=False)
+    scorer = _col(ctx, cols, "考核人", numbers, _text, required=False)
+    n = len(numbers)
+    frame = pd.DataFrame(
+        {
+            "unit": unit.to_pylist(),
+            "item": item.to_pylist(),
+            "score": pd.array(score.to_pylist(), dtype="Float64"),
+            "max_score": pd.array(
+                full.to_pylist() if full is not None else [None] * n, dtype="Float64"
+            ),
+            "scorer": scorer.to_pylist() if scorer is not None else [None] * n,
+        }
+    )
+    over = (frame["score"] > frame["max_score"].fillna(100)).fillna(False).astype(bool)
+    for r, value, top in zip(
+        np.asarray(numbers)[over.to_numpy()][: ctx.limit],
+        frame["score"][over].head(ctx.limit),
+        frame["max_score"][over].fillna(100).head(ctx.limit),
+        strict=False,
+    ):
+        ctx.problems.append(
+            Problem(
+                ctx.file,
+                f"得分超过满分 {top:g}",
+                ctx.sheet,
+                int(r),
+                "得分",
+                cols["得分"][1],
+                f"{value:g}",
+            )
+        )
+    return {"special_scores": frame}
+
+
 _BUILDERS = {
+    "special": _build_special,
     "units": _build_units,
     "appraisal": _build_appraisal,
     "appraisal-tally": _build_tally,
