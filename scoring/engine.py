@@ -111,12 +111,13 @@ def score_unit(
     info = facts.units.get(unit, UNREGISTERED)
     scheme = scheme.for_group(info.group)
     appraisal = None
-    if unit in facts.appraisal:
+    if unit in facts.appraisal or unit in facts.appraisal_scored:
         appraisal = rules.appraisal_score(
-            facts.appraisal[unit],
+            facts.appraisal.get(unit, {}),
             scheme,
             facts.appraisal_ballots.get(unit),
             facts.appraisal_variance.get(unit),
+            facts.appraisal_scored.get(unit),
         )
         if appraisal.score is None:
             appraisal = None

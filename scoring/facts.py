@@ -84,11 +84,16 @@ class YearFacts:
     )
     # 专项考评 per unit and 项目 (目标考核 …), as percentages of their 满分.
     special: Mapping[str, Mapping[str, IndicatorStats]] = field(default_factory=dict)
+    # 分项得分汇总: appraisal_scored[unit][category][item] = (score × ballots, ballots)
+    appraisal_scored: Mapping[str, Mapping[str, Mapping[str, tuple[float, int]]]] = field(
+        default_factory=dict
+    )
 
     def units_with_data(self) -> list[str]:
         """Every unit with any fact this year, sorted by name."""
         sources = (
             self.appraisal,
+            self.appraisal_scored,
             self.performance,
             self.integrity,
             self.adjustments,
@@ -173,6 +178,18 @@ def _performance(
     return pooled, {u: {m: dict(i) for m, i in ms.items()} for u, ms in months.items()}
 
 
+def _item_scores(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, tuple[float, int]]]]:
+    """分项得分汇总 rows summed per unit, category and item as (score × ballots, ballots):
+    two summaries of the same item add up as their ballots would."""
+    out: dict = defaultdict(lambda: defaultdict(dict))
+    for unit, cat, item, score, n in frame[
+        ["unit", "category", "item", "score", "ballots"]
+    ].itertuples(index=False):
+        points, count = out[unit][cat].get(item, (0.0, 0))
+        out[unit][cat][item] = (points + float(score) * int(n), count + int(n))
+    return {u: {c: dict(i) for c, i in cats.items()} for u, cats in out.items()}
+
+
 def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
     """Every fact of ``year`` the rules need, read in one snapshot of the store."""
     with store.snapshot() as snap:
@@ -194,8 +211,10 @@ def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
             ["unit", "reason", "points", "source"]
         ].itertuples(index=False):
             entries[unit].append(AdjustmentEntry(str(reason), float(points), str(source)))
+        scored = _item_scores(snap.item_scores(year))
     return YearFacts(
         year=year,
+        appraisal_scored=scored,
         units=units,
         appraisal=counts,
         appraisal_ballots=ballots,

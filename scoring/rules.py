@@ -99,6 +99,7 @@ class ItemMean:
     unknown: int
     weight: float
     satisfied: int = 0
+    scored: int = 0  # ballots from an item-score summary (分项得分汇总), in the mean only
 
 
 @dataclass(frozen=True)
@@ -143,6 +144,7 @@ def appraisal_score(
     scheme: Scheme,
     ballots: Mapping[str, int] | None = None,
     variances: Mapping[str, float] | None = None,
+    scored: Mapping[str, Mapping[str, tuple[float, int]]] | None = None,
 ) -> AppraisalScore:
     """万人评议 → appraisal score (0–100), shared/spec/scoring.md.
 
@@ -158,9 +160,16 @@ def appraisal_score(
     categories are independent samples, so their variances add with squared
     weights. A bootstrap would need ~1000 passes over the ballots for a similar
     normal-approximation interval.
+
+    ``scored[category][item] = (points, n)`` is a contractor's item-score summary
+    (分项得分汇总): n ballots whose points on the item add up to ``points`` (score × n).
+    They enter the item's mean exactly as n ballots of that mean score would, and the
+    category's ballots; with no answers behind them they enter neither the satisfaction
+    rate nor the variance, so a category with them has no interval.
     """
     ballots = ballots or {}
     variances = variances or {}
+    scored = scored or {}
     categories: list[CategoryScore] = []
     satisfied = answered_total = unknown_total = 0
     for category in scheme.categories:
@@ -176,22 +185,31 @@ def appraisal_score(
                 if a in scheme.appraisal_points
             )
             sat = sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
+            extra_points, extra_n = scored.get(category, {}).get(item, (0.0, 0))
+            base = answered + extra_n
             items.append(
                 ItemMean(
-                    item, points / answered if answered else None, answered, unknown, weight, sat
+                    item,
+                    (points + extra_points) / base if base else None,
+                    answered,
+                    unknown,
+                    weight,
+                    sat,
+                    extra_n,
                 )
             )
             satisfied += sat
             answered_total += answered
             unknown_total += unknown
         score = _weighted_mean([(i.mean, i.weight) for i in items if i.mean is not None])
+        summary_ballots = max((i.scored for i in items), default=0)
         categories.append(
             CategoryScore(
                 category,
                 score,
-                int(ballots.get(category, 0)),
+                int(ballots.get(category, 0)) + summary_ballots,
                 scheme.categories[category],
-                variances.get(category),
+                None if summary_ballots else variances.get(category),
                 tuple(items),
             )
         )
@@ -236,7 +254,8 @@ def variance_cells(a: AppraisalScore) -> list[tuple[str, str, float, float]]:
         answered = [i for i in c.items if i.mean is not None and i.weight > 0]
         total = sum(i.weight for i in answered)
         for i in answered:
-            out.append((c.category, i.item, i.mean, i.weight / total / i.answered))
+            if i.answered:  # an item known from a score summary only has no answer terms
+                out.append((c.category, i.item, i.mean, i.weight / total / i.answered))
     return out
 
 

@@ -286,6 +286,15 @@ def test_an_item_score_summary_is_never_performance(registered):
         [[i, float(s), 150] for i, s in zip(ITEMS, [90, 80, 85, 88, 92, 86], strict=True)]
     )
     assert registered.row_counts()["performance_scores"] == 0
+    # As 150 ballots of those item scores: the category 群众 scores (90+80+85+88+92+86)/6.
+    unit = results.compute(registered, 2025).unit("市教育局")
+    assert unit.appraisal == pytest.approx(521 / 6)
+    assert unit.ballots == 150 and unit.performance is None
+    # With two 服务对象 ballots (all 满意, 100): weights 0.30 and 0.15 renormalised.
+    import_file(registered, "问卷.xlsx", ballots_file(["A1", "A2"]), 2025, OFFICE)
+    unit = results.compute(registered, 2025).unit("市教育局")
+    assert unit.appraisal == pytest.approx((100 * 0.30 + 521 / 6 * 0.15) / 0.45)
+    assert unit.ballots == 152 and unit.satisfaction_rate == pytest.approx(1.0)
 
 
 def test_a_democratic_appraisal_record(registered):
