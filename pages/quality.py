@@ -2,8 +2,16 @@
 
 import streamlit as st
 
-from pages.common import get_store, results_page
-from scoring.quality import MIN_BALLOTS, check
+from pages.common import current_user, get_store, results_page
+from scoring import accounts
+from scoring.quality import (
+    BURST_MIN,
+    BURST_SECONDS,
+    MIN_BALLOTS,
+    SAME_ADDRESS_MIN,
+    check,
+    survey_checks,
+)
 
 res = results_page(__file__, "数据质量")
 year = res.year
@@ -26,3 +34,34 @@ for title, frame in sections:
         st.dataframe(frame, hide_index=True)
 st.subheader("各单位各来源的数据行数")
 st.dataframe(q.coverage, hide_index=True)
+
+st.divider()
+st.header("问卷工具记录的异常迹象")
+st.caption(
+    "依据问卷工具导出的提交时间、答题用时和 IP 地址，按单位统计；"
+    "只作为核查线索，系统不会因此删除任何问卷。"
+)
+min_duration = st.number_input(
+    "答题用时少于（秒）视为过短", min_value=1, max_value=600, value=30, step=5, key="min_duration"
+)
+survey = survey_checks(
+    get_store(),
+    year,
+    min_duration=float(min_duration),
+    reveal_addresses=accounts.can(current_user(), "upload"),
+)
+for title, frame in (
+    (f"数秒内集中提交（{BURST_SECONDS} 秒内连续 {BURST_MIN} 份以上）", survey.bursts),
+    (f"答题用时少于 {min_duration} 秒的问卷", survey.short),
+    (f"同一 IP 地址提交 {SAME_ADDRESS_MIN} 份以上", survey.same_address),
+):
+    st.subheader(title)
+    if frame.empty:
+        st.success("无")
+    else:
+        st.dataframe(frame, hide_index=True)
+st.subheader("问卷发放与回收（承包方汇总表的发出数、收回数）")
+if survey.roster.empty:
+    st.info("本年度导入的汇总表中没有发出数、收回数记录。")
+else:
+    st.dataframe(survey.roster, hide_index=True)

@@ -14,7 +14,7 @@ from scoring.results import COMPONENT_NAMES, Results
 from scoring.sheets import SOURCE_NAMES
 from scoring.store import Store
 
-__all__ = ["MIN_BALLOTS", "Quality", "check"]
+__all__ = ["MIN_BALLOTS", "Quality", "SurveyChecks", "check", "mask_address", "survey_checks"]
 
 MIN_BALLOTS = 100  # below this a unit's appraisal interval is wide; the office wants more
 
@@ -93,5 +93,107 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
                 "ballots": "全部同一答案的问卷数",
                 "share": "占该单位问卷比例",
             }
+        ),
+    )
+
+
+# -- survey-tool evidence and the roster (issue 12) -----------------------------------------
+
+BURST_SECONDS = 10  # ballots for one unit this close together form a burst …
+BURST_MIN = 5  # … when there are at least this many
+MIN_DURATION_S = 30.0  # a six-item ballot answered faster than this is worth a look
+SAME_ADDRESS_MIN = 10  # this many ballots for one unit from one address
+
+
+@dataclass(frozen=True)
+class SurveyChecks:
+    """Evidence for the office from what survey tools record (提交时间, 答题用时, IP);
+    flags only: no ballot is dropped by these checks."""
+
+    roster: pd.DataFrame  # 发出数, 收回数, 回收率 per upload and category
+    bursts: pd.DataFrame  # per unit: bursts of ballots within seconds
+    short: pd.DataFrame  # per unit: ballots answered faster than the minimum
+    same_address: pd.DataFrame  # per unit and address: many ballots
+
+    @property
+    def issues(self) -> int:
+        return len(self.bursts) + len(self.short) + len(self.same_address)
+
+
+def mask_address(ip: str) -> str:
+    """An address with its last two parts hidden (for viewers who only need the count).
+
+    >>> mask_address("10.1.2.3"), mask_address("2001:db8::1")
+    ('10.1.*.*', '2001:db8:*')
+    """
+    if "." in ip:
+        parts = ip.split(".")
+        return ".".join(parts[:2] + ["*"] * (len(parts) - 2))
+    return ":".join(ip.split(":")[:2]) + ":*"
+
+
+def survey_checks(
+    store: Store,
+    year: int,
+    *,
+    min_duration: float = MIN_DURATION_S,
+    burst_seconds: float = BURST_SECONDS,
+    burst_min: int = BURST_MIN,
+    same_address_min: int = SAME_ADDRESS_MIN,
+    reveal_addresses: bool = False,
+) -> SurveyChecks:
+    """Roster and anomaly flags per unit, with counts."""
+    roster = store.roster(year)
+    roster_out = pd.DataFrame(
+        {
+            "文件": roster["file"],
+            "评议人类别": roster["category"].fillna("（未注明）"),
+            "发出数": roster["issued"],
+            "收回数": roster["returned"],
+            "回收率": [
+                f"{r / i:.1%}" if i else "—"
+                for i, r in zip(roster["issued"], roster["returned"], strict=True)
+            ],
+        }
+    )
+    meta = store.ballot_meta(year)
+    bursts, short, same = [], [], []
+    for unit, rows in meta.groupby("unit", sort=True):
+        times = rows["submitted_at"].dropna().sort_values()
+        if len(times) >= burst_min:
+            gap = times.diff().dt.total_seconds().fillna(float("inf"))
+            run_id = (gap > burst_seconds).cumsum()
+            sizes = times.groupby(run_id.to_numpy()).agg(["count", "min", "max"])
+            big = sizes[sizes["count"] >= burst_min]
+            if len(big):
+                bursts.append(
+                    (
+                        unit,
+                        len(big),
+                        int(big["count"].sum()),
+                        int(big["count"].max()),
+                        str(big["min"].iloc[0])[:19],
+                        len(rows),
+                    )
+                )
+        durations = rows["duration_s"].dropna()
+        fast = int((durations < min_duration).sum())
+        if fast:
+            short.append((unit, fast, len(durations), f"{fast / len(durations):.1%}"))
+        counts = rows["ip"].dropna().value_counts()
+        for ip, n in counts[counts >= same_address_min].items():
+            shown = ip if reveal_addresses else mask_address(str(ip))
+            same.append((unit, shown, int(n), len(rows)))
+    return SurveyChecks(
+        roster=roster_out,
+        bursts=pd.DataFrame(
+            bursts,
+            columns=["单位名称", "集中提交次数", "涉及问卷数", "最多一次", "首次时间", "问卷总数"],
+        ),
+        short=pd.DataFrame(
+            short, columns=["单位名称", "用时过短的问卷数", "有用时记录的问卷数", "占比"]
+        ),
+        same_address=pd.DataFrame(
+            same, columns=["单位名称", "IP 地址", "来自该地址的问卷数", "问卷总数"]
         ),
     )

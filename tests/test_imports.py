@@ -399,3 +399,31 @@ def test_unused_columns_are_refused_until_the_user_chooses(registered):
         parsed.problems[0]
     )
     assert import_file(registered, "绩效.xlsx", xlsx(rows), 2025, OFFICE, mapping={"备注": "-"})
+
+
+def test_survey_evidence_is_flagged_per_unit_with_counts(registered):
+    """Bursts, fast answers and many ballots from one address are counted per unit
+    (evidence only: every ballot stays)."""
+    from scoring.quality import survey_checks
+
+    rows = [WJX_HEAD]
+    for k in range(6):  # 6 ballots two seconds apart, 3 of them in 5 s, one address
+        row = wjx_row(k + 1, "市教育局", ["满意"] * 6, second=2 * k, ip="10.9.8.7(江苏-南京)")
+        row[2] = "5秒" if k < 3 else "2分10秒"
+        rows.append(row)
+    rows.append(wjx_row(7, "市财政局", ["满意"] * 6, second=30, ip="10.1.1.1"))
+    import_file(registered, "问卷星.xlsx", xlsx(rows), 2025, OFFICE, mapping=WJX_MAP)
+    checks = survey_checks(registered, 2025, burst_seconds=3, burst_min=5, same_address_min=5)
+    assert checks.bursts[["单位名称", "集中提交次数", "涉及问卷数"]].values.tolist() == [
+        ["市教育局", 1, 6]
+    ]
+    assert checks.short[["单位名称", "用时过短的问卷数", "有用时记录的问卷数"]].values.tolist() == [
+        ["市教育局", 3, 6]
+    ]
+    assert checks.same_address.values.tolist() == [["市教育局", "10.9.*.*", 6, 6]]
+    revealed = survey_checks(registered, 2025, same_address_min=5, reveal_addresses=True)
+    assert revealed.same_address["IP 地址"].tolist() == ["10.9.8.7"]
+    assert registered.row_counts()["appraisal_answers"] == 7 * 6  # nothing dropped
+    import_file(registered, "测评结果.xlsx", wide_tally(), 2025, OFFICE, category="服务对象")
+    roster = survey_checks(registered, 2025).roster
+    assert roster[["发出数", "收回数", "回收率"]].values.tolist() == [[120, 114, "95.0%"]]
