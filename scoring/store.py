@@ -428,18 +428,29 @@ class Store:
             ).fetchone()
         return None if row is None else (int(row[0]), row[1])
 
-    def set_scheme(self, year: int, name: str, text: str, user: str) -> int:
+    def set_scheme(self, year: int, name: str, text: str, user: str, reason: str = "") -> int:
         """Store a new version of the year's scheme; returns its version number."""
         with self.transaction() as cur:
             version = cur.execute(
                 "SELECT coalesce(max(version), 0) + 1 FROM schemes WHERE year = ?", [year]
             ).fetchone()[0]
             cur.execute(
-                'INSERT INTO schemes (year, version, name, text, "user") VALUES (?, ?, ?, ?, ?)',
-                [year, version, name, text, user],
+                'INSERT INTO schemes (year, version, name, text, "user", reason) '
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [year, version, name, text, user, reason],
             )
-            _audit(cur, user, "设置考评方案", f"{year} 年度：{name}（版本 {version}）")
+            why = f"；原因：{reason}" if reason else ""
+            _audit(cur, user, "设置考评方案", f"{year} 年度：{name}（版本 {version}）{why}")
         return int(version)
+
+    def scheme_versions(self, year: int) -> pd.DataFrame:
+        """Every version of the year's scheme, newest first (version, name, set_at, user,
+        reason, text)."""
+        return self.query(
+            'SELECT version, name, set_at, "user", coalesce(reason, \'\') AS reason, text '
+            "FROM schemes WHERE year = ? ORDER BY version DESC",
+            [year],
+        )
 
     # -- accounts and audit ---------------------------------------------------------
 
