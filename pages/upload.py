@@ -35,12 +35,12 @@ source = choices[right.selectbox("数据来源", list(choices), key="upload_sour
 
 with st.expander("下载空白模板（含下拉选项）"):
     scheme, _ = for_year(store, year)
-    unit_names = store.units(year)["name"].tolist()
+    registry_units = store.units(year)
     cols = st.columns(3)
     for i, src in enumerate(TEMPLATE_SOURCES):
         cols[i % 3].download_button(
             f"{SOURCE_NAMES[src]}模板",
-            data=lambda s=src: template(s, scheme, unit_names),
+            data=lambda s=src: template(s, scheme, registry_units),
             file_name=f"{SOURCE_NAMES[src]}模板.xlsx",
             key=f"tpl-{src}",
             on_click="ignore",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
@@ -28,11 +29,19 @@ TEMPLATE_SOURCES = (
     "integrity",
     "adjustments",
 )
-ROWS_WITH_DROPDOWNS = 5000
+LAST_ROW = 1048576  # validation covers the whole column, not the first few thousand rows
+ROWS_WITH_DROPDOWNS = LAST_ROW
+# Which units a sheet may name (its drop-down): 勤廉测评 judges teams and cadres only.
+UNIT_TYPES_BY_SOURCE = {
+    "appraisal": ("部门", "科室", "窗口", "项目"),
+    "appraisal-tally": ("部门", "科室", "窗口", "项目"),
+    "performance": ("部门", "科室", "窗口", "项目"),
+    "integrity": ("领导班子", "干部"),
+}
 
 
 def _spec(
-    source: str, scheme: Scheme, units: list[str]
+    source: str, scheme: Scheme, units: list[str], groups: list[str] | None = None
 ) -> tuple[list[tuple[str, list | None]], list]:
     """(header, options or None) per column, and an example row."""
     unit0 = units[0] if units else "市教育局"
@@ -45,7 +54,7 @@ def _spec(
                 ("简称", None),
                 ("类型", list(UNIT_TYPES)),
                 ("上级单位", None),
-                ("考核类别", None),
+                ("考核类别", groups or None),
             ],
             ["市市场监督管理局", "市市场监管局", "部门", "", "执法监管类"],
         )
@@ -93,9 +102,57 @@ def _spec(
     raise ValueError(f"unknown source {source}")
 
 
-def template(source: str, scheme: Scheme, units: list[str]) -> bytes:
-    """An .xlsx template for ``source`` with drop-downs over the scheme's lists and ``units``."""
-    columns, example = _spec(source, scheme, units)
+def _numeric_rules(source: str, scheme: Scheme) -> dict[str, tuple[str, dict]]:
+    """Excel validation per numeric column: (message, DataValidation arguments); a custom
+    formula is written for the column's first data row and applies relative below."""
+    whole = (
+        "请填写非负整数（人数或票数）",
+        {"type": "whole", "operator": "greaterThanOrEqual", "formula1": "0"},
+    )
+    if source == "appraisal-tally":
+        return {a: whole for a in scheme.appraisal_answers}
+    if source == "performance":
+        return {
+            # 得分 between 0 and the row's 满分 (column D), else the scheme's default.
+            "得分": (
+                f"得分应在 0 到满分之间（满分未填时为 {scheme.default_max:g}）",
+                {
+                    "type": "custom",
+                    "formula1": f"AND(ISNUMBER(C2),C2>=0,C2<=IF(ISNUMBER(D2),D2,"
+                    f"{scheme.default_max:g}))",
+                },
+            ),
+            "满分": (
+                "满分应为大于 0 的数字",
+                {"type": "decimal", "operator": "greaterThan", "formula1": "0"},
+            ),
+        }
+    if source == "adjustments":
+        return {
+            "分值": (
+                "分值应为数字（减分写负数，如 -2）",
+                {"type": "decimal", "operator": "between", "formula1": "-1000", "formula2": "1000"},
+            )
+        }
+    return {}
+
+
+def template(
+    source: str,
+    scheme: Scheme,
+    units: list[str] | pd.DataFrame,
+) -> bytes:
+    """An .xlsx template for ``source`` with drop-downs over the scheme's lists and the
+    units (a registry frame: only the kinds the sheet may name; 考核类别 from its groups),
+    and number checks on numeric columns, over whole columns."""
+    groups = None
+    if isinstance(units, pd.DataFrame):
+        groups = sorted({g for g in units["group"].dropna() if str(g).strip()}) or None
+        kinds = UNIT_TYPES_BY_SOURCE.get(source)
+        chosen = units if kinds is None else units[units["type"].isin(kinds)]
+        units = chosen["name"].tolist()
+    columns, example = _spec(source, scheme, units, groups)
+    numeric = _numeric_rules(source, scheme)
     wb = Workbook()
     ws = wb.active
     ws.title = SOURCE_NAMES[source][:31]
@@ -108,10 +165,11 @@ def template(source: str, scheme: Scheme, units: list[str]) -> bytes:
         cell.fill = header_fill
         cell.alignment = Alignment(horizontal="center")
         ws.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
+        letter = get_column_letter(c)
         if choices:
-            letter = get_column_letter(c)
             for r, value in enumerate(choices, start=1):
-                options.cell(row=r, column=c, value=value)
+                option = options.cell(row=r, column=c, value=value)
+                option.data_type = "s"  # a name is text, never a formula
             dv = DataValidation(
                 type="list",
                 formula1=f"=选项!${letter}$1:${letter}${len(choices)}",
@@ -121,7 +179,18 @@ def template(source: str, scheme: Scheme, units: list[str]) -> bytes:
                 error=f"请从下拉列表中选择{name}",
             )
             ws.add_data_validation(dv)
-            dv.add(f"{letter}2:{letter}{ROWS_WITH_DROPDOWNS}")
+            dv.add(f"{letter}2:{letter}{LAST_ROW}")
+        elif name in numeric:
+            message, rule = numeric[name]
+            dv = DataValidation(
+                **rule,
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="无效的数字",
+                error=message,
+            )
+            ws.add_data_validation(dv)
+            dv.add(f"{letter}2:{letter}{LAST_ROW}")
     ws.freeze_panes = "A2"
     # The example sits on its own sheet, which the importer skips (its name has 示例),
     # so that a forgotten example row is never imported as data.

@@ -427,3 +427,36 @@ def test_survey_evidence_is_flagged_per_unit_with_counts(registered):
     import_file(registered, "测评结果.xlsx", wide_tally(), 2025, OFFICE, category="服务对象")
     roster = survey_checks(registered, 2025).roster
     assert roster[["发出数", "收回数", "回收率"]].values.tolist() == [[120, 114, "95.0%"]]
+
+
+def test_templates_filter_units_by_kind_and_check_numbers_over_whole_columns():
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    units = pd.DataFrame(
+        [
+            {"name": "市教育局", "type": "部门", "group": "综合管理类"},
+            {"name": "市教育局领导班子", "type": "领导班子", "group": None},
+            {"name": "张三", "type": "干部", "group": None},
+            {"name": "=HYPERLINK(1)", "type": "窗口", "group": "窗口服务类"},
+        ]
+    )
+
+    def sheets(source):
+        wb = load_workbook(io.BytesIO(template(source, default_scheme(), units)))
+        return wb.worksheets[0], wb["选项"]
+
+    ws, options = sheets("integrity")
+    assert [c.value for c in options["A"] if c.value] == ["市教育局领导班子", "张三"]
+    ws, options = sheets("performance")
+    listed = [c for c in options["A"] if c.value]
+    assert [c.value for c in listed] == ["市教育局", "=HYPERLINK(1)"]
+    assert all(c.data_type == "s" for c in listed)  # text, never a formula
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert rules["C2:C1048576"].type == "custom" and "D2,100" in rules["C2:C1048576"].formula1
+    assert rules["A2:A1048576"].type == "list"
+    ws, _ = sheets("appraisal-tally")
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert rules["D2:D1048576"].type == "whole" and rules["D2:D1048576"].formula1 == "0"
+    ws, options = sheets("units")
+    assert [c.value for c in options["E"] if c.value] == ["窗口服务类", "综合管理类"]
