@@ -307,6 +307,26 @@ if office:
                     origin_ref=ref.strip() or None,
                 )
 
+        cases = rectify.verified_cases(store, year)
+        cases = cases[cases["item_id"].isna()]
+        if not cases.empty:
+            st.markdown("**由已核实的督查与投诉案件建立**")
+            names = {
+                int(r.id): f"{r.number} · {r.unit} · {r.source} · {str(r.finding)[:30]}"
+                for r in cases.itertuples(index=False)
+            }
+            case_id = st.selectbox("案件", list(names), format_func=names.get, key="rectify_case")
+            if st.button("建立整改事项", key="rectify_from_case"):
+                act(
+                    "已由案件建立整改事项。",
+                    rectify.open_from_case,
+                    store,
+                    user,
+                    year,
+                    case_id,
+                    scheme=scheme,
+                )
+
         st.markdown("**从表格导入**（单位、问题、来源、整改目标、责任人、时限、状态）")
         upload = st.file_uploader("整改台账表格", type=["xlsx", "csv"], key="rectify_upload")
         if upload is not None and st.button("导入", key="rectify_import"):

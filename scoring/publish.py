@@ -398,6 +398,9 @@ def publish(
     }
     report = out / f"{title_of(year)}.pdf"
     report.write_bytes(report_pdf(res, in_report))
+    from scoring import rectify  # each published warning has its 整改 item (never twice)
+
+    rectify.sync_warnings(store, user, res)
     store.audit(
         user.name, "发布结果", f"{year} 年度，方案版本 {res.scheme_version or '默认'}，输出到 {out}"
     )

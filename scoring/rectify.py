@@ -64,6 +64,7 @@ __all__ = [
     "due_between",
     "history",
     "items",
+    "open_from_case",
     "open_item",
     "pending_sync",
     "record_finding",
@@ -80,6 +81,7 @@ __all__ = [
     "sync_warnings",
     "unit_progress",
     "units_of",
+    "verified_cases",
 ]
 
 ORIGIN_WARNING, ORIGIN_FINDING, ORIGIN_CASE, ORIGIN_OPINION = "告诫", "查摆", "案件", "意见"
@@ -401,6 +403,44 @@ def open_item(
             raise RectifyError(f"「{unit}」已有来源为{origin}（{origin_ref}）的整改事项。")
         item_id = rs.insert_item(cur, row, user.name, note)
     return item(store, item_id)
+
+
+def verified_cases(store: Store, year: int) -> pd.DataFrame:
+    """The year's verified cases (属实/部分属实) and the item each has, if any."""
+    from scoring.cases import VERIFIED
+
+    return RectifyStore(store).verified_cases(year, VERIFIED)
+
+
+def open_from_case(
+    store: Store,
+    user: accounts.User,
+    year: int,
+    case_id: int,
+    *,
+    scheme: Scheme,
+    today: date | None = None,
+) -> Item:
+    """Open the 整改 item of a verified 督查与投诉 case (来源 案件, linked by the case's
+    id); a case not verified (or 不属实) opens none, and a case opens one item only."""
+    cases = verified_cases(store, year)
+    row = cases[cases["id"] == case_id]
+    if row.empty:
+        raise RectifyError(f"{year} 年度没有编号为 {case_id} 的已核实（属实或部分属实）案件。")
+    c = row.iloc[0]
+    return open_item(
+        store,
+        user,
+        year,
+        str(c["unit"]),
+        ORIGIN_CASE,
+        f"案件 {c['number']}（{c['source']}）：{c['finding']}",
+        scheme=scheme,
+        origin_ref=str(case_id),
+        evidence=f"案件 {c['number']}，{pd.Timestamp(c['date']).date()}，核实结果：{c['verdict']}",
+        today=today,
+        note=f"由案件 {c['number']} 建立",
+    )
 
 
 @dataclass(frozen=True)

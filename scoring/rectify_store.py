@@ -241,6 +241,17 @@ class RectifyStore:
                 f"{year} 年度 {unit}：{tag or '未分类'}" + ("，对领导隐藏" if hidden else ""),
             )
 
+    def verified_cases(self, year: int, verdicts: tuple[str, ...]) -> pd.DataFrame:
+        """The year's verified 督查与投诉 cases (migration 025), with the 整改 item opened
+        for each, if any (item_id NULL otherwise)."""
+        return self.store.query(
+            "SELECT c.id, c.number, c.unit, c.source, c.date, c.finding, c.verdict, "
+            "i.id AS item_id FROM cases c LEFT JOIN rectify_items i ON i.year = c.year "
+            "AND i.origin = '案件' AND i.origin_ref = c.id::VARCHAR "
+            "WHERE c.year = ? AND list_contains(?, c.verdict) ORDER BY c.date, c.id",
+            [year, list(verdicts)],
+        )
+
     def case_exists(self, case_id: int) -> bool | None:
         """Whether a 督查与投诉 case with this id exists; None when there is no cases table."""
         with self.store.cursor() as cur:

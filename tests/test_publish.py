@@ -102,6 +102,11 @@ def test_publish_writes_workbook_charts_and_pdf(demo_db, tmp_path):
     with Store(demo_db) as store:
         done = publish(store, 2025, tmp_path / "out", User("效能办", ADMIN))
         assert store.audit_log()["action"].iloc[0] == "发布结果"
+        from scoring import rectify  # publishing opens the warnings' 整改 items
+
+        warned = {(w.unit, w.kind) for w in results.compute(store, 2025).warnings}
+        opened = rectify.items(store, 2025, origin="告诫", status="待制定")
+        assert {(i.unit, i.origin_ref) for i in opened} == warned
         with pytest.raises(PermissionDenied):
             publish(store, 2025, tmp_path / "out2", User("王局长", LEADER))
     assert done.workbook.exists() and done.report.exists()

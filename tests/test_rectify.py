@@ -349,3 +349,43 @@ def test_cli_json_keys(store):
             "overdue": True,
         }
     ]
+
+
+def test_a_verified_case_opens_one_item_linked_by_its_id(store):
+    from scoring import cases
+
+    add_units(store, [("甲局", "部门", None, "综合管理类")])
+    s = default_scheme()
+    true_id, number = cases.register_case(
+        store,
+        OFFICE,
+        year=2025,
+        unit="甲局",
+        source="暗访",
+        date="2025-09-01",
+        finding="窗口工作人员脱岗",
+        on="2025-09-01",
+    )
+    false_id, _ = cases.register_case(
+        store,
+        OFFICE,
+        year=2025,
+        unit="甲局",
+        source="效能投诉",
+        date="2025-09-02",
+        finding="投诉办事拖拉",
+        on="2025-09-02",
+    )
+    cases.verify(store, OFFICE, true_id, "属实", points=-1, on="2025-09-03")
+    cases.verify(store, OFFICE, false_id, "不属实", on="2025-09-04")
+    item = rectify.open_from_case(store, OFFICE, 2025, true_id, scheme=s, today=OPENED)
+    assert (item.unit, item.origin, item.origin_ref) == ("甲局", "案件", str(true_id))
+    assert item.problem == f"案件 {number}（暗访）：窗口工作人员脱岗"
+    assert "核实结果：属实" in item.evidence
+    assert rectify.verified_cases(store, 2025)["item_id"].tolist() == [item.id]
+    with pytest.raises(rectify.RectifyError, match="已有来源为案件"):
+        rectify.open_from_case(store, OFFICE, 2025, true_id, scheme=s)
+    with pytest.raises(rectify.RectifyError, match="已核实"):
+        rectify.open_from_case(store, OFFICE, 2025, false_id, scheme=s)
+    with pytest.raises(PermissionDenied):
+        rectify.open_from_case(store, CLERK, 2025, true_id, scheme=s)

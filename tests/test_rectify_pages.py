@@ -20,6 +20,9 @@ BOSS = User("李局长", LEADER)
 def demo_copy(app_db, demo_db, tmp_path):
     path = tmp_path / "demo.duckdb"
     shutil.copy(demo_db, path)
+    with Store(path) as s, s.transaction() as cur:  # publishing may have synced the demo
+        cur.execute("DELETE FROM rectify_items")
+        cur.execute("DELETE FROM rectify_history")
     app_db(path)
     return path
 
