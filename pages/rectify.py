@@ -22,6 +22,7 @@ today = date.today()
 office = accounts.can(user, "rectify_manage")
 updater = accounts.can(user, "rectify_progress")
 mine = rectify.units_of(store, user.name) if user.role == accounts.EVALUATOR else None
+units_to_rectify = rectify.rectifiable_units(store)
 ERRORS = (rectify.RectifyError, accounts.PermissionDenied, rectify_sheet.RectifySheetError)
 
 
@@ -224,7 +225,7 @@ with tabs[2]:
             ).drop(columns=["id"]),
             hide_index=True,
         )
-    choices = mine if mine is not None else sorted(store.units()["name"].tolist())
+    choices = mine if mine is not None else units_to_rectify
     if updater and choices:
         with st.form("rectify_finding"):
             st.markdown("**记录查摆问题**（同时建立整改事项）")
@@ -289,7 +290,7 @@ if office:
 
         st.markdown("**新建整改事项**")
         with st.form("rectify_new"):
-            unit = st.selectbox("单位", sorted(store.units()["name"].tolist()))
+            unit = st.selectbox("单位", units_to_rectify)
             origin = st.selectbox("来源", list(rectify.ORIGINS))
             problem = st.text_area("问题")
             ref = st.text_input("关联编号（案件编号等，可空）")
@@ -347,7 +348,7 @@ if office:
             clerk = st.selectbox("录入员", clerks, key="rectify_clerk")
             assigned = st.multiselect(
                 "负责单位",
-                sorted(store.units()["name"].tolist()),
+                units_to_rectify,
                 default=rectify.units_of(store, clerk),
                 key=f"rectify_scope_{clerk}",
             )
@@ -364,13 +365,18 @@ if office:
         else:
             f_unit = st.selectbox("单位", sorted(frame["unit"].unique()), key="op_unit")
             sub = frame[frame["unit"] == f_unit].reset_index(drop=True)
+            routed = {i.origin_ref: i.id for i in all_items if i.origin == rectify.ORIGIN_OPINION}
+            sub["routed"] = sub["key"].map(routed)
             st.dataframe(
-                sub[["category", "text", "tag", "hidden"]].rename(
+                sub[["category", "text", "tag", "hidden", "routed"]]
+                .fillna({"tag": ""})
+                .rename(
                     columns={
                         "category": "评议人类别",
                         "text": "意见建议",
                         "tag": "分类",
                         "hidden": "对领导隐藏",
+                        "routed": "已交办（事项编号）",
                     }
                 ),
                 hide_index=False,

@@ -66,8 +66,10 @@ def unit_items(year: int, unit: str, today: date | None = None) -> None:
     found = rectify.items(store, year, unit=unit)
     st.subheader(f"整改事项（{len([i for i in found if i.status != rectify.REVOKED])} 项）")
     if found:
+        table = rectify.ledger_table(found, today).drop(columns=["单位"])
+        first = ["编号", "来源", "状态", "时限", "下一节点", "逾期"]
         st.dataframe(
-            rectify.ledger_table(found, today).drop(columns=["单位"]),
+            table[first + [c for c in table.columns if c not in first]],
             hide_index=True,
             column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},
         )
@@ -85,7 +87,7 @@ def visible_comments(year: int, unit: str) -> pd.DataFrame:
     """单位画像: the unit's comments as the signed-in user may see them (the office hides
     abusive ones from 领导 views)."""
     frame = opinions.comments(get_store(), current_user(), year, unit)
-    out = frame[["category", "text", "tag"]].rename(
+    out = frame[["category", "text", "tag"]].fillna({"tag": ""}).rename(
         columns={"category": "评议人类别", "text": "意见建议", "tag": "分类"}
     )
     return out

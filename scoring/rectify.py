@@ -69,6 +69,7 @@ __all__ = [
     "pending_sync",
     "record_finding",
     "records",
+    "rectifiable_units",
     "request_close",
     "review",
     "revoke",
@@ -308,6 +309,12 @@ def records(found: Iterable[Item], today: date | None = None) -> list[dict]:
 
 
 # -- who may do what ---------------------------------------------------------------------
+
+
+def rectifiable_units(store: Store) -> list[str]:
+    """Registered units that can carry 整改 items: every unit but individual cadres (干部)."""
+    units = store.units()
+    return sorted(units.loc[units["type"] != "干部", "name"].tolist())
 
 
 def units_of(store: Store, user_name: str) -> list[str]:

@@ -128,6 +128,8 @@ th, td { border: 1px solid #333; padding: 2mm; vertical-align: top; text-align: 
 th { background: #e8eef7; white-space: nowrap; }
 tr { page-break-inside: avoid; }
 .status { white-space: nowrap; font-weight: bold; }
+.nowrap { white-space: nowrap; }
+.pre { white-space: pre-wrap; }
 .foot { margin-top: 8mm; font-size: 10pt; color: #333; }
 @media print { .noprint { display: none; } }
 """
@@ -145,8 +147,8 @@ def public_page(
     rows = "\n".join(
         "<tr>"
         f"<td>{n}</td><td>{e(i.problem)}</td><td>{e(i.target or '—')}</td>"
-        f"<td>{e(i.measures or '—')}</td><td>{e(i.owner or '—')}</td>"
-        f"<td>{e(i.due.isoformat() if i.due else '—')}</td>"
+        f"<td class='pre'>{e(i.measures or '—')}</td><td>{e(i.owner or '—')}</td>"
+        f"<td class='nowrap'>{e(i.due.isoformat() if i.due else '—')}</td>"
         f"<td class='status'>{e(i.status)}</td>"
         "</tr>"
         for n, i in enumerate(shown, start=1)
