@@ -366,6 +366,7 @@ def cmd_rectify(args: argparse.Namespace) -> int:
         cells = [r["id"], r["unit"], r["origin"], r["problem"], r["owner"], r["due"] or ""]
         cells += [r["status"], "是" if r["overdue"] else ""]
         print("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
+    return 0
 
 
 def cmd_cases(args: argparse.Namespace) -> int:
