@@ -109,7 +109,7 @@ class Settings:
     complete_months: int = 3
     review_months: int = 3
     redo_workdays: int = 30
-    warning_kinds: tuple[str, ...] = ("末位告诫", "效能告诫", "重点监督检查", "连续两年末位")
+    warning_kinds: tuple[str, ...] = ()  # the warnings that open items; empty: every one
     comment_tags: tuple[str, ...] = (
         "效率低下",
         "态度生硬",
@@ -479,7 +479,11 @@ def _plan_sync(existing: dict, wanted: dict) -> SyncReport:
 
 def _wanted(res, s: Settings) -> dict[tuple[str, str], object]:
     """The year's warnings that open items, by (unit, kind); one item per warning."""
-    return {(w.unit, w.kind): w for w in res.warnings if w.kind in s.warning_kinds}
+    return {
+        (w.unit, w.kind): w
+        for w in res.warnings
+        if not s.warning_kinds or w.kind in s.warning_kinds
+    }
 
 
 def pending_sync(store: Store, res) -> SyncReport:

@@ -389,3 +389,11 @@ def test_a_verified_case_opens_one_item_linked_by_its_id(store):
         rectify.open_from_case(store, OFFICE, 2025, false_id, scheme=s)
     with pytest.raises(PermissionDenied):
         rectify.open_from_case(store, CLERK, 2025, true_id, scheme=s)
+
+
+def test_the_scheme_names_which_warnings_open_items(store):
+    from tests.conftest import scheme_text
+
+    six_units(store)
+    store.set_scheme(2025, "只对末位", scheme_text(rectify={"warning_kinds": ["末位告诫"]}), "t")
+    assert sync(store).opened == (("己局", "末位告诫"),)
