@@ -60,6 +60,7 @@ VIEWS = [
     ("pages/profile.py", "单位画像", ":material/account_balance:", "view"),
     ("pages/warnings_list.py", "告诫名单", ":material/warning:", "view"),
     ("pages/rectify.py", "整改台账", ":material/task_alt:", "view"),
+    ("pages/cases.py", "督查与投诉", ":material/policy:", "view"),
 ]
 DATA = [
     ("pages/upload.py", "数据上传", ":material/upload_file:", "upload"),

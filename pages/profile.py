@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from pages.cases_parts import unit_cases
 from pages.common import available_years, get_store, md, results_page, year_results
 from pages.rectify_parts import unit_items, visible_comments
 from scoring import charts
@@ -58,6 +59,7 @@ st.subheader("得分来源")
 st.code("\n".join(explain(unit, res.scheme)), language=None)
 
 unit_items(year, unit_name)
+unit_cases(year, unit_name)
 
 comments = visible_comments(year, unit_name)
 st.subheader(f"意见建议（{len(comments)} 条）")

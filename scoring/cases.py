@@ -641,3 +641,73 @@ def adjustments_with_cases(store: Store, year: int, scheme: Scheme) -> pd.DataFr
         return table
     carried = carried.assign(upload_id=pd.array([None] * len(carried), dtype="Int64"))
     return pd.concat([table, carried[table.columns]], ignore_index=True)
+
+
+def overdue_on(store: Store, year: int, day: date, viewer: User | None) -> pd.DataFrame:
+    """The cases that were overdue on ``day`` as they stood then (the furthest status
+    reached by that day, whatever happened since): number, unit, source, date, status,
+    next_stage, due. For a 专报 that covers a past period."""
+    authorize(viewer, "view", year=year)
+    conf = settings(for_year(store, year)[0])
+    frame = cases_store.cases(store, year)
+    history = cases_store.events(store, year)
+    history = history[pd.to_datetime(history["on"]).dt.date <= day]
+    reached: dict[int, str] = {}
+    for case_id, status in zip(history["case_id"], history["status"], strict=True):
+        if status in STATUSES and STATUSES.index(status) >= STATUSES.index(
+            reached.get(int(case_id), STATUSES[0])
+        ):
+            reached[int(case_id)] = status
+    out = []
+    for r in frame.to_dict("records"):
+        case_date = pd.Timestamp(r["date"]).date()
+        if case_date > day:
+            continue
+        status = reached.get(int(r["id"]), STATUSES[0])
+        stage, due, late = _stage_state({"status": status, "date": case_date}, conf, day)
+        if late:
+            out.append(
+                {
+                    "number": r["number"],
+                    "unit": r["unit"],
+                    "source": r["source"],
+                    "date": case_date,
+                    "status": status,
+                    "next_stage": stage,
+                    "due": due,
+                }
+            )
+    columns = ["number", "unit", "source", "date", "status", "next_stage", "due"]
+    return pd.DataFrame(out, columns=columns)
+
+
+def filter_register(
+    frame: pd.DataFrame,
+    *,
+    units: list[str] | None = None,
+    sources: list[str] | None = None,
+    statuses: list[str] | None = None,
+    overdue_only: bool = False,
+) -> pd.DataFrame:
+    """The register rows matching the page's filters (empty lists: no filter)."""
+    keep = pd.Series(True, index=frame.index)
+    if units:
+        keep &= frame["unit"].isin(units)
+    if sources:
+        keep &= frame["source"].isin(sources)
+    if statuses:
+        keep &= frame["status"].isin(statuses)
+    if overdue_only:
+        keep &= frame["overdue"].astype(bool)
+    return frame[keep]
+
+
+def case_counts(frame: pd.DataFrame) -> dict[str, int]:
+    """Headline numbers of a register frame (registered cases only)."""
+    cases = frame[frame["origin"] != "加减分表"]
+    return {
+        "案件": len(cases),
+        "未办结": int((cases["status"] != "办结").sum()),
+        "超期未办": int(cases["overdue"].astype(bool).sum()),
+        "属实或部分属实": int(cases["verdict"].isin(VERIFIED).sum()),
+    }

@@ -359,7 +359,7 @@ def _texts(frame: pd.DataFrame) -> pd.DataFrame:
         out[c] = [
             None
             if v is None or (isinstance(v, float) and v != v) or v is pd.NA or v is pd.NaT
-            else (v.isoformat() if isinstance(v, date) else v)
+            else (pd.Timestamp(v).date().isoformat() if isinstance(v, date | pd.Timestamp) else v)
             for v in out[c]
         ]
     return out

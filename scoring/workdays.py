@@ -133,9 +133,7 @@ class Calendar:
                 left -= 1
         return day
 
-    def working_days_between(
-        self, start: date | datetime | str, end: date | datetime | str
-    ) -> int:
+    def working_days_between(self, start: date | datetime | str, end: date | datetime | str) -> int:
         """Working days after ``start`` up to and including ``end`` (negative when
         ``end`` is earlier), so that ``working_days_between(a, add_working_days(a, n))
         == n`` for n ≥ 0 — the time a stage took, in working days."""
@@ -144,9 +142,7 @@ class Calendar:
             return -self.working_days_between(b, a)
         return sum(self.is_workday(a + timedelta(days=i)) for i in range(1, (b - a).days + 1))
 
-    def unknown_years(
-        self, start: date | datetime | str, end: date | datetime | str
-    ) -> list[int]:
+    def unknown_years(self, start: date | datetime | str, end: date | datetime | str) -> list[int]:
         """The years between two dates whose holidays the package does not carry."""
         a, b = sorted((_as_date(start), _as_date(end)))
         return [y for y in range(a.year, b.year + 1) if y not in _KNOWN]
@@ -157,9 +153,7 @@ class Calendar:
         years = self.unknown_years(start, end)
         if not years:
             return ""
-        span = (
-            f"{_KNOWN.start}–{_KNOWN.stop - 1}年" if len(_KNOWN) else "任何年份"
-        )
+        span = f"{_KNOWN.start}–{_KNOWN.stop - 1}年" if len(_KNOWN) else "任何年份"
         listed = "、".join(f"{y}年" for y in years)
         return (
             f"{listed}的法定节假日和调休尚未收录（日历只收录{span}），"

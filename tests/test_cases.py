@@ -390,3 +390,64 @@ def test_cli_cases_import_and_json(tmp_path, capsys):
     bad = _sheet(tmp_path / "bad.xlsx", [["某局", "暗访", "2025-09-26", "x", "", "受理", "", ""]])
     assert main(["--db", str(db), "cases", "import", str(bad), "--year", "2025"]) == 2
     assert "单位名录中没有" in capsys.readouterr().err
+
+
+def test_reports_cover_the_period_as_it_stood(city):
+    from scoring import case_reports as cr
+
+    assert cr.period_of("每周一报", date(2025, 10, 9)) == (date(2025, 10, 6), date(2025, 10, 12))
+    assert cr.period_of("每月双报", date(2025, 2, 14)) == (date(2025, 2, 1), date(2025, 2, 28))
+    a, _ = _new(city)  # 26 September, 调查 due 30 September
+    b, _ = _new(city, unit="乙局", day=date(2025, 10, 9), on=date(2025, 10, 9))
+    cases.advance(city, ADMIN_U, a, "调查", on=date(2025, 10, 10))  # late, after the month
+    cases.verify(city, ADMIN_U, b, "属实", points=-1, on=date(2025, 10, 10))
+    cases.add_accountability(
+        city,
+        ADMIN_U,
+        year=2025,
+        unit="乙局",
+        person="赵六",
+        measure="通报批评",
+        date=date(2025, 10, 20),
+        case_id=b,
+    )
+    sept = cr.period_report(city, 2025, "每月双报", date(2025, 9, 1), date(2025, 9, 30), LEADER_U)
+    assert sept.new_cases["案件编号"].tolist() == ["2025-001"]
+    assert sept.overdue.empty  # on 30 September the 调查 was due that very day
+    oct1 = cr.period_report(city, 2025, "每周一报", date(2025, 9, 29), date(2025, 10, 5), LEADER_U)
+    # On 5 October case 001 was still at 受理 (it reached 调查 on the 10th): overdue then.
+    assert oct1.overdue[["案件编号", "当时状态"]].values.tolist() == [["2025-001", "受理"]]
+    octo = cr.period_report(city, 2025, "问责专报", date(2025, 10, 1), date(2025, 10, 31), LEADER_U)
+    assert octo.accountability[["问责对象", "出自"]].values.tolist() == [["赵六", "案件 2025-002"]]
+    assert octo.verifications["核实结果"].tolist() == ["属实"]
+    assert "问责 1 人次" in octo.summary()
+    book = cr.report_workbook(octo)
+    assert book[:2] == b"PK"
+
+
+def test_notice_only_for_a_verified_case(city):
+    from scoring import case_reports as cr
+
+    a, _ = _new(city)
+    with pytest.raises(ValueError, match="尚未核实"):
+        cr.case_notice_pdf(city, a, ADMIN_U)
+    cases.verify(city, ADMIN_U, a, "属实", points=-2, on=date(2025, 10, 9))
+    cases.add_accountability(
+        city,
+        ADMIN_U,
+        year=2025,
+        unit="甲局",
+        person="张三",
+        measure="诫勉谈话",
+        date=date(2025, 10, 20),
+        doc_no="效能问责〔2025〕3号",
+        case_id=a,
+    )
+    pdf = cr.case_notice_pdf(city, a, ADMIN_U, today=date(2025, 10, 21))
+    import io
+
+    from pypdf import PdfReader
+
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
+    for words in ("关于甲局暗访发现问题的通报", "扣 2 分", "对张三予以诫勉谈话", "2025年10月21日"):
+        assert words in text.replace("\n", "").replace("\x00", "")

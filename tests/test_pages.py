@@ -21,6 +21,7 @@ PAGES = [
     "pages/profile.py",
     "pages/warnings_list.py",
     "pages/rectify.py",
+    "pages/cases.py",
     "pages/upload.py",
     "pages/quality.py",
     "pages/publish_page.py",

@@ -1,0 +1,55 @@
+"""督查与投诉 blocks other pages show with one call: a unit's cases and 问责 on 单位画像
+(its 重点评议档案 together with the scores, warnings and 整改 shown there)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pages.common import current_user, get_store
+from scoring import cases
+
+
+def unit_cases(year: int, unit: str) -> None:
+    """单位画像: the unit's cases of the year (with 加减分表 rows) and its 问责."""
+    found = cases.unit_file(get_store(), year, unit, current_user())
+    mine, acc = found["cases"], found["accountability"]
+    st.subheader(f"督查与投诉（{len(mine)} 件）、问责（{len(acc)} 人次）")
+    if mine.empty:
+        st.caption("本年度没有督查与投诉案件。")
+    else:
+        columns = [
+            "number",
+            "source",
+            "date",
+            "finding",
+            "status",
+            "verdict",
+            "points",
+            "due",
+            "overdue",
+            "doc_no",
+            "origin",
+        ]
+        st.dataframe(
+            cases.labelled(mine, columns),
+            hide_index=True,
+            column_config={
+                "日期": st.column_config.DateColumn(format="YYYY-MM-DD"),
+                "期限": st.column_config.DateColumn(format="YYYY-MM-DD"),
+            },
+        )
+    if not acc.empty:
+        st.dataframe(
+            acc[["person", "measure", "date", "doc_no", "case_number", "warning"]].rename(
+                columns={
+                    "person": "问责对象",
+                    "measure": "问责方式",
+                    "date": "日期",
+                    "doc_no": "文号",
+                    "case_number": "案件编号",
+                    "warning": "告诫",
+                }
+            ),
+            hide_index=True,
+            column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")},
+        )
