@@ -140,6 +140,9 @@ if files:
         if parsed.problems:
             st.error(f"发现 {len(parsed.problems)} 处问题，此文件不会导入。请修改后重新上传。")
             st.dataframe(imports.problems_frame(parsed.problems), hide_index=True)
+            for p in parsed.problems[:3]:  # what to do, readable without widening a cell
+                if len(p.expected) > 40:
+                    st.markdown(f"- {md(p.expected)}")
             if parsed.columns:
                 with st.expander("列对应（文件的列名与标准列名不一致时在这里选择）", expanded=True):
                     mapping_panel(i, parsed, chosen)

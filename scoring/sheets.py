@@ -1007,6 +1007,14 @@ def _share_of(distinct: set[str]) -> Callable[[Callable[[str], bool]], float]:
     return share
 
 
+def _choice(m: _Match) -> str:
+    """One source a sheet fits, how to choose it and what it would leave unread."""
+    s = m.layout.source
+    how = "用「单位名录」导入" if s == "units" else f"--source {s}"
+    left = "、".join(m.raw[i] for i in m.unused)
+    return f"{SOURCE_NAMES[s]}（{how}" + (f"；未用的列：{left}" if left else "") + "）"
+
+
 def _map_hint(proposal: Mapping[str, str]) -> str:
     pairs = "、".join(f"「{k}」→{v}" for k, v in proposal.items())
     flags = " ".join(f"--map '{k}={v}'" for k, v in proposal.items())
@@ -1116,7 +1124,9 @@ def _parse(name, data, sha, scheme, registry, source, mapping, category) -> Pars
             continue
         sources = list(dict.fromkeys(m.layout.source for m in complete))
         if len(sources) > 1:
-            listing = "、".join(f"{SOURCE_NAMES[s]}（--source {s}）" for s in sources)
+            listing = "、".join(
+                _choice(next(m for m in complete if m.layout.source == s)) for s in sources
+            )
             raise _Refuse(
                 [
                     Problem(
@@ -1301,7 +1311,9 @@ def _constant(value: str, n: int) -> pa.Array:
 
 def _preview(body: pa.Table, mapping: dict[int, Column], sheet: str | None, n: int = 20):
     small = body.slice(0, n)
-    frame = pd.DataFrame({col.name: small.column(pos).to_pylist() for pos, col in mapping.items()})
+    frame = pd.DataFrame(
+        {col.name: small.column(pos).to_pylist() for pos, col in sorted(mapping.items())}
+    )
     if sheet:
         frame.insert(0, "工作表", sheet)
     return frame

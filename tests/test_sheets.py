@@ -277,3 +277,40 @@ def test_gbk_csv_is_read():
     parsed = parse("加减分.csv", csv_bytes(rows, "gbk"))
     assert parsed.ok, messages(parsed)
     assert parsed.facts["adjustments"]["unit"].tolist() == ["市市场监督管理局"]
+
+
+def test_a_sheet_that_fits_two_sources_is_not_guessed():
+    parsed = parse("两可.xlsx", xlsx([["单位名称", "类型", "工作效率"], ["市教育局", "部门", 90]]))
+    assert parsed.candidates == ("units", "performance") and not parsed.facts
+    text = messages(parsed)[0]
+    assert "单位名录（用「单位名录」导入；未用的列：工作效率）" in text
+    assert "绩效考核（--source performance；未用的列：类型）" in text
+    chosen = parse(
+        "两可.xlsx",
+        xlsx([["单位名称", "类型", "工作效率"], ["市教育局", "部门", 90]]),
+        source="performance",
+    )
+    assert chosen.ok and "未导入的列：「类型」（B 列）" in chosen.notes
+
+
+def test_a_row_of_answers_is_never_taken_for_a_header():
+    """问卷星's first data row (满意, 满意, 基本满意 …) once won over its real header."""
+    head = ["序号", "提交答卷时间", "1、您的身份", "2、您评议的单位", *ITEMS]
+    rows = [
+        head,
+        [
+            1,
+            "2025/11/3 9:15:00",
+            "服务对象",
+            "市教育局",
+            "满意",
+            "满意",
+            "基本满意",
+            "满意",
+            "不满意",
+            "满意",
+        ],
+    ]
+    parsed = parse("问卷星.xlsx", xlsx(rows))
+    assert [p.row for p in parsed.problems] == [1]
+    assert parsed.proposal == {"2、您评议的单位": "被评单位"}
