@@ -121,7 +121,9 @@ def explain(result: UnitResult, scheme: Scheme) -> list[str]:
             if c.score is None:
                 continue
             items = "，".join(
-                f"{i.item} {_f(i.mean)}（{i.answered} 人作答）"
+                f"{i.item} {_f(i.mean)}（{i.answered} 人作答"
+                + (f"，分项得分汇总 {i.scored} 票" if i.scored else "")
+                + "）"
                 for i in c.items
                 if i.mean is not None
             )
@@ -133,10 +135,12 @@ def explain(result: UnitResult, scheme: Scheme) -> list[str]:
             lines.append(
                 "  · 无问卷的评议人类别（权重已重新分配）：" + "、".join(a.missing_categories)
             )
-        lines.append(
-            f"  = 万人评议得分 {_f(a.score)}，"
+        interval = (
             f"{scheme.confidence_label} 区间 {_f(a.ci_low)}–{_f(a.ci_high)}"
+            if a.ci_low is not None
+            else "无区间（含分项得分汇总，没有逐票答案）"
         )
+        lines.append(f"  = 万人评议得分 {_f(a.score)}，{interval}")
     p = result.performance_detail
     if p:
         for i in p.indicators:

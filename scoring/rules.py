@@ -217,7 +217,7 @@ def appraisal_score(
     score = _weighted_mean([(c.score, c.weight) for c in used])
     missing = tuple(c.category for c in categories if c.score is None and c.weight > 0)
     ci_low = ci_high = None
-    if score is not None:
+    if score is not None and not any(i.scored for c in used for i in c.items):
         total_w = sum(c.weight for c in used)
         var = 0.0
         for c in used:

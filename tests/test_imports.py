@@ -290,6 +290,7 @@ def test_an_item_score_summary_is_never_performance(registered):
     unit = results.compute(registered, 2025).unit("市教育局")
     assert unit.appraisal == pytest.approx(521 / 6)
     assert unit.ballots == 150 and unit.performance is None
+    assert unit.ci_low is None and unit.satisfaction_rate is None  # no answers behind it
     # With two 服务对象 ballots (all 满意, 100): weights 0.30 and 0.15 renormalised.
     import_file(registered, "问卷.xlsx", ballots_file(["A1", "A2"]), 2025, OFFICE)
     unit = results.compute(registered, 2025).unit("市教育局")
