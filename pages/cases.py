@@ -51,7 +51,7 @@ for col, (label, value) in zip(st.columns(len(counts)), counts.items(), strict=T
 
 names = ["案件登记簿", "统计", "专报"] + (["新建案件", "导入"] if may_register else [])
 tabs = dict(zip(names, st.tabs(names), strict=True))
-units = sorted(store.units()["name"])
+units = cases.case_units(store)
 DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 with tabs["案件登记簿"]:
@@ -128,19 +128,14 @@ with tabs["案件登记簿"]:
             column_config={"日期": DATE, "期限": DATE},
         )
         if row["verdict"] in cases.VERIFIED:
-            try:
-                pdf = case_reports.case_notice_pdf(store, case_id, user, today=today)
-            except Exception as exc:  # a missing CJK font says how to install it
-                st.warning(str(exc))
-            else:
-                st.download_button(
-                    "下载此案件的通报（PDF，反面典型）",
-                    data=pdf,
-                    file_name=f"通报_{row['number']}.pdf",
-                    mime="application/pdf",
-                    on_click="ignore",
-                    key="cases_notice_pdf",
-                )
+            st.download_button(
+                "下载此案件的通报（PDF，反面典型）",
+                data=lambda: case_reports.case_notice_pdf(store, case_id, user, today=today),
+                file_name=f"通报_{row['number']}.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                key="cases_notice_pdf",
+            )
         if office and row["status"] != "办结":
             left, right = st.columns(2)
             with left.form("cases_verify"):
@@ -190,21 +185,19 @@ with tabs["案件登记簿"]:
     if office:
         st.subheader("登记问责")
         res = year_results(year)
+        c1, c2 = st.columns(2)
+        unit = c1.selectbox("对象", units, key="acc_unit")
+        origin = c2.radio("出自", ["案件", "告诫"], horizontal=True, key="acc_origin")
+        mine = registered[registered["unit"] == unit]
+        if origin == "案件":
+            numbers = dict(zip(mine["id"].astype(int), mine["number"], strict=True))
+            case_id = st.selectbox("案件", list(numbers), format_func=numbers.get, key="acc_case")
+            warning = None
+        else:
+            kinds = [w.kind for w in res.warnings_for(unit)] if res.unit(unit) else []
+            case_id = None
+            warning = st.selectbox("告诫", kinds, key="acc_warning")
         with st.form("cases_accountability"):
-            c1, c2 = st.columns(2)
-            unit = c1.selectbox("对象", units, key="acc_unit")
-            origin = c2.radio("出自", ["案件", "告诫"], horizontal=True, key="acc_origin")
-            mine = registered[registered["unit"] == unit] if not registered.empty else registered
-            case_opts = [None, *[int(i) for i in mine["id"]]] if not mine.empty else [None]
-            numbers = dict(zip(mine.get("id", []), mine.get("number", []), strict=False))
-            case_id = c1.selectbox(
-                "案件（出自案件时）",
-                case_opts,
-                format_func=lambda i: "—" if i is None else numbers.get(i, str(i)),
-                key="acc_case",
-            )
-            warns = [f"{w.kind}" for w in res.warnings_for(unit)] if res.unit(unit) else []
-            warning = c2.selectbox("告诫（出自告诫时）", ["—", *warns], key="acc_warning")
             c3, c4, c5, c6 = st.columns(4)
             person = c3.text_input("问责对象", key="acc_person")
             measure = c4.selectbox("问责方式", conf.measures, key="acc_measure")
@@ -222,8 +215,8 @@ with tabs["案件登记簿"]:
                     measure=measure,
                     date=when,
                     doc_no=doc_no,
-                    case_id=case_id if origin == "案件" else None,
-                    warning=None if origin == "案件" or warning == "—" else warning,
+                    case_id=case_id,
+                    warning=warning,
                 )
 
 with tabs["统计"]:
@@ -254,22 +247,17 @@ with tabs["专报"]:
             st.markdown(f"**{name}（{len(table)}）**")
             st.dataframe(table, hide_index=True)
         c1, c2 = st.columns(2)
-        try:
-            pdf = case_reports.report_pdf(report, today=today)
-        except Exception as exc:  # a missing CJK font says how to install it
-            c1.warning(str(exc))
-        else:
-            c1.download_button(
-                "下载专报（PDF）",
-                data=pdf,
-                file_name=f"{report.title}.pdf",
-                mime="application/pdf",
-                on_click="ignore",
-                key="cases_report_pdf",
-            )
+        c1.download_button(
+            "下载专报（PDF）",
+            data=lambda: case_reports.report_pdf(report, today=today),
+            file_name=f"{report.title}.pdf",
+            mime="application/pdf",
+            on_click="ignore",
+            key="cases_report_pdf",
+        )
         c2.download_button(
             "下载专报（Excel）",
-            data=case_reports.report_workbook(report),
+            data=lambda: case_reports.report_workbook(report),
             file_name=f"{report.title}.xlsx",
             mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             on_click="ignore",

@@ -609,7 +609,8 @@ def responsiveness(frame: pd.DataFrame, by: str) -> pd.DataFrame:
             }
         )
     columns = [by, "案件数", "已办结", "平均办结用时（工作日）", "超期未办", "超期办结", "说明"]
-    return pd.DataFrame(rows, columns=columns)
+    out = pd.DataFrame(rows, columns=columns)
+    return out.sort_values(["案件数", by], ascending=[False, True], ignore_index=True)
 
 
 def unit_file(store: Store, year: int, unit: str, viewer: User | None) -> dict[str, Any]:
@@ -623,13 +624,41 @@ def unit_file(store: Store, year: int, unit: str, viewer: User | None) -> dict[s
 
 
 def labelled(frame: pd.DataFrame, columns: list[str] | None = None) -> pd.DataFrame:
-    """A register frame with Chinese headings, for pages and workbooks."""
+    """A register frame with Chinese headings, for pages and workbooks (flags as 是,
+    missing text blank)."""
     cols = columns or [c for c in REGISTER_LABELS if c in frame.columns]
     out = frame[cols].rename(columns=REGISTER_LABELS).copy()
     for c in ("一票否决", "超期", "超期办结"):
         if c in out:
             out[c] = out[c].map(lambda v: "是" if v is True else "")
+    for key in (
+        "finding",
+        "doc_no",
+        "attachment",
+        "reporter",
+        "contact",
+        "verdict",
+        "next_stage",
+        "status",
+        "origin",
+        "source",
+        "unit",
+        "number",
+    ):
+        label = REGISTER_LABELS[key]
+        if label in out:
+            out[label] = out[label].map(lambda v: "" if v is None or v != v else v)
     return out
+
+
+def case_units(store: Store) -> list[str]:
+    """The registered units a case may concern, 部门 first (individual 干部 are reached
+    through 问责, not as the object of a case)."""
+    units = store.units()
+    order = {"部门": 0, "科室": 1, "窗口": 2, "项目": 3, "领导班子": 4}
+    units = units[units["type"].isin(order)]
+    ranked = sorted(zip(units["type"].map(order), units["name"], strict=True))
+    return [name for _, name in ranked]
 
 
 def adjustments_with_cases(store: Store, year: int, scheme: Scheme) -> pd.DataFrame:
