@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.common import get_store, page_setup
-from scoring import accounts
+from scoring import accounts, cases
 from scoring.sheets import SOURCE_NAMES
 from scoring.tables import csv_safe
 
@@ -32,9 +32,9 @@ with st.form("add_user"):
     role = c2.selectbox("角色", accounts.ROLES, key="new_role")
     password = c3.text_input("密码（至少 8 位）", type="password", key="new_password")
     sources = st.multiselect(
-        "录入员可上传的来源（不选为全部）",
-        [k for k in SOURCE_NAMES if k != "units"],
-        format_func=SOURCE_NAMES.get,
+        "录入员可上传的来源和可登记的案件来源（不选为全部）",
+        [k for k in SOURCE_NAMES if k != "units"] + list(cases.SOURCES),
+        format_func=lambda k: SOURCE_NAMES.get(k, f"督查与投诉：{k}"),
         key="new_sources",
     )
     years = st.text_input("录入员可上传的年度（逗号分隔，不填为全部）", key="new_years")
