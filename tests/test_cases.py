@@ -451,3 +451,10 @@ def test_notice_only_for_a_verified_case(city):
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
     for words in ("关于甲局暗访发现问题的通报", "扣 2 分", "对张三予以诫勉谈话", "2025年10月21日"):
         assert words in text.replace("\n", "").replace("\x00", "")
+
+
+def test_a_verification_changes_the_key_of_cached_results(city):
+    case_id, _ = _new(city)
+    before = city.data_version()
+    cases.verify(city, ADMIN_U, case_id, "属实", points=-1, on=date(2025, 10, 9))
+    assert city.data_version() != before
