@@ -385,8 +385,8 @@ def adjustment_rows(store: Store, year: int, scheme: Scheme) -> pd.DataFrame:
     rows = cases_store.verified(store, year, VERIFIED)
     out = []
     for r in rows.itertuples(index=False):
-        reason = f"{r.source}：{r.finding}"
         basis = f"案件 {r.number}"
+        reason = f"{r.finding}（{basis}）"  # the 依据 stays visible where reasons are shown
         if r.points is not None and not pd.isna(r.points) and r.points != 0:
             out.append((r.unit, reason, float(r.points), r.source, r.date, basis))
         if bool(r.veto) and scheme.veto_sources:
