@@ -23,7 +23,12 @@ office = accounts.can(user, "rectify_manage")
 updater = accounts.can(user, "rectify_progress")
 mine = rectify.units_of(store, user.name) if user.role == accounts.EVALUATOR else None
 units_to_rectify = rectify.rectifiable_units(store)
-ERRORS = (rectify.RectifyError, accounts.PermissionDenied, rectify_sheet.RectifySheetError)
+ERRORS = (
+    checklists.ChecklistError,
+    rectify.RectifyError,
+    accounts.PermissionDenied,
+    rectify_sheet.RectifySheetError,
+)
 
 
 def act(label: str, fn, *args, **kwargs) -> None:
@@ -56,6 +61,13 @@ tabs = st.tabs(
 )
 
 with tabs[0]:
+    live = [i for i in all_items if i.status != rectify.REVOKED]
+    m = st.columns(5)
+    m[0].metric("整改事项", len(live))
+    m[1].metric("待制定方案", sum(i.status == rectify.DRAFTING for i in live))
+    m[2].metric("待销号审核", sum(i.status == rectify.REQUESTED for i in live))
+    m[3].metric("回头看到期", sum(i.status == rectify.CLOSED and i.overdue(today) for i in live))
+    m[4].metric("逾期", sum(i.overdue(today) for i in live))
     units = sorted({i.unit for i in all_items})
     c1, c2, c3, c4 = st.columns(4)
     f_unit = c1.multiselect(
@@ -202,10 +214,16 @@ with tabs[1]:
         )
 
 with tabs[2]:
-    names = checklists.template_names()
+    names = list(dict.fromkeys(checklists.template_names() + checklists.year_names(store, year)))
     name = st.selectbox("检查清单", names, key="rectify_checklist")
     cl = checklists.for_year(store, year, name)
-    st.caption(cl.description)
+    own = name in checklists.year_names(store, year)
+    st.caption(f"{cl.description}（{'本年度修订版' if own else '模板'}）")
+    if office:
+        with st.expander("修订本年度检查清单（复制模板后编辑，TOML 格式）"):
+            text = st.text_area("清单内容", cl.text, height=300, key=f"rectify_cl_{name}")
+            if st.button("保存为本年度清单", key="rectify_cl_save"):
+                act("检查清单已保存。", checklists.save, store, user, year, text)
     for ci in cl.items:
         with st.expander(ci.title):
             st.markdown("\n".join(f"- {md(p)}" for p in ci.points))
@@ -329,6 +347,14 @@ if office:
                 )
 
         st.markdown("**从表格导入**（单位、问题、来源、整改目标、责任人、时限、状态）")
+        st.download_button(
+            "下载整改台账模板",
+            data=rectify_sheet.template,
+            file_name="整改台账导入模板.xlsx",
+            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            on_click="ignore",
+            key="rectify_template",
+        )
         upload = st.file_uploader("整改台账表格", type=["xlsx", "csv"], key="rectify_upload")
         if upload is not None and st.button("导入", key="rectify_import"):
             act(

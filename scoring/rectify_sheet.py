@@ -28,7 +28,7 @@ from scoring.sheets import (
 )
 from scoring.store import Store
 
-__all__ = ["COLUMNS", "Imported", "RectifySheetError", "import_items", "read_items"]
+__all__ = ["COLUMNS", "Imported", "RectifySheetError", "import_items", "read_items", "template"]
 
 # (standard header, accepted spellings, required)
 COLUMNS: tuple[tuple[str, tuple[str, ...], bool], ...] = (
@@ -218,3 +218,39 @@ def import_items(
             )
             added += 1
     return Imported(added, already)
+
+
+def template() -> bytes:
+    """A blank 整改台账 sheet to fill in: the header, drop-downs for 来源 and 状态, and a
+    填写示例 sheet that the importer skips (so an example row is never imported)."""
+    import io
+
+    from openpyxl import Workbook
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "整改台账"
+    headers = [c for c, _, _ in COLUMNS]
+    ws.append(headers)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for letter, width in zip("ABCDEFG", (18, 48, 8, 30, 12, 12, 10), strict=True):
+        ws.column_dimensions[letter].width = width
+    for col, options in (("C", rectify.ORIGINS), ("G", STATUS_IN_SHEET)):
+        dv = DataValidation(type="list", formula1='"' + ",".join(options) + '"', allow_blank=True)
+        dv.error = f"应为 {'、'.join(options)} 之一"
+        ws.add_data_validation(dv)
+        dv.add(f"{col}2:{col}1000")
+    ws.freeze_panes = "A2"
+    example = wb.create_sheet("填写示例")
+    example.append(headers)
+    example.append(
+        ["市某某局", "窗口工作人员脱岗", "查摆", "杜绝脱岗", "张三", "2025-12-31", "整改中"]
+    )
+    example.append(["（单位与问题必填；来源空着为查摆，状态空着为待制定，时限空着按方案计算）"])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

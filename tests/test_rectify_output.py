@@ -107,3 +107,45 @@ def test_public_page_lists_the_units_items_escaped_and_only_for_the_office(store
     assert i.id == 1
     with pytest.raises(PermissionDenied):
         rectify_export.public_page(store, BOSS, 2025, "甲局")
+
+
+def test_the_import_template_fills_in_and_imports_without_its_example(store):
+    from openpyxl import load_workbook
+
+    from scoring import rectify_sheet
+    from tests.conftest import add_units
+
+    add_units(
+        store, [("市某某局", "部门", None, "综合管理类"), ("甲局", "部门", None, "综合管理类")]
+    )
+    wb = load_workbook(io.BytesIO(rectify_sheet.template()))
+    assert wb.sheetnames == ["整改台账", "填写示例"]
+    ws = wb["整改台账"]
+    assert [c.value for c in ws[1]] == [
+        "单位",
+        "问题",
+        "来源",
+        "整改目标",
+        "责任人",
+        "时限",
+        "状态",
+    ]
+    assert {str(dv.sqref) for dv in ws.data_validations.dataValidation} == {
+        "C2:C1000",
+        "G2:G1000",
+    }
+    ws.append(["甲局", "办件超时", "意见", "零超时", "李四", "2026-01-30", None])
+    buf = io.BytesIO()
+    wb.save(buf)
+    done = rectify_sheet.import_items(store, OFFICE, 2025, "整改.xlsx", buf.getvalue())
+    assert (done.added, done.already) == (1, 0)
+    (item,) = rectify.items(store, 2025)
+    assert (item.unit, item.origin, item.owner, item.due, item.status) == (
+        "甲局",
+        "意见",
+        "李四",
+        date(2026, 1, 30),
+        "待制定",
+    )
+    with pytest.raises(PermissionDenied):
+        rectify_sheet.import_items(store, BOSS, 2025, "整改.xlsx", buf.getvalue())

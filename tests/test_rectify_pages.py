@@ -100,3 +100,16 @@ def test_leader_does_not_see_hidden_comments_on_the_profile(demo_copy):
     at = run_app("pages/profile.py", state={"profile_unit": "市信访局"})
     shown = next(d.value for d in at.dataframe if "意见建议" in d.value.columns)
     assert text in set(shown["意见建议"])
+
+
+def test_office_edits_the_years_check_list_on_the_page(demo_copy):
+    from scoring import checklists
+
+    at = run_app("pages/rectify.py")
+    area = at.text_area(key="rectify_cl_六查六看")
+    area.input(area.value.replace("查一查政务值守", "查一查值班值守")).run()
+    button(at, "保存为本年度清单").click().run()
+    assert not at.exception and at.success[0].value == "检查清单已保存。"
+    with Store(demo_copy) as s:
+        assert checklists.for_year(s, 2025, "六查六看").item("一").check == "查一查值班值守"
+    assert "本年度修订版" in " ".join(c.value for c in at.caption)
