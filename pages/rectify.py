@@ -49,9 +49,17 @@ res = year_results(year)
 if office:
     pending = rectify.pending_sync(store, res)
     if pending.changes:
+        parts = [
+            f"{n}{what}"
+            for n, what in (
+                (len(pending.opened), " 条告诫尚无整改事项"),
+                (len(pending.revoked), " 项整改事项的告诫已不存在"),
+                (len(pending.restored), " 项已撤销事项的告诫重新出现"),
+            )
+            if n
+        ]
         st.warning(
-            f"与 {year} 年度结果不一致：{len(pending.opened)} 条告诫尚无整改事项，"
-            f"{len(pending.revoked)} 项整改事项的告诫已不存在，{len(pending.restored)} 项可恢复。"
+            f"整改台账与 {year} 年度结果不一致：{'，'.join(parts)}。"
             "请在「效能办操作」中同步告诫整改。"
         )
 
