@@ -1264,16 +1264,20 @@ def _roster_rows(ctx: _Ctx, body: pa.Table, numbers: np.ndarray, parts: dict):
     kept as such (appraisal_roster) and taken out of the data rows."""
     if body.num_rows == 0:
         return body, numbers
-    joined = (
-        pc.binary_join_element_wise(*[pc.fill_null(body[c], "") for c in body.column_names], "")
-        if body.num_columns > 1
-        else pc.fill_null(body.column(0), "")
-    )
-    hit = pc.match_substring_regex(joined, "发出").to_numpy(zero_copy_only=False)
+    # A footer is written in the first cells of its row (often merged across): look there
+    # first, and join a row's cells only for the few rows that hold 发出.
+    hit = np.zeros(body.num_rows, dtype=bool)
+    for name in body.column_names[:3]:
+        found = pc.match_substring(pc.fill_null(body[name], ""), "发出")
+        hit |= found.to_numpy(zero_copy_only=False)
     if not hit.any():
         return body, numbers
+    rows = body.filter(pa.array(hit))
+    joined = pc.binary_join_element_wise(
+        *[pc.fill_null(rows[c], "") for c in rows.column_names], ""
+    )
     found = []
-    for r, text in zip(numbers[hit], pc.filter(joined, pa.array(hit)).to_pylist(), strict=True):
+    for r, text in zip(numbers[hit], joined.to_pylist(), strict=True):
         m = _ROSTER.search(_norm(text))
         if m is None:
             ctx.problems.append(
@@ -1473,9 +1477,7 @@ def _build_units(ctx, cols, numbers):
         required=False,
         blank=[],
     )
-    status = _col(
-        ctx, cols, "状态", numbers, _closed(UNIT_STATUS, "单位状态"), required=False
-    )
+    status = _col(ctx, cols, "状态", numbers, _closed(UNIT_STATUS, "单位状态"), required=False)
     frame = pd.DataFrame(
         {
             "name": names.to_pylist(),
