@@ -10,6 +10,7 @@ from scoring.quality import (
     MIN_BALLOTS,
     SAME_ADDRESS_MIN,
     check,
+    quorum_flags,
     survey_checks,
 )
 
@@ -65,3 +66,9 @@ if survey.roster.empty:
     st.info("本年度导入的汇总表中没有发出数、收回数记录。")
 else:
     st.dataframe(survey.roster, hide_index=True)
+st.subheader("民主测评实到人数未过半（实到不超过应到的一半）")
+quorum = quorum_flags(get_store(), year)
+if quorum.empty:
+    st.success("无")
+else:
+    st.dataframe(quorum, hide_index=True)

@@ -14,7 +14,15 @@ from scoring.results import COMPONENT_NAMES, Results
 from scoring.sheets import SOURCE_NAMES
 from scoring.store import Store
 
-__all__ = ["MIN_BALLOTS", "Quality", "SurveyChecks", "check", "mask_address", "survey_checks"]
+__all__ = [
+    "MIN_BALLOTS",
+    "Quality",
+    "SurveyChecks",
+    "check",
+    "mask_address",
+    "quorum_flags",
+    "survey_checks",
+]
 
 MIN_BALLOTS = 100  # below this a unit's appraisal interval is wide; the office wants more
 
@@ -196,4 +204,24 @@ def survey_checks(
         same_address=pd.DataFrame(
             same, columns=["单位名称", "IP 地址", "来自该地址的问卷数", "问卷总数"]
         ),
+    )
+
+
+def quorum_flags(store: Store, year: int) -> pd.DataFrame:
+    """民主测评 without quorum: 实到 at most half of 应到 (flagged, still counted)."""
+    a = store.attendance(year)
+    a = a[a["expected"].notna() & a["present"].notna()]
+    a = a[a["present"] * 2 <= a["expected"]]
+    return pd.DataFrame(
+        {
+            "测评对象": a["unit"],
+            "测评范围": a["category"].fillna(""),
+            "应到人数": a["expected"].astype(int),
+            "实到人数": a["present"].astype(int),
+            "到会率": [
+                f"{p / e:.1%}" if e else "—"
+                for p, e in zip(a["present"], a["expected"], strict=True)
+            ],
+            "文件": a["file"],
+        }
     )

@@ -1793,8 +1793,11 @@ def _build_integrity(ctx, cols, numbers):
             )
         )
     table = pa.concat_tables(pieces)
-    _check_attendance(ctx, cols, numbers, unit, tallies)
-    return {"integrity_votes": table.filter(pc.greater(table["n"], 0))}
+    facts = {"integrity_votes": table.filter(pc.greater(table["n"], 0))}
+    attendance = _check_attendance(ctx, cols, numbers, unit, tallies)
+    if attendance is not None:
+        facts["integrity_attendance"] = attendance.assign(category=category.to_pylist())
+    return facts
 
 
 def _rate(text: str) -> tuple[object, str | None]:
@@ -1807,7 +1810,7 @@ def _rate(text: str) -> tuple[object, str | None]:
     return (v, None) if 0 <= v <= 1 else (None, "比率应在 0 到 100% 之间")
 
 
-def _check_attendance(ctx: _Ctx, cols, numbers, unit, tallies: dict) -> None:
+def _check_attendance(ctx: _Ctx, cols, numbers, unit, tallies: dict) -> pd.DataFrame | None:
     """民主测评: 实到 ≤ 应到, votes ≤ 实到, a quorum (实到 more than half of 应到, flagged
     when not), and the given rates against the counts (of 实到 or of the votes cast)."""
     n = len(numbers)
@@ -1881,6 +1884,15 @@ def _check_attendance(ctx: _Ctx, cols, numbers, unit, tallies: dict) -> None:
                         **where,
                     )
                 )
+    if expected is None and present is None:
+        return None
+    return pd.DataFrame(
+        {
+            "unit": units,
+            "expected": pd.array([None if np.isnan(x) else int(x) for x in exp], dtype="Int64"),
+            "present": pd.array([None if np.isnan(x) else int(x) for x in pre], dtype="Int64"),
+        }
+    )
 
 
 def _build_adjustments(ctx, cols, numbers):

@@ -43,6 +43,7 @@ FACT_TABLES = (
     "appraisal_roster",
     "appraisal_item_scores",
     "appraisal_ballot_meta",
+    "integrity_attendance",
     "special_scores",
 )
 
@@ -645,6 +646,14 @@ class Store:
         return self.query(
             "SELECT unit, category, item, score, ballots FROM appraisal_item_scores "
             "WHERE year = ? ORDER BY unit, category, item",
+            [year],
+        )
+
+    def attendance(self, year: int) -> pd.DataFrame:
+        """民主测评 应到/实到 per unit and 测评范围 (migration 016)."""
+        return self.query(
+            "SELECT a.unit, a.category, a.expected, a.present, u.file FROM integrity_attendance a "
+            "JOIN uploads u ON u.id = a.upload_id WHERE a.year = ? ORDER BY a.unit, a.category",
             [year],
         )
 

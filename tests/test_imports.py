@@ -321,6 +321,14 @@ def test_a_democratic_appraisal_record(registered):
     text = [str(p) for p in parsed.problems]
     assert len(text) == 1 and "优秀率" in text[0] and "10/20 = 50.0%" in text[0]
     assert any("未超过应到 40 人的半数" in n for n in parsed.notes)
+    fixed = ["市教育局领导班子", "服务对象", 40, 20, 10, 6, 2, 2, "50%", "80%"]
+    import_file(registered, "民主测评2.xlsx", xlsx([head, fixed]), 2025, OFFICE)
+    from scoring.quality import quorum_flags
+
+    flags = quorum_flags(registered, 2025)
+    assert flags[["测评范围", "应到人数", "实到人数", "到会率"]].values.tolist() == [
+        ["服务对象", 40, 20, "50.0%"]
+    ]
 
 
 def test_an_old_xls_workbook_is_read_like_xlsx(registered):

@@ -19,7 +19,7 @@ def test_migrations_on_a_fresh_file(tmp_path):
         assert s.migrate() == top
         versions = s.query("SELECT version FROM schema_version")["version"].tolist()
     assert len(versions) == len(set(versions))
-    assert {1, 2, 3, 4, 15} <= set(versions)  # 004: database kind (registry); 015 intake
+    assert {1, 2, 3, 4, 15, 16} <= set(versions)  # 004: database kind (registry); 015 intake
     assert 25 in versions  # 025: the case register (督查与投诉)
     assert {30, 31, 32} <= set(versions)  # 整改 ledger, check lists and stages, 意见 reviews
     assert {35, 36} <= set(versions)  # 035: 专项考评 scores; 036: why a scheme was set
