@@ -263,10 +263,19 @@ def diff(old_text: str, new_text: str) -> list[Change]:
         return _flatten(upgrade(raw)) | _flatten({"groups": groups} if groups else {})
 
     old, new = flat(old_text), flat(new_text)
+    weights = ("composite.weights.", "appraisal.categories.", "performance.indicators.")
+
+    def show(path: str, value: Any) -> str:
+        if path.startswith(weights) and isinstance(value, int | float):
+            return f"{value * 100:.4g}%"
+        return _show(value)
+
     out = []
     for path in sorted(set(old) | set(new)):
         if old.get(path) != new.get(path):
-            out.append(Change(path, _label(path), _show(old.get(path)), _show(new.get(path))))
+            out.append(
+                Change(path, _label(path), show(path, old.get(path)), show(path, new.get(path)))
+            )
     return out
 
 

@@ -37,8 +37,8 @@ def test_the_form_keeps_what_it_does_not_edit_and_diff_names_real_changes():
     assert "[rectify]" in text  # other helpers' sections stay
     changes = {c.label: (c.old, c.new) for c in sp.diff(base, text)}
     assert changes == {
-        "综合得分权重 · 万人评议": ("0.4", "0.5"),
-        "综合得分权重 · 绩效考核": ("0.4", "0.3"),
+        "综合得分权重 · 万人评议": ("40%", "50%"),
+        "综合得分权重 · 绩效考核": ("40%", "30%"),
         "连续告诫名称": ("连续两年末位、连续三年末位", "连续两年告诫"),
     }
 
