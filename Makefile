@@ -29,6 +29,7 @@ run: setup
 
 test: setup system-deps
 	$(PY) -m ruff check .
+	$(PY) -m mypy
 	$(PY) -m pytest
 
 # Regenerate the sample sheets in data/demo (for trying the upload page).

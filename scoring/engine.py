@@ -173,14 +173,14 @@ def rank_and_grade(units: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
     for u in units:
         if u.group and u.composite is not None:
             groups[u.group].append(u)
-    placed: dict[str, tuple[int, int]] = {}
+    placed: dict[str, tuple[int | None, int | None]] = {}
     for group, members in groups.items():
         decimals = scheme.for_group(group).decimals
         ranks = rank_within_group(
             [(m.unit, m.composite or 0.0, m.vetoed) for m in members], decimals
         )
-        for unit, r in ranks.items():
-            placed[str(unit)] = (r, len(members))
+        for unit, place in ranks.items():
+            placed[str(unit)] = (place, len(members))
     out = []
     for u in units:
         r, size = placed.get(u.unit, (None, None))

@@ -16,7 +16,7 @@ import math
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -114,7 +114,7 @@ def _registry(frame: pd.DataFrame) -> dict[str, UnitInfo]:
 
 
 def _nested_counts(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
-    out: dict = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
+    out: dict[str, Any] = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
     for unit, cat, item, answer, n in frame[["unit", "category", "item", "answer", "n"]].itertuples(
         index=False
     ):
@@ -122,8 +122,8 @@ def _nested_counts(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, dict[st
     return {u: {c: dict(items) for c, items in cats.items()} for u, cats in out.items()}
 
 
-def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str, dict]:
-    out: dict[str, dict] = defaultdict(dict)
+def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str, dict[str, Any]]:
+    out: dict[str, dict[str, Any]] = defaultdict(dict)
     for unit, k, v in frame[["unit", key, value]].itertuples(index=False):
         out[unit][k] = cast(v)
     return dict(out)
@@ -131,7 +131,7 @@ def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str,
 
 def _appraisal_spread(
     store: Store, year: int, scheme: Scheme, counts: Mapping[str, AnswerCounts]
-) -> tuple[dict[str, dict], dict[str, dict]]:
+) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
     """Ballots and category-score variance per unit and category.
 
     Two steps: the item means (from the counts) say how each answer enters the score;
@@ -166,8 +166,8 @@ def pool(stats: list[IndicatorStats]) -> IndicatorStats:
 def _performance(
     frame: pd.DataFrame,
 ) -> tuple[dict[str, dict[str, IndicatorStats]], dict[str, dict[str, dict[str, IndicatorStats]]]]:
-    months: dict = defaultdict(lambda: defaultdict(dict))
-    parts: dict = defaultdict(lambda: defaultdict(list))
+    months: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
+    parts: dict[str, Any] = defaultdict(lambda: defaultdict(list))
     for unit, ind, month, n, total, lo, hi in frame[
         ["unit", "indicator", "month", "n", "total", "lo", "hi"]
     ].itertuples(index=False):
@@ -181,7 +181,7 @@ def _performance(
 def _item_scores(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, tuple[float, int]]]]:
     """分项得分汇总 rows summed per unit, category and item as (score × ballots, ballots):
     two summaries of the same item add up as their ballots would."""
-    out: dict = defaultdict(lambda: defaultdict(dict))
+    out: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
     for unit, cat, item, score, n in frame[
         ["unit", "category", "item", "score", "ballots"]
     ].itertuples(index=False):

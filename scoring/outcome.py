@@ -56,7 +56,8 @@ class UnitResult:
     def component(self, key: str) -> float | None:
         """A component's score by its key in composite.weights (built-in or 专项考评)."""
         if key in ("appraisal", "performance", "integrity"):
-            return getattr(self, key)
+            value: float | None = getattr(self, key)
+            return value
         return self.extra_scores.get(key)
 
     @property

@@ -98,88 +98,93 @@ def compute(
     return evaluate(facts, scheme, history, scheme_version=version)
 
 
-def explain(result: UnitResult, scheme: Scheme) -> list[str]:
-    """From ballots to composite, rank and warnings, in the office's words (one line each),
-    at the display decimals of the unit's scheme."""
-    scheme = scheme.for_group(result.group)
-    d = scheme.decimals
+class _Fmt:
+    """Numbers as explain writes them: at the scheme's display decimals, rates as %."""
 
-    def _f(x: float | None, pct: bool = False) -> str:
+    def __init__(self, decimals: int) -> None:
+        self.d = decimals
+
+    def __call__(self, x: float | None, pct: bool = False) -> str:
         if x is None or (isinstance(x, float) and math.isnan(x)):
             return "—"
-        return f"{x:.2%}" if pct else f"{rules.round_to(x, d):.{d}f}"
+        return f"{x:.2%}" if pct else f"{rules.round_to(x, self.d):.{self.d}f}"
 
-    lines = [f"【{result.unit}】类型：{result.type}；考核类别：{result.group or '不参加排名'}"]
-    a = result.appraisal_detail
-    if a:
+
+def _explain_appraisal(a: rules.AppraisalScore, scheme: Scheme, f: _Fmt) -> list[str]:
+    lines = [
+        f"万人评议：{a.ballots} 份问卷，满意率 {f(a.satisfaction_rate, True)}，"
+        f"知晓率 {f(a.awareness_rate, True)}"
+    ]
+    used = sum(c.weight for c in a.categories if c.score is not None)
+    for c in a.categories:
+        if c.score is None:
+            continue
+        items = "，".join(
+            f"{i.item} {f(i.mean)}（{i.answered} 人作答"
+            + (f"，分项得分汇总 {i.scored} 票" if i.scored else "")
+            + "）"
+            for i in c.items
+            if i.mean is not None
+        )
         lines.append(
-            f"万人评议：{a.ballots} 份问卷，满意率 {_f(a.satisfaction_rate, True)}，"
-            f"知晓率 {_f(a.awareness_rate, True)}"
+            f"  · {c.category}（{c.ballots} 份，权重 {c.weight:g} → "
+            f"{c.weight / used:.4f}）：{items}；类别得分 {f(c.score)}"
         )
-        used = sum(c.weight for c in a.categories if c.score is not None)
-        for c in a.categories:
-            if c.score is None:
-                continue
-            items = "，".join(
-                f"{i.item} {_f(i.mean)}（{i.answered} 人作答"
-                + (f"，分项得分汇总 {i.scored} 票" if i.scored else "")
-                + "）"
-                for i in c.items
-                if i.mean is not None
-            )
-            lines.append(
-                f"  · {c.category}（{c.ballots} 份，权重 {c.weight:g} → "
-                f"{c.weight / used:.4f}）：{items}；类别得分 {_f(c.score)}"
-            )
-        if a.missing_categories:
-            lines.append(
-                "  · 无问卷的评议人类别（权重已重新分配）：" + "、".join(a.missing_categories)
-            )
-        interval = (
-            f"{scheme.confidence_label} 区间 {_f(a.ci_low)}–{_f(a.ci_high)}"
-            if a.ci_low is not None
-            else "无区间（含分项得分汇总，没有逐票答案）"
+    if a.missing_categories:
+        lines.append("  · 无问卷的评议人类别（权重已重新分配）：" + "、".join(a.missing_categories))
+    interval = (
+        f"{scheme.confidence_label} 区间 {f(a.ci_low)}–{f(a.ci_high)}"
+        if a.ci_low is not None
+        else "无区间（含分项得分汇总，没有逐票答案）"
+    )
+    lines.append(f"  = 万人评议得分 {f(a.score)}，{interval}")
+    return lines
+
+
+def _explain_performance(p: rules.PerformanceScore, f: _Fmt) -> list[str]:
+    lines = []
+    for i in p.indicators:
+        how = "去掉最高分和最低分后平均" if i.trimmed else "平均"
+        lines.append(
+            f"绩效考核 · {i.indicator}：{i.scores} 个分数，{how} {f(i.mean)}（权重 {i.weight:g}）"
         )
-        lines.append(f"  = 万人评议得分 {_f(a.score)}，{interval}")
-    p = result.performance_detail
-    if p:
-        for i in p.indicators:
-            how = "去掉最高分和最低分后平均" if i.trimmed else "平均"
-            lines.append(
-                f"绩效考核 · {i.indicator}：{i.scores} 个分数，{how} {_f(i.mean)}"
-                f"（权重 {i.weight:g}）"
-            )
-        for r in p.rounds:
-            lines.append(
-                f"绩效考核 · {r.round}：{r.scores} 个分数，得分 {_f(r.score)}（权重 {r.weight:g}）"
-            )
-        if p.outside_rounds:
-            lines.append(f"  · {p.outside_rounds} 个分数没有考核月份或不在任何一轮内，未计入")
-        how = "各轮加权" if p.rounds else "各指标加权"
-        lines.append(f"  = 绩效考核得分（{how}）{_f(p.score)}")
+    for r in p.rounds:
+        lines.append(
+            f"绩效考核 · {r.round}：{r.scores} 个分数，得分 {f(r.score)}（权重 {r.weight:g}）"
+        )
+    if p.outside_rounds:
+        lines.append(f"  · {p.outside_rounds} 个分数没有考核月份或不在任何一轮内，未计入")
+    how = "各轮加权" if p.rounds else "各指标加权"
+    lines.append(f"  = 绩效考核得分（{how}）{f(p.score)}")
+    return lines
+
+
+def _explain_rest(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
+    """Integrity, 专项考评, 加减分, composite, rank, flags and warnings."""
+    lines = []
     g = result.integrity_detail
     if g:
         counts = "，".join(f"{k} {g.counts.get(k, 0)}" for k in scheme.integrity_points)
         src = "" if result.integrity_from == result.unit else f"（取自 {result.integrity_from}）"
         lines.append(
-            f"勤廉测评{src}：{counts}，共 {g.votes} 票 → 得分 {_f(g.score)}，"
-            f"优秀率 {_f(g.excellent_rate, True)}"
+            f"勤廉测评{src}：{counts}，共 {g.votes} 票 → 得分 {f(g.score)}，"
+            f"优秀率 {f(g.excellent_rate, True)}"
         )
-    for name, value in result.extra_scores.items():
-        lines.append(f"专项考评 · {name}：得分 {_f(value)}")
+    lines += [f"专项考评 · {k}：得分 {f(v)}" for k, v in result.extra_scores.items()]
     adj = result.adjustment_detail
-    for reason, points, source in result.adjustment_entries:
-        lines.append(f"加减分 · {source}：{reason} {points:+g}")
+    lines += [f"加减分 · {s}：{r} {p:+g}" for r, p, s in result.adjustment_entries]
     if result.adjustment_entries:
         lines.append(
             f"  = 加分合计 {adj.positive:g}（上限 {scheme.positive_cap:g}），"
             f"减分合计 {adj.negative:g}（下限 {scheme.negative_cap:g}），"
-            f"计入 {adj.value:+.{d}f}" + ("；一票否决" if adj.vetoed else "")
+            f"计入 {adj.value:+.{f.d}f}" + ("；一票否决" if adj.vetoed else "")
         )
-    c = result.composite_detail
-    if c.value is not None:
-        parts = " + ".join(f"{c.weights[k]:.4g} × {_f(result.component(k))}" for k in c.weights)
-        lines.append(f"综合得分 = {parts} {adj.value:+.{d}f} = {_f(c.value)}")
+    comp = result.composite_detail
+    if comp.value is not None:
+        parts = " + ".join(
+            f"{comp.weights[k]:.4g} × {f(result.component(k))}" for k in comp.weights
+        )
+        lines.append(f"综合得分 = {parts} {adj.value:+.{f.d}f} = {f(comp.value)}")
     if result.rank is not None:
         lines.append(
             f"排名：{result.group}第 {result.rank} 名（共 {result.group_size} 个单位）；"
@@ -187,8 +192,19 @@ def explain(result: UnitResult, scheme: Scheme) -> list[str]:
         )
     elif result.grade:
         lines.append(f"等次：{result.grade}（不参加排名）")
-    for flag in result.flags:
-        lines.append(f"提示：{flag}")
-    for w in result.warning_details:
-        lines.append(f"告诫：{w.kind}——{w.reason}")
+    lines += [f"提示：{flag}" for flag in result.flags]
+    lines += [f"告诫：{w.kind}——{w.reason}" for w in result.warning_details]
     return lines
+
+
+def explain(result: UnitResult, scheme: Scheme) -> list[str]:
+    """From ballots to composite, rank and warnings, in the office's words (one line each),
+    at the display decimals of the unit's scheme."""
+    scheme = scheme.for_group(result.group)
+    f = _Fmt(scheme.decimals)
+    lines = [f"【{result.unit}】类型：{result.type}；考核类别：{result.group or '不参加排名'}"]
+    if result.appraisal_detail:
+        lines += _explain_appraisal(result.appraisal_detail, scheme, f)
+    if result.performance_detail:
+        lines += _explain_performance(result.performance_detail, f)
+    return lines + _explain_rest(result, scheme, f)

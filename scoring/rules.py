@@ -214,7 +214,7 @@ def appraisal_score(
             )
         )
     used = [c for c in categories if c.score is not None and c.weight > 0]
-    score = _weighted_mean([(c.score, c.weight) for c in used])
+    score = _weighted_mean([(c.score, c.weight) for c in used if c.score is not None])
     missing = tuple(c.category for c in categories if c.score is None and c.weight > 0)
     ci_low = ci_high = None
     if score is not None and not any(i.scored for c in used for i in c.items):
@@ -249,12 +249,12 @@ def variance_cells(a: AppraisalScore) -> list[tuple[str, str, float, float]]:
     """(category, item, mean, coef) for the store's variance pass: coef = v_i / n_i,
     v_i the item's weight renormalised over the category's answered items, as in the
     score. See ``appraisal_score`` on the interval."""
-    out = []
+    out: list[tuple[str, str, float, float]] = []
     for c in a.categories:
         answered = [i for i in c.items if i.mean is not None and i.weight > 0]
         total = sum(i.weight for i in answered)
         for i in answered:
-            if i.answered:  # an item known from a score summary only has no answer terms
+            if i.answered and i.mean is not None:  # a score summary's item has no answers
                 out.append((c.category, i.item, i.mean, i.weight / total / i.answered))
     return out
 

@@ -19,6 +19,7 @@ import copy
 import itertools
 import math
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
@@ -89,7 +90,7 @@ class SchemeError(ValueError):
     """A scheme that cannot be used; the message lists every problem, in Chinese."""
 
 
-def _frozen(d: dict[str, float]) -> MappingProxyType:
+def _frozen(d: Mapping[str, Any]) -> MappingProxyType:
     return MappingProxyType(dict(d))
 
 
@@ -469,8 +470,7 @@ def parse(text: str) -> Scheme:
     return replace(scheme, groups=MappingProxyType(groups))
 
 
-def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
-    """A validated ``Scheme`` from a version-2 table; problems go to ``p``."""
+def _appraisal_part(raw: dict, p: list[str]) -> dict[str, Any]:
     points = _weights(raw, "appraisal.points", p, allow_zero_sum=True)
     for answer, value in points.items():
         if value > 100:
@@ -484,8 +484,17 @@ def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
     for alias, target in aliases.items():
         if target not in points and target not in unknown:
             p.append(f"appraisal.aliases 中「{alias}」指向未知答案「{target}」")
-    items = _weights(raw, "appraisal.items", p)
-    categories = _weights(raw, "appraisal.categories", p)
+    return {
+        "appraisal_points": _frozen(points),
+        "appraisal_unknown": unknown,
+        "appraisal_satisfied": satisfied,
+        "appraisal_aliases": _frozen({str(k): str(v) for k, v in aliases.items()}),
+        "items": _frozen(_weights(raw, "appraisal.items", p)),
+        "categories": _frozen(_weights(raw, "appraisal.categories", p)),
+    }
+
+
+def _performance_part(raw: dict, p: list[str]) -> dict[str, Any]:
     indicators = _weights(raw, "performance.indicators", p)
     max_by = (
         _weights(raw, "performance.max_by_indicator", p, allow_zero_sum=True)
@@ -497,10 +506,19 @@ def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
             p.append(f"performance.max_by_indicator 中的「{ind}」不是方案中的考核指标")
         if value <= 0:
             p.append(f"performance.max_by_indicator 中「{ind}」的满分必须大于 0")
-    default_max = _number(raw, "performance.default_max", p, 1e-9, 1e9)
     trim_from = _get(raw, "performance.trim_from", p, int)
     if isinstance(trim_from, int) and trim_from < 3:
         p.append(f"performance.trim_from = {trim_from} 太小：去掉最高分和最低分至少要 3 个分数")
+    return {
+        "indicators": _frozen(indicators),
+        "default_max": _number(raw, "performance.default_max", p, 1e-9, 1e9),
+        "max_by_indicator": _frozen(max_by),
+        "trim_from": int(trim_from or 0),
+        "performance_rounds": _rounds(raw, p),
+    }
+
+
+def _integrity_part(raw: dict, p: list[str]) -> dict[str, Any]:
     ipoints = _weights(raw, "integrity.points", p, allow_zero_sum=True)
     for vote, value in ipoints.items():
         if value > 100:
@@ -510,6 +528,15 @@ def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
     for name, vote in (("integrity.excellent", excellent), ("integrity.unfit", unfit)):
         if vote is not None and vote not in ipoints:
             p.append(f"{name} =「{vote}」不在 integrity.points 的测评结果中")
+    return {
+        "integrity_points": _frozen(ipoints),
+        "integrity_excellent": str(excellent),
+        "integrity_unfit": str(unfit),
+        "unfit_flag_share": _number(raw, "integrity.unfit_flag_share", p, 0, 1),
+    }
+
+
+def _composite_part(raw: dict, p: list[str]) -> dict[str, Any]:
     composite = _weights(raw, "composite.weights", p)
     for key in composite:
         if key not in COMPONENTS and key.isascii():
@@ -522,6 +549,17 @@ def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
     for v in vetoes:
         if v not in sources:
             p.append(f"adjustments.veto_sources 中的「{v}」不在 adjustments.sources 中")
+    return {
+        "composite_weights": _frozen(composite),
+        "adjustment_sources": sources,
+        "veto_sources": vetoes,
+        "positive_cap": _number(raw, "adjustments.positive_cap", p, 0, 100),
+        "negative_cap": _number(raw, "adjustments.negative_cap", p, -100, 0),
+    }
+
+
+def _rules_part(raw: dict, p: list[str]) -> dict[str, Any]:
+    """Grades, warnings, escalation, honours and display."""
     bands = _bands(raw, p)
     names = [b.name for b in bands]
     inefficient = tuple(_optional(raw, "warnings.inefficient_grades", names[-1:]))
@@ -532,53 +570,30 @@ def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
     if not isinstance(ladder, list) or not ladder or not all(isinstance(x, str) for x in ladder):
         p.append('escalation.ladder 应为至少一项的文字列表，如 ["连续两年末位", "连续三年末位"]')
         ladder = ["?"]
-    numbers = dict(
-        positive_cap=_number(raw, "adjustments.positive_cap", p, 0, 100),
-        negative_cap=_number(raw, "adjustments.negative_cap", p, -100, 0),
-        unfit_flag_share=_number(raw, "integrity.unfit_flag_share", p, 0, 1),
-        supervision_below=_number(raw, "warnings.supervision_below", p, 0, 1),
-        confidence=_number(raw, "warnings.confidence", p, 0.5, 0.999),
-    )
-    last_place = _last_place(raw, p)
-    rounds = _rounds(raw, p)
-    best_type = _get(raw, "honours.best_section_type", p, str)
-    best_votes = _get(raw, "honours.best_cadre_min_votes", p, int)
-    scopes = {
-        key: _choice(raw, f"honours.{key}", "group" if key[0] == "b" else "none", SECTION_SCOPES, p)
-        for key in ("best_section_scope", "last_section_scope")
+    return {
+        "grade_bands": bands,
+        "inefficient_grades": inefficient,
+        "last_place": _last_place(raw, p),
+        "supervision_below": _number(raw, "warnings.supervision_below", p, 0, 1),
+        "confidence": _number(raw, "warnings.confidence", p, 0.5, 0.999),
+        "escalation_ladder": tuple(ladder),
+        "best_section_type": str(_get(raw, "honours.best_section_type", p, str)),
+        "best_cadre_min_votes": int(_get(raw, "honours.best_cadre_min_votes", p, int) or 0),
+        "best_section_scope": _choice(
+            raw, "honours.best_section_scope", "group", SECTION_SCOPES, p
+        ),
+        "last_section_scope": _choice(raw, "honours.last_section_scope", "none", SECTION_SCOPES, p),
+        "min_sections": _int(raw, "honours.min_sections", 3, 1, 1000, p),
+        "decimals": _int(raw, "display.decimals", 2, 0, 6, p),
     }
-    min_sections = _int(raw, "honours.min_sections", 3, 1, 1000, p)
-    decimals = _int(raw, "display.decimals", 2, 0, 6, p)
+
+
+def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
+    """A validated ``Scheme`` from a version-2 table; problems go to ``p``."""
+    parts = (_appraisal_part, _performance_part, _integrity_part, _composite_part, _rules_part)
+    fields: dict[str, Any] = {}
+    for part in parts:
+        fields.update(part(raw, p))
     if p:
         return None
-    return Scheme(
-        name=str(raw.get("name", "未命名方案")),
-        appraisal_points=_frozen(points),
-        appraisal_unknown=unknown,
-        appraisal_satisfied=satisfied,
-        appraisal_aliases=_frozen({str(k): str(v) for k, v in aliases.items()}),
-        items=_frozen(items),
-        categories=_frozen(categories),
-        indicators=_frozen(indicators),
-        default_max=default_max,
-        max_by_indicator=_frozen(max_by),
-        trim_from=int(trim_from),
-        integrity_points=_frozen(ipoints),
-        integrity_excellent=str(excellent),
-        integrity_unfit=str(unfit),
-        adjustment_sources=sources,
-        veto_sources=vetoes,
-        composite_weights=_frozen(composite),
-        grade_bands=bands,
-        inefficient_grades=inefficient,
-        last_place=last_place,
-        escalation_ladder=tuple(ladder),
-        best_section_type=str(best_type),
-        best_cadre_min_votes=int(best_votes),
-        min_sections=min_sections,
-        decimals=decimals,
-        performance_rounds=rounds,
-        text=text,
-        **scopes,
-        **numbers,
-    )
+    return Scheme(name=str(raw.get("name", "未命名方案")), text=text, **fields)

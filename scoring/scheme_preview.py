@@ -22,7 +22,7 @@ import tomli_w
 from scoring import accounts
 from scoring.engine import evaluate
 from scoring.facts import read_facts
-from scoring.outcome import COMPONENT_NAMES, Results
+from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
 from scoring.ranking import rank_within_group
 from scoring.results import compute, previous_warnings
 from scoring.rules import round_to
@@ -309,9 +309,10 @@ def preview(
     names = sorted({u.unit for u in current.units} | {u.unit for u in proposed.units})
     for name in names:
         a, b = current.unit(name), proposed.unit(name)
-        row = {
+        either = b or a
+        row: dict[str, Any] = {
             "单位": name,
-            "考核类别": (b or a).group if (b or a) else None,
+            "考核类别": either.group if either else None,
             "现排名": a.rank if a else None,
             "新排名": b.rank if b else None,
             "现等次": a.grade if a else None,
@@ -376,7 +377,7 @@ def sensitivity(
     base = dict(scheme.composite_weights)
     options = list(alternatives) if alternatives is not None else weight_grid(base, step)
     ranked = [u for u in res.units if u.rank is not None and u.group]
-    by_group: dict[str, list] = defaultdict(list)
+    by_group: dict[str, list[UnitResult]] = defaultdict(list)
     for u in ranked:
         by_group[u.group or ""].append(u)
     ranks: dict[str, list[int]] = defaultdict(list)
@@ -397,10 +398,10 @@ def sensitivity(
                 SimpleNamespace(rank=placed[n], composite=v, vetoed=x, unit=n)
                 for n, v, x in entries
             ]
-            for s in standings:
-                ranks[s.unit].append(int(s.rank))
-            for s in last_place(standings, sch):  # type: ignore[arg-type]
-                last[s.unit] += 1
+            for standing in standings:
+                ranks[standing.unit].append(int(standing.rank))
+            for warned in last_place(standings, sch):
+                last[warned.unit] += 1
     rows = []
     for u in sorted(ranked, key=lambda x: (x.group or "", x.rank or 0, x.unit)):
         seen = ranks.get(u.unit, [])

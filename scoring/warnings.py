@@ -46,19 +46,34 @@ ESCALATING = (LAST_PLACE, INEFFICIENT)
 
 
 class Standing(Protocol):
-    unit: str
-    type: str
-    parent: str | None
-    group: str | None
-    composite: float | None
-    rank: int | None
-    group_size: int | None
-    grade: str | None
-    vetoed: bool
-    satisfaction_rate: float | None
-    ballots: int
-    ci_low: float | None
-    ci_high: float | None
+    """What the rules here read of a unit (read-only: properties or attributes)."""
+
+    @property
+    def unit(self) -> str: ...
+    @property
+    def type(self) -> str: ...
+    @property
+    def parent(self) -> str | None: ...
+    @property
+    def group(self) -> str | None: ...
+    @property
+    def composite(self) -> float | None: ...
+    @property
+    def rank(self) -> int | None: ...
+    @property
+    def group_size(self) -> int | None: ...
+    @property
+    def grade(self) -> str | None: ...
+    @property
+    def vetoed(self) -> bool: ...
+    @property
+    def satisfaction_rate(self) -> float | None: ...
+    @property
+    def ballots(self) -> int: ...
+    @property
+    def ci_low(self) -> float | None: ...
+    @property
+    def ci_high(self) -> float | None: ...
 
 
 @dataclass(frozen=True)
@@ -342,9 +357,9 @@ def best_cadres(cadres: Sequence[CadreVotes], scheme: Scheme) -> list[Honour]:
             by_dept[c.department].append(c)
     out = []
     for dept, members in sorted(by_dept.items()):
-        top = max(round2(c.excellent_rate * 100) for c in members)
+        top = max(round2((c.excellent_rate or 0.0) * 100) or 0.0 for c in members)
         for c in members:
-            if round2(c.excellent_rate * 100) == top:
+            if round2((c.excellent_rate or 0.0) * 100) == top:
                 out.append(
                     Honour(
                         "最佳公务员", c.unit, dept, f"优秀率 {c.excellent_rate:.2%}（{c.votes} 票）"
