@@ -60,7 +60,7 @@ with tabs["案件登记簿"]:
     f_sources = c2.multiselect(
         "来源", sorted(frame["source"].dropna().unique()), key="cases_f_source"
     )
-    f_status = c3.multiselect("状态", list(cases.STATUSES), key="cases_f_status")
+    f_status = c3.multiselect("状态", [*cases.STATUSES, cases.WITHDRAWN], key="cases_f_status")
     f_over = c4.checkbox("只看超期", key="cases_f_over")
     with_sheet = st.checkbox(
         "包括加减分表导入的记录（视为已办结的案件）", value=True, key="cases_f_sheet"
@@ -136,7 +136,7 @@ with tabs["案件登记簿"]:
                 on_click="ignore",
                 key="cases_notice_pdf",
             )
-        if office and row["status"] != "办结":
+        if office and row["status"] not in ("办结", cases.WITHDRAWN):
             left, right = st.columns(2)
             with left.form("cases_verify"):
                 st.markdown("**核实**")
@@ -180,6 +180,20 @@ with tabs["案件登记簿"]:
                         status,
                         on=on,
                         note=note,
+                    )
+
+        if office and row["status"] != cases.WITHDRAWN:
+            with st.expander("撤销此案件（登记错误、重复登记）"):
+                reason = st.text_input("撤销原因", key="cases_withdraw_reason")
+                if st.button("撤销案件", key="cases_withdraw"):
+                    act(
+                        f"案件 {row['number']} 已撤销（保留记录，不计分值）。",
+                        cases.withdraw,
+                        store,
+                        user,
+                        case_id,
+                        reason,
+                        on=today,
                     )
 
     if office:

@@ -41,6 +41,7 @@ __all__ = [
     "TIME_LIMITS",
     "VERDICTS",
     "VERIFIED",
+    "WITHDRAWN",
     "CaseError",
     "CaseSettings",
     "add_accountability",
@@ -53,12 +54,16 @@ __all__ = [
     "responsiveness",
     "settings",
     "verify",
+    "withdraw",
 ]
 
 STATUSES = ("受理", "调查", "处理", "回复", "办结")
 VERDICTS = ("属实", "部分属实", "不属实")
 VERIFIED = ("属实", "部分属实")
 VERIFY_EVENT = "核实"
+# A case registered in error (a duplicate, the wrong unit) is withdrawn, never deleted: it
+# keeps its history, carries nothing into 加减分 and leaves the counts and deadlines.
+WITHDRAWN = "已撤销"
 # Defaults when a scheme has no [cases] table (a scheme stored before it existed).
 SOURCES = ("月检查", "暗访", "电话暗访", "督查", "效能投诉", "媒体曝光")
 MEASURES = ("诫勉谈话", "通报批评", "效能告诫", "组织处理")
@@ -253,6 +258,8 @@ def advance(
     if status not in STATUSES:
         raise CaseError(f"案件状态应为 {'、'.join(STATUSES)}，而不是「{status}」")
     current = str(row["status"])
+    if current == WITHDRAWN:
+        raise CaseError(f"案件 {row['number']} 已撤销，不能再办理")
     if STATUSES.index(status) <= STATUSES.index(current):
         raise CaseError(
             f"案件 {row['number']} 已是「{current}」，不能改为「{status}」（状态只能前进）"
@@ -291,8 +298,10 @@ def verify(
     corrected until the case is 办结; the history keeps every one."""
     row = _load(store, case_id)
     authorize(user, "case_handle", year=int(row["year"]))
-    if row["status"] == "办结":
-        raise CaseError(f"案件 {row['number']} 已办结，核实结果不能再改")
+    if row["status"] in ("办结", WITHDRAWN):
+        raise CaseError(
+            f"案件 {row['number']} 已{str(row['status']).removeprefix('已')}，核实结果不能再改"
+        )
     if verdict not in VERDICTS:
         raise CaseError(f"核实结果应为 {'、'.join(VERDICTS)}，而不是「{verdict}」")
     if verdict not in VERIFIED:
@@ -328,6 +337,35 @@ def verify(
         points=points,
         veto=veto,
         audit="案件核实",
+    )
+
+
+def withdraw(
+    store: Store,
+    user: User | None,
+    case_id: int,
+    reason: str,
+    *,
+    on: date | datetime | str | None = None,
+) -> None:
+    """Withdraw (撤销) a case registered in error; the reason is required and kept. A
+    withdrawn case stays in the register with its history but carries nothing."""
+    row = _load(store, case_id)
+    authorize(user, "case_handle", year=int(row["year"]))
+    if row["status"] == WITHDRAWN:
+        raise CaseError(f"案件 {row['number']} 已撤销")
+    if not _clean(reason):
+        raise CaseError("撤销案件须写明原因（如重复登记、对象登记错误）")
+    day = _day(on, "日期")
+    cases_store.add_event(
+        store,
+        int(row["id"]),
+        WITHDRAWN,
+        day,
+        reason.strip(),
+        user.name,
+        new_status=WITHDRAWN,
+        audit="撤销案件",
     )
 
 
@@ -399,7 +437,7 @@ def _stage_state(
 ) -> tuple[str | None, date | None, bool]:
     """(next stage, its due day, overdue) for a case at ``row['status']``."""
     status = str(row["status"])
-    if status == "办结":
+    if status in ("办结", WITHDRAWN):
         return None, None, False
     case_date = pd.Timestamp(row["date"]).date()
     for stage in STATUSES[STATUSES.index(status) + 1 :]:
@@ -572,6 +610,7 @@ def monthly_counts(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     """Cases per month (of their date) per ``by`` (``unit`` or ``source``): one row per
     unit/source, one column per month (YYYY-MM), and 合计."""
     cases = frame[frame["origin"] != "加减分表"] if "origin" in frame else frame
+    cases = cases[cases["status"] != WITHDRAWN]
     if cases.empty:
         return pd.DataFrame(columns=[by, "合计"])
     month = pd.to_datetime(cases["date"]).dt.strftime("%Y-%m")
@@ -586,6 +625,7 @@ def responsiveness(frame: pd.DataFrame, by: str) -> pd.DataFrame:
     cases, closed late, and a note when the average rests on fewer than ``SMALL``
     closed cases (FixMyStreet-style responsiveness)."""
     cases = frame[frame["origin"] != "加减分表"] if "origin" in frame else frame
+    cases = cases[cases["status"] != WITHDRAWN]
     rows = []
     for key, g in cases.groupby(by, sort=True):
         closed = g[g["days_to_close"].notna()]
@@ -692,6 +732,8 @@ def overdue_on(store: Store, year: int, day: date, viewer: User | None) -> pd.Da
         case_date = pd.Timestamp(r["date"]).date()
         if case_date > day:
             continue
+        if r["status"] == WITHDRAWN:
+            continue
         status = reached.get(int(r["id"]), STATUSES[0])
         stage, due, late = _stage_state({"status": status, "date": case_date}, conf, day)
         if late:
@@ -733,7 +775,7 @@ def filter_register(
 
 def case_counts(frame: pd.DataFrame) -> dict[str, int]:
     """Headline numbers of a register frame (registered cases only)."""
-    cases = frame[frame["origin"] != "加减分表"]
+    cases = frame[(frame["origin"] != "加减分表") & (frame["status"] != WITHDRAWN)]
     return {
         "案件": len(cases),
         "未办结": int((cases["status"] != "办结").sum()),

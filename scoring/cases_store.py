@@ -167,7 +167,7 @@ def verified(store: Store, year: int, verdicts: Sequence[str]) -> pd.DataFrame:
     """Cases whose verdict is one of ``verdicts`` and that carry points or a veto."""
     return store.query(
         "SELECT id, number, unit, source, date, finding, points, veto FROM cases "
-        "WHERE year = ? AND list_contains(?::VARCHAR[], verdict) "
+        "WHERE year = ? AND list_contains(?::VARCHAR[], verdict) AND status <> '已撤销' "
         "AND (points IS NOT NULL OR veto) ORDER BY date, id",
         [year, list(verdicts)],
     )

@@ -458,3 +458,22 @@ def test_a_verification_changes_the_key_of_cached_results(city):
     before = city.data_version()
     cases.verify(city, ADMIN_U, case_id, "属实", points=-1, on=date(2025, 10, 9))
     assert city.data_version() != before
+
+
+def test_a_withdrawn_case_keeps_its_history_and_carries_nothing(city):
+    case_id, _ = _new(city)
+    cases.verify(city, ADMIN_U, case_id, "属实", points=-3, on=date(2025, 10, 9))
+    assert results.compute(city, 2025).unit("甲局").composite == pytest.approx(77.0)
+    with pytest.raises(cases.CaseError, match="原因"):
+        cases.withdraw(city, ADMIN_U, case_id, " ")
+    with pytest.raises(PermissionDenied):
+        cases.withdraw(city, CLERK, case_id, "重复登记")
+    cases.withdraw(city, ADMIN_U, case_id, "与 2025-002 重复登记", on=date(2025, 10, 10))
+    assert results.compute(city, 2025).unit("甲局").composite == pytest.approx(80.0)
+    row = _row(city, case_id, date(2025, 12, 1))
+    assert row["status"] == "已撤销" and not row["overdue"]
+    assert cases.case_history(city, ADMIN_U, case_id)["环节"].tolist() == ["受理", "核实", "已撤销"]
+    with pytest.raises(cases.CaseError, match="已撤销"):
+        cases.advance(city, ADMIN_U, case_id, "办结")
+    frame = cases.register(city, 2025, ADMIN_U)
+    assert cases.case_counts(frame)["案件"] == 0
