@@ -125,63 +125,24 @@ def parse_cases(
     problems: list[Problem] = []
     rows: list[dict] = []
     histories: list[list[tuple]] = []
-    tables = [s for s in _read(name, data) if not s.skip and s.table.num_rows]
-    if not tables:
-        raise CasesRejected([Problem(name, "工作簿是空的，没有任何数据")])
-    required = [c for c in CASE_COLUMNS if c[3]]
-    best = None
-    for sheet in tables:
-        head = sheet.table.slice(0, _sheets.HEADER_SCAN_ROWS).to_pylist()
-        for r, row in enumerate(head):
-            values = [_sheets._norm(v) for v in row.values()]
-            mapping = _header(values)
-            keys = {c[1] for c in mapping.values()}
-            missing = [c[0] for c in required if c[1] not in keys]
-            score = (not missing, len(mapping))
-            if best is None or score > best[0]:
-                best = (score, sheet, r, mapping, missing)
-    if best is None or best[4]:
-        if best is None or not best[3]:
-            raise CasesRejected(
-                [
-                    Problem(
-                        name, "找不到表头：前 30 行中没有案件表的列名；请使用系统提供的案件表模板"
-                    )
-                ]
-            )
-        _, sheet, r, _, missing = best
-        raise CasesRejected(
-            [
-                Problem(
-                    name,
-                    f"表头不完整：案件表缺少列 {'、'.join(missing)}；请使用系统提供的案件表模板",
-                    sheet.name,
-                    r + 1,
-                )
-            ]
-        )
-    _, sheet, header_row, mapping, _ = best
+    sheet, header_row, mapping = _find_header(name, _read(name, data))
     body = sheet.table.slice(header_row + 1).to_pylist()
     letters = {c[1]: _sheets._letter(sheet.col_offset + i) for i, c in mapping.items()}
     titles = {c[1]: c[0] for c in mapping.values()}
     keys_by_pos = {i: c[1] for i, c in mapping.items()}
     unit_of = _sheets._unit_converter(_UnitCtx(registry))
-
     for offset, raw in enumerate(body):
-        number = header_row + 2 + offset
         values = list(raw.values())
         cells = {
             k: _cell(values[i] if i < len(values) else None, k in FREE_TEXT)
             for i, k in keys_by_pos.items()
         }
-        if not any(cells.values()):
-            continue
-        if any(v in _sheets.TOTAL_MARKERS for v in list(cells.values())[:3]):
+        if not any(cells.values()) or any(
+            v in _sheets.TOTAL_MARKERS for v in list(cells.values())[:3]
+        ):
             continue
 
-        def bad(
-            key: str, expected: str, value: str | None = None, _n: int = number, _c=cells
-        ) -> None:
+        def bad(key: str, expected: str, _n: int = header_row + 2 + offset, _c=cells) -> None:
             problems.append(
                 Problem(
                     name,
@@ -190,13 +151,13 @@ def parse_cases(
                     _n,
                     titles.get(key, key),
                     letters.get(key),
-                    value or _c.get(key) or None,
+                    _c.get(key) or None,
                 )
             )
 
         for _title, key, _alias, req in CASE_COLUMNS:
             if req and key not in ("doc_no", "verdict", "points") and not cells.get(key):
-                bad(key, "不能为空", "")
+                bad(key, "不能为空")
         unit = None
         if cells.get("unit"):
             unit, err = unit_of(cells["unit"])
@@ -205,81 +166,120 @@ def parse_cases(
         source = cells.get("source") or ""
         if source and source not in sources:
             bad("source", f"不是有效的案件来源，应为：{'、'.join(sources)}")
-        day = None
-        if cells.get("date"):
-            day, err = _sheets._date(cells["date"])
-            if err:
-                bad("date", err)
-            elif day.year != year:
-                bad("date", f"不在 {year} 年度内（导入年度为 {year}）")
-                day = None
-            elif day > today:
-                bad("date", f"晚于今天（{today}）")
-        status = cells.get("status") or ""
-        if status and status not in STATUSES:
-            bad("status", f"不是有效的状态，应为：{'、'.join(STATUSES)}")
-        verdict = cells.get("verdict") or None
-        if verdict and verdict not in VERDICTS:
-            bad("verdict", f"不是有效的核实结果，应为：{'、'.join(VERDICTS)}（未核实留空）")
-        elif not verdict and status in NEEDS_VERDICT:
-            bad("verdict", f"状态为「{status}」的案件应填写核实结果（{'、'.join(VERDICTS)}）", "")
-        points = None
-        if cells.get("points"):
-            points, err = _sheets._signed(cells["points"])
-            if err:
-                bad("points", err)
-            elif verdict not in VERIFIED:
-                bad("points", "只有核实为属实或部分属实的案件才计分值；未核实或不属实的请留空")
-            elif abs(points) > 100:
-                bad("points", "分值应在 -100 到 100 之间")
-        veto = False
-        if "veto" in cells:
-            flag = cells["veto"]
-            if flag in YES:
-                veto = True
-                if verdict not in VERIFIED:
-                    bad("veto", "只有核实为属实或部分属实的案件才能一票否决")
-            elif flag not in NO:
-                bad("veto", "应为 是 或 否（不是一票否决留空）")
-        closed = None
-        if cells.get("closed"):
-            closed, err = _sheets._date(cells["closed"])
-            if err:
-                bad("closed", err)
-            elif status != "办结":
-                bad("closed", "只有状态为办结的案件才填办结日期")
-            elif day is not None and closed < day:
-                bad("closed", f"早于案件日期 {day}")
-            elif closed > today:
-                bad("closed", f"晚于今天（{today}）")
+        outcome = _check_outcome(cells, bad)
+        day, closed = _check_days(cells, bad, outcome["status"], year, today)
         rows.append(
             {
                 "unit": unit,
                 "source": source,
                 "date": day,
                 "finding": cells.get("finding"),
-                "doc_no": cells.get("doc_no") or None,
-                "attachment": cells.get("attachment") or None,
-                "reporter": cells.get("reporter") or None,
-                "contact": cells.get("contact") or None,
-                "status": status,
-                "verdict": verdict,
-                "points": points,
-                "veto": veto,
+                **{k: cells.get(k) or None for k in FREE_TEXT if k != "finding"},
+                **outcome,
             }
         )
-        history: list[tuple] = [("受理", day, f"由案件表「{name}」导入", True)]
-        final_day, dated = (closed, True) if closed else (today, False)
-        note = "" if dated else "案件表未给出该环节日期，记为导入日"
-        if verdict:
-            words = verdict + ("" if points is None else f"，分值 {points:+g}")
-            history.append((VERIFY_EVENT, final_day, words + ("；" + note if note else ""), dated))
-        if status and status != "受理":
-            history.append((status, final_day, note, dated))
-        histories.append(history)
+        histories.append(_history(name, rows[-1], closed, today))
     if not rows and not problems:
         problems.append(Problem(name, "表头下面没有案件行", sheet.name))
     return rows, histories, problems
+
+
+def _find_header(name: str, sheets: list) -> tuple:
+    """(sheet, header row, column mapping) of the best case-sheet header in the first
+    rows of any sheet; a refusal naming the missing columns when none is complete."""
+    tables = [s for s in sheets if not s.skip and s.table.num_rows]
+    if not tables:
+        raise CasesRejected([Problem(name, "工作簿是空的，没有任何数据")])
+    required = [c for c in CASE_COLUMNS if c[3]]
+    best = None
+    for sheet in tables:
+        head = sheet.table.slice(0, _sheets.HEADER_SCAN_ROWS).to_pylist()
+        for r, row in enumerate(head):
+            mapping = _header([_sheets._norm(v) for v in row.values()])
+            keys = {c[1] for c in mapping.values()}
+            missing = [c[0] for c in required if c[1] not in keys]
+            score = (not missing, len(mapping))
+            if best is None or score > best[0]:
+                best = (score, sheet, r, mapping, missing)
+    if best is None or not best[3]:
+        raise CasesRejected(
+            [Problem(name, "找不到表头：前 30 行中没有案件表的列名；请使用系统提供的案件表模板")]
+        )
+    _, sheet, r, mapping, missing = best
+    if missing:
+        expected = f"表头不完整：案件表缺少列 {'、'.join(missing)}；请使用系统提供的案件表模板"
+        raise CasesRejected([Problem(name, expected, sheet.name, r + 1)])
+    return sheet, r, mapping
+
+
+def _check_outcome(cells: dict, bad) -> dict:
+    """状态, 核实结果, 分值 and 一票否决 of a row, checked against each other."""
+    status = cells.get("status") or ""
+    if status and status not in STATUSES:
+        bad("status", f"不是有效的状态，应为：{'、'.join(STATUSES)}")
+    verdict = cells.get("verdict") or None
+    if verdict and verdict not in VERDICTS:
+        bad("verdict", f"不是有效的核实结果，应为：{'、'.join(VERDICTS)}（未核实留空）")
+    elif not verdict and status in NEEDS_VERDICT:
+        bad("verdict", f"状态为「{status}」的案件应填写核实结果（{'、'.join(VERDICTS)}）")
+    points = None
+    if cells.get("points"):
+        points, err = _sheets._signed(cells["points"])
+        if err:
+            bad("points", err)
+        elif verdict not in VERIFIED:
+            bad("points", "只有核实为属实或部分属实的案件才计分值；未核实或不属实的请留空")
+        elif abs(points) > 100:
+            bad("points", "分值应在 -100 到 100 之间")
+    flag = cells.get("veto", "")
+    veto = flag in YES and flag != ""
+    if veto and verdict not in VERIFIED:
+        bad("veto", "只有核实为属实或部分属实的案件才能一票否决")
+    elif not veto and flag not in NO:
+        bad("veto", "应为 是 或 否（不是一票否决留空）")
+    return {"status": status, "verdict": verdict, "points": points, "veto": veto}
+
+
+def _check_days(
+    cells: dict, bad, status: str, year: int, today: date
+) -> tuple[date | None, date | None]:
+    """The case's 日期 (in the year, not in the future) and its 办结日期 if given."""
+    day = None
+    if cells.get("date"):
+        day, err = _sheets._date(cells["date"])
+        if err:
+            bad("date", err)
+        elif day.year != year:
+            bad("date", f"不在 {year} 年度内（导入年度为 {year}）")
+            day = None
+        elif day > today:
+            bad("date", f"晚于今天（{today}）")
+    closed = None
+    if cells.get("closed"):
+        closed, err = _sheets._date(cells["closed"])
+        if err:
+            bad("closed", err)
+        elif status != "办结":
+            bad("closed", "只有状态为办结的案件才填办结日期")
+        elif day is not None and closed < day:
+            bad("closed", f"早于案件日期 {day}")
+        elif closed > today:
+            bad("closed", f"晚于今天（{today}）")
+    return day, closed
+
+
+def _history(name: str, row: dict, closed: date | None, today: date) -> list[tuple]:
+    """An imported case's steps: 受理 on its date; 核实 and its 状态 on the 办结日期 when
+    given, else on the import day marked as not the real day."""
+    history: list[tuple] = [("受理", row["date"], f"由案件表「{name}」导入", True)]
+    final_day, dated = (closed, True) if closed else (today, False)
+    note = "" if dated else "案件表未给出该环节日期，记为导入日"
+    if row["verdict"]:
+        words = row["verdict"] + ("" if row["points"] is None else f"，分值 {row['points']:+g}")
+        history.append((VERIFY_EVENT, final_day, words + ("；" + note if note else ""), dated))
+    if row["status"] and row["status"] != "受理":
+        history.append((row["status"], final_day, note, dated))
+    return history
 
 
 def _cell(value: object, free_text: bool) -> str:
