@@ -22,7 +22,7 @@ unit_name = st.selectbox(
 st.session_state["profile_unit"] = unit_name
 unit = res.unit(unit_name)
 
-metrics = unit_metrics(unit)
+metrics = unit_metrics(unit, res.scheme.confidence_label)
 for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
     col.metric(label, value)
 for warning in res.warnings_for(unit_name):

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
-from scoring import accounts, imports, results
+from scoring import accounts, imports, results, scheme_preview
 from scoring.rules import round2
 from scoring.scheme import SchemeError, for_year, parse
 from scoring.sheets import SOURCE_NAMES, SOURCES
@@ -203,9 +203,10 @@ def cmd_scheme(args: argparse.Namespace) -> int:
             text = path.read_text(encoding="utf-8")
             try:
                 scheme = parse(text)
+                reason = args.reason or f"命令行设置，方案文件 {path.name}"
+                version = scheme_preview.save(store, _user(args), args.year, text, reason)
             except SchemeError as exc:
                 raise BadInput(f"{path}：{exc}") from exc
-            version = store.set_scheme(args.year, scheme.name, text, args.user)
             print(f"{args.year} 年度考评方案已设为「{scheme.name}」，版本 {version}。")
         else:
             scheme, version = for_year(store, args.year)
@@ -491,6 +492,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("scheme", help="查看或设置年度考评方案")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--set", metavar="FILE.toml")
+    p.add_argument("--reason", default="", help="设置方案的原因（记入方案历史和审计日志）")
     p.set_defaults(func=cmd_scheme)
 
     p = sub.add_parser("rectify", help="整改台账：列出、同步告诫整改、从表格导入")

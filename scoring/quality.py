@@ -89,7 +89,9 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
     dup = store.duplicate_ballots(year)
     return Quality(
         coverage=coverage,
-        few_ballots=pd.DataFrame(few, columns=["单位名称", "考核类别", "问卷数", "95% 区间"]),
+        few_ballots=pd.DataFrame(
+            few, columns=["单位名称", "考核类别", "问卷数", f"{res.scheme.confidence_label} 区间"]
+        ),
         missing_components=pd.DataFrame(missing, columns=["单位名称", "考核类别", "缺少的考评"]),
         missing_categories=pd.DataFrame(cats, columns=["单位名称", "考核类别", "缺少的评议人类别"]),
         duplicate_ballots=dup.rename(

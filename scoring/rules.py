@@ -407,7 +407,8 @@ class IntegrityScore:
 
 
 def integrity_score(counts: Mapping[str, int], scheme: Scheme) -> IntegrityScore:
-    """勤廉测评 → integrity score: mean vote points; 优秀率; 不称职票超三分之一 flag."""
+    """勤廉测评 → integrity score: mean vote points; 优秀率; the flag when the scheme's
+    ``integrity.unfit`` votes exceed its ``unfit_flag_share`` (label: ``unfit_flag_label``)."""
     votes = sum(n for r, n in counts.items() if r in scheme.integrity_points)
     if votes == 0:
         return IntegrityScore(None, 0, dict(counts), None, None, False)

@@ -116,8 +116,9 @@ def adjustments_table(unit: UnitResult) -> pd.DataFrame:
     )
 
 
-def unit_metrics(unit: UnitResult) -> list[tuple[str, str]]:
-    """The headline figures of a unit profile, formatted."""
+def unit_metrics(unit: UnitResult, level: str = "") -> list[tuple[str, str]]:
+    """The headline figures of a unit profile, formatted; ``level`` is the scheme's
+    interval level (e.g. 95%, ``Scheme.confidence_label``)."""
 
     def f(x: float | None) -> str:
         return "—" if x is None else f"{round2(x):.2f}"
@@ -130,7 +131,7 @@ def unit_metrics(unit: UnitResult) -> list[tuple[str, str]]:
         ("排名 / 单位数", rank),
         ("等次", unit.grade or "—"),
         ("万人评议", f(unit.appraisal)),
-        ("95% 区间", interval),
+        (f"{level} 区间" if level else "万人评议区间", interval),
         ("满意率", rate),
         ("问卷数", str(unit.ballots) if unit.ballots else "—"),
     ]

@@ -129,3 +129,21 @@ def test_scheme_page_saves_the_form_with_a_reason(app_db, tmp_path):
 
     s, version = for_year(get_store(), 2025)
     assert version == 1 and s.composite_weights["appraisal"] == 0.5
+
+
+def test_the_command_line_records_a_reason_too(tmp_path, capsys):
+    from scoring.cli import main
+    from scoring.store import Store
+
+    db = tmp_path / "office.duckdb"
+    custom = tmp_path / "方案.toml"
+    custom.write_text(default_text(), encoding="utf-8")
+    code = main(
+        ["--db", str(db), "scheme", "--year", "2025", "--set", str(custom), "--reason", "新办法"]
+    )
+    assert code == 0
+    code = main(["--db", str(db), "scheme", "--year", "2025", "--set", str(custom)])
+    assert code == 0
+    with Store(db) as store:
+        reasons = sp.versions(store, 2025)["修改原因"].tolist()
+    assert reasons == ["命令行设置，方案文件 方案.toml", "新办法"]
