@@ -114,6 +114,27 @@ def mapping_panel(i: int, parsed, chosen: dict) -> None:
             st.error(md(str(exc)))
 
 
+def commit_section(parsed, i: int) -> None:
+    """The confirm step: a partial overlap with stored data needs its own tick; the
+    content checks run again when storing (someone may have stored it meanwhile)."""
+    overlap = imports.overlap_message(parsed, store, year)
+    accept = False
+    if overlap:
+        st.warning(md(overlap))
+        accept = st.checkbox("确认只导入其余的新数据", key=f"overlap-{i}")
+    if st.button(
+        f"确认导入到 {year} 年度",
+        key=f"commit-{i}",
+        type="primary",
+        disabled=bool(overlap) and not accept,
+    ):
+        try:
+            outcome = imports.commit(store, parsed, year, user, accept_overlap=accept)
+            st.success(md(outcome.message))
+        except imports.ImportRejected as exc:
+            st.error(md(f"未导入：{exc}"))
+
+
 checked: dict = st.session_state.setdefault("checked_files", {})
 col_maps: dict = st.session_state.setdefault("col_maps", {})
 if files:
@@ -170,9 +191,8 @@ if files:
             st.warning("这是单位名录，请在下方「单位名录」中导入。")
         elif not accounts.can(user, "upload", source=parsed.source, year=year):
             st.error(f"您没有上传「{SOURCE_NAMES[parsed.source]}」的权限。")
-        elif st.button(f"确认导入到 {year} 年度", key=f"commit-{i}", type="primary"):
-            outcome = imports.commit(store, parsed, year, user)
-            st.success(md(outcome.message))
+        else:
+            commit_section(parsed, i)
 
 st.divider()
 st.subheader(f"{year} 年度已导入的文件")

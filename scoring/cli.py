@@ -260,7 +260,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         try:
             mapping = imports.parse_map_options(args.map)
             outcome = imports.import_file(
-                store, name, data, args.year, _user(args), args.source, mapping, args.category
+                store,
+                name,
+                data,
+                args.year,
+                _user(args),
+                args.source,
+                mapping,
+                args.category,
+                accept_overlap=args.confirm_overlap,
             )
         except imports.ImportRejected as exc:
             raise BadInput(f"文件未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
@@ -450,6 +458,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="把文件的列对应到标准列（可重复；不导入的列写 源列=-）",
     )
     p.add_argument("--category", help="汇总表没有评议人类别列时，指明其评议人类别")
+    p.add_argument(
+        "--confirm-overlap",
+        action="store_true",
+        help="文件部分内容已导入过时，确认只导入其余的新数据",
+    )
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("uploads", help="列出年度已导入的文件")

@@ -15,8 +15,8 @@ import pandas as pd
 
 from scoring.accounts import User, authorize
 from scoring.scheme import for_year
-from scoring.sheets import ParsedFile, Problem, ballot_ids, parse_file
-from scoring.store import Store, Upload
+from scoring.sheets import ParsedFile, Problem, parse_file
+from scoring.store import ContentRefused, OverlapNotConfirmed, Store, Upload
 
 
 def registry_for_year(store: Store, year: int) -> object:
@@ -24,13 +24,17 @@ def registry_for_year(store: Store, year: int) -> object:
 
     return _for_year(store, year)
 
+
 __all__ = [
+    "ContentRejected",
     "ImportOutcome",
     "ImportRejected",
+    "check_content",
     "commit",
     "earlier_upload",
     "import_file",
     "load_units",
+    "overlap_message",
     "parse_map_options",
     "prepare",
     "problems_frame",
@@ -48,6 +52,22 @@ class ImportRejected(Exception):
     def __init__(self, problems: tuple[Problem, ...] | list[Problem]):
         self.problems = tuple(problems)
         super().__init__(report(self.problems))
+
+
+class ContentRejected(ImportRejected):
+    """Refused for content the year already holds; ``earlier`` names (upload id, file,
+    facts shared); ``needs_confirmation`` when a partial overlap awaits the user's yes."""
+
+    def __init__(
+        self,
+        problems: list[Problem],
+        *,
+        needs_confirmation: bool = False,
+        earlier: tuple = (),
+    ):
+        super().__init__(problems)
+        self.needs_confirmation = needs_confirmation
+        self.earlier = earlier
 
 
 @dataclass(frozen=True)
@@ -119,19 +139,66 @@ def prepare(
     if not registry.names and unknown_units:
         hint = Problem(name, "单位名录为空：请先导入单位名录，再导入评分表")
         return replace(parsed, problems=(hint, *parsed.problems))
-    if earlier_upload(store, parsed, year) is not None:
-        return parsed  # the very same file again: committing it is a no-op
-    if parsed.source == "appraisal" and parsed.facts:
-        clash = store.clashing_ballots(year, ballot_ids(parsed.facts))
-        extra = [
-            Problem(name, "问卷编号已在本年度此前上传的文件中出现过", column="问卷编号", value=b)
-            for b in clash[:200]
-        ]
-        if len(clash) > 200:
-            extra.append(Problem(name, f"另有 {len(clash) - 200} 个问卷编号与已上传的问卷重复"))
-        if extra:
-            parsed = replace(parsed, problems=parsed.problems + tuple(extra))
-    return parsed
+    return check_content(store, parsed, year)
+
+
+def check_content(store: Store, parsed: ParsedFile, year: int) -> ParsedFile:
+    """Facts the year already holds, whatever file they came in (scoring.content_store):
+    a file all of whose facts are stored is refused, naming the upload that brought
+    them; 问卷编号 stored with other answers are problems; a partial overlap is kept on
+    ``parsed.overlap`` for the preview (storing it needs a confirmation)."""
+    if parsed.problems or not parsed.facts or parsed.source == "units":
+        return parsed
+    same = earlier_upload(store, parsed, year)
+    if same is not None:
+        problem = Problem(
+            parsed.file,
+            f"与第 {same.id} 号上传「{same.file}」（{same.at}）是同一个文件，本次未重复导入",
+        )
+        return replace(parsed, problems=(problem,))
+    report = store.content_report(year=year, source=parsed.source, facts=parsed.facts)
+    names = {u.id: u.file for u in store.uploads(year)}
+    where = "、".join(f"第 {u} 号上传「{names.get(u, '?')}」" for u, _ in report.earlier[:3])
+    extra: list[Problem] = []
+    for b in report.clash[:200]:
+        extra.append(
+            Problem(
+                parsed.file,
+                "问卷编号已在本年度此前上传的文件中出现过（答案不同）",
+                column="问卷编号",
+                value=b,
+            )
+        )
+    if len(report.clash) > 200:
+        extra.append(
+            Problem(parsed.file, f"另有 {len(report.clash) - 200} 个问卷编号与已上传的问卷重复")
+        )
+    if not extra and report.all_stored:
+        extra.append(
+            Problem(
+                parsed.file,
+                f"文件内容（{report.total} 项数据）已全部在本年度导入过，见{where}；"
+                "这可能是同一份数据另存的副本，本次未导入",
+            )
+        )
+    if extra:
+        return replace(parsed, problems=parsed.problems + tuple(extra), overlap=report)
+    return replace(parsed, overlap=report if report.overlap else None)
+
+
+def overlap_message(parsed: ParsedFile, store: Store, year: int) -> str | None:
+    """The preview's words for a partial overlap, or None when there is none."""
+    report = parsed.overlap
+    if report is None or not getattr(report, "overlap", 0):
+        return None
+    names = {u.id: u.file for u in store.uploads(year)}
+    where = "、".join(
+        f"第 {u} 号上传「{names.get(u, '?')}」（{n} 项）" for u, n in report.earlier[:5]
+    )
+    return (
+        f"文件中有 {report.overlap} 项数据（共 {report.total} 项）已在{where}中导入过。"
+        f"确认后只导入其余 {report.total - report.overlap} 项新数据，已有的不会重复计入。"
+    )
 
 
 def year_mismatch(file_name: str, year: int) -> int | None:
@@ -149,22 +216,46 @@ def earlier_upload(store: Store, parsed: ParsedFile, year: int) -> Upload | None
     return store.find_upload(year, parsed.source, parsed.sha256)
 
 
-def commit(store: Store, parsed: ParsedFile, year: int, user: User) -> ImportOutcome:
-    """Store a checked file as one upload; refuse one with problems or without the right."""
+def commit(
+    store: Store, parsed: ParsedFile, year: int, user: User, *, accept_overlap: bool = False
+) -> ImportOutcome:
+    """Store a checked file as one upload; refuse one with problems or without the right.
+
+    Every content check runs again inside the storing transaction (Store.add_upload), so
+    of two evaluators confirming the same data at once, one stores it and one is refused."""
     authorize(user, "upload", source=parsed.source, year=year)
     if parsed.problems:
         raise ImportRejected(parsed.problems)
     if parsed.source == "units":
         raise ValueError("the unit registry is loaded with load_units")
-    upload, created = store.add_upload(
-        year=year,
-        file=parsed.file,
-        source=parsed.source,
-        sha256=parsed.sha256,
-        user=user.name,
-        rows=parsed.rows,
-        facts=parsed.facts,
-    )
+    try:
+        upload, created = store.add_upload(
+            year=year,
+            file=parsed.file,
+            source=parsed.source,
+            sha256=parsed.sha256,
+            user=user.name,
+            rows=parsed.rows,
+            facts=parsed.facts,
+            accept_overlap=accept_overlap,
+        )
+    except ContentRefused as exc:
+        raise ContentRejected(
+            [Problem(parsed.file, str(exc))],
+            needs_confirmation=isinstance(exc, OverlapNotConfirmed),
+            earlier=exc.earlier,
+        ) from exc
+    if not created:
+        raise ContentRejected(
+            [
+                Problem(
+                    parsed.file,
+                    f"与第 {upload.id} 号上传「{upload.file}」（{upload.at}）是同一个文件，"
+                    "本次未重复导入",
+                )
+            ],
+            earlier=((upload.id, upload.file, upload.rows),),
+        )
     return ImportOutcome(upload, created, parsed.notes)
 
 
@@ -177,6 +268,8 @@ def import_file(
     source: str | None = None,
     mapping: Mapping[str, str] | None = None,
     category: str | None = None,
+    *,
+    accept_overlap: bool = False,
 ) -> ImportOutcome:
     """Prepare and commit in one go (the command line's ``import``)."""
     parsed = prepare(store, name, data, year, source, mapping, category)
@@ -189,7 +282,7 @@ def import_file(
                 )
             ]
         )
-    return commit(store, parsed, year, user)
+    return commit(store, parsed, year, user, accept_overlap=accept_overlap)
 
 
 def undo(store: Store, upload_id: int, user: User) -> Upload:

@@ -150,6 +150,8 @@ class ParsedFile:
     candidates: tuple[str, ...] = ()
     matched: Mapping[str, str] = field(default_factory=dict)  # file column -> canonical
     unused: tuple[str, ...] = ()  # file columns that nothing reads (yet)
+    # Facts of this file the year already holds (scoring.imports: a ContentReport).
+    overlap: object = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

@@ -19,9 +19,15 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from scoring import content_store
+
 __all__ = [
     "DEFAULT_DB",
     "FACT_TABLES",
+    "ContentClash",
+    "ContentRefused",
+    "ContentStored",
+    "OverlapNotConfirmed",
     "Store",
     "StoreError",
     "Upload",
@@ -50,6 +56,50 @@ FACT_TABLES = (
 
 class StoreError(RuntimeError):
     """A store problem a user can act on; the message is in Chinese."""
+
+
+class ContentRefused(StoreError):
+    """A file refused for its content (scoring.content_store); nothing was stored.
+    ``earlier`` lists (upload id, file, facts shared) of the uploads that hold it."""
+
+    def __init__(self, report: object, earlier: tuple[tuple[int, str, int], ...]):
+        self.report = report
+        self.earlier = earlier
+        super().__init__(self.describe())
+
+    def where(self) -> str:
+        return "、".join(f"第 {u} 号上传「{f}」" for u, f, _ in self.earlier[:3]) + (
+            f"等 {len(self.earlier)} 次上传" if len(self.earlier) > 3 else ""
+        )
+
+    def describe(self) -> str:
+        return "内容已导入"
+
+
+class ContentStored(ContentRefused):
+    def describe(self) -> str:
+        return (
+            f"文件内容（{self.report.total} 项数据）已全部在本年度导入过，见{self.where()}；"
+            "本次未导入。"
+        )
+
+
+class OverlapNotConfirmed(ContentRefused):
+    def describe(self) -> str:
+        return (
+            f"文件中有 {self.report.overlap} 项数据（共 {self.report.total} 项）已在{self.where()}"
+            "中导入。确认后只导入其余的新数据（命令行加 --confirm-overlap）。"
+        )
+
+
+class ContentClash(ContentRefused):
+    def describe(self) -> str:
+        shown = "、".join(self.report.clash[:10])
+        more = f"等 {len(self.report.clash)} 个" if len(self.report.clash) > 10 else ""
+        return (
+            f"问卷编号 {shown}{more}已在本年度此前上传的文件中出现过，但答案不同"
+            f"（见{self.where() or '此前的上传'}）：同一年度内问卷编号必须唯一。本次未导入。"
+        )
 
 
 @dataclass(frozen=True)
@@ -96,6 +146,7 @@ class Store:
             raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
         self._lock = threading.RLock()
         self.migrate()
+        self.backfill_prints()
 
     def close(self) -> None:
         self._con.close()
@@ -308,9 +359,7 @@ class Store:
         known = set(self.units(year, include_withdrawn=True)["name"])
         updated = sum(1 for n in units["name"] if n in known)
         added = len(units) - updated
-        self.save_registry(
-            units, year, "（程序写入）", user, f"新增 {added} 个，更新 {updated} 个"
-        )
+        self.save_registry(units, year, "（程序写入）", user, f"新增 {added} 个，更新 {updated} 个")
         return added, updated
 
     # -- uploads ------------------------------------------------------------------
@@ -332,11 +381,16 @@ class Store:
         user: str,
         rows: int,
         facts: Mapping[str, pd.DataFrame | pa.Table],
+        accept_overlap: bool = False,
     ) -> tuple[Upload, bool]:
         """Store one file's rows as one upload, atomically.
 
         Returns (upload, created); the same file (by sha256) for the same year and
         source is not stored twice: the earlier upload comes back with created=False.
+        The content checks (scoring.content_store) run inside this transaction: facts
+        the year already holds refuse the file (``ContentStored``), 问卷编号 stored with
+        other answers refuse it (``ContentClash``), and a partial overlap is refused
+        unless ``accept_overlap`` — then only the new facts are stored.
         """
         for table in facts:
             if table not in FACT_TABLES:
@@ -348,32 +402,117 @@ class Store:
             ).df()
             if not earlier.empty:
                 return _upload(earlier.iloc[0]), False
-            cur.execute("INSERT INTO years (year) VALUES (?) ON CONFLICT DO NOTHING", [year])
-            upload_id = cur.execute(
-                'INSERT INTO uploads (year, file, source, rows, sha256, "user") '
-                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                [year, file, source, rows, sha256, user],
-            ).fetchone()[0]
-            for table, frame in facts.items():
-                if len(frame) == 0:
-                    continue
-                cur.register("incoming_facts", frame)
-                try:
-                    if table == "appraisal_answers":
-                        _insert_answers(cur, upload_id, year)
-                    else:
-                        cur.execute(
-                            f"INSERT INTO {table} BY NAME SELECT *, ?::INTEGER AS upload_id, "
-                            "?::INTEGER AS year FROM incoming_facts",
-                            [upload_id, year],
-                        )
-                finally:
-                    cur.unregister("incoming_facts")
+            upload_id, report = self._stage(cur, year, file, source, sha256, user, rows, facts)
+            self._settle(cur, upload_id, year, report, accept_overlap)
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             _audit(
                 cur, user, "上传", f"{year} 年度 {source}：{file}（{rows} 行，编号 {upload_id}）"
             )
         return _upload(row.iloc[0]), True
+
+    def content_report(
+        self,
+        *,
+        year: int,
+        source: str,
+        facts: Mapping[str, pd.DataFrame | pa.Table],
+    ) -> content_store.ContentReport:
+        """How a file's facts meet what the year holds (for the preview); stores nothing."""
+        with self._lock, self.cursor() as cur:
+            cur.execute("BEGIN TRANSACTION")
+            try:
+                _, report = self._stage(
+                    cur, year, "（预览）", source, "", "预览", 0, facts, preview=True
+                )
+            finally:
+                cur.execute("ROLLBACK")
+        return report
+
+    def _stage(self, cur, year, file, source, sha256, user, rows, facts, preview=False):
+        """Insert an upload's rows and check their content (the caller commits or rolls
+        back). A preview takes upload id 10⁹ (rolled back), using up no id of the sequence."""
+        cur.execute("INSERT INTO years (year) VALUES (?) ON CONFLICT DO NOTHING", [year])
+        if preview:
+            upload_id = cur.execute(
+                'INSERT INTO uploads (id, year, file, source, rows, sha256, "user") '
+                "VALUES (1000000000, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [year, file, source, rows, sha256, user],
+            ).fetchone()[0]
+        else:
+            upload_id = cur.execute(
+                'INSERT INTO uploads (year, file, source, rows, sha256, "user") '
+                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                [year, file, source, rows, sha256, user],
+            ).fetchone()[0]
+        for table, frame in facts.items():
+            if len(frame) == 0:
+                continue
+            cur.register("incoming_facts", frame)
+            try:
+                if table == "appraisal_answers":
+                    _insert_answers(cur, upload_id, year)
+                else:
+                    cur.execute(
+                        f"INSERT INTO {table} BY NAME SELECT *, ?::INTEGER AS upload_id, "
+                        "?::INTEGER AS year FROM incoming_facts",
+                        [upload_id, year],
+                    )
+            finally:
+                cur.unregister("incoming_facts")
+        tables = tuple(t for t, f in facts.items() if len(f))
+        return upload_id, content_store.check_upload(cur, upload_id, year, tables)
+
+    def _settle(self, cur, upload_id, year, report, accept_overlap) -> None:
+        """Refuse (the caller's transaction rolls back) or keep the new facts only."""
+        names = {
+            int(r[0]): str(r[1])
+            for r in cur.execute("SELECT id, file FROM uploads WHERE year = ?", [year]).fetchall()
+        }
+        earlier = tuple((u, names.get(u, "?"), n) for u, n in report.earlier)
+        if report.clash:
+            raise ContentClash(report, earlier)
+        if report.all_stored:
+            raise ContentStored(report, earlier)
+        if report.overlap and not accept_overlap:
+            raise OverlapNotConfirmed(report, earlier)
+        tables = tuple(FACT_TABLES)
+        if report.overlap:
+            content_store.drop_overlap(cur, upload_id, tables)
+        content_store.keep_prints(cur, upload_id, year)
+
+    def backfill_prints(self) -> int:
+        """Fingerprint uploads stored before migration 006 (once); returns how many."""
+        with self.cursor() as cur:
+            if not cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fact_prints'"
+            ).fetchone()[0]:
+                return 0
+            todo = [
+                (int(r[0]), int(r[1]))
+                for r in cur.execute(
+                    "SELECT id, year FROM uploads u WHERE NOT EXISTS "
+                    "(SELECT 1 FROM fact_prints f WHERE f.upload_id = u.id) ORDER BY id"
+                ).fetchall()
+            ]
+        done = 0
+        for upload_id, year in todo:
+            with self.transaction() as cur:
+                tables = tuple(
+                    t
+                    for t in FACT_TABLES
+                    if cur.execute(
+                        f"SELECT count(*) FROM {t} WHERE upload_id = ?", [upload_id]
+                    ).fetchone()[0]
+                )
+                if not tables:
+                    continue
+                content_store.upload_prints(cur, upload_id, tables)
+                cur.execute(
+                    "CREATE OR REPLACE TEMP TABLE overlap_prints (kind VARCHAR, fp VARCHAR)"
+                )
+                content_store.keep_prints(cur, upload_id, year)
+                done += 1
+        return done
 
     def uploads(self, year: int | None = None) -> list[Upload]:
         if year is None:
@@ -390,6 +529,7 @@ class Store:
                 raise StoreError(f"没有编号为 {upload_id} 的上传记录。")
             for table in FACT_TABLES:
                 cur.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id])
+            cur.execute("DELETE FROM fact_prints WHERE upload_id = ?", [upload_id])
             cur.execute("DELETE FROM uploads WHERE id = ?", [upload_id])
             u = _upload(row.iloc[0])
             _audit(cur, user, "撤销上传", f"编号 {u.id}：{u.file}（{u.year} 年度 {u.source}）")

@@ -46,8 +46,8 @@ def test_import_uploads_rank_undo(db, capsys):
     )
     code, out, _ = run(capsys, "import", str(perf), "--year", "2025")
     assert code == 0 and "上传编号 1" in out
-    code, out, _ = run(capsys, "import", str(perf), "--year", "2025", "--source", "performance")
-    assert code == 0 and "未重复导入" in out
+    code, out, err = run(capsys, "import", str(perf), "--year", "2025", "--source", "performance")
+    assert code == 2 and "第 1 号上传「绩效.xlsx」" in err and "未重复导入" in err
     code, out, _ = run(capsys, "uploads", "--year", "2025", "--format", "json")
     listed = json.loads(out)
     assert [set(u) for u in listed] == [{"id", "file", "source", "rows", "sha256", "at", "user"}]

@@ -38,13 +38,12 @@ def ballots_file(ids, answer="满意", unit="教育局"):
     )
 
 
-def test_import_then_same_file_again_is_a_no_op(registered):
+def test_import_then_same_file_again_is_refused_naming_the_first(registered):
     data = ballots_file(["A1", "A2"])
     first = import_file(registered, "问卷.xlsx", data, 2025, User("张三", EVALUATOR))
     assert first.created and first.upload.rows == 2 and first.upload.source == "appraisal"
-    again = import_file(registered, "问卷（副本）.xlsx", data, 2025, User("李四", EVALUATOR))
-    assert not again.created and again.upload.id == first.upload.id
-    assert "完全相同" in again.message
+    with pytest.raises(ImportRejected, match=f"第 {first.upload.id} 号上传「问卷.xlsx」"):
+        import_file(registered, "问卷（副本）.xlsx", data, 2025, User("李四", EVALUATOR))
     assert registered.row_counts()["appraisal_answers"] == 12
     res = results.compute(registered, 2025)
     assert res.unit("市教育局").appraisal == pytest.approx(100.0)
@@ -198,7 +197,8 @@ def test_survey_export_without_ids_gets_ids_from_content(registered):
     assert any("没有问卷编号列" in n for n in out.notes)
     ids = registered.query("SELECT DISTINCT ballot FROM appraisal_answers ORDER BY 1")["ballot"]
     assert len(ids) == 3 and all(i.startswith("20251103100") for i in ids)
-    # A later export with one more response: the three earlier ballots are recognised.
+    # A later export with one more response: the three earlier ballots are recognised
+    # (same ids, same answers: an overlap to confirm, and only the new ballot is stored).
     later = prepare(
         registered,
         "xiaoju-2.xlsx",
@@ -206,7 +206,12 @@ def test_survey_export_without_ids_gets_ids_from_content(registered):
         2025,
         mapping=mapping,
     )
-    assert sorted(p.value for p in later.problems) == sorted(ids)
+    assert later.problems == ()
+    assert (later.overlap.overlap, later.overlap.total) == (3, 4)
+    with pytest.raises(ImportRejected, match="确认"):
+        commit(registered, later, 2025, OFFICE)
+    commit(registered, later, 2025, OFFICE, accept_overlap=True)
+    assert len(registered.query("SELECT DISTINCT ballot FROM appraisal_answers")) == 4
 
 
 def wide_tally(footer="发出数:120 收回数:114"):

@@ -75,7 +75,12 @@ def test_a_survey_export_is_mapped_on_the_page_saved_and_offered_again(app_db, t
     assert at.selectbox(key="saved-map-0").value == "问卷星导出"
     at.button(key="use-map-0").click().run()
     assert not at.exception
-    assert any("问卷编号已在本年度" in v for v in at.dataframe[0].value["问题"].tolist())
+    # Its first two responses are stored already (same ids, same answers): an overlap
+    # the user confirms before only the new response is stored.
+    assert any("2 项数据（共 3 项）已在" in w.value for w in at.warning)
+    at.checkbox(key="overlap-0").check().run()
+    at.button(key="commit-0").click().run()
+    assert not at.exception and "已导入" in at.success[-1].value
 
 
 def test_a_tally_without_category_is_named_on_the_page(app_db, tmp_path):
