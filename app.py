@@ -68,6 +68,7 @@ DATA = [
 ]
 OFFICE = [
     ("pages/publish_page.py", "结果发布", ":material/campaign:", "publish"),
+    ("pages/publication.py", "结果公示", ":material/verified:", "publish"),
     ("pages/scheme_page.py", "考评方案", ":material/tune:", "scheme"),
     ("pages/admin.py", "账号与审计", ":material/admin_panel_settings:", "accounts"),
 ]

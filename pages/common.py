@@ -41,7 +41,38 @@ def results_page(page_file: str, title: str, action: str = "view") -> results.Re
     if year is None:
         st.info(EMPTY_HINT)
         st.stop()
-    return year_results(year)
+    res = year_results(year)
+    publication_notice(res)
+    return res
+
+
+def publication_notice(res: results.Results) -> None:
+    """Once a year is published: say so, and which units and figures current data give
+    differently from the frozen record (scoring.publication)."""
+    from scoring import publication
+
+    record = publication.published(get_store(), res.year)
+    if record is None:
+        return
+    changed = publication.differences(record, res)
+    head = (
+        f"{res.year} 年度结果已{record['status']}（第 {record['version']} 版，"
+        f"{record['published_at'][:10]}），公布的数字以「结果公示」页为准。"
+    )
+    if not changed:
+        st.info(head + "当前数据与公布的结果一致。")
+        return
+    units = sorted({d.unit for d in changed})
+    detail = "；".join(
+        f"{d.unit} {d.figure}：公布 {d.published} → 当前 {d.current}" for d in changed[:8]
+    )
+    more = f"等 {len(changed)} 处" if len(changed) > 8 else ""
+    st.warning(
+        md(
+            head + f"当前数据与公布的结果不同（{len(units)} 个单位）：{detail}{more}。"
+            "本页显示的是按当前数据计算的结果。"
+        )
+    )
 
 
 def frame_guard(page_file: str) -> None:

@@ -135,6 +135,69 @@ def commit_section(parsed, i: int) -> None:
             st.error(md(f"未导入：{exc}"))
 
 
+def undo_confirm_step(undoable: dict) -> None:
+    """Undo asks first, naming the upload, its file, source and rows; what is undone goes
+    to the 回收站, from which the administrator can restore it."""
+    pending = undoable.get(st.session_state.get("undo_pending"))
+    if pending is None:
+        return
+    st.warning(
+        md(
+            f"确认撤销第 {pending.id} 号上传「{pending.file}」？"
+            f"来源：{SOURCE_NAMES.get(pending.source, pending.source)}，"
+            f"{pending.rows} 行，{pending.year} 年度，{pending.at} 由 {pending.user} 上传。"
+            "撤销后这些数据不再计入结果，移入回收站，管理员可从回收站恢复。"
+        )
+    )
+    c1, c2 = st.columns(2)
+    if c1.button("确认撤销", key="undo-confirm", type="primary"):
+        undone = imports.undo(store, pending.id, user)
+        st.session_state.pop("undo_pending", None)
+        st.session_state["undo_done"] = (
+            f"已撤销第 {undone.id} 号上传「{undone.file}」（{undone.rows} 行），已移入回收站。"
+        )
+        st.rerun()
+    if c2.button("取消", key="undo-cancel"):
+        st.session_state.pop("undo_pending", None)
+        st.rerun()
+
+
+def recycle_bin_section(year: int) -> None:
+    """回收站: undone uploads of the year, restored exactly by the administrator."""
+    binned = store.recycled(year)
+    if binned.empty:
+        return
+    with st.expander(f"回收站（{len(binned)} 个已撤销的上传）"):
+        st.dataframe(
+            [
+                {
+                    "编号": r.id,
+                    "文件": r.file,
+                    "来源": SOURCE_NAMES.get(r.source, r.source),
+                    "行数": r.rows,
+                    "撤销时间": str(r.undone_at)[:19],
+                    "撤销人": r.undone_by,
+                }
+                for r in binned.itertuples(index=False)
+            ],
+            hide_index=True,
+        )
+        if not accounts.can(user, "restore"):
+            st.caption("只有管理员可以从回收站恢复。")
+            return
+        names = {int(r.id): f"第 {r.id} 号：{r.file}" for r in binned.itertuples(index=False)}
+        target = st.selectbox("恢复", list(names), format_func=names.get, key="restore_id")
+        if st.button("从回收站恢复", key="restore"):
+            try:
+                back = imports.restore(store, target, user)
+                st.session_state["undo_done"] = (
+                    f"已恢复第 {back.id} 号上传「{back.file}」（{back.rows} 行）。"
+                )
+                st.rerun()
+            except StoreError as exc:
+                st.error(md(exc))
+
+
 checked: dict = st.session_state.setdefault("checked_files", {})
 col_maps: dict = st.session_state.setdefault("col_maps", {})
 if files:
@@ -227,10 +290,8 @@ else:
             key="undo_id",
         )
         if c2.button("撤销", key="undo"):
-            undone = imports.undo(store, target, user)
-            st.success(md(f"已撤销第 {undone.id} 号上传「{undone.file}」（{undone.rows} 行）。"))
-            st.rerun()
-
+            st.session_state["undo_pending"] = target
+        undo_confirm_step({u.id: u for u in undoable})
 
 
 def registry_section(year: int) -> None:
@@ -289,6 +350,10 @@ def registry_section(year: int) -> None:
             hide_index=True,
         )
 
+
+if done := st.session_state.pop("undo_done", None):
+    st.success(md(done))
+recycle_bin_section(year)
 
 if accounts.can(user, "units"):
     registry_section(year)

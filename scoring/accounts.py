@@ -37,6 +37,7 @@ ACTIONS = {
     "view": (ADMIN, EVALUATOR, LEADER),
     "upload": (ADMIN, EVALUATOR),
     "undo": (ADMIN, EVALUATOR),  # 录入员: their own uploads only
+    "restore": (ADMIN,),  # from the 回收站
     "units": (ADMIN,),
     "scheme": (ADMIN,),
     "accounts": (ADMIN,),
@@ -99,6 +100,7 @@ def _describe(action: str, scope: dict) -> str:
         "view": "查看",
         "upload": "上传数据",
         "undo": "撤销上传",
+        "restore": "从回收站恢复上传",
         "units": "修改单位名录",
         "scheme": "修改考评方案",
         "accounts": "管理账号",

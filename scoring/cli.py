@@ -232,8 +232,7 @@ def cmd_units(args: argparse.Namespace) -> int:
         plan = registry.preview(store, name, data, args.year)
         if plan.problems:
             raise BadInput(
-                f"单位名录未导入，共 {len(plan.problems)} 处问题：\n"
-                f"{imports.report(plan.problems)}"
+                f"单位名录未导入，共 {len(plan.problems)} 处问题：\n{imports.report(plan.problems)}"
             )
         since = f"自 {plan.year} 年度起" if plan.year else "自最初年度起"
         print(f"单位名录「{name}」{since}生效，变更 {len(plan.changes)} 项：")
@@ -313,7 +312,73 @@ def cmd_undo(args: argparse.Namespace) -> int:
             upload = imports.undo(store, args.upload_id, _user(args))
         except imports.ImportRejected as exc:
             raise BadInput(str(exc)) from exc
-    print(f"已撤销第 {upload.id} 号上传「{upload.file}」（{upload.rows} 行）。")
+    print(
+        f"已撤销第 {upload.id} 号上传「{upload.file}」（{upload.year} 年度 "
+        f"{SOURCE_NAMES.get(upload.source, upload.source)}，{upload.rows} 行），"
+        f"数据已移入回收站；恢复：python -m scoring restore {upload.id}"
+    )
+    return 0
+
+
+def cmd_restore(args: argparse.Namespace) -> int:
+    """Bring an undone upload back from the 回收站, exactly."""
+    with _open(args) as store:
+        try:
+            upload = imports.restore(store, args.upload_id, _user(args))
+        except (imports.ImportRejected, StoreError) as exc:
+            raise BadInput(str(exc)) from exc
+    print(
+        f"已从回收站恢复第 {upload.id} 号上传「{upload.file}」（{upload.year} 年度 "
+        f"{SOURCE_NAMES.get(upload.source, upload.source)}，{upload.rows} 行）。"
+    )
+    return 0
+
+
+def cmd_recycled(args: argparse.Namespace) -> int:
+    """The 回收站: undone uploads that can be restored."""
+    with _open(args) as store:
+        rows = store.recycled(args.year)
+    print("\t".join(["编号", "年度", "文件", "来源", "行数", "撤销时间", "撤销人"]))
+    for r in rows.itertuples(index=False):
+        print(
+            "\t".join(
+                map(
+                    str,
+                    [
+                        r.id,
+                        r.year,
+                        r.file,
+                        SOURCE_NAMES.get(r.source, r.source),
+                        r.rows,
+                        str(r.undone_at)[:19],
+                        r.undone_by,
+                    ],
+                )
+            )
+        )
+    return 0
+
+
+def cmd_published(args: argparse.Namespace) -> int:
+    """The year's published results, frozen (shared/spec/cli.md, Added 2026-11)."""
+    from scoring import publication
+
+    with _open(args) as store:
+        record = publication.published(store, args.year, args.version)
+    if record is None:
+        raise BadInput(f"{args.year} 年度的结果尚未公示或发布。")
+    if args.format == "json":
+        keys = ("version", "status", "published_at", "units")
+        print(json.dumps({k: record[k] for k in keys}, ensure_ascii=False, indent=1))
+        return 0
+    print(
+        f"{args.year} 年度考评结果 第 {record['version']} 版（{record['status']}，"
+        f"{record['published_at']} 由 {record['user']} 公示"
+        + (f"，公示期至 {record['period_end']}" if record["period_end"] else "")
+        + f"；方案版本 {record['scheme_version'] or '默认'}，"
+        f"名录版本 {record['registry_version']}，所用上传 {len(record['uploads'])} 个）"
+    )
+    print(_table(record["units"]))
     return 0
 
 
@@ -470,9 +535,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.set_defaults(func=cmd_uploads)
 
-    p = sub.add_parser("undo", help="撤销一次上传")
+    p = sub.add_parser("undo", help="撤销一次上传（数据移入回收站）")
     p.add_argument("upload_id", type=int)
     p.set_defaults(func=cmd_undo)
+
+    p = sub.add_parser("restore", help="从回收站恢复一次撤销的上传")
+    p.add_argument("upload_id", type=int)
+    p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser("recycled", help="列出回收站中的上传")
+    p.add_argument("--year", type=int)
+    p.set_defaults(func=cmd_recycled)
+
+    p = sub.add_parser("published", help="年度已公示或发布的结果（冻结的快照）")
+    p.add_argument("--year", type=int, required=True)
+    p.add_argument("--version", type=int, help="版本号（默认最新）")
+    p.add_argument("--format", choices=["table", "json"], default="table")
+    p.set_defaults(func=cmd_published)
 
     p = sub.add_parser("user", help="账号管理")
     user_sub = p.add_subparsers(dest="user_command", required=True)

@@ -39,6 +39,7 @@ __all__ = [
     "prepare",
     "problems_frame",
     "report",
+    "restore",
     "save_mapping",
     "saved_mappings",
     "undo",
@@ -292,6 +293,12 @@ def undo(store: Store, upload_id: int, user: User) -> Upload:
         raise ImportRejected([Problem(f"上传编号 {upload_id}", "没有这个上传记录")])
     authorize(user, "undo", source=upload.source, year=upload.year, owner=upload.user)
     return store.undo(upload_id, user.name)
+
+
+def restore(store: Store, upload_id: int, user: User) -> Upload:
+    """Bring an undone upload back from the 回收站 (管理员 only), exactly as it was."""
+    authorize(user, "restore")
+    return store.restore(upload_id, user.name)
 
 
 def load_units(

@@ -381,6 +381,9 @@ def publish(
     out.mkdir(parents=True, exist_ok=True)
     previous = results.compute(store, year - 1) if year - 1 in store.years() else None
     res = results.compute(store, year, previous=previous)
+    from scoring import publication  # the figures published are frozen as a snapshot
+
+    publication.snapshot(store, year, user, res=res)
     book = out / f"{year}年度机关效能考评结果.xlsx"
     book.write_bytes(workbook(res, store.uploads(year)))
     figs = chart_figures(res, previous)

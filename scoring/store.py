@@ -522,17 +522,89 @@ class Store:
         return [_upload(r) for _, r in rows.iterrows()]
 
     def undo(self, upload_id: int, user: str = "命令行") -> Upload:
-        """Remove everything one upload brought in, and its record."""
+        """Remove everything one upload brought in from the results, into the 回收站:
+        its rows and record are moved aside (not deleted) and ``restore`` brings them
+        back exactly."""
         with self.transaction() as cur:
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             if row.empty:
                 raise StoreError(f"没有编号为 {upload_id} 的上传记录。")
-            for table in FACT_TABLES:
-                cur.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id])
-            cur.execute("DELETE FROM fact_prints WHERE upload_id = ?", [upload_id])
+            moved = 0
+            for table in (*FACT_TABLES, "fact_prints"):
+                n = cur.execute(
+                    f"SELECT count(*) FROM {table} WHERE upload_id = ?", [upload_id]
+                ).fetchone()[0]
+                if n:
+                    _bin_table(cur, table)
+                    cur.execute(
+                        f"INSERT INTO bin_{table} BY NAME SELECT * FROM {table} "
+                        "WHERE upload_id = ?",
+                        [upload_id],
+                    )
+                    cur.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id])
+                    moved += n if table != "fact_prints" else 0
+            cur.execute(
+                'INSERT INTO recycled_uploads (id, year, file, source, rows, sha256, "at", '
+                '"user", undone_by, facts) SELECT id, year, file, source, rows, sha256, "at", '
+                '"user", ?, ? FROM uploads WHERE id = ?',
+                [user, moved, upload_id],
+            )
             cur.execute("DELETE FROM uploads WHERE id = ?", [upload_id])
             u = _upload(row.iloc[0])
-            _audit(cur, user, "撤销上传", f"编号 {u.id}：{u.file}（{u.year} 年度 {u.source}）")
+            _audit(
+                cur,
+                user,
+                "撤销上传",
+                f"编号 {u.id}：{u.file}（{u.year} 年度 {u.source}，{moved} 条数据移入回收站）",
+            )
+        return u
+
+    def recycled(self, year: int | None = None) -> pd.DataFrame:
+        """Uploads in the 回收站, newest first."""
+        return self.query(
+            'SELECT id, year, file, source, rows, sha256, "at", "user", undone_at, undone_by, '
+            "facts FROM recycled_uploads WHERE (? IS NULL OR year = ?) ORDER BY undone_at DESC",
+            [year, year],
+        )
+
+    def restore(self, upload_id: int, user: str = "命令行") -> Upload:
+        """Bring an undone upload back from the 回收站, exactly as it was (same id, same
+        rows); refused when its facts have come in again meanwhile by another upload."""
+        with self.transaction() as cur:
+            row = cur.execute("SELECT * FROM recycled_uploads WHERE id = ?", [upload_id]).df()
+            if row.empty:
+                raise StoreError(f"回收站中没有编号为 {upload_id} 的上传。")
+            year = int(row.iloc[0]["year"])
+            if _has_table(cur, "bin_fact_prints"):
+                again = cur.execute(
+                    "SELECT f.upload_id, u.file, count(*) FROM fact_prints f "
+                    "JOIN uploads u ON u.id = f.upload_id "
+                    "SEMI JOIN bin_fact_prints b ON b.upload_id = ? AND b.kind = f.kind "
+                    "AND b.fp = f.fp WHERE f.year = ? GROUP BY ALL ORDER BY 3 DESC",
+                    [upload_id, year],
+                ).fetchall()
+                if again:
+                    where = "、".join(f"第 {u} 号上传「{f}」" for u, f, _ in again[:3])
+                    raise StoreError(
+                        f"第 {upload_id} 号上传的数据已由{where}再次导入，恢复会重复计入，未恢复。"
+                    )
+            cur.execute(
+                'INSERT INTO uploads (id, year, file, source, rows, sha256, "at", "user") '
+                'SELECT id, year, file, source, rows, sha256, "at", "user" '
+                "FROM recycled_uploads WHERE id = ?",
+                [upload_id],
+            )
+            for table in (*FACT_TABLES, "fact_prints"):
+                if _has_table(cur, f"bin_{table}"):
+                    cur.execute(
+                        f"INSERT INTO {table} BY NAME SELECT * FROM bin_{table} "
+                        "WHERE upload_id = ?",
+                        [upload_id],
+                    )
+                    cur.execute(f"DELETE FROM bin_{table} WHERE upload_id = ?", [upload_id])
+            cur.execute("DELETE FROM recycled_uploads WHERE id = ?", [upload_id])
+            u = _upload(row.iloc[0])
+            _audit(cur, user, "恢复上传", f"编号 {u.id}：{u.file}（{u.year} 年度 {u.source}）")
         return u
 
     def upload(self, upload_id: int) -> Upload | None:
@@ -588,10 +660,100 @@ class Store:
         """Every version of the year's scheme, newest first (version, name, set_at, user,
         reason, text)."""
         return self.query(
-            'SELECT version, name, set_at, "user", coalesce(reason, \'\') AS reason, text '
+            "SELECT version, name, set_at, \"user\", coalesce(reason, '') AS reason, text "
             "FROM schemes WHERE year = ? ORDER BY version DESC",
             [year],
         )
+
+    # -- publications (结果公示与发布, migration 007) ----------------------------------
+
+    def publication(self, year: int, version: int | None = None) -> dict | None:
+        """One version of the year's publication (the latest without ``version``)."""
+        rows = self.query(
+            "SELECT * FROM publications WHERE year = ? AND (? IS NULL OR version = ?) "
+            "ORDER BY version DESC LIMIT 1",
+            [year, version, version],
+        )
+        return None if rows.empty else rows.iloc[0].to_dict()
+
+    def publication_versions(self, year: int) -> list[int]:
+        rows = self.query(
+            "SELECT version FROM publications WHERE year = ? ORDER BY version DESC", [year]
+        )
+        return [int(v) for v in rows["version"]]
+
+    def add_publication(
+        self,
+        *,
+        year: int,
+        user: str,
+        scheme_version: int,
+        registry_version: int,
+        uploads: str,
+        results: str,
+        period_end: object = None,
+        note: str = "",
+    ) -> int:
+        """Write a new version of the year's publication in 公示; returns its number."""
+        with self.transaction() as cur:
+            version = cur.execute(
+                "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE year = ?", [year]
+            ).fetchone()[0]
+            cur.execute(  # an earlier version in 公示 is superseded (kept, readable)
+                "UPDATE publications SET status = '已更正' WHERE year = ? AND status = '公示'",
+                [year],
+            )
+            cur.execute(
+                'INSERT INTO publications (year, version, status, "user", scheme_version, '
+                "registry_version, uploads, results, period_end, note) "
+                "VALUES (?, ?, '公示', ?, ?, ?, ?, ?, ?, ?)",
+                [
+                    year,
+                    version,
+                    user,
+                    scheme_version,
+                    registry_version,
+                    uploads,
+                    results,
+                    period_end,
+                    note or None,
+                ],
+            )
+            _audit(
+                cur, user, "公示结果", f"{year} 年度第 {version} 版{('：' + note) if note else ''}"
+            )
+        return int(version)
+
+    def set_publication_status(self, year: int, version: int, status: str, user: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "UPDATE publications SET status = ?, finalized_at = current_timestamp, "
+                "finalized_by = ? WHERE year = ? AND version = ?",
+                [status, user, year, version],
+            )
+            _audit(cur, user, "正式发布结果", f"{year} 年度第 {version} 版")
+
+    def add_appeal(self, year: int, version: int, unit: str, text: str, user: str) -> int:
+        with self.transaction() as cur:
+            appeal_id = cur.execute(
+                'INSERT INTO appeals (year, version, unit, text, "user") '
+                "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                [year, version, unit, text, user],
+            ).fetchone()[0]
+            _audit(cur, user, "受理申诉", f"{year} 年度第 {appeal_id} 号：{unit}")
+        return int(appeal_id)
+
+    def decide_appeal(self, appeal_id: int, decision: str, reason: str, user: str) -> None:
+        with self.transaction() as cur:
+            cur.execute(
+                "UPDATE appeals SET decision = ?, reason = ?, decided_by = ?, "
+                "decided_at = current_timestamp WHERE id = ? AND decision IS NULL",
+                [decision, reason, user, appeal_id],
+            )
+            _audit(cur, user, "处理申诉", f"第 {appeal_id} 号：{decision}（{reason}）")
+
+    def appeals_rows(self) -> list[dict]:
+        return self.query("SELECT * FROM appeals ORDER BY id").to_dict("records")
 
     # -- accounts and audit ---------------------------------------------------------
 
@@ -861,6 +1023,26 @@ def _insert_answers(cur: duckdb.DuckDBPyConnection, upload_id: int, year: int) -
         "AND c.category = i.category AND c.item = i.item AND c.answer = i.answer",
         [upload_id, year, upload_id],
     )
+
+
+def _has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
+    return bool(
+        cur.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+        ).fetchone()[0]
+    )
+
+
+def _bin_table(cur: duckdb.DuckDBPyConnection, table: str) -> None:
+    """The 回收站 copy of a fact table (bin_<table>), with every column the table has now.
+    ``table`` is one of FACT_TABLES or fact_prints, never user text."""
+    if not _has_table(cur, f"bin_{table}"):
+        cur.execute(f"CREATE TABLE bin_{table} AS SELECT * FROM {table} WITH NO DATA")
+        return
+    have = {r[0] for r in cur.execute(f"DESCRIBE bin_{table}").fetchall()}
+    for name, kind, *_ in cur.execute(f"DESCRIBE {table}").fetchall():
+        if name not in have:
+            cur.execute(f'ALTER TABLE bin_{table} ADD COLUMN "{name}" {kind}')
 
 
 def _audit(cur: duckdb.DuckDBPyConnection, user: str, action: str, detail: str) -> None:

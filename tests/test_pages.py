@@ -183,8 +183,16 @@ def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
     listed = next(d.value for d in at.dataframe if "编号" in d.value.columns)
     assert listed["文件"].tolist() == ["加减分.xlsx"]
     at.button(key="undo").click().run()
+    asked = at.warning[-1].value  # the confirm step names upload, file, source and rows
+    assert "第 1 号上传「加减分\\.xlsx」" in asked and "来源：加减分" in asked and "1 行" in asked
+    at.button(key="undo-confirm").click().run()
     assert not at.exception
     assert "本年度还没有导入任何文件" in [i.value for i in at.info][-1]
+    assert "回收站" in at.success[-1].value
+    at.button(key="restore").click().run()  # from the 回收站, exactly
+    assert not at.exception
+    listed = next(d.value for d in at.dataframe if "编号" in d.value.columns)
+    assert listed["文件"].tolist() == ["加减分.xlsx"]
 
 
 def test_publish_page_previews_the_same_charts(app_db, demo_db):

@@ -1,0 +1,176 @@
+"""结果公示: the year's published record, its status (草稿 → 公示 → 正式发布), 申诉, versions."""
+
+from datetime import date, timedelta
+
+import pandas as pd
+import streamlit as st
+
+from pages.common import get_store, md, page_setup, selected_year, year_results
+from scoring import publication
+from scoring.store import StoreError
+
+user = page_setup(__file__, "publish")
+st.title("结果公示与发布")
+store = get_store()
+year = selected_year()
+if year is None:
+    st.info("数据库中还没有考评数据。")
+    st.stop()
+
+current = year_results(year)
+state = publication.status(store, year)
+record = publication.published(store, year)
+st.subheader(f"{year} 年度：{state}")
+st.caption(
+    "流程：草稿 → 公示（公示期内可受理申诉）→ 正式发布。公示的结果是冻结的快照，之后的上传、"
+    "撤销、方案或名录的变化都不会改变它；更正会生成新的版本，旧版本仍可查阅。"
+)
+
+
+def render_record(rec: dict) -> None:
+    """The frozen figures of one version, and what it rests on."""
+    st.markdown(
+        f"第 {rec['version']} 版 · {rec['status']} · 公示于 {rec['published_at']}"
+        f"（{md(rec['user'])}）"
+        + (f" · 公示期至 {rec['period_end']}" if rec["period_end"] else "")
+        + (f" · 正式发布于 {rec['finalized_at']}" if rec["finalized_at"] else "")
+    )
+    if rec["note"]:
+        st.caption(md(rec["note"]))
+    st.caption(
+        f"考评方案版本 {rec['scheme_version'] or '默认'}；单位名录版本 {rec['registry_version']}；"
+        f"所用上传 {len(rec['uploads'])} 个："
+        + md(
+            "、".join(
+                f"第 {u['id']} 号「{u['file']}」（sha256 {u['sha256'][:12]}…）"
+                for u in rec["uploads"]
+            )
+        )
+    )
+    table = pd.DataFrame(rec["units"])
+    if not table.empty:
+        table["warnings"] = table["warnings"].map("、".join)
+        st.dataframe(
+            table.rename(
+                columns={
+                    "unit": "单位",
+                    "group": "考核类别",
+                    "composite": "综合得分",
+                    "rank": "排名",
+                    "grade": "等次",
+                    "appraisal": "万人评议",
+                    "satisfaction_rate": "满意率",
+                    "ballots": "问卷数",
+                    "performance": "绩效考核",
+                    "integrity": "勤廉测评",
+                    "adjustment": "加减分",
+                    "warnings": "告诫",
+                }
+            )[
+                [
+                    "考核类别",
+                    "排名",
+                    "单位",
+                    "综合得分",
+                    "等次",
+                    "万人评议",
+                    "满意率",
+                    "问卷数",
+                    "绩效考核",
+                    "勤廉测评",
+                    "加减分",
+                    "告诫",
+                ]
+            ],
+            hide_index=True,
+        )
+
+
+def act(step, *args, done: str) -> None:
+    try:
+        step(*args)
+        st.success(done)
+        st.rerun()
+    except StoreError as exc:  # PublicationError
+        st.error(md(exc))
+
+
+if record is None:
+    st.info("本年度的结果尚未公示。公示会冻结当前的考评结果。")
+    end = st.date_input("公示期截止日期", value=date.today() + timedelta(days=7), key="pub_end")
+    if st.button("公示当前结果", type="primary", key="pub_notice"):
+        act(
+            lambda: publication.snapshot(store, year, user, period_end=end, res=current),
+            done="已公示。",
+        )
+    st.stop()
+
+changed = publication.differences(record, current)
+if changed:
+    st.warning(
+        f"当前数据与公示的第 {record['version']} 版结果有 {len(changed)} 处不同"
+        "（下表）；公示的结果不变，如需更正请通过申诉处理。"
+    )
+    st.dataframe(
+        pd.DataFrame(
+            [(d.unit, d.figure, str(d.published), str(d.current)) for d in changed],
+            columns=["单位", "项目", "公示值", "当前值"],
+        ),
+        hide_index=True,
+    )
+render_record(record)
+
+waiting = [a for a in publication.appeals(store, year) if not a["decision"]]
+if record["status"] == publication.NOTICE:
+    st.subheader("申诉")
+    with st.form("appeal_form", clear_on_submit=True):
+        unit = st.selectbox("申诉单位", [r["unit"] for r in record["units"]], key="appeal_unit")
+        text = st.text_area("申诉事由", key="appeal_text")
+        if st.form_submit_button("登记申诉"):
+            act(publication.record_appeal, store, year, unit, text, user, done="已登记申诉。")
+    for a in waiting:
+        with st.container(border=True):
+            st.markdown(md(f"第 {a['id']} 号申诉 · {a['unit']} · {str(a['at'])[:16]}：{a['text']}"))
+            decision = st.radio("处理结果", ["维持", "更正"], horizontal=True, key=f"dec-{a['id']}")
+            reason = st.text_input("处理理由", key=f"why-{a['id']}")
+            if decision == "更正":
+                st.caption(
+                    "更正：请先在「数据上传」中改正数据（撤销或补充上传），再点处理；"
+                    "将以当前数据生成新的公示版本，原版本保留。"
+                )
+            if st.button("处理", key=f"decide-{a['id']}"):
+                act(
+                    publication.decide_appeal,
+                    store,
+                    a["id"],
+                    decision,
+                    reason,
+                    user,
+                    current,
+                    done="申诉已处理。",
+                )
+    if st.button("结束公示，正式发布", type="primary", key="pub_final", disabled=bool(waiting)):
+        act(publication.finalize, store, year, user, done="已正式发布。")
+    if waiting:
+        st.caption(f"还有 {len(waiting)} 件申诉未处理，处理后才能正式发布。")
+
+decided = [a for a in publication.appeals(store, year) if a["decision"]]
+if decided:
+    st.subheader("已处理的申诉")
+    st.dataframe(
+        pd.DataFrame(
+            [
+                (a["id"], a["unit"], a["text"], a["decision"], a["reason"], a["decided_by"])
+                for a in decided
+            ],
+            columns=["编号", "单位", "事由", "处理结果", "理由", "处理人"],
+        ),
+        hide_index=True,
+    )
+
+older = [v for v in publication.versions(store, year) if v["version"] != record["version"]]
+if older:
+    st.subheader("历史版本")
+    for v in older:
+        with st.expander(f"第 {v['version']} 版（{v['status']}，{v['published_at']}）"):
+            render_record(v)

@@ -1,0 +1,152 @@
+"""Issue 10: publication is a snapshot; undo goes to a 回收站 and can be restored."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from scoring import publication, results
+from scoring.accounts import ADMIN, EVALUATOR, PermissionDenied, User
+from scoring.cli import main, rank_records
+from scoring.imports import import_file, load_units, restore, undo
+from scoring.store import Store
+from tests.conftest import scheme_text
+from tests.sheetmaker import xlsx
+
+OFFICE = User("效能办", ADMIN)
+NAMES = ["甲局", "乙局", "丙局", "丁局", "戊局"]
+
+
+def _perf(values, names=NAMES):
+    return xlsx(
+        [["考核对象", "指标", "得分"]]
+        + [[n, "工作效率", v] for n, v in zip(names, values, strict=True)]
+    )
+
+
+@pytest.fixture
+def year_2025(store):
+    load_units(
+        store,
+        "名录.xlsx",
+        xlsx([["单位名称", "类型", "考核类别"], *[[n, "部门", "执法监管类"] for n in NAMES]]),
+        OFFICE,
+    )
+    import_file(store, "绩效.xlsx", _perf([91.2, 85, 85, 77.37, 68.4]), 2025, OFFICE)
+    import_file(
+        store,
+        "加减分.xlsx",
+        xlsx([["对象", "事由", "分值", "来源"], ["乙局", "省级表彰", 2, "表彰"]]),
+        2025,
+        OFFICE,
+    )
+    return store
+
+
+def test_a_published_year_keeps_its_figures_after_an_undo_and_a_scheme_change(year_2025):
+    store = year_2025
+    version = publication.snapshot(store, 2025, OFFICE)
+    record = publication.published(store, 2025)
+    assert (version, record["status"]) == (1, "公示")
+    frozen = record["units"]
+    # Hand-worked: performance alone, 乙局 85 + 2 (表彰) = 87 ranks second.
+    by_unit = {r["unit"]: r for r in frozen}
+    assert by_unit["乙局"]["composite"] == 87.0 and by_unit["乙局"]["rank"] == 2
+    assert by_unit["戊局"]["rank"] == 5 and "末位告诫" in by_unit["戊局"]["warnings"]
+    assert [u["file"] for u in record["uploads"]] == ["绩效.xlsx", "加减分.xlsx"]
+    assert all(len(u["sha256"]) == 64 for u in record["uploads"])
+    assert record["registry_version"] == store.registry_version()
+    # Later: the 加减分 upload is undone and the scheme changes.
+    undo(store, 2, OFFICE)
+    store.set_scheme(2025, "新方案", scheme_text(warnings={"last_place_min_group": 9}), "效能办")
+    now = results.compute(store, 2025)
+    assert now.unit("乙局").composite == 85.0 and "末位告诫" not in now.unit("戊局").warnings
+    assert publication.published(store, 2025)["units"] == frozen
+    changed = {(d.unit, d.figure) for d in publication.differences(record, now)}
+    assert ("乙局", "综合得分") in changed and ("乙局", "加减分") in changed
+    assert ("戊局", "告诫") in changed and ("甲局", "综合得分") not in changed
+
+
+def test_the_year_goes_from_notice_to_final_and_an_appeal_corrects_it(year_2025):
+    store = year_2025
+    assert publication.status(store, 2025) == "草稿"
+    publication.snapshot(store, 2025, OFFICE)
+    first = publication.published(store, 2025)
+    with pytest.raises(publication.PublicationError, match="公示"):
+        publication.record_appeal(store, 2025, "不存在的局", "x", OFFICE)
+    appeal = publication.record_appeal(store, 2025, "丁局", "绩效得分录入有误，应为 80", OFFICE)
+    with pytest.raises(publication.PublicationError, match="未处理"):
+        publication.finalize(store, 2025, OFFICE)
+    # The office corrects the data (undo, re-import), then decides 更正.
+    undo(store, 1, OFFICE)
+    import_file(store, "绩效（更正）.xlsx", _perf([91.2, 85, 85, 80, 68.4]), 2025, OFFICE)
+    version = publication.decide_appeal(store, appeal, "更正", "核实录入错误", OFFICE)
+    assert version == 2
+    second = publication.published(store, 2025)
+    assert {r["unit"]: r["composite"] for r in second["units"]}["丁局"] == 80.0
+    old = publication.published(store, 2025, 1)
+    assert old["units"] == first["units"] and old["status"] == "已更正"
+    assert "第 1 号申诉" in second["note"]
+    publication.finalize(store, 2025, OFFICE)
+    assert publication.status(store, 2025) == "正式发布"
+    with pytest.raises(publication.PublicationError, match="不在公示期"):
+        publication.record_appeal(store, 2025, "丁局", "再次申诉", OFFICE)
+
+
+def test_published_on_the_command_line(tmp_path, capsys):
+    db = str(tmp_path / "p.duckdb")
+    (tmp_path / "名录.xlsx").write_bytes(
+        xlsx([["单位名称", "类型", "考核类别"], *[[n, "部门", "执法监管类"] for n in NAMES]])
+    )
+    (tmp_path / "绩效.xlsx").write_bytes(_perf([91.2, 85, 85, 77.37, 68.4]))
+    assert main(["--db", db, "units", str(tmp_path / "名录.xlsx")]) == 0
+    assert main(["--db", db, "import", str(tmp_path / "绩效.xlsx"), "--year", "2025"]) == 0
+    assert main(["--db", db, "published", "--year", "2025"]) == 2
+    with Store(db) as s:
+        publication.snapshot(s, 2025, OFFICE)
+        expected = rank_records(results.compute(s, 2025))
+    capsys.readouterr()
+    assert main(["--db", db, "published", "--year", "2025", "--format", "json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert list(out) == ["version", "status", "published_at", "units"]
+    assert out["version"] == 1 and out["status"] == "公示" and out["units"] == expected
+    assert main(["--db", db, "undo", "1"]) == 0
+    assert "回收站" in capsys.readouterr().out
+    assert main(["--db", db, "published", "--year", "2025", "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["units"] == expected
+
+
+def test_undo_goes_to_the_recycle_bin_and_restores_exactly(year_2025):
+    store = year_2025
+    before = store.query("SELECT * FROM adjustments ORDER BY ALL")
+    ranks = rank_records(results.compute(store, 2025))
+    gone = undo(store, 2, OFFICE)
+    assert (gone.id, gone.file) == (2, "加减分.xlsx")
+    assert store.adjustments(2025).empty and [u.id for u in store.uploads(2025)] == [1]
+    binned = store.recycled(2025)
+    assert binned["id"].tolist() == [2] and binned["facts"].tolist() == [1]
+    with pytest.raises(PermissionDenied):
+        restore(store, 2, User("录入员甲", EVALUATOR))
+    back = restore(store, 2, OFFICE)
+    assert back.id == 2 and [u.id for u in store.uploads(2025)] == [1, 2]
+    assert store.query("SELECT * FROM adjustments ORDER BY ALL").equals(before)
+    assert rank_records(results.compute(store, 2025)) == ranks
+    assert store.recycled(2025).empty
+
+
+def test_a_restore_that_would_count_twice_is_refused(year_2025):
+    store = year_2025
+    undo(store, 2, OFFICE)
+    import_file(
+        store,
+        "加减分（重传）.csv",
+        "对象,事由,分值,来源\n乙局,省级表彰,2,表彰\n".encode(),
+        2025,
+        OFFICE,
+    )
+    from scoring.store import StoreError
+
+    with pytest.raises(StoreError, match="再次导入"):
+        restore(store, 2, OFFICE)
+    assert len(store.adjustments(2025)) == 1
