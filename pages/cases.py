@@ -338,7 +338,10 @@ if "新建案件" in tabs:
                 )
             except cases_sheet.CasesRejected as exc:
                 st.error(f"案件表未导入，共 {len(exc.problems)} 处问题（未保存任何内容）：")
-                st.dataframe({"问题": [str(p) for p in exc.problems]}, hide_index=True)
+                shown = exc.problems[:200]
+                st.markdown("\n".join(f"- {md(str(p))}" for p in shown))
+                if len(exc.problems) > len(shown):
+                    st.caption(f"另有 {len(exc.problems) - len(shown)} 处问题未列出。")
             except ERRORS as exc:
                 st.error(str(exc))
             else:

@@ -309,7 +309,9 @@ def import_cases(
         name, data, year=year, sources=conf.sources, registry=registry, today=today
     )
     if problems:
-        raise CasesRejected(problems)
+        raise CasesRejected(
+            sorted(problems, key=lambda p: (p.row or 0, len(p.letter or ""), p.letter or ""))
+        )
     for source in sorted({r["source"] for r in rows}):
         authorize(user, "case_register", source=source, year=year)
     if any(r["verdict"] for r in rows) or any(r["status"] != "受理" for r in rows):

@@ -118,7 +118,9 @@ class Calendar:
         if day in self.extra_working_days:
             return True
         if day.year in _KNOWN:
-            return chinese_calendar.is_workday(day)
+            # chinesecalendar's own rule (a 调休 day works; a weekday off when a holiday),
+            # read from its tables directly: its is_workday scans the whole table per call.
+            return day in _KNOWN_WORKDAYS or (day.weekday() < 5 and day not in _KNOWN_HOLIDAYS)
         return day.weekday() < 5
 
     def add_working_days(self, start: date | datetime | str, n: int) -> date:

@@ -4,7 +4,7 @@ Expectations from the State Council's notice for 2025 (国办发明电〔2024〕
 国庆节、中秋节 1–8 October off; Sunday 28 September and Saturday 11 October worked.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -75,3 +75,14 @@ def test_office_overrides_win():
 def test_contradictory_overrides_are_refused():
     with pytest.raises(ValueError, match="2027-01-01"):
         Calendar.of(["2027-01-01"], ["2027-01-01"])
+
+
+def test_same_answer_as_the_package_for_every_day_it_knows():
+    import chinese_calendar
+
+    cal = Calendar()
+    day = date(min(workdays.known_years()), 1, 1)
+    end = date(max(workdays.known_years()), 12, 31)
+    while day <= end:
+        assert cal.is_workday(day) == chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
