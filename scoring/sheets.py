@@ -1090,8 +1090,19 @@ def _parse(name, data, sha, scheme, registry, source, mapping, category) -> Pars
     for s in sheets:
         if s.skip and (s.table.num_rows == 0 or _sheet_has_data(s)):
             notes.append(f"工作表「{s.name}」未导入：{s.skip}")
+    hidden = [s.name for s in sheets if s.skip == "隐藏的工作表" and _sheet_has_data(s)]
     sheets = [s for s in sheets if not s.skip and s.table.num_rows and s.table.num_columns]
     if not sheets:
+        if hidden:
+            raise _Reject(
+                [
+                    Problem(
+                        name,
+                        f"数据只在隐藏的工作表「{'、'.join(map(str, hidden))}」中；系统不导入隐藏的"
+                        "工作表：请在 Excel 中取消隐藏（右键工作表标签 → 取消隐藏）后再上传",
+                    )
+                ]
+            )
         raise _Reject([Problem(name, "工作簿是空的，没有任何数据")])
     candidates = [lay for lay in layouts(scheme) if source is None or lay.source == source]
     user_map = _user_mapping(mapping)

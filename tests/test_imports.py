@@ -394,6 +394,16 @@ def test_a_hidden_sheet_with_data_is_named():
     parsed = parse_file("隐藏.xlsx", buf.getvalue(), scheme=default_scheme(), registry=reg)
     assert parsed.ok and parsed.rows == 1
     assert "工作表「补录」未导入：隐藏的工作表" in parsed.notes
+    wb = Workbook()
+    wb.active.title = "空白"
+    hidden = wb.create_sheet("补录")
+    hidden.append(["考核对象", "工作效率"])
+    hidden.append(["市财政局", 70])
+    hidden.sheet_state = "hidden"
+    buf = io.BytesIO()
+    wb.save(buf)
+    only_hidden = parse_file("隐藏.xlsx", buf.getvalue(), scheme=default_scheme(), registry=reg)
+    assert "数据只在隐藏的工作表「补录」中" in str(only_hidden.problems[0])
 
 
 @pytest.mark.parametrize("cell", ["8,5", "1,200", "8_5"])
