@@ -1,66 +1,115 @@
 """结果发布: build the workbook, charts and report; download them; preview the charts."""
 
+import datetime as dt
 import io
 import tempfile
 import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 import streamlit as st
 
 from pages.common import available_years, current_user, get_store, results_page, year_results
 from scoring import publish
+from scoring.document import Letterhead
 
-res = results_page(__file__, "结果发布", "publish")
-year = res.year
-st.caption(
-    f"{publish.title_of(year)}：结果表（.xlsx）、图表（PNG 与 SVG）和通报（PDF，A4）。"
-    f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）。"
-)
 
-built = st.session_state.get("published", {}).get(year)
-if st.button("生成发布文件", type="primary", key="publish"):
-    out = Path(tempfile.mkdtemp(prefix=f"publish-{year}-"))
-    bar = st.progress(0.0, text="正在导出图表……")
-    try:
-        built = publish.publish(get_store(), year, out, current_user(), bar.progress)
-        st.session_state.setdefault("published", {})[year] = built
-    except publish.PublishError as exc:
-        st.error(str(exc))
-    bar.empty()
+@dataclass(frozen=True)
+class Built:
+    """A publication kept in the session as bytes (its temporary folder is gone)."""
 
-if built is not None:
-    st.success(f"已生成（用时 {built.seconds:.1f} 秒）。")
+    book_name: str
+    book: bytes
+    report_name: str
+    report: bytes
+    charts: bytes
+    chart_count: int
+    seconds: float
+
+
+def letterhead_fields(year: int) -> Letterhead:
+    """The 公文 fields of the 通报, set by the office for this publication."""
+    default = Letterhead()
+    with st.expander("通报的发文信息（发文机关、文号、日期、主送）", expanded=False):
+        c1, c2 = st.columns(2)
+        issuer = c1.text_input("发文机关", value=default.issuer, key="pub_issuer")
+        number = c2.text_input(
+            "发文字号", value="", placeholder=f"如 效办〔{year + 1}〕1号", key="pub_number"
+        )
+        date = c1.date_input("成文日期", value=dt.date.today(), key="pub_date", format="YYYY-MM-DD")
+        to = c2.text_input("主送机关", value=default.addressee, key="pub_to")
+    return Letterhead(
+        issuer=issuer.strip() or default.issuer,
+        number=number.strip(),
+        date=date,
+        addressee=to.strip(),
+    )
+
+
+def build(year: int, head: Letterhead, progress) -> Built:
+    """Publish into a temporary folder, keep the files as bytes, remove the folder."""
+    with tempfile.TemporaryDirectory(prefix=f"publish-{year}-") as tmp:
+        done = publish.publish(get_store(), year, Path(tmp), current_user(), progress, head)
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+            for path in done.charts:
+                z.write(path, path.name)
+        return Built(
+            done.workbook.name,
+            done.workbook.read_bytes(),
+            done.report.name,
+            done.report.read_bytes(),
+            buf.getvalue(),
+            len(done.charts),
+            done.seconds,
+        )
+
+
+def downloads(built: Built, year: int) -> None:
+    st.success(f"已生成（用时 {built.seconds:.1f} 秒，图表 {built.chart_count} 个文件）。")
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "下载结果表（.xlsx）",
-        data=built.workbook.read_bytes(),
-        file_name=built.workbook.name,
+        data=built.book,
+        file_name=built.book_name,
         key="dl-book",
         on_click="ignore",
     )
     c2.download_button(
         "下载通报（.pdf）",
-        data=built.report.read_bytes(),
-        file_name=built.report.name,
+        data=built.report,
+        file_name=built.report_name,
         mime="application/pdf",
         key="dl-pdf",
         on_click="ignore",
     )
-
-    def charts_zip() -> bytes:
-        buf = io.BytesIO()
-        with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
-            for path in built.charts:
-                z.write(path, path.name)
-        return buf.getvalue()
-
     c3.download_button(
         "下载全部图表（.zip）",
-        data=charts_zip,
+        data=built.charts,
         file_name=f"{year}年度考评图表.zip",
         key="dl-charts",
         on_click="ignore",
     )
+
+
+res = results_page(__file__, "结果发布", "publish")
+year = res.year
+st.caption(
+    f"{publish.title_of(year)}：结果表（.xlsx）、图表（PNG 与 SVG）和通报（PDF，A4，公文格式）。"
+    f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）。"
+)
+head = letterhead_fields(year)
+if st.button("生成发布文件", type="primary", key="publish"):
+    bar = st.progress(0.0, text="正在导出图表……")
+    try:
+        st.session_state.setdefault("published", {})[year] = build(year, head, bar.progress)
+    except publish.PublishError as exc:
+        st.error(str(exc))
+    bar.empty()
+
+built = st.session_state.get("published", {}).get(year)
+if isinstance(built, Built):
+    downloads(built, year)
 
 st.subheader("图表预览")
 previous = year_results(year - 1) if year - 1 in available_years() else None

@@ -8,24 +8,30 @@ none touches Streamlit or files.
 from __future__ import annotations
 
 import html
+import unicodedata
 from collections.abc import Sequence
 
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from scoring.results import COMPONENT_NAMES, Results, UnitResult
 from scoring.rules import round2
 
 __all__ = [
+    "EXPORT_WIDTH",
     "FONT_FAMILY",
     "GRADE_COLOURS",
+    "TEMPLATE",
     "category_bars",
     "composite_box",
     "grade_distribution",
     "item_bars",
     "movement",
     "ranking_bars",
+    "text_width",
     "trend",
+    "veto_reason",
     "waterfall",
 ]
 
@@ -51,6 +57,30 @@ def grade_colour(grade: str | None, names: tuple[str, ...]) -> str:
     if i == len(names) - 1:
         return _BAND_PALETTE[-1]
     return _BAND_PALETTE[min(i, len(_BAND_PALETTE) - 2)]
+FONT_SIZE = 13
+EXPORT_WIDTH = 1000  # px of a published chart (PNG at twice that)
+
+# Every figure names its template. Without one, plotly uses the process-wide
+# ``plotly.io.templates.default``, which Streamlit sets to its own "streamlit"
+# template as soon as it is imported: that template has no ``automargin`` on the
+# axes, so the same figure exported from the app lost its unit names and tick labels
+# to a 10 px margin while the command line's came out whole (issue 13).
+TEMPLATE = pio.templates["plotly_white"]
+VETO_MARK = "一票否决"
+
+
+def text_width(text: str, size: float = FONT_SIZE) -> float:
+    """Width in px of ``text`` set in FONT_FAMILY, slightly over rather than under:
+    CJK and full-width glyphs are one em, the rest at most 0.62 em (Noto Sans CJK).
+    Margins are sized from it, so a label never depends on plotly measuring in time."""
+    em = 0.0
+    for ch in str(text):
+        em += 1.0 if unicodedata.east_asian_width(ch) in "WF" else 0.62
+    return em * size
+
+
+def _longest(texts, size: float = FONT_SIZE) -> float:
+    return max((text_width(t, size) for t in texts), default=0.0)
 
 
 def _plain(text: str) -> str:
@@ -59,17 +89,39 @@ def _plain(text: str) -> str:
     return html.escape(str(text), quote=False)
 
 
-def _layout(fig: go.Figure, title: str, height: int | None = None) -> go.Figure:
+def _fit_title(title: str, width: int = EXPORT_WIDTH) -> str:
+    """A title that fits the published width: broken onto a second line when long."""
+    size = FONT_SIZE * 1.3
+    if text_width(title, size) <= width - 40:
+        return title
+    cut = len(title) // 2
+    return title[:cut] + "<br>" + title[cut:]
+
+
+def _layout(
+    fig: go.Figure,
+    title: str,
+    height: int | None = None,
+    margin: dict[str, float] | None = None,
+) -> go.Figure:
+    """Shared look; margins are the room the labels need (``margin``), never less than
+    what fits the title and the axis titles, and plotly's automargin may still add."""
+    two_lines = "<br>" in _fit_title(title)
+    base = {"l": 60, "r": 30, "t": 90 if two_lines else 70, "b": 60}
+    for side, px in (margin or {}).items():
+        base[side] = max(base[side], px)
     fig.update_layout(
-        title={"text": title, "x": 0.01, "xanchor": "left"},
-        font={"family": FONT_FAMILY, "size": 13},
-        margin={"l": 10, "r": 20, "t": 50, "b": 10},
+        template=TEMPLATE,
+        title={"text": _fit_title(title), "x": 0.01, "xanchor": "left"},
+        font={"family": FONT_FAMILY, "size": FONT_SIZE},
+        margin=base,
         plot_bgcolor="white",
+        paper_bgcolor="white",
         legend={"orientation": "h", "y": 1.0, "yanchor": "bottom", "x": 1, "xanchor": "right"},
         height=height,
     )
-    fig.update_xaxes(gridcolor="#eeeeee")
-    fig.update_yaxes(gridcolor="#eeeeee")
+    fig.update_xaxes(gridcolor="#eeeeee", automargin=True)
+    fig.update_yaxes(gridcolor="#eeeeee", automargin=True)
     return fig
 
 
@@ -88,19 +140,50 @@ def ranking_bars(results: Results, group: str) -> go.Figure:
             orientation="h",
             name=g or "未定等次",
             marker_color=grade_colour(g, names),
-            text=[f"{round2(u.composite):.2f}" + ("  ⚠" if u.warnings else "") for u in members],
+            text=[_bar_text(u) for u in members],
             textposition="outside",
-            customdata=[[u.rank, "、".join(u.warnings) or "无"] for u in members],
+            cliponaxis=False,
+            customdata=[
+                [u.rank, "、".join(u.warnings) or "无", _veto_text(u, results.scheme)]
+                for u in members
+            ],
             hovertemplate="%{y}<br>综合得分 %{x:.2f}<br>第 %{customdata[0]} 名"
-            "<br>告诫：%{customdata[1]}<extra></extra>",
+            "<br>告诫：%{customdata[1]}%{customdata[2]}<extra></extra>",
         )
     order = [_plain(u.unit) for u in units]
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
     lo = min((round2(u.composite) for u in units), default=0)
-    fig.update_xaxes(range=[max(0, lo - 15), 105], title="综合得分")
+    fig.update_xaxes(range=[max(0, lo - 15), 100], title="综合得分")
+    margin = {
+        "l": _longest(u.unit for u in units) + 20,
+        "r": _longest(_bar_text(u) for u in units) + 20,
+    }
     return _layout(
-        fig, f"{results.year}年度{group}综合得分排名", height=max(320, 28 * len(units) + 120)
+        fig,
+        f"{results.year}年度{_plain(group)}综合得分排名",
+        height=max(320, 28 * len(units) + 160),
+        margin=margin,
     )
+
+
+def _bar_text(u: UnitResult) -> str:
+    """The label at a bar's end: the score, then 一票否决 or the warnings."""
+    score = f"{round2(u.composite):.2f}"
+    if u.vetoed:
+        return f"{score}（{VETO_MARK}）"
+    return f"{score}（{'、'.join(u.warnings)}）" if u.warnings else score
+
+
+def _veto_text(u: UnitResult, scheme) -> str:
+    return f"<br>{VETO_MARK}：" + _plain(veto_reason(u, scheme)) if u.vetoed else ""
+
+
+def veto_reason(u: UnitResult, scheme) -> str:
+    """The short reason of a unit's 一票否决: its entries from the scheme's veto sources."""
+    reasons = [
+        reason or src for reason, _, src in u.adjustment_entries if src in scheme.veto_sources
+    ]
+    return "；".join(dict.fromkeys(reasons)) or VETO_MARK
 
 
 def grade_distribution(results: Results) -> go.Figure:
@@ -111,7 +194,7 @@ def grade_distribution(results: Results) -> go.Figure:
     for g in names:
         counts = table[table["grade"] == g].groupby("group").size()
         fig.add_bar(
-            x=list(counts.index),
+            x=[_plain(c) for c in counts.index],
             y=list(counts.values),
             name=g,
             marker_color=grade_colour(g, names),
@@ -128,7 +211,7 @@ def composite_box(results: Results) -> go.Figure:
     for group, frame in table.groupby("group"):
         fig.add_box(
             y=frame["composite"].round(2),
-            name=group,
+            name=_plain(group),
             boxpoints="all",
             jitter=0.3,
             text=[_plain(u) for u in frame["unit"]],
@@ -152,6 +235,7 @@ def item_bars(
         marker_color="#1565c0",
         text=[f"{v:.2f}" for v in means.values()],
         textposition="outside",
+        cliponaxis=False,
     )
     if group_means:
         fig.add_scatter(
@@ -172,8 +256,9 @@ def satisfaction_by_item(frame: pd.DataFrame, year: int) -> go.Figure:
         x=frame["item"],
         y=(frame["satisfaction_rate"] * 100).round(2),
         marker_color="#2e7d32",
-        text=[f"{v:.1%}" for v in frame["satisfaction_rate"]],
+        text=[f"{v:.2%}" for v in frame["satisfaction_rate"]],
         textposition="outside",
+        cliponaxis=False,
     )
     fig.update_yaxes(range=[0, 105], title="满意率（%）")
     return _layout(fig, f"{year}年度万人评议各项满意率")
@@ -193,6 +278,7 @@ def category_bars(unit: UnitResult) -> go.Figure:
         marker_color="#6a1b9a",
         text=[f"{c.score:.2f}（{c.ballots}份）" for c in cats],
         textposition="outside",
+        cliponaxis=False,
     )
     fig.update_yaxes(range=[0, 105], title="类别得分")
     return _layout(fig, f"{_plain(unit.unit)} 各类评议人评分")
@@ -215,6 +301,7 @@ def waterfall(unit: UnitResult) -> go.Figure:
             measure=["relative"] * len(values) + ["total"],
             text=[f"{v:+.2f}" for v in values] + [f"{round2(unit.composite):.2f}"],
             textposition="outside",
+            cliponaxis=False,
             increasing={"marker": {"color": "#1565c0"}},
             decreasing={"marker": {"color": "#c62828"}},
             totals={"marker": {"color": "#2e7d32"}},
@@ -256,10 +343,12 @@ def movement(current: Results, previous: Results, group: str) -> go.Figure:
         ],
         text=[f"{r[1]:+d}" for r in rows],
         textposition="outside",
+        cliponaxis=False,
     )
     fig.update_xaxes(title="名次变化（正数为上升）")
     return _layout(
         fig,
-        f"{group}名次变化（{previous.year}→{current.year}年）",
-        height=max(300, 26 * len(rows) + 120),
+        f"{_plain(group)}名次变化（{previous.year}→{current.year}年）",
+        height=max(300, 26 * len(rows) + 160),
+        margin={"l": _longest(html.unescape(r[0]) for r in rows) + 20, "r": 60},
     )

@@ -382,14 +382,36 @@ def cmd_published(args: argparse.Namespace) -> int:
     return 0
 
 
+def _letterhead(args: argparse.Namespace):
+    """The 公文 fields of the 通报 from --issuer/--number/--date/--to (defaults otherwise)."""
+    import datetime as dt
+
+    from scoring.document import Letterhead
+
+    fields = {}
+    if args.issuer:
+        fields["issuer"] = args.issuer
+    if args.number:
+        fields["number"] = args.number
+    if args.to:
+        fields["addressee"] = args.to
+    if args.date:
+        try:
+            fields["date"] = dt.date.fromisoformat(args.date)
+        except ValueError as exc:
+            raise BadInput(f"--date 应为 YYYY-MM-DD 形式的日期，收到「{args.date}」。") from exc
+    return Letterhead(**fields)
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from scoring.publish import PublishError, publish
 
+    head = _letterhead(args)
     with _open(args) as store:
         if args.year not in store.years():
             raise BadInput(f"{args.year} 年度没有任何考评数据，无法发布。")
         try:
-            done = publish(store, args.year, args.out, _user(args))
+            done = publish(store, args.year, args.out, _user(args), letterhead=head)
         except PublishError as exc:
             print(str(exc), file=sys.stderr)
             return 1
@@ -573,6 +595,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("publish", help="生成年度结果：结果表、图表和通报")
     p.add_argument("--year", type=int, required=True)
     p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--issuer", help="通报的发文机关（默认：市机关效能建设领导小组办公室）")
+    p.add_argument("--number", help="发文字号，如 效办〔2026〕3号")
+    p.add_argument("--date", help="成文日期 YYYY-MM-DD（默认：今天）")
+    p.add_argument("--to", help="主送机关（默认：各区县人民政府，市直各单位：）")
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("cases", help="督查与投诉案件：导入案件表，或列出年度案件")

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import io
 import os
+import re
 import shutil
-import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,15 +29,32 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
-from scoring import charts, results
+from scoring import chart_export, charts, results
 from scoring.accounts import User, authorize
+from scoring.document import FontMissing, Letterhead, OfficialDocument, find_font
+from scoring.formats import fmt, fmt_rate
 from scoring.results import Results
 from scoring.store import Store, Upload
-from scoring.tables import honours_table, ranking_table, warnings_table
+from scoring.tables import (
+    TABLE_FORMATS,
+    fmt_count,
+    honours_table,
+    ranking_table,
+    warnings_table,
+)
 
-__all__ = ["PublishError", "Published", "chart_figures", "publish", "report_pdf", "workbook"]
+__all__ = [
+    "Letterhead",
+    "Names",
+    "PublishError",
+    "Published",
+    "chart_figures",
+    "publish",
+    "report_pdf",
+    "safe_name",
+    "workbook",
+]
 
-CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GRADE_FILLS = {"优秀": "C8E6C9", "良好": "BBDEFB", "一般": "FFF59D", "较差": "FFCDD2"}
 THIN = Side(style="thin", color="BBBBBB")
@@ -56,6 +74,54 @@ class Published:
 
 def title_of(year: int) -> str:
     return f"{year}年度机关效能考评结果通报"
+
+
+# -- names in files and sheets ----------------------------------------------------------
+
+# Excel refuses these in sheet names; file systems refuse / and \ (and Windows the rest);
+# the full-width forms are replaced too, so that a name never looks like a path.
+_UNSAFE = re.compile(r'[\[\]:*?/\\<>|"\x00-\x1f／＼：＊？［］]')
+
+
+def safe_name(text: str, limit: int | None = None) -> str:
+    """``text`` usable as a sheet title or a file name: each forbidden character becomes
+    「_」, leading and trailing dots, quotes and blanks go, and it is cut to ``limit``."""
+    name = _UNSAFE.sub("_", str(text)).strip(" .'")
+    name = name or "_"
+    return name[:limit] if limit else name
+
+
+class Names:
+    """Unique safe names for the sheets or files of one publication, remembering which
+    original each stands for (shown on the workbook's 说明 sheet)."""
+
+    def __init__(self, limit: int | None = None, taken: Iterable[str] = ()) -> None:
+        self.limit = limit
+        self.used = {t.casefold() for t in taken}
+        self.changed: list[tuple[str, str]] = []
+
+    def __call__(self, text: str) -> str:
+        base = safe_name(text, self.limit)
+        name, n = base, 1
+        while name.casefold() in self.used:
+            n += 1
+            suffix = f"~{n}"
+            name = base[: (self.limit - len(suffix)) if self.limit else None] + suffix
+        self.used.add(name.casefold())
+        if name != text:
+            self.changed.append((name, str(text)))
+        return name
+
+
+# -- one publication at a time per year ---------------------------------------------------
+
+_LOCKS: dict[tuple[str, int], threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
+
+
+def _year_lock(store: Store, year: int) -> threading.Lock:
+    with _LOCKS_GUARD:
+        return _LOCKS.setdefault((str(getattr(store, "path", id(store))), year), threading.Lock())
 
 
 # -- workbook -----------------------------------------------------------------------------
@@ -82,7 +148,9 @@ def _sheet(
     formats: dict[str, str] | None = None,
     grade_column: str | None = None,
 ) -> None:
-    ws = wb.create_sheet(name[:31])
+    """One sheet: a title row, a header with an autofilter, bordered rows, A4 landscape.
+    ``name`` must already be a safe, unique sheet name (Names)."""
+    ws = wb.create_sheet(name)
     columns = list(frame.columns)
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
     ws.merge_cells(start_row=1, start_column=1, end_row=1, end_column=max(1, len(columns)))
@@ -109,6 +177,9 @@ def _sheet(
     for c, name_ in enumerate(columns, start=1):
         longest = max([len(str(name_))] + [len(str(v)) for v in frame[name_].tolist()[:500]])
         ws.column_dimensions[get_column_letter(c)].width = min(60, max(8, 1.8 * longest + 2))
+    if columns:
+        last = get_column_letter(len(columns))
+        ws.auto_filter.ref = f"A2:{last}{max(2, len(frame) + 2)}"
     ws.freeze_panes = "A3"
     ws.print_title_rows = "1:2"
     ws.page_setup.orientation = "landscape"
@@ -116,20 +187,29 @@ def _sheet(
     ws.page_setup.fitToWidth = 1
 
 
+def source_name(source: str) -> str:
+    """The Chinese name of an upload's source (万人评议, 加减分 …) for files and lists."""
+    from scoring.sheets import SOURCE_NAMES
+
+    return SOURCE_NAMES.get(source, source)
+
+
 def workbook(res: Results, uploads: list[Upload]) -> bytes:
-    """The results workbook as the office sends it out."""
-    wb = Workbook()
-    wb.remove(wb.active)
-    score = "0.00"
-    formats = {k: score for k in ("综合得分", "万人评议", "绩效考核", "勤廉测评", "加减分")}
-    formats["满意率"] = "0.00%"
-    for group in res.groups:
-        frame = ranking_table(res, group).drop(columns=["考核类别"])
-        _sheet(wb, group, f"{res.year}年度{group}考评结果", frame, formats, "等次")
-    _sheet(wb, "告诫名单", f"{res.year}年度告诫名单", warnings_table(res.warnings))
-    _sheet(wb, "评优名单", f"{res.year}年度最佳科室和最佳公务员", honours_table(res))
+    """The results workbook as the office sends it out: 全部单位, one sheet per group,
+    告诫名单, 评优名单, 说明 (scheme, uploads, and any name changed to fit a sheet)."""
     import pandas as pd
 
+    wb = Workbook()
+    wb.remove(wb.active)
+    formats = TABLE_FORMATS
+    names = Names(limit=31, taken=("全部单位", "告诫名单", "评优名单", "说明"))
+    all_units = ranking_table(res)
+    _sheet(wb, "全部单位", f"{res.year}年度全部参评单位考评结果", all_units, formats, "等次")
+    for group in res.groups:
+        frame = ranking_table(res, group).drop(columns=["考核类别"])
+        _sheet(wb, names(group), f"{res.year}年度{group}考评结果", frame, formats, "等次")
+    _sheet(wb, "告诫名单", f"{res.year}年度告诫名单", warnings_table(res.warnings))
+    _sheet(wb, "评优名单", f"{res.year}年度最佳科室和最佳公务员", honours_table(res))
     about = pd.DataFrame(
         [
             ("考评方案", res.scheme.name),
@@ -139,10 +219,12 @@ def workbook(res: Results, uploads: list[Upload]) -> bytes:
         + [
             (
                 f"上传 {u.id}",
-                f"{u.file}（{u.source}，{u.rows} 行，{u.at}，{u.user}，sha256 {u.sha256[:16]}…）",
+                f"{u.file}（{source_name(u.source)}，{fmt_count(u.rows)} 行，{u.at}，{u.user}，"
+                f"sha256 {u.sha256[:16]}…）",
             )
             for u in uploads
-        ],
+        ]
+        + [(f"工作表「{short}」", f"即考核类别「{full}」") for short, full in names.changed],
         columns=["项目", "内容"],
     )
     _sheet(wb, "说明", f"{res.year}年度考评结果的依据", about)
@@ -155,10 +237,12 @@ def workbook(res: Results, uploads: list[Upload]) -> bytes:
 
 
 def chart_figures(res: Results, previous: Results | None = None) -> dict[str, go.Figure]:
-    """Every published chart by file stem (the same builders as the dashboard)."""
+    """Every published chart by file stem (the same builders as the dashboard); group
+    names are made safe for file names (Names), the figures keep the real names."""
     figs: dict[str, go.Figure] = {}
+    stems = Names(limit=80)
     for i, group in enumerate(res.groups, start=1):
-        figs[f"{i:02d}-排名-{group}"] = charts.ranking_bars(res, group)
+        figs[stems(f"{i:02d}-排名-{group}")] = charts.ranking_bars(res, group)
     figs["20-等次分布"] = charts.grade_distribution(res)
     figs["21-综合得分分布"] = charts.composite_box(res)
     sat = res.satisfaction_by_item()
@@ -167,198 +251,178 @@ def chart_figures(res: Results, previous: Results | None = None) -> dict[str, go
     if previous is not None:
         for i, group in enumerate(res.groups, start=1):
             if any(previous.unit(u.unit) for u in res.ranked(group)):
-                figs[f"3{i}-名次变化-{group}"] = charts.movement(res, previous, group)
+                figs[stems(f"{30 + i}-名次变化-{group}")] = charts.movement(res, previous, group)
     return figs
 
 
-def _browser() -> str:
-    found = os.environ.get("BROWSER_PATH") or next(
-        (p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None
-    )
-    if not found:
-        raise PublishError(
-            "导出静态图表需要 Chromium 浏览器，但本机没有安装。请安装 Debian 软件包 "
-            "chromium（apt-get install chromium），或设置 BROWSER_PATH 指向浏览器。"
-        )
-    return found
+def section_groups(res: Results) -> set[str]:
+    """Groups made of 科室 (internal sections): in the 通报 they go to the annex."""
+    return {
+        g for g in res.groups if all(u.type == "科室" for u in res.ranked(g))
+    }
+
+
+def report_charts(res: Results, pngs: dict[str, Path]) -> dict[str, Path]:
+    """The PNGs the 通报 carries: the departments' rankings, grades and item rates."""
+    annex = {safe_name(g) for g in section_groups(res)}
+    return {
+        k: v
+        for k, v in pngs.items()
+        if any(word in k for word in REPORT_CHARTS) and not any(k.endswith(a) for a in annex)
+    }
 
 
 def export_charts(
     figs: dict[str, go.Figure], out_dir: Path, progress: Callable[[float], None] | None = None
 ) -> list[Path]:
-    """Write each figure as PNG (documents) and SVG (web), with one browser for all."""
-    import warnings
-
-    import kaleido
-
-    # plotly passes export options that a persistent kaleido server ignores; say nothing.
-    warnings.filterwarnings("ignore", message="The kopts argument is ignored")
-
-    os.environ["BROWSER_PATH"] = _browser()
-    out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
+    """Write each figure as PNG (documents) and SVG (web), all from one browser page
+    (scoring.chart_export, shared by the 结果发布 page and the command line)."""
     try:
-        kaleido.start_sync_server(silence_warnings=True)
-    except Exception as exc:  # kaleido raises its own error types when Chromium fails
-        raise PublishError(f"无法启动 Chromium 导出图表：{exc}") from exc
-    try:
-        for k, (stem, fig) in enumerate(figs.items()):
-            height = fig.layout.height or 500
-            for fmt, scale in (("png", 2), ("svg", 1)):
-                path = out_dir / f"{stem}.{fmt}"
-                path.write_bytes(fig.to_image(format=fmt, width=1000, height=height, scale=scale))
-                written.append(path)
-            if progress:
-                progress((k + 1) / len(figs))
-    finally:
-        kaleido.stop_sync_server(silence_warnings=True)
-    return written
+        return chart_export.export(figs, out_dir, progress)
+    except chart_export.ExportError as exc:
+        raise PublishError(str(exc)) from exc
 
 
-# -- report -------------------------------------------------------------------------------
+# -- report ---------------------------------------------------------------------------
+
+PDF_COLUMNS = ["排名", "单位名称", "综合得分", "等次", "万人评议", "绩效考核", "勤廉测评", "加减分"]
+PDF_WIDTHS = (9, 34, 14, 10, 14, 14, 14, 12, 37)
+VETO_FILL = (255, 224, 224)
 
 
 def _cjk_font() -> tuple[str, int]:
-    """Path and collection index of Noto Sans CJK SC."""
-    candidates = []
+    """Path and collection index of Noto Sans CJK SC (kept for callers of old)."""
     try:
-        out = subprocess.run(
-            ["fc-match", "-f", "%{file}", "Noto Sans CJK SC"],
-            capture_output=True,
-            text=True,
-            timeout=10,
-        ).stdout.strip()
-        if out:
-            candidates.append(out)
-    except (OSError, subprocess.SubprocessError):
-        pass
-    candidates += ["/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc"]
-    for path in candidates:
-        if Path(path).exists() and "CJK" in path:
-            from fontTools.ttLib import TTCollection
-
-            if path.endswith(".ttc"):
-                for i, font in enumerate(TTCollection(path).fonts):
-                    if "Noto Sans CJK SC" in str(font["name"].getDebugName(1)):
-                        return path, i
-            return path, 0
-    raise PublishError(
-        "生成 PDF 需要中文字体 Noto Sans CJK SC，但本机没有安装。"
-        "请安装 Debian 软件包 fonts-noto-cjk（apt-get install fonts-noto-cjk）。"
-    )
+        return find_font("sans")
+    except FontMissing as exc:
+        raise PublishError(str(exc)) from exc
 
 
-def report_pdf(res: Results, chart_pngs: dict[str, Path]) -> bytes:
-    """The printable 通报 (A4): summary, ranking tables, charts, warnings, honours."""
-    from fpdf import FPDF
-    from fpdf.fonts import FontFace
+def _ranking_rows(res: Results, group: str):
+    """The rows of a group's table in the 通报: the scores, then 提示 where 一票否决 (with
+    its reason) and the warnings stand, so the row of a vetoed unit says why it is last."""
+    table = ranking_table(res, group)
+    hint = [
+        "；".join(x for x in (warn, note) if x)
+        for warn, note in zip(table["告诫"], table["提示"], strict=True)
+    ]
+    # 告诫 already carries 一票否决 first; 提示 repeats it with the reason: keep the reason.
+    hint = [h.replace("一票否决、", "").replace("一票否决；一票否决", "一票否决") for h in hint]
+    return table[PDF_COLUMNS].assign(提示=hint)
 
-    font, index = _cjk_font()
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_font("cjk", "", font, collection_font_number=index)
-    pdf.set_title(title_of(res.year))
-    pdf.add_page()
-    pdf.set_font("cjk", size=20)
-    pdf.cell(0, 14, title_of(res.year), align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=10)
-    pdf.cell(
-        0,
-        6,
-        f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）",
-        align="C",
-        new_x="LMARGIN",
-        new_y="NEXT",
-    )
-    pdf.ln(4)
+
+def report_pdf(
+    res: Results, chart_pngs: dict[str, Path], letterhead: Letterhead | None = None
+) -> bytes:
+    """The printable 通报 (A4, 公文 layout): 版头, title, summary, the 落款; then the annexes
+    — rankings of the departments' groups with 提示, warnings with reasons and evidence,
+    honours with the rule that selected them, charts, and the 科室 groups."""
+    from scoring.explain_scheme import honour_rules
+
+    head = letterhead or Letterhead()
+    title = report_title(res.year)
+    try:
+        doc = OfficialDocument(title)
+    except FontMissing as exc:
+        raise PublishError(str(exc)) from exc
+    doc.letterhead(head)
+    doc.title(title)
+    doc.addressee(head.addressee)
     s = res.summary()
-    pdf.set_font("cjk", size=11)
-    sat = "—" if s.mean_satisfaction is None else f"{s.mean_satisfaction:.2%}"
+    sat = fmt_rate(s.mean_satisfaction)
     grades = "，".join(f"{g} {n} 个" for g, n in s.grades.items())
-    kinds = "，".join(f"{k} {n} 个" for k, n in s.warnings_by_kind.items()) or "无"
-    pdf.multi_cell(
-        0,
-        7,
-        f"　　{res.year}年度机关效能考评共有 {s.units} 个单位参加 {s.groups} "
-        f"个类别的排名，收回万人评议问卷 {s.ballots:,} 份，平均满意率 {sat}。"
-        f"考评等次：{grades}。告诫：{kinds}。现将结果通报如下。",
+    doc.paragraph(
+        f"根据《{res.scheme.name}》，{res.year}年度机关效能考评已经完成。共有 {s.units} 个"
+        f"单位参加 {s.groups} 个考核类别的排名，收回万人评议问卷 {fmt_count(s.ballots)} 份，"
+        f"平均满意率 {sat}。考评等次：{grades}。现将有关情况通报如下。"
     )
-    header = FontFace(emphasis=None, fill_color=(221, 235, 247))
-    for group in res.groups:
-        table = ranking_table(res, group)
-        pdf.ln(3)
-        pdf.set_font("cjk", size=13)
-        pdf.cell(0, 9, f"{group}（{len(table)} 个单位）", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("cjk", size=8)
-        cols = [
-            "排名",
-            "单位名称",
-            "综合得分",
-            "等次",
-            "万人评议",
-            "绩效考核",
-            "勤廉测评",
-            "加减分",
-            "告诫",
-        ]
-        with pdf.table(
-            col_widths=(8, 46, 14, 10, 14, 14, 14, 12, 40),
-            headings_style=header,
-            line_height=5,
-            text_align="CENTER",
-        ) as t:
-            row = t.row()
-            for c in cols:
-                row.cell(c)
-            for rec in table[cols].itertuples(index=False):
-                row = t.row()
-                for v in rec:
-                    row.cell(
-                        ""
-                        if v is None or v != v
-                        else (f"{v:.2f}" if isinstance(v, float) else str(v))
-                    )
-    pdf.add_page()
-    for png in chart_pngs.values():
-        width_px, height_px = _png_size(png)
-        height_mm = 180 * height_px / width_px
-        if pdf.get_y() + height_mm > pdf.h - pdf.b_margin:
-            pdf.add_page()
-        pdf.image(str(png), w=180)
-        pdf.ln(4)
-    pdf.add_page()
-    pdf.set_font("cjk", size=13)
-    pdf.cell(0, 9, "告诫名单", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_font("cjk", size=8)
+    annex_groups = section_groups(res)
+    main_groups = [g for g in res.groups if g not in annex_groups]
+    doc.heading("一、考评结果")
+    for group in main_groups:
+        ranked = res.ranked(group)
+        top = [u.unit for u in ranked if u.rank == 1]
+        last = [u for u in ranked if u.rank == ranked[-1].rank] if ranked else []
+        text = f"{group}共 {len(ranked)} 个单位，第一名为{'、'.join(top)}"
+        if last and len(ranked) > 1:
+            text += f"，末位为{'、'.join(u.unit for u in last)}"
+            vetoed = [u.unit for u in last if u.vetoed]
+            if vetoed:
+                text += f"（{'、'.join(vetoed)}被一票否决）"
+        doc.paragraph(text + "。")
+    doc.heading("二、告诫")
+    kinds = s.warnings_by_kind
+    if kinds:
+        doc.paragraph(
+            "对下列单位予以告诫："
+            + "；".join(
+                f"{k}：{'、'.join(dict.fromkeys(w.unit for w in res.warnings if w.kind == k))}"
+                for k in kinds
+            )
+            + "。事由与依据见附件2。"
+        )
+    else:
+        doc.paragraph("本年度没有单位受到告诫。")
+    doc.heading("三、评优")
+    rules = honour_rules(res.scheme)
+    by_kind: dict[str, list[str]] = {}
+    for h in res.honours:
+        by_kind.setdefault(h.kind, []).append(f"{h.unit}（{h.scope}）")
+    if by_kind:
+        for kind, names in by_kind.items():
+            listed = "、".join(names) if len(names) <= 6 else f"{len(names)} 名，名单见附件3"
+            doc.paragraph(f"{kind}：{listed}。评选规则：{rules.get(kind, '')}")
+    else:
+        doc.paragraph("本年度没有单位或个人符合评优条件。")
+    doc.heading("四、工作要求")
+    doc.paragraph(
+        "各单位要对照考评结果认真查找问题、分析原因、落实整改；受到告诫的单位要按规定"
+        "提交整改报告，整改情况纳入下一年度考评。"
+    )
+    annexes = ["各类别考评结果", "告诫名单", "最佳科室和最佳公务员", "考评图表"]
+    if annex_groups:
+        annexes.append("科室考评结果")
+    doc.attachments([f"{res.year}年度{a}" for a in annexes])
+    doc.signature(head)
+
+    def cell(column: str, value: object) -> str:
+        return fmt(column, value)
+
+    def vetoed_row(rec) -> tuple[int, int, int] | None:
+        return VETO_FILL if "一票否决" in str(rec.get("提示", "")) else None
+
+    def rankings(groups: list[str]) -> None:
+        for group in groups:
+            frame = _ranking_rows(res, group)
+            doc.caption(f"{group}（{len(frame)} 个单位）")
+            doc.table(frame, PDF_WIDTHS, cell, vetoed_row)
+
+    doc.annex(1, f"{res.year}年度各类别考评结果")
+    rankings(main_groups)
+    doc.annex(2, f"{res.year}年度告诫名单")
     warns = warnings_table(res.warnings)
-    with pdf.table(col_widths=(36, 20, 20, 100), headings_style=header, line_height=5) as t:
-        row = t.row()
-        for c in ("单位名称", "考核类别", "告诫类型", "事由与依据"):
-            row.cell(c)
-        for rec in warns.itertuples(index=False):
-            row = t.row()
-            for v in (rec[0], rec[1], rec[2], rec[3]):
-                row.cell(str(v))
+    if warns.empty:
+        doc.paragraph("本年度没有单位受到告诫。")
+    else:
+        doc.table(warns, (30, 22, 20, 74, 10), cell)
+    doc.annex(3, f"{res.year}年度最佳科室和最佳公务员")
+    for kind, rule in rules.items():
+        doc.paragraph(f"{kind}评选规则：{rule}", size=11)
     honours = honours_table(res)
     if not honours.empty:
-        pdf.ln(4)
-        pdf.set_font("cjk", size=13)
-        pdf.cell(0, 9, "最佳科室和最佳公务员", new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("cjk", size=8)
-        with pdf.table(col_widths=(22, 40, 44, 70), headings_style=header, line_height=5) as t:
-            row = t.row()
-            for c in honours.columns:
-                row.cell(c)
-            for rec in honours.itertuples(index=False):
-                row = t.row()
-                for v in rec:
-                    row.cell(str(v))
-    return bytes(pdf.output())
+        doc.table(honours, (22, 38, 40, 56), cell)
+    doc.annex(4, f"{res.year}年度考评图表")
+    for png in chart_pngs.values():
+        doc.image(png)
+    if annex_groups:
+        doc.annex(5, f"{res.year}年度科室考评结果")
+        rankings([g for g in res.groups if g in annex_groups])
+    return doc.output()
 
 
-def _png_size(path: Path) -> tuple[int, int]:
-    head = path.read_bytes()[:24]
-    return int.from_bytes(head[16:20], "big"), int.from_bytes(head[20:24], "big")
+def report_title(year: int) -> str:
+    """The 通报's title as an office words it."""
+    return f"关于{year}年度机关效能考评结果的通报"
 
 
 # -- all of it ----------------------------------------------------------------------------
@@ -373,34 +437,55 @@ def publish(
     out_dir: str | os.PathLike,
     user: User,
     progress: Callable[[float], None] | None = None,
+    letterhead: Letterhead | None = None,
 ) -> Published:
-    """Write the workbook, the charts and the report for ``year`` into ``out_dir``."""
+    """Write the workbook, the charts and the report for ``year`` into ``out_dir``.
+
+    One publication of a year at a time (a second one is refused with a message, not
+    queued); everything is built in a temporary folder inside ``out_dir`` and moved
+    into place at the end, so a failure leaves neither half-written files nor litter."""
     authorize(user, "publish")
+    lock = _year_lock(store, year)
+    if not lock.acquire(blocking=False):
+        raise PublishError(
+            f"{year} 年度的结果正在由另一位用户（或另一个窗口）发布，请等它完成后再试。"
+        )
+    try:
+        return _publish(store, year, Path(out_dir), user, progress, letterhead)
+    finally:
+        lock.release()
+
+
+def _publish(
+    store: Store,
+    year: int,
+    out: Path,
+    user: User,
+    progress: Callable[[float], None] | None,
+    letterhead: Letterhead | None,
+) -> Published:
     start = time.perf_counter()
-    out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     previous = results.compute(store, year - 1) if year - 1 in store.years() else None
     res = results.compute(store, year, previous=previous)
     from scoring import publication  # the figures published are frozen as a snapshot
 
     publication.snapshot(store, year, user, res=res)
-    book = out / f"{year}年度机关效能考评结果.xlsx"
-    book.write_bytes(workbook(res, store.uploads(year)))
     figs = chart_figures(res, previous)
-    with tempfile.TemporaryDirectory() as tmp:
-        written = export_charts(figs, Path(tmp), progress)
+    with tempfile.TemporaryDirectory(prefix=".publish-", dir=out) as tmp_name:
+        tmp = Path(tmp_name)
+        book = f"{year}年度机关效能考评结果.xlsx"
+        (tmp / book).write_bytes(workbook(res, store.uploads(year)))
+        written = export_charts(figs, tmp / "charts", progress)
+        pngs = {p.stem: p for p in written if p.suffix == ".png"}
+        report = f"{title_of(year)}.pdf"
+        (tmp / report).write_bytes(report_pdf(res, report_charts(res, pngs), letterhead))
         chart_dir = out / "charts"
         if chart_dir.exists():
             shutil.rmtree(chart_dir)
-        shutil.copytree(tmp, chart_dir)
-    pngs = {p.stem: chart_dir / p.name for p in written if p.suffix == ".png"}
-    in_report = {
-        k: v
-        for k, v in pngs.items()
-        if any(word in k for word in REPORT_CHARTS) and not any(t in k for t in ("科室类",))
-    }
-    report = out / f"{title_of(year)}.pdf"
-    report.write_bytes(report_pdf(res, in_report))
+        (tmp / "charts").replace(chart_dir)
+        (tmp / book).replace(out / book)
+        (tmp / report).replace(out / report)
     from scoring import rectify  # each published warning has its 整改 item (never twice)
 
     rectify.sync_warnings(store, user, res)
@@ -408,5 +493,8 @@ def publish(
         user.name, "发布结果", f"{year} 年度，方案版本 {res.scheme_version or '默认'}，输出到 {out}"
     )
     return Published(
-        book, report, tuple(chart_dir / p.name for p in written), time.perf_counter() - start
+        out / book,
+        out / report,
+        tuple(chart_dir / p.name for p in written),
+        time.perf_counter() - start,
     )

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scoring.formats import excel_formats, fmt_count, fmt_rate, fmt_score
 from scoring.results import Results, UnitResult
 from scoring.rules import round2
 from scoring.warnings import Warning
@@ -14,11 +15,14 @@ from scoring.warnings import Warning
 __all__ = [
     "RANKING_COLUMNS",
     "SORTABLE",
+    "TABLE_FORMATS",
     "adjustments_table",
     "csv_safe",
+    "fmt_count",
     "honours_table",
     "ranking_table",
     "unit_metrics",
+    "unit_notes",
     "warnings_table",
 ]
 
@@ -37,6 +41,26 @@ RANKING_COLUMNS = [
     "告诫",
     "提示",
 ]
+
+
+# Excel number formats of the result tables' numeric columns (scoring.formats).
+TABLE_FORMATS = excel_formats(RANKING_COLUMNS)
+VETO = "一票否决"
+
+
+def unit_notes(unit: UnitResult, results: Results) -> str:
+    """The 提示 of a row: 一票否决 first, with its reason from the scheme's veto sources,
+    then the other flags."""
+    notes = []
+    if unit.vetoed:
+        reasons = [
+            reason or src
+            for reason, _, src in unit.adjustment_entries
+            if src in results.scheme.veto_sources
+        ]
+        notes.append(f"{VETO}：{'；'.join(dict.fromkeys(reasons))}" if reasons else VETO)
+    notes += [f for f in unit.flags if f != VETO]
+    return "；".join(notes)
 
 
 # What the rankings table can be ordered by: heading -> UnitResult attribute.
@@ -76,8 +100,8 @@ def ranking_table(
                 "绩效考核": round2(u.performance),
                 "勤廉测评": round2(u.integrity),
                 "加减分": round2(u.adjustment),
-                "告诫": "、".join(u.warnings),
-                "提示": "；".join(u.flags),
+                "告诫": "、".join(([VETO] if u.vetoed else []) + list(u.warnings)),
+                "提示": unit_notes(u, results),
             }
         )
     frame = pd.DataFrame(rows, columns=RANKING_COLUMNS)
@@ -120,20 +144,17 @@ def unit_metrics(unit: UnitResult, level: str = "") -> list[tuple[str, str]]:
     """The headline figures of a unit profile, formatted; ``level`` is the scheme's
     interval level (e.g. 95%, ``Scheme.confidence_label``)."""
 
-    def f(x: float | None) -> str:
-        return "—" if x is None else f"{round2(x):.2f}"
-
+    f = fmt_score
     rank = f"{unit.rank} / {unit.group_size}" if unit.rank else "不参加"
     interval = f"{f(unit.ci_low)}–{f(unit.ci_high)}" if unit.ci_low is not None else "—"
-    rate = "—" if unit.satisfaction_rate is None else f"{unit.satisfaction_rate:.2%}"
     return [
         ("综合得分", f(unit.composite)),
         ("排名 / 单位数", rank),
-        ("等次", unit.grade or "—"),
+        ("等次", (unit.grade or "—") + (f"（{VETO}）" if unit.vetoed else "")),
         ("万人评议", f(unit.appraisal)),
         (f"{level} 区间" if level else "万人评议区间", interval),
-        ("满意率", rate),
-        ("问卷数", str(unit.ballots) if unit.ballots else "—"),
+        ("满意率", fmt_rate(unit.satisfaction_rate)),
+        ("问卷数", fmt_count(unit.ballots) if unit.ballots else "—"),
     ]
 
 
@@ -145,7 +166,7 @@ def warnings_table(warnings: tuple[Warning, ...] | list[Warning]) -> pd.DataFram
                 "考核类别": w.group or "",
                 "告诫类型": w.kind,
                 "事由与依据": w.reason,
-                "排名差异不显著": "是" if w.not_significant else "",
+                "排名差异不显著": "是" if w.not_significant else "否",
             }
             for w in warnings
         ],

@@ -1,0 +1,152 @@
+"""The year's scheme in words (考评规则说明), generated from the scheme itself.
+
+The 说明 page, the workbook and the 通报 say what the rules are from the same
+``Scheme`` the results were computed with, so the words never disagree with the
+numbers. ``rules(scheme)`` gives sections of plain sentences.
+
+>>> from scoring.scheme import default_scheme
+>>> honour_rules(default_scheme())["最佳公务员"][:20]
+'每个部门中，得到至少 10 票、且未被'
+"""
+
+from __future__ import annotations
+
+from scoring.scheme import Scheme
+
+__all__ = ["INTERVAL_TEXT", "NOT_SIGNIFICANT_TEXT", "honour_rules", "rules"]
+
+COMPONENTS = {"appraisal": "万人评议", "performance": "绩效考核", "integrity": "勤廉测评"}
+
+INTERVAL_TEXT = (
+    "万人评议得分来自抽样问卷，换一批评议人得分会略有不同。「{level} 区间」是对这种抽样"
+    "波动的估计：按同样方法反复抽样，约 {level} 的区间会包含全体评议人给出的真实得分。"
+    "区间越窄，得分越可靠；问卷越多，区间越窄。"
+)
+NOT_SIGNIFICANT_TEXT = (
+    "末位告诫或效能告诫的单位，若其万人评议区间与排在它前一名的单位的区间重叠，则标注"
+    "「排名差异不显著」：两者的差距在抽样波动之内，名次的先后不能排除偶然。告诫照常作出，"
+    "标注提醒在约谈与整改中留意；不重叠则标注「否」。"
+)
+
+
+def _pct(x: float) -> str:
+    return f"{x:.0%}" if abs(x * 100 - round(x * 100)) < 1e-9 else f"{x:.2%}"
+
+
+def _weights(mapping, names=None) -> str:
+    return "、".join(f"{(names or {}).get(k, k)} {_pct(float(w))}" for k, w in mapping.items())
+
+
+def _num(x: float) -> str:
+    return f"{x:g}"
+
+
+def honour_rules(scheme: Scheme) -> dict[str, str]:
+    """The rule of each honour, as the 通报 states it beside the names."""
+    return {
+        "最佳科室": (
+            f"每个由{scheme.best_section_type}组成的考核类别中，排名第 1 且考评等次为优秀的"
+            f"{scheme.best_section_type}。"
+        ),
+        "最佳公务员": (
+            f"每个部门中，得到至少 {scheme.best_cadre_min_votes} 票、且未被标注"
+            f"「{scheme.integrity_unfit}票超过 {_pct(scheme.unfit_flag_share)}」的干部里，"
+            f"勤廉测评{scheme.integrity_excellent}率最高者（并列者同时当选）。"
+        ),
+    }
+
+
+def rules(scheme: Scheme) -> list[tuple[str, list[str]]]:
+    """Every rule of the scheme, by section, in sentences an office reads out."""
+    points = "、".join(f"「{a}」{_num(p)} 分" for a, p in scheme.appraisal_points.items())
+    unknown = "、".join(f"「{a}」" for a in scheme.appraisal_unknown)
+    satisfied = "、".join(f"「{a}」" for a in scheme.appraisal_satisfied)
+    level = _pct(scheme.confidence)
+    sections: list[tuple[str, list[str]]] = [
+        (
+            "综合得分",
+            [
+                f"综合得分 = {_weights(scheme.composite_weights, COMPONENTS)} 的加权和，"
+                "再加上加减分。某项缺少数据时，其余各项的权重按比例放大。",
+            ],
+        ),
+        (
+            "万人评议",
+            [
+                f"每道题的回答计分：{points}"
+                + (f"；{unknown}不计分，也不计入该题的人数。" if unknown else "。"),
+                f"各题按权重平均：{_weights(scheme.items)}。",
+                f"各类评议人的得分再按权重合成：{_weights(scheme.categories)}；"
+                "某类评议人没有问卷时，其余类别的权重按比例放大。",
+                f"满意率 = 回答为{satisfied}的题次占全部计分题次的比例。",
+                INTERVAL_TEXT.format(level=level),
+            ],
+        ),
+        (
+            "绩效考核",
+            [
+                f"各项指标的权重：{_weights(scheme.indicators)}；"
+                f"每项满分 {_num(scheme.default_max)} 分"
+                + (
+                    "（另有："
+                    + "、".join(f"{k} {_num(v)} 分" for k, v in scheme.max_by_indicator.items())
+                    + "）"
+                    if scheme.max_by_indicator
+                    else ""
+                )
+                + "，得分折算为百分制。",
+                f"同一指标有 {scheme.trim_from} 个及以上评分时，"
+                "去掉一个最高分和一个最低分后取平均。",
+            ],
+        ),
+        (
+            "勤廉测评",
+            [
+                "每张票计分："
+                + "、".join(f"「{a}」{_num(p)} 分" for a, p in scheme.integrity_points.items())
+                + "，取平均。",
+                f"「{scheme.integrity_unfit}」票超过 {_pct(scheme.unfit_flag_share)} 的，"
+                "在结果中提示。",
+            ],
+        ),
+        (
+            "加减分",
+            [
+                f"加分合计最多 {_num(scheme.positive_cap)} 分，减分合计最多 "
+                f"{_num(-scheme.negative_cap)} 分。",
+                f"来源：{'、'.join(scheme.adjustment_sources)}。",
+            ]
+            + (
+                [
+                    f"来源为{'、'.join(scheme.veto_sources)}的事项不加减分，而是一票否决："
+                    "该单位排在本类别最后，考评等次为较差。"
+                ]
+                if scheme.veto_sources
+                else []
+            ),
+        ),
+        (
+            "考评等次",
+            [
+                f"优秀：综合得分不低于 {_num(scheme.excellent_min)} 分，且名次在本类别前 "
+                f"{_pct(scheme.excellent_top_share)}（向上取整）以内。",
+                f"良好：不低于 {_num(scheme.good_min)} 分；"
+                f"一般：不低于 {_num(scheme.fair_min)} 分；"
+                "其余为较差。被一票否决的单位为较差。比较时得分保留两位小数。",
+                "没有考核类别的（领导班子、干部）只计分，不排名、不定等次。",
+            ],
+        ),
+        (
+            "告诫",
+            [
+                f"末位告诫：单位数不少于 {scheme.last_place_min_group} 个的考核类别中，"
+                "排名最后的单位。",
+                "效能告诫：考评等次为较差的单位（含一票否决）。",
+                f"重点监督检查：万人评议满意率低于 {_pct(scheme.supervision_below)} 的单位。",
+                "连续两年末位：本年度受到末位告诫或效能告诫，上一年度也受到其中之一。",
+                NOT_SIGNIFICANT_TEXT,
+            ],
+        ),
+        ("评优", [f"{k}：{v}" for k, v in honour_rules(scheme).items()]),
+    ]
+    return sections

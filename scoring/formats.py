@@ -1,0 +1,95 @@
+"""Number formats (数字格式): one per kind of figure, for pages, workbook and PDF alike.
+
+- scores (综合得分, 万人评议 …): 2 decimals, rounded half up (rules.round2);
+- rates (满意率, 优秀率): a percentage with 2 decimals;
+- counts (问卷数, 单位数, 行数): integers with a thousands separator;
+- adjustments (加减分): signed, 2 decimals.
+
+Pages take ``column_kinds`` and turn each kind into a column format; the workbook
+takes ``EXCEL_FORMATS``; text (PDF, cards) takes the ``fmt_*`` functions.
+
+>>> fmt_score(91.505), fmt_rate(0.84), fmt_count(142590), fmt_signed(-1.5)
+('91.51', '84.00%', '142,590', '-1.50')
+"""
+
+from __future__ import annotations
+
+from scoring.rules import round2
+
+__all__ = [
+    "COLUMN_KINDS",
+    "EXCEL_FORMATS",
+    "MISSING",
+    "column_kinds",
+    "excel_formats",
+    "fmt",
+    "fmt_count",
+    "fmt_rate",
+    "fmt_score",
+    "fmt_signed",
+]
+
+MISSING = "—"
+
+# Heading -> kind, for every numeric column a result table may carry.
+COLUMN_KINDS: dict[str, str] = {
+    "综合得分": "score",
+    "万人评议": "score",
+    "绩效考核": "score",
+    "勤廉测评": "score",
+    "得分": "score",
+    "类别均值": "score",
+    "差距": "score",
+    "满意率": "rate",
+    "优秀率": "rate",
+    "问卷数": "count",
+    "选票数": "count",
+    "单位数": "count",
+    "行数": "count",
+    "排名": "count",
+    "加减分": "signed",
+    "分值": "signed",
+}
+
+EXCEL_FORMATS = {"score": "0.00", "rate": "0.00%", "count": "#,##0", "signed": "+0.00;-0.00;0.00"}
+
+
+def _missing(x: object) -> bool:
+    return x is None or (isinstance(x, float) and x != x)
+
+
+def fmt_score(x: float | None) -> str:
+    return MISSING if _missing(x) else f"{round2(x):.2f}"
+
+
+def fmt_rate(x: float | None) -> str:
+    return MISSING if _missing(x) else f"{x:.2%}"
+
+
+def fmt_count(n: float | None) -> str:
+    return MISSING if _missing(n) else f"{int(n):,}"
+
+
+def fmt_signed(x: float | None) -> str:
+    return MISSING if _missing(x) else f"{round2(x):+.2f}".replace("+0.00", "0.00")
+
+
+_BY_KIND = {"score": fmt_score, "rate": fmt_rate, "count": fmt_count, "signed": fmt_signed}
+
+
+def fmt(column: str, value: object) -> str:
+    """A cell of a result table as text, by its column's kind (text stays as it is)."""
+    kind = COLUMN_KINDS.get(column)
+    if kind and not isinstance(value, str):
+        return _BY_KIND[kind](value)
+    return "" if _missing(value) else str(value)
+
+
+def column_kinds(columns) -> dict[str, str]:
+    """The kind of each numeric column among ``columns``."""
+    return {c: COLUMN_KINDS[c] for c in columns if c in COLUMN_KINDS}
+
+
+def excel_formats(columns) -> dict[str, str]:
+    """openpyxl number formats for the numeric columns among ``columns``."""
+    return {c: EXCEL_FORMATS[k] for c, k in column_kinds(columns).items()}
