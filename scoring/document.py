@@ -256,6 +256,7 @@ class OfficialDocument:
             line_height=size * 0.55,
             text_align="CENTER",
             repeat_headings=1,
+            v_align="TOP",
             wrapmode="CHAR",
         ) as t:
             row = t.row()

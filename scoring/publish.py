@@ -299,16 +299,18 @@ def _cjk_font() -> tuple[str, int]:
 
 
 def _ranking_rows(res: Results, group: str):
-    """The rows of a group's table in the 通报: the scores, then 提示 where 一票否决 (with
-    its reason) and the warnings stand, so the row of a vetoed unit says why it is last."""
+    """The rows of a group's table in the 通报: the scores, then 提示 — 一票否决 and its
+    reason first (so the row of a vetoed unit says at once why it is last), then the
+    warnings, then the other notes."""
     table = ranking_table(res, group)
-    hint = [
-        "；".join(x for x in (warn, note) if x)
-        for warn, note in zip(table["告诫"], table["提示"], strict=True)
-    ]
-    # 告诫 already carries 一票否决 first; 提示 repeats it with the reason: keep the reason.
-    hint = [h.replace("一票否决、", "").replace("一票否决；一票否决", "一票否决") for h in hint]
-    return table[PDF_COLUMNS].assign(提示=hint)
+    hints = []
+    for warn, note in zip(table["告诫"], table["提示"], strict=True):
+        parts = [x for x in note.split("；") if x]
+        veto = [x for x in parts if x.startswith("一票否决")]
+        rest = [x for x in parts if not x.startswith("一票否决")]
+        warnings_ = "、".join(w for w in warn.split("、") if w and w != "一票否决")
+        hints.append("；".join([*veto, *([warnings_] if warnings_ else []), *rest]))
+    return table[PDF_COLUMNS].assign(提示=hints)
 
 
 def report_pdf(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import shutil
 from pathlib import Path
 
 import pytest
@@ -27,7 +28,11 @@ def demo_store(demo_db):
 def test_workbook_holds_the_demo_year(demo_store):
     res = results.compute(demo_store, 2025)
     wb = load_workbook(io.BytesIO(workbook(res, demo_store.uploads(2025))))
-    assert set(res.groups) | {"告诫名单", "评优名单", "说明"} == set(wb.sheetnames)
+    assert set(res.groups) | {"全部单位", "告诫名单", "评优名单", "说明"} == set(wb.sheetnames)
+    assert wb["全部单位"].max_row == 2 + len(res.ranked())
+    assert all(
+        wb[n].auto_filter.ref and wb[n].auto_filter.ref.startswith("A2:") for n in res.groups
+    )
     ws = wb["社会服务类"]
     assert ws["A1"].value == "2025年度社会服务类考评结果"
     header = [c.value for c in ws[2]]
@@ -44,6 +49,10 @@ def test_workbook_holds_the_demo_year(demo_store):
     about = {r[0]: r[1] for r in wb["说明"].iter_rows(min_row=3, values_only=True)}
     assert about["考评方案"] == res.scheme.name
     assert sum(k.startswith("上传") for k in about) == len(demo_store.uploads(2025))
+    shown = " ".join(str(v) for v in about.values())
+    assert "万人评议" in shown and not any(
+        key in shown for key in ("appraisal", "adjustments", "performance", "integrity")
+    )
     warned = [r for r in wb["告诫名单"].iter_rows(min_row=3, values_only=True)]
     assert len(warned) == len(res.warnings)
 
@@ -95,12 +104,70 @@ def test_every_chart_has_chinese_titles(demo_store):
     assert all("Noto Sans CJK SC" in f.layout.font.family for f in figs.values())
 
 
+def _texts_outside_canvas(svgs: list[Path]) -> list[tuple[str, str]]:
+    """Every non-empty <text> of each SVG whose box, as headless Chromium lays it out with
+    the installed fonts, is not inside the SVG's canvas (file name, text)."""
+    from playwright.sync_api import sync_playwright
+
+    outside = []
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium", args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = browser.new_page()
+        for svg in svgs:
+            page.goto(svg.resolve().as_uri())
+            found = page.evaluate(
+                """() => {
+                  const svg = document.querySelector("svg");
+                  const w = +svg.getAttribute("width"), h = +svg.getAttribute("height");
+                  const out = [];
+                  for (const t of svg.querySelectorAll("text")) {
+                    if (!t.textContent.trim()) continue;
+                    const r = t.getBoundingClientRect();
+                    if (r.left < -0.5 || r.top < -0.5 || r.right > w + 0.5 || r.bottom > h + 0.5)
+                      out.push(t.textContent);
+                  }
+                  return out;
+                }"""
+            )
+            outside += [(svg.name, t) for t in found]
+        browser.close()
+    return outside
+
+
+def _pdf_text(path: Path) -> str:
+    """The PDF's text as poppler's pdftotext reads it (pypdf 7 misreads fpdf2's CID fonts
+    once a subset passes a few hundred glyphs, where poppler and viewers read it right)."""
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+@pytest.mark.browser
 @pytest.mark.skipif(not HAS_CHROMIUM, reason="Debian chromium is not installed")
-def test_publish_writes_workbook_charts_and_pdf(demo_db, tmp_path):
+def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, tmp_path):
+    """Issue 13: from the app, 432 of 782 chart texts lay outside the canvas. The app's
+    process differs by Streamlit's plotly template (set as the global default when
+    Streamlit loads its chart element): publish there, and from a command-line process."""
+    import datetime as dt
+    import subprocess
+    import sys
+
+    import plotly.io as pio
+    import streamlit.elements.plotly_chart  # noqa: F401  (what the app process loads)
     from pypdf import PdfReader
 
+    from scoring.publish import Letterhead
+
+    assert pio.templates.default == "streamlit"
+    head = Letterhead(issuer="市效能办", number="效办〔2026〕3号", date=dt.date(2026, 1, 15))
     with Store(demo_db) as store:
-        done = publish(store, 2025, tmp_path / "out", User("效能办", ADMIN))
+        done = publish(store, 2025, tmp_path / "page", User("效能办", ADMIN), letterhead=head)
         assert store.audit_log()["action"].iloc[0] == "发布结果"
         from scoring import rectify  # publishing opens the warnings' 整改 items
 
@@ -109,20 +176,95 @@ def test_publish_writes_workbook_charts_and_pdf(demo_db, tmp_path):
         assert {(i.unit, i.origin_ref) for i in opened} == warned
         with pytest.raises(PermissionDenied):
             publish(store, 2025, tmp_path / "out2", User("王局长", LEADER))
-    assert done.workbook.exists() and done.report.exists()
+    cli_db = shutil.copy(demo_db, tmp_path / "cli.duckdb")  # the module's store holds demo_db
+    cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "scoring",
+            "--db",
+            str(cli_db),
+            "publish",
+            "--year",
+            "2025",
+            "--out",
+            str(tmp_path / "cli"),
+            "--number",
+            "效办〔2026〕4号",
+            "--date",
+            "2026-01-16",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=Path(__file__).resolve().parents[1],
+        timeout=600,
+    )
+    assert cli.returncode == 0, cli.stderr
+    page_svgs = sorted((tmp_path / "page" / "charts").glob("*.svg"))
+    cli_svgs = sorted((tmp_path / "cli" / "charts").glob("*.svg"))
+    assert [p.name for p in page_svgs] == [p.name for p in cli_svgs]
+    assert len(page_svgs) >= 8
+    assert _texts_outside_canvas(page_svgs + cli_svgs) == []
     pngs = [p for p in done.charts if p.suffix == ".png"]
-    svgs = [p for p in done.charts if p.suffix == ".svg"]
-    assert len(pngs) == len(svgs) >= 8
+    assert len(pngs) == len(page_svgs)
     assert all(p.stat().st_size > 10_000 and p.read_bytes()[:4] == b"\x89PNG" for p in pngs)
-    assert all(b"<svg" in p.read_bytes()[:500] for p in svgs)
-    reader = PdfReader(str(done.report))
-    # pypdf reads fpdf2's two-byte CID text with a NUL before each character (poppler's
-    # pdftotext reads it cleanly); dropping the NULs leaves the text as written.
-    text = "".join(page.extract_text() for page in reader.pages).replace("\x00", "")
-    assert "2025年度机关效能考评结果通报" in text
+    assert not [p for p in (tmp_path / "page").iterdir() if p.name.startswith(".publish-")]
+
+    text = _pdf_text(done.report)
+    assert "关于2025年度机关效能考评结果的通报" in text
+    assert "市效能办" in text and "效办〔2026〕3号" in text and "2026年1月15日" in text
     assert "市信访局" in text and "末位告诫" in text
-    assert len(reader.pages) >= 5
+    assert "评选规则" in text and "附件" in text
+    # The vetoed unit (市水利局, best composite of its group, ranked last) says so on its
+    # row of the ranking table, with the reason.
+    row = next(line for line in text.splitlines() if line.split()[:2] == ["10", "市水利局"])
+    assert "一票否决：在建" in row  # the badge, then the reason (在建工程发生较大安全责任事故)
+    reader = PdfReader(str(done.report))
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
+    assert "效办〔2026〕4号" in _pdf_text(tmp_path / "cli" / done.report.name)
+
+
+def test_a_second_publication_of_the_year_is_refused_while_one_runs(demo_db, tmp_path):
+    from scoring import publish as pub
+
+    with Store(demo_db) as store:
+        lock = pub._year_lock(store, 2025)
+        with lock, pytest.raises(pub.PublishError, match="正在由另一位用户"):
+            publish(store, 2025, tmp_path / "x", User("效能办", ADMIN))
+    assert not (tmp_path / "x").exists() or not any((tmp_path / "x").iterdir())
+
+
+def test_any_group_name_makes_safe_sheet_and_file_names(store):
+    odd = "执法/监管：类*[甲]?＼乙／丙"
+    add_units(store, [("市甲局", "部门", None, odd), ("市乙局", "部门", None, odd)])
+    add_facts(
+        store,
+        2025,
+        "performance_scores",
+        [
+            {"unit": "市甲局", "indicator": "工作效率", "score": 90.0},
+            {"unit": "市乙局", "indicator": "工作效率", "score": 80.0},
+        ],
+    )
+    res = results.compute(store, 2025)
+    wb = load_workbook(io.BytesIO(workbook(res, store.uploads(2025))))
+    safe = "执法_监管_类__甲___乙_丙"
+    assert safe in wb.sheetnames
+    assert wb[safe]["A1"].value == f"2025年度{odd}考评结果"
+    about = [r for r in wb["说明"].iter_rows(min_row=3, values_only=True)]
+    assert (f"工作表「{safe}」", f"即考核类别「{odd}」") in about
+    stems = list(chart_figures(res))
+    assert f"01-排名-{safe}" in stems
+    assert all(not set(s) & set("/\\:*?[]／＼") for s in stems)
+
+
+def test_long_group_names_stay_unique_as_sheet_names():
+    from scoring.publish import Names
+
+    names = Names(limit=31)
+    a, b = names("很" * 40 + "甲"), names("很" * 40 + "乙")
+    assert len(a) <= 31 and len(b) <= 31 and a != b
+    assert names.changed == [(a, "很" * 40 + "甲"), (b, "很" * 40 + "乙")]
 
 
 def test_names_in_charts_are_text_not_markup(store):
