@@ -341,7 +341,7 @@ def movement(current: Results, previous: Results, group: str) -> go.Figure:
         marker_color=[
             "#2e7d32" if r[1] > 0 else "#c62828" if r[1] < 0 else "#9e9e9e" for r in rows
         ],
-        text=[f"{r[1]:+d}" for r in rows],
+        text=[f"{r[1]:+d}" if r[1] else "0" for r in rows],
         textposition="outside",
         cliponaxis=False,
     )
