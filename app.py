@@ -2,10 +2,27 @@
 
 import streamlit as st
 
-from pages.common import current_user, get_store, return_to_wanted_page, year_selector
+from pages.common import (
+    current_user,
+    get_store,
+    must_change_password,
+    restore_session,
+    return_to_wanted_page,
+    show_flash,
+    sign_in,
+    sign_out,
+    write_session_cookie,
+    year_selector,
+)
 from scoring import accounts
 
-st.set_page_config(page_title="效能考评看板", page_icon=":material/leaderboard:", layout="wide")
+# The app menu shows only what is set here (client.toolbarMode = "minimal"), in Chinese.
+st.set_page_config(
+    page_title="效能考评看板",
+    page_icon=":material/leaderboard:",
+    layout="wide",
+    menu_items={"About": "效能考评看板：机关效能考评的计分、排名、告诫与结果发布。"},
+)
 
 
 @st.cache_resource
@@ -26,7 +43,7 @@ def login() -> None:
             if user is None:
                 st.error("用户名或密码不正确，或账号已停用。")
             else:
-                st.session_state["user"] = user
+                sign_in(user)
                 st.rerun()
     st.caption("首次启动时，管理员账号 admin 的初始密码显示在启动看板的终端中。")
     database_notice()
@@ -49,9 +66,15 @@ def database_notice() -> None:
 
 
 _first_run_admin()
-user = current_user()
+write_session_cookie()
+user = current_user() or restore_session()
 if user is None:
     st.navigation([st.Page(login, title="登录", icon=":material/login:")]).run()
+    st.stop()
+if must_change_password(user):
+    # First sign-in with a password someone else set: nothing else until it is changed.
+    st.session_state["framed"] = True
+    st.navigation([st.Page("pages/password.py", title="修改密码", icon=":material/key:")]).run()
     st.stop()
 
 VIEWS = [
@@ -72,9 +95,17 @@ OFFICE = [
     ("pages/scheme_page.py", "考评方案", ":material/tune:", "scheme"),
     ("pages/admin.py", "账号与审计", ":material/admin_panel_settings:", "accounts"),
 ]
+MINE = [
+    ("pages/password.py", "修改密码", ":material/key:", "own_password"),
+]
 sections = {}
 allowed = []
-for section, entries in (("考评结果", VIEWS), ("数据管理", DATA), ("效能办", OFFICE)):
+for section, entries in (
+    ("考评结果", VIEWS),
+    ("数据管理", DATA),
+    ("效能办", OFFICE),
+    ("我的账号", MINE),
+):
     mine = [e for e in entries if accounts.can(user, e[3])]
     if mine:
         sections[section] = [
@@ -88,7 +119,8 @@ st.sidebar.caption(f"当前用户：{user.name}（{user.role}）")
 if get_store().kind() == "demo":
     st.sidebar.caption(f"演示数据库：{get_store().path}")
 if st.sidebar.button("退出登录", key="logout"):
-    st.session_state.pop("user", None)
+    sign_out()
     st.rerun()
 year_selector()
+show_flash()
 navigation.run()

@@ -9,7 +9,7 @@ import re
 
 import streamlit as st
 
-from scoring import results
+from scoring import results, session_store, sessions
 from scoring.accounts import User, can, refresh
 from scoring.store import Store, resolve_db_path
 
@@ -172,3 +172,74 @@ def year_selector() -> int | None:
     )
     st.session_state["selected_year"] = year
     return year
+
+
+# -- sessions that survive a reload (scoring.sessions) -------------------------------------
+
+
+def restore_session() -> User | None:
+    """On a new browser session (reload, bookmark, new tab): the user of the session
+    cookie, if its token is valid and its session live; kept in the session state."""
+    if st.session_state.get("signed_out"):
+        return None
+    token = st.context.cookies.get(sessions.COOKIE)
+    name = sessions.resume(get_store(), token)
+    if name is None:
+        return None
+    user = refresh(get_store(), User(name, ""))
+    if user is not None:
+        st.session_state["user"] = user
+        st.session_state["session_token"] = token
+    return user
+
+
+def sign_in(user: User) -> None:
+    """After a successful sign-in: a new session, its token set as a cookie on the next run."""
+    token = sessions.start(get_store(), user)
+    st.session_state["user"] = user
+    st.session_state["session_token"] = token
+    st.session_state["cookie_to_set"] = token
+    st.session_state.pop("signed_out", None)
+
+
+def sign_out() -> None:
+    """End the session on the server and clear the cookie (on the next run)."""
+    sessions.end(get_store(), st.session_state.pop("session_token", None))
+    st.session_state.pop("user", None)
+    st.session_state["cookie_to_set"] = ""
+    st.session_state["signed_out"] = True
+
+
+def write_session_cookie() -> None:
+    """Set (or clear) the session cookie in the browser, once, after sign-in or sign-out.
+    Streamlit reads cookies (st.context.cookies) but has no call to write one: a line of
+    JavaScript does it. The token is ours (URL-safe base64), never user text."""
+    token = st.session_state.pop("cookie_to_set", None)
+    if token is None:
+        return
+    age = sessions.MAX_AGE if token else 0
+    st.html(
+        f"<script>document.cookie = '{sessions.COOKIE}={token}; Max-Age={age}; Path=/; "
+        "SameSite=Strict';</script>",
+        unsafe_allow_javascript=True,
+    )
+
+
+def must_change_password(user: User) -> bool:
+    return session_store.must_change_password(get_store(), user.name)
+
+
+# -- messages that survive the rerun after an action --------------------------------------
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message to show on the next run (an action's success survives its st.rerun)."""
+    st.session_state.setdefault("flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    """Show and forget the messages left by ``flash`` (called by the frame on every run)."""
+    for kind, message in st.session_state.pop("flash", []):
+        {"success": st.success, "info": st.info, "warning": st.warning}.get(kind, st.success)(
+            message
+        )

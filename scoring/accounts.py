@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
+from scoring import session_store
 from scoring.store import Store
 
 __all__ = [
@@ -27,6 +28,7 @@ __all__ = [
     "authenticate",
     "authorize",
     "can",
+    "change_password",
     "ensure_admin",
     "refresh",
 ]
@@ -52,6 +54,7 @@ ACTIONS = {
     # 整改 (scoring.rectify): a 录入员 updates the units assigned to them (rectify_scopes).
     "rectify_progress": (ADMIN, EVALUATOR),
     "rectify_manage": (ADMIN,),  # open, sign off, 回头看, revoke, sync, stages, 意见 review
+    "own_password": (ADMIN, EVALUATOR, LEADER),  # every role changes its own password
 }
 _hasher = PasswordHasher()
 
@@ -112,6 +115,7 @@ def _describe(action: str, scope: dict) -> str:
         "case_contact": "查看投诉人联系方式",
         "rectify_progress": "更新整改进展",
         "rectify_manage": "管理整改（建立、销号、回头看、撤销）",
+        "own_password": "修改本人密码",
     }
     parts = [words.get(action, action)]
     if scope.get("source"):
@@ -143,6 +147,8 @@ def add_user(
     store.save_user(
         name.strip(), _hasher.hash(password), role, list(sources or []), list(years or []), by
     )
+    # A password set by someone else is changed by its owner at first sign-in.
+    session_store.set_must_change_password(store, name.strip(), by != name.strip())
     return User(name.strip(), role, tuple(sources or ()), tuple(years or ()))
 
 
@@ -192,3 +198,25 @@ def ensure_admin(store: Store, name: str = "admin") -> str | None:
     password = secrets.token_urlsafe(12)
     add_user(store, name, password, ADMIN, by="系统初始化")
     return password
+
+
+def change_password(
+    store: Store, user: User | None, old: str, new: str, keep_session: str | None = None
+) -> None:
+    """Self-service password change (every role, own account only): the old password
+    must match; the new one has at least 8 characters and differs. Other sessions of the
+    account end (``keep_session``, the current one's id, stays)."""
+    authorize(user, "own_password")
+    assert user is not None
+    row = store.user_row(user.name)
+    try:
+        _hasher.verify(row["password_hash"] if row else "", old)
+    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
+        raise ValueError("原密码不正确。") from exc
+    if len(new) < 8:
+        raise ValueError("新密码至少 8 个字符。")
+    if new == old:
+        raise ValueError("新密码不能与原密码相同。")
+    session_store.set_password_hash(store, user.name, _hasher.hash(new))
+    session_store.set_must_change_password(store, user.name, False)
+    session_store.end_sessions_of(store, user.name, keep=keep_session)
