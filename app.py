@@ -1,5 +1,7 @@
 """效能考评看板: the frame. Page config, sign-in, year, navigation per role; pages do the rest."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from pages.common import (
@@ -65,18 +67,6 @@ def database_notice() -> None:
         st.caption(f"数据库：{store.path}（本单位数据库）")
 
 
-_first_run_admin()
-write_session_cookie()
-user = current_user() or restore_session()
-if user is None:
-    st.navigation([st.Page(login, title="登录", icon=":material/login:")]).run()
-    st.stop()
-if must_change_password(user):
-    # First sign-in with a password someone else set: nothing else until it is changed.
-    st.session_state["framed"] = True
-    st.navigation([st.Page("pages/password.py", title="修改密码", icon=":material/key:")]).run()
-    st.stop()
-
 VIEWS = [
     ("pages/overview.py", "总览", ":material/dashboard:", "view"),
     ("pages/rankings.py", "分类排名", ":material/format_list_numbered:", "view"),
@@ -98,6 +88,50 @@ OFFICE = [
 MINE = [
     ("pages/password.py", "修改密码", ":material/key:", "own_password"),
 ]
+ALL_PAGES = [e for entries in (VIEWS, DATA, OFFICE, MINE) for e in entries]
+
+
+def stand_ins(page, title: str, icon: str, except_paths=()) -> list[st.Page]:
+    """Hidden pages that answer every page address of the app with ``page`` (sign-in,
+    a password change, no access): a reload or bookmark of /rankings then runs ``page``
+    at that address (no English "Page not found"), and once the user may see the page,
+    the rerun at the same address shows it: the deep link survives the detour."""
+    return [
+        st.Page(page, title=title, icon=icon, url_path=Path(path).stem, visibility="hidden")
+        for path, *_ in ALL_PAGES
+        if path not in except_paths
+    ]
+
+
+def no_access() -> None:
+    st.title("无权访问")
+    st.error("您的账号没有访问此页面的权限。请从左侧菜单选择页面。")
+
+
+_first_run_admin()
+write_session_cookie()
+user = current_user() or restore_session()
+if user is None:
+    st.navigation(
+        [
+            st.Page(login, title="登录", icon=":material/login:", default=True),
+            *stand_ins(login, "登录", ":material/login:"),
+        ],
+        position="hidden",
+    ).run()
+    st.stop()
+if must_change_password(user):
+    # First sign-in with a password someone else set: nothing else until it is changed.
+    st.session_state["framed"] = True
+    st.navigation(
+        [
+            st.Page("pages/password.py", title="修改密码", icon=":material/key:", default=True),
+            *stand_ins("pages/password.py", "修改密码", ":material/key:", ["pages/password.py"]),
+        ],
+        position="hidden",
+    ).run()
+    st.stop()
+
 sections = {}
 allowed = []
 for section, entries in (
@@ -113,6 +147,8 @@ for section, entries in (
             for path, title, icon, _ in mine
         ]
         allowed += [path for path, *_ in mine]
+# Addresses of pages this role does not have answer "无权访问" (hidden from the menu).
+list(sections.values())[-1].extend(stand_ins(no_access, "无权访问", ":material/block:", allowed))
 navigation = st.navigation(sections)
 return_to_wanted_page(allowed)
 st.sidebar.caption(f"当前用户：{user.name}（{user.role}）")

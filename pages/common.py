@@ -122,12 +122,22 @@ def available_years() -> list[int]:
     return get_store().years()
 
 
-def score_columns() -> dict:
-    """Column formats for result tables: scores at 2 decimals, rates as percentages."""
-    scores = ("综合得分", "万人评议", "绩效考核", "勤廉测评", "加减分")
-    return {"满意率": st.column_config.NumberColumn(format="percent")} | {
-        c: st.column_config.NumberColumn(format="%.2f") for c in scores
+def score_columns(columns=None) -> dict:
+    """Column formats for result tables, one per kind of figure (scoring.formats):
+    scores 2 decimals, rates a percentage with 2 decimals, counts integers, adjustments
+    signed; 告诫 and 提示 wide enough to read (一票否决 and its reason)."""
+    from scoring.formats import COLUMN_KINDS
+
+    kinds = {
+        "score": st.column_config.NumberColumn(format="%.2f"),
+        "rate": st.column_config.NumberColumn(format="percent", step=0.0001),
+        "count": st.column_config.NumberColumn(format="%d"),
+        "signed": st.column_config.NumberColumn(format="%+.2f"),
     }
+    config: dict = {c: kinds[k] for c, k in COLUMN_KINDS.items()}
+    config["告诫"] = st.column_config.TextColumn(width="medium")
+    config["提示"] = st.column_config.TextColumn(width="large")
+    return config if columns is None else {c: v for c, v in config.items() if c in columns}
 
 
 def current_user() -> User | None:
@@ -243,3 +253,27 @@ def show_flash() -> None:
         {"success": st.success, "info": st.info, "warning": st.warning}.get(kind, st.success)(
             message
         )
+
+
+# -- the leader's answer in one view --------------------------------------------------------
+
+
+def verdict_cards(res: results.Results, columns: int = 3) -> None:
+    """A card per group: who is last, the grade, why, the gap to the unit above and
+    whether it is significant, and the full interval (scoring.explain.group_verdicts)."""
+    from scoring.explain import group_verdicts
+
+    verdicts = group_verdicts(res)
+    for start in range(0, len(verdicts), columns):
+        for col, v in zip(st.columns(columns), verdicts[start : start + columns], strict=False):
+            with col.container(border=True):
+                st.markdown(f"**{md(v.group)}**（{v.size} 个单位）")
+                badge = " :red-badge[一票否决]" if v.vetoed else ""
+                st.markdown(
+                    f"末位：**{md(v.unit)}**　等次 **{v.grade}**　综合得分 {v.composite}{badge}"
+                )
+                st.markdown(f"主要原因：{md(v.reason)}")
+                st.markdown(
+                    f"与上一名 {md(v.above)} 相差：{md(v.gap)}　差异显著：**{v.significant}**"
+                )
+                st.caption(f"万人评议 {v.level} 区间：{v.interval}")

@@ -2,9 +2,16 @@
 
 import streamlit as st
 
-from pages.common import available_years, results_page, score_columns, year_results
+from pages.common import (
+    available_years,
+    results_page,
+    score_columns,
+    verdict_cards,
+    year_results,
+)
 from pages.rectify_parts import campaign_stage
 from scoring import charts
+from scoring.formats import fmt_count, fmt_rate
 from scoring.tables import ranking_table
 
 res = results_page(__file__, "效能考评总览")
@@ -12,13 +19,14 @@ year = res.year
 summary = res.summary()
 cols = st.columns(4)
 cols[0].metric("参加排名单位", summary.units)
-cols[1].metric("万人评议问卷", f"{summary.ballots:,}")
-cols[2].metric(
-    "平均满意率", "—" if summary.mean_satisfaction is None else f"{summary.mean_satisfaction:.2%}"
-)
+cols[1].metric("万人评议问卷", fmt_count(summary.ballots))
+cols[2].metric("平均满意率", fmt_rate(summary.mean_satisfaction))
 cols[3].metric("告诫", summary.warnings)
 st.caption(f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）")
 campaign_stage(year)
+
+st.subheader("各类别末位单位")
+verdict_cards(res)
 
 st.subheader(f"{year} 年度部门分类排名")
 groups = [g for g in res.groups if not ranking_table(res, g, "部门").empty]

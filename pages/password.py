@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.common import current_user, flash, get_store, must_change_password, page_setup
-from scoring import accounts
+from scoring import accounts, sessions
 
 page_setup(__file__, "own_password")
 user = current_user()
@@ -19,9 +19,8 @@ with st.form("change_password", clear_on_submit=True):
             st.error("两次输入的新密码不一致。")
         else:
             try:
-                accounts.change_password(
-                    get_store(), user, old, new, st.session_state.get("session_token")
-                )
+                keep = sessions.session_id(get_store(), st.session_state.get("session_token"))
+                accounts.change_password(get_store(), user, old, new, keep)
             except ValueError as exc:
                 st.error(str(exc))
             else:

@@ -4,7 +4,8 @@ import streamlit as st
 
 from pages.common import results_page, score_columns
 from scoring import charts
-from scoring.tables import SORTABLE, ranking_table
+from scoring.publish import safe_name
+from scoring.tables import SORTABLE, csv_safe, ranking_table
 
 res = results_page(__file__, "分类排名")
 year = res.year
@@ -32,4 +33,12 @@ rows = picked.selection.rows if picked else []
 if rows:
     st.session_state["profile_unit"] = table.iloc[rows[0]]["单位名称"]
     st.switch_page("pages/profile.py")
+st.download_button(
+    "下载本表（CSV）",
+    data=lambda: csv_safe(table).to_csv(index=False).encode("utf-8-sig"),
+    file_name=f"{year}年度{safe_name(group)}排名.csv",
+    mime="text/csv",
+    on_click="ignore",
+    key="rank_csv",
+)
 st.plotly_chart(charts.ranking_bars(res, group), key="rank_bars")

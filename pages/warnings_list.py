@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import results_page
+from pages.common import results_page, verdict_cards
 from pages.rectify_parts import warning_status_column
 from scoring.tables import csv_safe, warnings_table
 from scoring.warnings import INEFFICIENT, LAST_PLACE, LAST_SECTION, SUPERVISION
@@ -15,6 +15,9 @@ cols = st.columns(5)
 for col, kind in zip(cols[:4], (LAST_PLACE, INEFFICIENT, SUPERVISION, LAST_SECTION), strict=True):
     col.metric(kind, counts.get(kind, 0))
 cols[4].metric("连续告诫", sum(counts.get(k, 0) for k in ladder))
+
+with st.expander("各类别末位单位：谁、为什么、差距是否显著", expanded=True):
+    verdict_cards(res)
 
 every_kind = [LAST_PLACE, INEFFICIENT, SUPERVISION, LAST_SECTION, *ladder]
 every_kind += [k for k in counts if k not in every_kind]

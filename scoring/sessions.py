@@ -23,7 +23,7 @@ from scoring import session_store
 from scoring.accounts import User
 from scoring.store import Store
 
-__all__ = ["COOKIE", "MAX_AGE", "end", "resume", "start"]
+__all__ = ["COOKIE", "MAX_AGE", "end", "resume", "session_id", "start"]
 
 COOKIE = "xnkp_session"
 MAX_AGE = 8 * 3600  # s: one working day; a new sign-in after that
@@ -48,6 +48,11 @@ def _sid(store: Store, token: str | None) -> str | None:
     except BadSignature:  # also SignatureExpired
         return None
     return sid if isinstance(sid, str) else None
+
+
+def session_id(store: Store, token: str | None) -> str | None:
+    """The session id a valid token names (to keep it when the others end)."""
+    return _sid(store, token)
 
 
 def resume(store: Store, token: str | None) -> str | None:

@@ -3,6 +3,7 @@ year, click the last unit and read its profile (who is last, why, how sure)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import socket
@@ -29,15 +30,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def server(demo_db, tmp_path):
-    from scoring import accounts
-    from scoring.store import Store
-
-    db = tmp_path / "served.duckdb"
-    shutil.copy(demo_db, db)
-    with Store(db) as store:
-        accounts.add_user(store, "王局长", "e2e-password", accounts.LEADER)
+@contextlib.contextmanager
+def serve(db: Path):
+    """``streamlit run app.py`` on a free port over ``db``; yields its address."""
     port = _free_port()
     env = {**os.environ, "SCORING_DB": str(db)}
     proc = subprocess.Popen(
@@ -70,9 +65,25 @@ def server(demo_db, tmp_path):
     else:
         proc.kill()
         pytest.fail("streamlit did not start: " + proc.stdout.read().decode(errors="replace"))
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)
+
+
+@pytest.fixture
+def server(demo_db, tmp_path):
+    from scoring import accounts, session_store
+    from scoring.store import Store
+
+    db = tmp_path / "served.duckdb"
+    shutil.copy(demo_db, db)
+    with Store(db) as store:
+        accounts.add_user(store, "王局长", "e2e-password", accounts.LEADER)
+        session_store.set_must_change_password(store, "王局长", False)  # changed already
+    with serve(db) as url:
+        yield url
 
 
 def test_rankings_follow_the_year_and_a_row_opens_the_profile(server, tmp_path):

@@ -34,7 +34,7 @@ def signed_in(user: User) -> None:
     """Give a seeded session's user a real account in the app's database (the app checks
     the account on every run)."""
     from pages.common import get_store
-    from scoring import accounts
+    from scoring import accounts, session_store
 
     if get_store().user_row(user.name) is None:
         accounts.add_user(
@@ -46,6 +46,8 @@ def signed_in(user: User) -> None:
             years=list(user.years),
             by="test",
         )
+        # Set by someone else, so changed at first sign-in: already done for these tests.
+        session_store.set_must_change_password(get_store(), user.name, False)
 
 
 def run_app(
@@ -221,7 +223,15 @@ def test_login_form_signs_in_with_a_local_account(app_db, tmp_path):
     at.button[0].click().run()
     assert not at.exception
     assert at.session_state["user"].role == accounts.LEADER
+    # The password was set by someone else (the command line): changed first, nothing else.
+    assert at.title[0].value == "修改密码" and len(at.text_input) == 3
+    at.text_input(key="pw_old").input("s3cret-pass")
+    at.text_input(key="pw_new").input("only-mine-1")
+    at.text_input(key="pw_again").input("only-mine-1")
+    at.button[0].click().run()
+    assert not at.exception
     assert at.title[0].value == "效能考评总览"
+    assert "密码已修改" in at.success[0].value  # the message outlives the rerun
 
 
 def test_a_leader_has_no_upload_page_and_cannot_run_it(app_db, demo_db):
