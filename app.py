@@ -72,6 +72,7 @@ VIEWS = [
     ("pages/rankings.py", "分类排名", ":material/format_list_numbered:", "view"),
     ("pages/profile.py", "单位画像", ":material/account_balance:", "view"),
     ("pages/warnings_list.py", "告诫名单", ":material/warning:", "view"),
+    ("pages/rules_page.py", "考评规则说明", ":material/menu_book:", "view"),
     ("pages/rectify.py", "整改台账", ":material/task_alt:", "view"),
     ("pages/cases.py", "督查与投诉", ":material/policy:", "view"),
 ]

@@ -71,8 +71,8 @@ def main_reason(unit: UnitResult, results: Results) -> str:
         return "本类别只有一个单位"
     pulls: list[tuple[float, str]] = []
     for key, weight in unit.composite_detail.weights.items():
-        mine = getattr(unit, key)
-        others = [getattr(u, key) for u in peers if getattr(u, key) is not None]
+        mine = unit.component(key)
+        others = [v for u in peers if (v := u.component(key)) is not None]
         if mine is None or not others:
             continue
         mean = sum(others) / len(others)

@@ -34,7 +34,11 @@ def _pct(x: float) -> str:
 
 
 def _weights(mapping, names=None) -> str:
-    return "、".join(f"{(names or {}).get(k, k)} {_pct(float(w))}" for k, w in mapping.items())
+    """Weights as shares of their total (the scheme may give 1, 1, 1 or 0.3, 0.2 …)."""
+    total = sum(float(w) for w in mapping.values()) or 1.0
+    return "、".join(
+        f"{(names or {}).get(k, k)} {_pct(float(w) / total)}" for k, w in mapping.items()
+    )
 
 
 def _num(x: float) -> str:
@@ -43,11 +47,20 @@ def _num(x: float) -> str:
 
 def honour_rules(scheme: Scheme) -> dict[str, str]:
     """The rule of each honour, as the 通报 states it beside the names."""
+    top = scheme.top_grade
+    bad = "、".join(scheme.inefficient_grades) or scheme.floor_grade
+    kind = scheme.best_section_type
+    if scheme.best_section_scope == "department":
+        section = (
+            f"每个部门（至少有 {scheme.min_sections} 个{kind}参评）中综合得分最高的{kind}，"
+            f"且未被一票否决、等次不是{bad}（并列者同时当选）。"
+        )
+    elif scheme.best_section_scope == "group":
+        section = f"每个由{kind}组成的考核类别中，排名第 1 且考评等次为{top}的{kind}。"
+    else:
+        section = "本方案不评最佳科室。"
     return {
-        "最佳科室": (
-            f"每个由{scheme.best_section_type}组成的考核类别中，排名第 1 且考评等次为优秀的"
-            f"{scheme.best_section_type}。"
-        ),
+        "最佳科室": section,
         "最佳公务员": (
             f"每个部门中，得到至少 {scheme.best_cadre_min_votes} 票、且未被标注"
             f"「{scheme.integrity_unfit}票超过 {_pct(scheme.unfit_flag_share)}」的干部里，"
@@ -56,12 +69,40 @@ def honour_rules(scheme: Scheme) -> dict[str, str]:
     }
 
 
+def _grade_lines(scheme: Scheme) -> list[str]:
+    lines = []
+    for band in scheme.grade_bands[:-1]:
+        line = f"{band.name}：综合得分不低于 {_num(band.min)} 分"
+        if band.top_share:
+            line += f"，且名次在本类别前 {_pct(band.top_share)}（向上取整）以内"
+        lines.append(line + "。")
+    lines.append(
+        f"{scheme.floor_grade}：其余单位，以及被一票否决的单位。"
+        f"比较时得分保留 {scheme.decimals} 位小数。"
+    )
+    lines.append("没有考核类别的（领导班子、干部）只计分，不排名、不定等次。")
+    return lines
+
+
+def _last_place_line(scheme: Scheme) -> str:
+    rule = scheme.last_place
+    who = {
+        "last": "排名最后的单位",
+        "bottom_n": f"排名最后 {rule.n} 名的单位",
+        "bottom_share": f"排名最后 {_pct(rule.share)}（向上取整）的单位",
+    }.get(rule.rule, "排名最后的单位")
+    line = f"末位告诫：单位数不少于 {rule.min_group} 个的考核类别中，{who}"
+    if rule.below:
+        line += f"，且综合得分低于 {_num(rule.below)} 分"
+    return line + "。"
+
+
 def rules(scheme: Scheme) -> list[tuple[str, list[str]]]:
     """Every rule of the scheme, by section, in sentences an office reads out."""
     points = "、".join(f"「{a}」{_num(p)} 分" for a, p in scheme.appraisal_points.items())
     unknown = "、".join(f"「{a}」" for a in scheme.appraisal_unknown)
     satisfied = "、".join(f"「{a}」" for a in scheme.appraisal_satisfied)
-    level = _pct(scheme.confidence)
+    level = scheme.confidence_label
     sections: list[tuple[str, list[str]]] = [
         (
             "综合得分",
@@ -119,33 +160,39 @@ def rules(scheme: Scheme) -> list[tuple[str, list[str]]]:
             + (
                 [
                     f"来源为{'、'.join(scheme.veto_sources)}的事项不加减分，而是一票否决："
-                    "该单位排在本类别最后，考评等次为较差。"
+                    f"该单位排在本类别最后，考评等次为{scheme.floor_grade}。"
                 ]
                 if scheme.veto_sources
                 else []
             ),
         ),
-        (
-            "考评等次",
-            [
-                f"优秀：综合得分不低于 {_num(scheme.excellent_min)} 分，且名次在本类别前 "
-                f"{_pct(scheme.excellent_top_share)}（向上取整）以内。",
-                f"良好：不低于 {_num(scheme.good_min)} 分；"
-                f"一般：不低于 {_num(scheme.fair_min)} 分；"
-                "其余为较差。被一票否决的单位为较差。比较时得分保留两位小数。",
-                "没有考核类别的（领导班子、干部）只计分，不排名、不定等次。",
-            ],
-        ),
+        ("考评等次", _grade_lines(scheme)),
         (
             "告诫",
             [
-                f"末位告诫：单位数不少于 {scheme.last_place_min_group} 个的考核类别中，"
-                "排名最后的单位。",
-                "效能告诫：考评等次为较差的单位（含一票否决）。",
+                _last_place_line(scheme),
+                f"效能告诫：考评等次为{'、'.join(scheme.inefficient_grades)}的单位"
+                "（含一票否决）。",
                 f"重点监督检查：万人评议满意率低于 {_pct(scheme.supervision_below)} 的单位。",
-                "连续两年末位：本年度受到末位告诫或效能告诫，上一年度也受到其中之一。",
-                NOT_SIGNIFICANT_TEXT,
-            ],
+                "连续告诫：本年度受到末位告诫或效能告诫、上一年度也受到其中之一的，标注"
+                f"「{scheme.escalation_ladder[0]}」"
+                + (
+                    "，此后逐年为" + "、".join(f"「{x}」" for x in scheme.escalation_ladder[1:])
+                    if len(scheme.escalation_ladder) > 1
+                    else ""
+                )
+                + "。",
+            ]
+            + (
+                [
+                    f"末位科室：每个部门（至少有 {scheme.min_sections} 个"
+                    f"{scheme.best_section_type}参评）中综合得分最低的"
+                    f"{scheme.best_section_type}，对其及负责人效能告诫。"
+                ]
+                if scheme.last_section_scope == "department"
+                else []
+            )
+            + [NOT_SIGNIFICANT_TEXT],
         ),
         ("评优", [f"{k}：{v}" for k, v in honour_rules(scheme).items()]),
     ]

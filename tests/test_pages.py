@@ -25,6 +25,8 @@ PAGES = [
     "pages/upload.py",
     "pages/quality.py",
     "pages/publish_page.py",
+    "pages/rules_page.py",
+    "pages/password.py",
     "pages/scheme_page.py",
     "pages/admin.py",
 ]
