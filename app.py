@@ -10,7 +10,6 @@ from pages.common import (
     must_change_password,
     restore_session,
     return_to_wanted_page,
-    show_flash,
     sign_in,
     sign_out,
     write_session_cookie,
@@ -126,8 +125,15 @@ if must_change_password(user):
     st.session_state["framed"] = True
     st.navigation(
         [
-            st.Page("pages/password.py", title="修改密码", icon=":material/key:", default=True),
-            *stand_ins("pages/password.py", "修改密码", ":material/key:", ["pages/password.py"]),
+            # At the home page's address, so that once changed the rerun lands on 总览.
+            st.Page(
+                "pages/password.py",
+                title="修改密码",
+                icon=":material/key:",
+                url_path=Path(VIEWS[0][0]).stem,
+                default=True,
+            ),
+            *stand_ins("pages/password.py", "修改密码", ":material/key:", [VIEWS[0][0]]),
         ],
         position="hidden",
     ).run()
@@ -159,5 +165,4 @@ if st.sidebar.button("退出登录", key="logout"):
     sign_out()
     st.rerun()
 year_selector()
-show_flash()
 navigation.run()

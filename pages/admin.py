@@ -2,10 +2,10 @@
 
 import streamlit as st
 
-from pages.common import get_store, page_setup
+from pages.common import confirm_action, flash, get_store, page_setup
 from scoring import accounts, cases
 from scoring.sheets import SOURCE_NAMES
-from scoring.tables import csv_safe
+from scoring.tables import audit_table, csv_safe
 
 user = page_setup(__file__, "accounts")
 st.title("账号与审计")
@@ -50,7 +50,8 @@ with st.form("add_user"):
                 years=[int(y) for y in years.replace("，", ",").split(",") if y.strip()],
                 by=user.name,
             )
-            st.success(f"账号 {name}（{role}）已保存。")
+            flash(f"账号 {name}（{role}）已保存。")
+            st.rerun()
         except ValueError as exc:
             st.error(str(exc))
 
@@ -58,15 +59,24 @@ others = [n for n in store.users()["name"] if n != user.name]
 if others:
     c1, c2 = st.columns([2, 1])
     target = c1.selectbox("停用账号", others, key="deactivate_name")
-    if c2.button("停用", key="deactivate"):
+    def deactivate() -> None:
         accounts.authorize(user, "accounts")
         store.set_user_active(target, False, user.name)
-        st.success(f"账号 {target} 已停用。")
+
+    with c2:
+        confirm_action(
+            "停用",
+            "deactivate",
+            "确认停用账号？",
+            f"账号「{target}」将不能再登录，已登录的会话在下一次操作时退出。"
+            "账号和它的审计记录保留，可在上方重新保存该账号以启用。",
+            deactivate,
+            f"账号 {target} 已停用。",
+            (ValueError, accounts.PermissionDenied),
+        )
 
 st.subheader("审计日志")
-log = store.audit_log().rename(
-    columns={"id": "序号", "at": "时间", "user": "操作人", "action": "操作", "detail": "内容"}
-)
+log = audit_table(store.audit_log())
 st.dataframe(log, hide_index=True)
 st.download_button(
     "导出审计日志（CSV）",

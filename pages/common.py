@@ -29,6 +29,7 @@ def page_setup(page_file: str, action: str = "view") -> User:
     if not can(user, action):
         st.error("您没有访问此页面的权限。" if user else "请先登录。")
         st.stop()
+    show_flash()
     return user
 
 
@@ -277,3 +278,48 @@ def verdict_cards(res: results.Results, columns: int = 3) -> None:
                     f"与上一名 {md(v.above)} 相差：{md(v.gap)}　差异显著：**{v.significant}**"
                 )
                 st.caption(f"万人评议 {v.level} 区间：{v.interval}")
+
+
+# -- destructive actions ask first -----------------------------------------------------------
+
+
+def confirm_action(
+    label: str,
+    key: str,
+    title: str,
+    message: str,
+    action,
+    done: str,
+    errors: tuple[type[BaseException], ...] = (ValueError,),
+) -> None:
+    """A button that opens a dialog naming what the action removes and asking; on
+    「确认」 the action runs, its success message is kept for the next run (``flash``)
+    and the page reruns so every table shows the new state at once. The dialog stays
+    open across reruns until answered or dismissed (a session flag)."""
+    flag = f"confirm-open-{key}"
+    if st.button(label, key=key):
+        st.session_state[flag] = True
+    if not st.session_state.get(flag):
+        return
+
+    def close() -> None:
+        st.session_state.pop(flag, None)
+
+    def dialog() -> None:
+        st.warning(message)
+        c1, c2 = st.columns(2)
+        if c1.button("确认", type="primary", key=f"{key}-yes"):
+            close()
+            try:
+                result = action()
+            except errors as exc:
+                st.error(md(exc))
+                return
+            st.cache_data.clear()
+            flash(done.format(result=result) if "{result" in done else done)
+            st.rerun()
+        if c2.button("取消", key=f"{key}-no"):
+            close()
+            st.rerun()
+
+    st.dialog(title, on_dismiss=close)(dialog)()

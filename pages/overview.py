@@ -25,7 +25,7 @@ cols[3].metric("告诫", summary.warnings)
 st.caption(f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）")
 campaign_stage(year)
 
-st.subheader("各类别末位单位")
+st.subheader(f"{year} 年度各类别末位单位")
 verdict_cards(res)
 
 st.subheader(f"{year} 年度部门分类排名")

@@ -17,6 +17,8 @@ __all__ = [
     "SORTABLE",
     "TABLE_FORMATS",
     "adjustments_table",
+    "audit_table",
+    "chinese_sources",
     "csv_safe",
     "fmt_count",
     "honours_table",
@@ -182,3 +184,29 @@ def honours_table(results: Results) -> pd.DataFrame:
         ],
         columns=["荣誉", "单位/姓名", "范围", "依据"],
     )
+
+
+def chinese_sources(text: str) -> str:
+    """Text written with the code names of sources (appraisal, adjustments …), as users
+    read it: 万人评议, 加减分 …; row counts get thousands separators.
+
+    >>> chinese_sources("2025 年度 appraisal-tally：x.xlsx（142590 行，编号 5）")
+    '2025 年度 万人评议（汇总）：x.xlsx（142,590 行，编号 5）'
+    """
+    import re
+
+    from scoring.sheets import SOURCE_NAMES
+
+    for key in sorted(SOURCE_NAMES, key=len, reverse=True):
+        text = re.sub(rf"(?<![A-Za-z_-]){re.escape(key)}(?![A-Za-z_-])", SOURCE_NAMES[key], text)
+    return re.sub(r"\b(\d{4,})(?= ?行)", lambda m: f"{int(m.group(1)):,}", text)
+
+
+def audit_table(log: pd.DataFrame) -> pd.DataFrame:
+    """The audit log with Chinese headings and Chinese source names."""
+    out = log.rename(
+        columns={"id": "序号", "at": "时间", "user": "操作人", "action": "操作", "detail": "内容"}
+    )
+    if "内容" in out:
+        out["内容"] = out["内容"].astype(str).map(chinese_sources)
+    return out
