@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages.common import (
+    chinese_chrome,
     current_user,
     get_store,
     must_change_password,
@@ -109,6 +110,7 @@ def no_access() -> None:
 
 
 _first_run_admin()
+chinese_chrome()
 write_session_cookie()
 user = current_user() or restore_session()
 if user is None:

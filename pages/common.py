@@ -323,3 +323,28 @@ def confirm_action(
             st.rerun()
 
     st.dialog(title, on_dismiss=close)(dialog)()
+
+
+# -- Streamlit's own chrome in Chinese ---------------------------------------------------------
+
+# Plotly's toolbar speaks English (its zh-CN locale is not in Streamlit's bundle): hidden;
+# the charts still show values on hover, and the published PNG/SVG are the downloads.
+CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
+
+
+def chinese_chrome() -> None:
+    """Streamlit offers no setting for the file uploader's English ("Upload", "200MB per
+    file • XLSX"): the smallest honest fix is CSS that puts the same facts in Chinese
+    in their place (the limit read from server.maxUploadSize)."""
+    limit = st.get_option("server.maxUploadSize")
+    st.html(
+        "<style>"
+        '[data-testid="stFileUploaderDropzoneInstructions"] span{font-size:0}'
+        '[data-testid="stFileUploaderDropzoneInstructions"] span::after{'
+        f'content:"拖放文件到此处，或点击右侧按钮选择文件；每个文件不超过 {limit}MB";'
+        "font-size:0.875rem}"
+        '[data-testid="stFileUploaderDropzone"] button{font-size:0}'
+        '[data-testid="stFileUploaderDropzone"] button::after{content:"选择文件";'
+        "font-size:0.875rem}"
+        "</style>"
+    )

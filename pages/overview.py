@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pages.common import (
+    CHART_CONFIG,
     available_years,
     results_page,
     score_columns,
@@ -36,14 +37,17 @@ for tab, group in zip(st.tabs(groups), groups, strict=True):
         st.dataframe(
             ranking_table(res, group, "部门"),
             hide_index=True,
+            placeholder="—",
             column_config=score_columns(),
         )
         left, right = st.columns(2)
-        left.plotly_chart(charts.ranking_bars(res, group), key=f"bars-{group}")
+        left.plotly_chart(charts.ranking_bars(res, group), config=CHART_CONFIG, key=f"bars-{group}")
         if previous is not None:
-            right.plotly_chart(charts.movement(res, previous, group), key=f"move-{group}")
+            right.plotly_chart(
+                charts.movement(res, previous, group), config=CHART_CONFIG, key=f"move-{group}"
+            )
 
 st.subheader("各类别综合得分分布与等次")
 left, right = st.columns(2)
-left.plotly_chart(charts.composite_box(res), key="box")
-right.plotly_chart(charts.grade_distribution(res), key="grades")
+left.plotly_chart(charts.composite_box(res), config=CHART_CONFIG, key="box")
+right.plotly_chart(charts.grade_distribution(res), config=CHART_CONFIG, key="grades")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages.cases_parts import unit_cases
-from pages.common import available_years, get_store, md, results_page, year_results
+from pages.common import CHART_CONFIG, available_years, get_store, md, results_page, year_results
 from pages.rectify_parts import unit_items, visible_comments
 from scoring import charts
 from scoring.registry import former_names
@@ -37,23 +37,24 @@ history = [
     if (found := next(filter(None, map(year_results(y).unit, names_over_time)), None))
 ]
 left, right = st.columns(2)
-left.plotly_chart(charts.trend(history), key="profile_trend")
+left.plotly_chart(charts.trend(history), config=CHART_CONFIG, key="profile_trend")
 if unit.composite is not None:
-    right.plotly_chart(charts.waterfall(unit), key="profile_waterfall")
+    right.plotly_chart(charts.waterfall(unit), config=CHART_CONFIG, key="profile_waterfall")
 if unit.appraisal_detail:
     left, right = st.columns(2)
     left.plotly_chart(
         charts.item_bars(unit, res.group_item_means(unit.group) if unit.group else None),
+        config=CHART_CONFIG,
         key="profile_items",
     )
-    right.plotly_chart(charts.category_bars(unit), key="profile_categories")
+    right.plotly_chart(charts.category_bars(unit), config=CHART_CONFIG, key="profile_categories")
 
 st.subheader("加减分")
 adj = adjustments_table(unit)
 if adj.empty:
     st.caption("本年度没有加减分记录。")
 else:
-    st.dataframe(adj, hide_index=True)
+    st.dataframe(adj, hide_index=True, placeholder="—")
 
 st.subheader("得分来源")
 st.code("\n".join(explain(unit, res.scheme)), language=None)
@@ -66,4 +67,4 @@ st.subheader(f"意见建议（{len(comments)} 条）")
 if comments.empty:
     st.caption("没有意见建议。")
 else:
-    st.dataframe(comments, hide_index=True)
+    st.dataframe(comments, hide_index=True, placeholder="—")

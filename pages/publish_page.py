@@ -9,7 +9,14 @@ from pathlib import Path
 
 import streamlit as st
 
-from pages.common import available_years, current_user, get_store, results_page, year_results
+from pages.common import (
+    CHART_CONFIG,
+    available_years,
+    current_user,
+    get_store,
+    results_page,
+    year_results,
+)
 from scoring import publish
 from scoring.document import Letterhead
 
@@ -117,4 +124,4 @@ figures = publish.chart_figures(res, previous)
 name = st.selectbox(
     "图表", list(figures), format_func=lambda k: k.split("-", 1)[1], key="publish_chart"
 )
-st.plotly_chart(figures[name], key="publish_preview")
+st.plotly_chart(figures[name], config=CHART_CONFIG, key="publish_preview")

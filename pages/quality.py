@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import current_user, get_store, results_page
+from pages.common import current_user, get_store, results_page, score_columns
 from scoring import accounts
 from scoring.quality import (
     BURST_MIN,
@@ -10,6 +10,7 @@ from scoring.quality import (
     MIN_BALLOTS,
     SAME_ADDRESS_MIN,
     check,
+    identical_units,
     quorum_flags,
     survey_checks,
 )
@@ -23,6 +24,7 @@ sections = [
     ("缺少评议人类别的单位", q.missing_categories),
     ("重复的问卷编号", q.duplicate_ballots),
     ("所有评议项目答案相同的问卷（可能未认真填写）", q.straight_lined),
+    ("各项数据完全相同的单位（可能同一数据上传了两次）", identical_units(res)),
 ]
 cols = st.columns(len(sections))
 for col, (title, frame) in zip(cols, sections, strict=True):
@@ -32,9 +34,11 @@ for title, frame in sections:
     if frame.empty:
         st.success("无")
     else:
-        st.dataframe(frame, hide_index=True)
-st.subheader("各单位各来源的数据行数")
-st.dataframe(q.coverage, hide_index=True)
+        st.dataframe(
+            frame, hide_index=True, placeholder="—", column_config=score_columns(frame.columns)
+        )
+st.subheader("各单位各来源的数据行数（万人评议为答题行数，一份问卷有多行）")
+st.dataframe(q.coverage, hide_index=True, placeholder="—")
 
 st.divider()
 st.header("问卷工具记录的异常迹象")
@@ -60,15 +64,15 @@ for title, frame in (
     if frame.empty:
         st.success("无")
     else:
-        st.dataframe(frame, hide_index=True)
+        st.dataframe(frame, hide_index=True, placeholder="—")
 st.subheader("问卷发放与回收（承包方汇总表的发出数、收回数）")
 if survey.roster.empty:
     st.info("本年度导入的汇总表中没有发出数、收回数记录。")
 else:
-    st.dataframe(survey.roster, hide_index=True)
+    st.dataframe(survey.roster, hide_index=True, placeholder="—")
 st.subheader("民主测评实到人数未过半（实到不超过应到的一半）")
 quorum = quorum_flags(get_store(), year)
 if quorum.empty:
     st.success("无")
 else:
-    st.dataframe(quorum, hide_index=True)
+    st.dataframe(quorum, hide_index=True, placeholder="—")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import results_page, score_columns
+from pages.common import CHART_CONFIG, results_page, score_columns
 from scoring import charts
 from scoring.publish import safe_name
 from scoring.tables import SORTABLE, csv_safe, ranking_table
@@ -24,6 +24,7 @@ st.caption(
 picked = st.dataframe(
     table,
     hide_index=True,
+    placeholder="—",
     on_select="rerun",
     selection_mode="single-row",
     key="rank_table",
@@ -41,4 +42,4 @@ st.download_button(
     on_click="ignore",
     key="rank_csv",
 )
-st.plotly_chart(charts.ranking_bars(res, group), key="rank_bars")
+st.plotly_chart(charts.ranking_bars(res, group), config=CHART_CONFIG, key="rank_bars")

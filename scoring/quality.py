@@ -50,6 +50,42 @@ class Quality:
         )
 
 
+def missing_by_design_excluded(unit, res: Results) -> list[str]:
+    """The components ``unit`` lacks that its group uses: a component no unit of the
+    group has (万人评议 for 科室, when the office does not appraise 科室) is absent by
+    design, not missing data."""
+    peers = [u for u in res.ranked(unit.group) if u.unit != unit.unit]
+    return [
+        m
+        for m in unit.composite_detail.missing
+        if any(p.component(m) is not None for p in peers)
+    ]
+
+
+def identical_units(res: Results) -> pd.DataFrame:
+    """Units whose figures are all the same (ballots, every component, 满意率, 加减分):
+    almost always one unit's data uploaded twice under two names."""
+    keys: dict[tuple, list[str]] = {}
+    for u in res.units:
+        parts = (u.appraisal, u.performance, u.integrity, u.satisfaction_rate)
+        # One coincident score (90.00 from a few marks) is no sign; ballots, or two
+        # components and more, equal to the last digit are. Ranked units only.
+        if u.rank is None or (u.ballots == 0 and sum(x is not None for x in parts) < 2):
+            continue
+        key = (
+            u.ballots,
+            *(None if x is None else round(x, 9) for x in parts),
+            round(u.adjustment, 9),
+        )
+        keys.setdefault(key, []).append(u.unit)
+    rows = [
+        {"单位名称": "、".join(names), "单位数": len(names), "问卷数": key[0]}
+        for key, names in keys.items()
+        if len(names) > 1
+    ]
+    return pd.DataFrame(rows, columns=["单位名称", "单位数", "问卷数"])
+
+
 def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality:
     year = res.year
     cov = store.uploads_by_source_unit(year)
@@ -71,9 +107,9 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
         if u.appraisal_detail and u.ballots < min_ballots
     ]
     missing = [
-        (u.unit, u.group or "", "、".join(COMPONENT_NAMES[m] for m in u.composite_detail.missing))
+        (u.unit, u.group or "", "、".join(COMPONENT_NAMES.get(m, m) for m in gaps))
         for u in res.ranked()
-        if u.composite_detail.missing
+        if (gaps := missing_by_design_excluded(u, res))
     ]
     cats = [
         (u.unit, u.group or "", "、".join(u.appraisal_detail.missing_categories))

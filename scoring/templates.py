@@ -264,7 +264,8 @@ def _workbook(title: str, columns: list[tuple[str, list | None]], example: list)
         if choices:
             letter = get_column_letter(c)
             for r, value in enumerate(choices, start=1):
-                options.cell(row=r, column=c, value=value)
+                option = options.cell(row=r, column=c, value=value)
+                option.data_type = "s"  # a name is text, never a formula
             dv = DataValidation(
                 type="list",
                 formula1=f"=选项!${letter}$1:${letter}${len(choices)}",
@@ -286,3 +287,4 @@ def _workbook(title: str, columns: list[tuple[str, list | None]], example: list)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
+

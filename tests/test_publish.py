@@ -276,3 +276,30 @@ def test_names_in_charts_are_text_not_markup(store):
     fig = charts.ranking_bars(results.compute(store, 2025), "综合管理类")
     labels = list(fig.data[0].y)
     assert labels == ["&lt;a href='javascript:alert(1)'&gt;市教育局&lt;/a&gt;"]
+
+
+def test_templates_keep_formula_like_registry_names_as_text():
+    import zipfile
+
+    from scoring.scheme import default_scheme
+    from scoring.templates import template
+
+    evil = ['=HYPERLINK("http://e.invalid","x")', "+SUM(A1)", "@cmd", "-1+2", "市教育局"]
+    book = template("adjustments", default_scheme(), evil)
+    wb = load_workbook(io.BytesIO(book))
+    options = [c.value for row in wb["选项"].iter_rows() for c in row if c.value in evil]
+    assert sorted(options) == sorted(evil)
+    with zipfile.ZipFile(io.BytesIO(book)) as z:
+        xml = "".join(z.read(n).decode() for n in z.namelist() if n.startswith("xl/worksheets"))
+    assert "<f>" not in xml.replace("<f>选项!", "")  # the drop-downs' own ranges aside
+
+
+def test_csv_downloads_neutralise_formula_prefixes():
+    import pandas as pd
+
+    from scoring.tables import csv_safe
+
+    frame = pd.DataFrame({"意见": ["=1+1", "+86 电话", "-差评", "@x", "好"], "n": [1, 2, 3, 4, 5]})
+    out = csv_safe(frame)
+    assert out["意见"].tolist() == ["'=1+1", "'+86 电话", "'-差评", "'@x", "好"]
+    assert out["n"].tolist() == [1, 2, 3, 4, 5]
