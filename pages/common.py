@@ -132,7 +132,7 @@ def score_columns(columns=None) -> dict:
     kinds = {
         "score": st.column_config.NumberColumn(format="%.2f"),
         "rate": st.column_config.NumberColumn(format="percent", step=0.0001),
-        "count": st.column_config.NumberColumn(format="%d"),
+        "count": st.column_config.NumberColumn(format="%,d"),
         "signed": st.column_config.NumberColumn(format="%+.2f"),
     }
     config: dict = {c: kinds[k] for c, k in COLUMN_KINDS.items()}
@@ -343,7 +343,7 @@ def chinese_chrome() -> None:
         '[data-testid="stFileUploaderDropzoneInstructions"] span::after{'
         f'content:"拖放文件到此处，或点击右侧按钮选择文件；每个文件不超过 {limit}MB";'
         "font-size:0.875rem}"
-        '[data-testid="stFileUploaderDropzone"] button{font-size:0}'
+        '[data-testid="stFileUploaderDropzone"] button *{font-size:0 !important}'
         '[data-testid="stFileUploaderDropzone"] button::after{content:"选择文件";'
         "font-size:0.875rem}"
         "</style>"

@@ -4,7 +4,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages.common import get_store, md, page_setup, selected_year
+from pages.common import get_store, md, page_setup, score_columns, selected_year
 from scoring import accounts, imports
 from scoring.scheme import for_year
 from scoring.sheets import MAX_UPLOAD_BYTES, SOURCE_NAMES
@@ -276,6 +276,7 @@ else:
             for u in uploads
         ],
         hide_index=True,
+        column_config=score_columns(["行数"]),
     )
     undoable = [
         u for u in uploads if accounts.can(user, "undo", source=u.source, year=u.year, owner=u.user)
