@@ -23,8 +23,13 @@ st.session_state["profile_unit"] = unit_name
 unit = res.unit(unit_name)
 
 metrics = unit_metrics(unit, res.scheme.confidence_label)
+# The interval is long ("44.90–47.58"): said in a line of its own, never cut to "44.90…".
+wide = [(label, value) for label, value in metrics if "区间" in label]
+metrics = [(label, value) for label, value in metrics if "区间" not in label]
 for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
     col.metric(label, value)
+for label, value in wide:
+    st.markdown(f"**万人评议 {md(label.removeprefix('万人评议'))}**：{md(value)}")
 for warning in res.warnings_for(unit_name):
     st.error(md(f"{warning.kind}：{warning.reason}"))
 for flag in unit.flags:

@@ -277,7 +277,7 @@ class OfficialDocument:
         height = width_mm * h_px / w_px
         if pdf.get_y() + height > pdf.h - pdf.b_margin:
             pdf.add_page()
-        pdf.image(str(path), w=width_mm, x=(pdf.w - width_mm) / 2)
+        pdf.image(_for_print(path, width_mm), w=width_mm, x=(pdf.w - width_mm) / 2)
         pdf.ln(3)
 
     # -- end --------------------------------------------------------------------------------
@@ -315,6 +315,23 @@ class OfficialDocument:
 
     def output(self) -> bytes:
         return bytes(self.pdf.output())
+
+
+PRINT_DPI = 250
+
+
+def _for_print(path: Path, width_mm: float):
+    """The chart at PRINT_DPI for its printed width (the PNG files are made for screens
+    at twice the size): a lighter PDF, written faster, no visible loss on paper."""
+    from PIL import Image
+
+    image = Image.open(path)
+    target = round(width_mm / 25.4 * PRINT_DPI)
+    if image.width <= target:
+        return str(path)
+    height = round(image.height * target / image.width)
+    small = image.convert("RGB").resize((target, height), Image.LANCZOS)
+    return small.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
 
 
 def _png_size(path: Path) -> tuple[int, int]:
