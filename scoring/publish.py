@@ -32,6 +32,7 @@ from openpyxl.utils import get_column_letter
 from scoring import chart_export, charts, results
 from scoring.accounts import User, authorize
 from scoring.document import FontMissing, Letterhead, OfficialDocument, find_font
+from scoring.explain_scheme import rules as scheme_rules
 from scoring.formats import fmt, fmt_rate
 from scoring.results import Results
 from scoring.store import Store, Upload
@@ -165,6 +166,8 @@ def _sheet(
         for c, value in enumerate(row, start=1):
             cell = _put(ws, r, c, value)
             cell.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+            if isinstance(value, str) and len(value) > 30:  # long reasons wrap in the cell
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
             fmt = (formats or {}).get(columns[c - 1])
             if fmt:
                 cell.number_format = fmt
@@ -224,7 +227,12 @@ def workbook(res: Results, uploads: list[Upload]) -> bytes:
             )
             for u in uploads
         ]
-        + [(f"工作表「{short}」", f"即考核类别「{full}」") for short, full in names.changed],
+        + [(f"工作表「{short}」", f"即考核类别「{full}」") for short, full in names.changed]
+        + [
+            (f"规则：{section}", line)
+            for section, lines in scheme_rules(res.scheme)
+            for line in lines
+        ],
         columns=["项目", "内容"],
     )
     _sheet(wb, "说明", f"{res.year}年度考评结果的依据", about)
