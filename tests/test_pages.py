@@ -289,3 +289,25 @@ def test_a_stopped_account_is_signed_out_and_a_new_role_applies(app_db, tmp_path
     assert "user" not in at.session_state
     # The page refuses (AppTest reruns the page alone; the app shows the sign-in form).
     assert [e.value for e in at.error] == ["请先登录。"] and not at.dataframe
+
+
+def test_deactivating_an_account_asks_first_and_names_it(app_db, tmp_path):
+    from pages.common import get_store
+    from scoring import accounts
+
+    app_db(tmp_path / "accounts.duckdb")
+    at = run_app("pages/admin.py")
+    accounts.add_user(get_store(), "王局长", "first-pass-1", accounts.LEADER, by="效能办")
+    at.run()
+    at.selectbox(key="deactivate_name").set_value("王局长").run()
+    at.button(key="deactivate").click().run()
+    asked = [w.value for w in at.warning if "王局长" in w.value]
+    assert asked and "不能再登录" in asked[0]
+    assert bool(get_store().user_row("王局长")["active"])  # nothing happened yet
+    at.button(key="deactivate-no").click().run()
+    assert bool(get_store().user_row("王局长")["active"])
+    at.button(key="deactivate").click().run()
+    at.button(key="deactivate-yes").click().run()
+    assert not at.exception
+    assert not bool(get_store().user_row("王局长")["active"])
+    assert "账号 王局长 已停用" in at.success[0].value
