@@ -265,9 +265,7 @@ def chart_figures(res: Results, previous: Results | None = None) -> dict[str, go
 
 def section_groups(res: Results) -> set[str]:
     """Groups made of 科室 (internal sections): in the 通报 they go to the annex."""
-    return {
-        g for g in res.groups if all(u.type == "科室" for u in res.ranked(g))
-    }
+    return {g for g in res.groups if all(u.type == "科室" for u in res.ranked(g))}
 
 
 def report_charts(res: Results, pngs: dict[str, Path]) -> dict[str, Path]:
@@ -327,8 +325,6 @@ def report_pdf(
     """The printable 通报 (A4, 公文 layout): 版头, title, summary, the 落款; then the annexes
     — rankings of the departments' groups with 提示, warnings with reasons and evidence,
     honours with the rule that selected them, charts, and the 科室 groups."""
-    from scoring.explain_scheme import honour_rules
-
     head = letterhead or Letterhead()
     title = report_title(res.year)
     try:
@@ -338,39 +334,53 @@ def report_pdf(
     doc.letterhead(head)
     doc.title(title)
     doc.addressee(head.addressee)
+    annex_groups = section_groups(res)
+    main_groups = [g for g in res.groups if g not in annex_groups]
+    _report_body(doc, res, main_groups)
+    annexes = ["各类别考评结果", "告诫名单", "最佳科室和最佳公务员", "考评图表"]
+    if annex_groups:
+        annexes.append("科室考评结果")
+    doc.attachments([f"{res.year}年度{a}" for a in annexes])
+    doc.signature(head)
+    _report_annexes(doc, res, main_groups, [g for g in res.groups if g in annex_groups], chart_pngs)
+    return doc.output()
+
+
+def _group_sentence(res: Results, group: str) -> str:
+    ranked = res.ranked(group)
+    top = [u.unit for u in ranked if u.rank == 1]
+    last = [u for u in ranked if u.rank == ranked[-1].rank] if ranked else []
+    text = f"{group}共 {len(ranked)} 个单位，第一名为{'、'.join(top)}"
+    if last and len(ranked) > 1:
+        text += f"，末位为{'、'.join(u.unit for u in last)}"
+        vetoed = [u.unit for u in last if u.vetoed]
+        if vetoed:
+            text += f"（{'、'.join(vetoed)}被一票否决）"
+    return text + "。"
+
+
+def _report_body(doc: OfficialDocument, res: Results, main_groups: list[str]) -> None:
+    """正文: the summary, then 一、考评结果 二、告诫 三、评优 四、工作要求."""
+    from scoring.explain_scheme import honour_rules
+
     s = res.summary()
-    sat = fmt_rate(s.mean_satisfaction)
     grades = "，".join(f"{g} {n} 个" for g, n in s.grades.items())
     doc.paragraph(
         f"根据《{res.scheme.name}》，{res.year}年度机关效能考评已经完成。共有 {s.units} 个"
         f"单位参加 {s.groups} 个考核类别的排名，收回万人评议问卷 {fmt_count(s.ballots)} 份，"
-        f"平均满意率 {sat}。考评等次：{grades}。现将有关情况通报如下。"
+        f"平均满意率 {fmt_rate(s.mean_satisfaction)}。考评等次：{grades}。"
+        "现将有关情况通报如下。"
     )
-    annex_groups = section_groups(res)
-    main_groups = [g for g in res.groups if g not in annex_groups]
     doc.heading("一、考评结果")
     for group in main_groups:
-        ranked = res.ranked(group)
-        top = [u.unit for u in ranked if u.rank == 1]
-        last = [u for u in ranked if u.rank == ranked[-1].rank] if ranked else []
-        text = f"{group}共 {len(ranked)} 个单位，第一名为{'、'.join(top)}"
-        if last and len(ranked) > 1:
-            text += f"，末位为{'、'.join(u.unit for u in last)}"
-            vetoed = [u.unit for u in last if u.vetoed]
-            if vetoed:
-                text += f"（{'、'.join(vetoed)}被一票否决）"
-        doc.paragraph(text + "。")
+        doc.paragraph(_group_sentence(res, group))
     doc.heading("二、告诫")
-    kinds = s.warnings_by_kind
-    if kinds:
-        doc.paragraph(
-            "对下列单位予以告诫："
-            + "；".join(
-                f"{k}：{'、'.join(dict.fromkeys(w.unit for w in res.warnings if w.kind == k))}"
-                for k in kinds
-            )
-            + "。事由与依据见附件2。"
-        )
+    if s.warnings_by_kind:
+        named = [
+            f"{k}：{'、'.join(dict.fromkeys(w.unit for w in res.warnings if w.kind == k))}"
+            for k in s.warnings_by_kind
+        ]
+        doc.paragraph("对下列单位予以告诫：" + "；".join(named) + "。事由与依据见附件2。")
     else:
         doc.paragraph("本年度没有单位受到告诫。")
     doc.heading("三、评优")
@@ -378,34 +388,37 @@ def report_pdf(
     by_kind: dict[str, list[str]] = {}
     for h in res.honours:
         by_kind.setdefault(h.kind, []).append(f"{h.unit}（{h.scope}）")
-    if by_kind:
-        for kind, names in by_kind.items():
-            listed = "、".join(names) if len(names) <= 6 else f"{len(names)} 名，名单见附件3"
-            doc.paragraph(f"{kind}：{listed}。评选规则：{rules.get(kind, '')}")
-    else:
+    for kind, names in by_kind.items():
+        listed = "、".join(names) if len(names) <= 6 else f"{len(names)} 名，名单见附件3"
+        doc.paragraph(f"{kind}：{listed}。评选规则：{rules.get(kind, '')}")
+    if not by_kind:
         doc.paragraph("本年度没有单位或个人符合评优条件。")
     doc.heading("四、工作要求")
     doc.paragraph(
         "各单位要对照考评结果认真查找问题、分析原因、落实整改；受到告诫的单位要按规定"
         "提交整改报告，整改情况纳入下一年度考评。"
     )
-    annexes = ["各类别考评结果", "告诫名单", "最佳科室和最佳公务员", "考评图表"]
-    if annex_groups:
-        annexes.append("科室考评结果")
-    doc.attachments([f"{res.year}年度{a}" for a in annexes])
-    doc.signature(head)
 
-    def cell(column: str, value: object) -> str:
-        return fmt(column, value)
 
-    def vetoed_row(rec) -> tuple[int, int, int] | None:
-        return VETO_FILL if "一票否决" in str(rec.get("提示", "")) else None
+def _vetoed_row(rec) -> tuple[int, int, int] | None:
+    return VETO_FILL if "一票否决" in str(rec.get("提示", "")) else None
+
+
+def _report_annexes(
+    doc: OfficialDocument,
+    res: Results,
+    main_groups: list[str],
+    section_groups_: list[str],
+    chart_pngs: dict[str, Path],
+) -> None:
+    """附件 1–5: rankings with 提示, warnings, honours with their rules, charts, 科室."""
+    from scoring.explain_scheme import honour_rules
 
     def rankings(groups: list[str]) -> None:
         for group in groups:
             frame = _ranking_rows(res, group)
             doc.caption(f"{group}（{len(frame)} 个单位）")
-            doc.table(frame, PDF_WIDTHS, cell, vetoed_row)
+            doc.table(frame, PDF_WIDTHS, fmt, _vetoed_row)
 
     doc.annex(1, f"{res.year}年度各类别考评结果")
     rankings(main_groups)
@@ -414,20 +427,19 @@ def report_pdf(
     if warns.empty:
         doc.paragraph("本年度没有单位受到告诫。")
     else:
-        doc.table(warns, (30, 22, 20, 74, 10), cell)
+        doc.table(warns, (30, 22, 20, 74, 10), fmt)
     doc.annex(3, f"{res.year}年度最佳科室和最佳公务员")
-    for kind, rule in rules.items():
+    for kind, rule in honour_rules(res.scheme).items():
         doc.paragraph(f"{kind}评选规则：{rule}", size=11)
     honours = honours_table(res)
     if not honours.empty:
-        doc.table(honours, (22, 38, 40, 56), cell)
+        doc.table(honours, (22, 38, 40, 56), fmt)
     doc.annex(4, f"{res.year}年度考评图表")
     for png in chart_pngs.values():
         doc.image(png)
-    if annex_groups:
+    if section_groups_:
         doc.annex(5, f"{res.year}年度科室考评结果")
-        rankings([g for g in res.groups if g in annex_groups])
-    return doc.output()
+        rankings(section_groups_)
 
 
 def report_title(year: int) -> str:
