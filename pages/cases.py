@@ -49,6 +49,14 @@ counts = cases.case_counts(frame)
 for col, (label, value) in zip(st.columns(len(counts)), counts.items(), strict=True):
     col.metric(label, value)
 
+twice = cases.double_counted(store, year)
+if not twice.empty:
+    st.warning(
+        f"{len(twice)} 条加减分表记录与已核实案件的对象、分值和日期（或依据中的案件编号）相同，"
+        "可能重复计分。请核对：如确属同一事项，撤销其中一项（数据上传页撤销该上传，或撤销案件）。"
+    )
+    st.dataframe(twice, hide_index=True)
+
 names = ["案件登记簿", "统计", "专报"] + (["新建案件", "导入"] if may_register else [])
 tabs = dict(zip(names, st.tabs(names), strict=True))
 units = cases.case_units(store)

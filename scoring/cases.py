@@ -782,3 +782,30 @@ def case_counts(frame: pd.DataFrame) -> dict[str, int]:
         "超期未办": int(cases["overdue"].astype(bool).sum()),
         "属实或部分属实": int(cases["verdict"].isin(VERIFIED).sum()),
     }
+
+
+def double_counted(store: Store, year: int) -> pd.DataFrame:
+    """加减分 table rows that look like a verified case typed in again (which would count
+    its points twice): the same unit and 分值, and the row's 依据 names the case number or
+    its 日期 is the case's date. Columns: 案件编号, 对象, 分值, 日期, 加减分表事由, 上传编号."""
+    carried = cases_store.verified(store, year, VERIFIED)
+    table = store.adjustments(year)
+    out = []
+    for c in carried.itertuples(index=False):
+        if c.points is None or pd.isna(c.points):
+            continue
+        case_day = pd.Timestamp(c.date).date()
+        for a in table[table["unit"] == c.unit].itertuples(index=False):
+            if float(a.points) != float(c.points):
+                continue
+            basis = "" if a.basis is None or pd.isna(a.basis) else str(a.basis)
+            same_day = (
+                a.date is not None
+                and not pd.isna(a.date)
+                and (pd.Timestamp(a.date).date() == case_day)
+            )
+            if c.number in basis or same_day:
+                out.append((c.number, c.unit, float(c.points), case_day, a.reason, a.upload_id))
+    return pd.DataFrame(
+        out, columns=["案件编号", "对象", "分值", "日期", "加减分表事由", "上传编号"]
+    )

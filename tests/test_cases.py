@@ -477,3 +477,39 @@ def test_a_withdrawn_case_keeps_its_history_and_carries_nothing(city):
         cases.advance(city, ADMIN_U, case_id, "办结")
     frame = cases.register(city, 2025, ADMIN_U)
     assert cases.case_counts(frame)["案件"] == 0
+
+
+def test_a_case_typed_again_on_a_sheet_is_flagged(city):
+    case_id, number = _new(city)  # 甲局, 26 September 2025
+    cases.verify(city, ADMIN_U, case_id, "属实", points=-2, on=date(2025, 10, 9))
+    assert cases.double_counted(city, 2025).empty
+    add_facts(
+        city,
+        2025,
+        "adjustments",
+        [
+            {
+                "unit": "甲局",
+                "reason": "暗访脱岗",
+                "points": -2.0,
+                "source": "暗访",
+                "date": date(2025, 9, 26),
+            },
+            {
+                "unit": "甲局",
+                "reason": "另一事项",
+                "points": -2.0,
+                "source": "督查",
+                "date": date(2025, 5, 6),
+            },
+            {
+                "unit": "乙局",
+                "reason": "依据写了编号",
+                "points": -2.0,
+                "source": "暗访",
+                "basis": f"案件 {number}",
+            },
+        ],
+    )
+    flagged = cases.double_counted(city, 2025)
+    assert flagged[["案件编号", "加减分表事由"]].values.tolist() == [[number, "暗访脱岗"]]
