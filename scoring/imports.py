@@ -136,6 +136,8 @@ def prepare(
         mapping=mapping,
         category=category,
     )
+    if parsed.problems and parsed.signature and not mapping:
+        parsed = _offer_saved_mapping(store, parsed)
     unknown_units = any("单位名录中没有" in p.expected for p in parsed.problems)
     if not registry.names and unknown_units:
         hint = Problem(name, "单位名录为空：请先导入单位名录，再导入评分表")
@@ -354,3 +356,19 @@ def save_mapping(
 def saved_mappings(store: Store, parsed: ParsedFile) -> list[dict]:
     """Saved mappings for a file with this header (same signature), newest first."""
     return store.mappings(parsed.signature) if parsed.signature else []
+
+
+def _offer_saved_mapping(store: Store, parsed: ParsedFile) -> ParsedFile:
+    """A refused file whose header has a saved mapping: say so first, with the flags that
+    apply it on the command line (the page offers it beside the columns)."""
+    saved = store.mappings(parsed.signature)
+    if not saved:
+        return parsed
+    m = saved[0]
+    flags = " ".join(f"--map '{k}={v}'" for k, v in m["mapping"].items())
+    hint = Problem(
+        parsed.file,
+        f"此表头有已保存的列对应「{m['name']}」（{m['user']} 于 {m['saved_at']} 保存）；"
+        f"上传页面可直接套用，命令行加上 {flags}",
+    )
+    return replace(parsed, problems=(hint, *parsed.problems))
