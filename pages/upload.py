@@ -285,7 +285,7 @@ else:
         c1, c2 = st.columns([2, 1])
         names = {u.id: f"第 {u.id} 号：{u.file}" for u in undoable}
         target = c1.selectbox(
-            "撤销一次上传（删除该文件带来的全部数据）",
+            "撤销一次上传（该文件带来的全部数据移入回收站）",
             list(names),
             format_func=names.get,
             key="undo_id",

@@ -16,6 +16,8 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
+import pandas as pd
+
 from scoring import results
 from scoring.accounts import User, authorize
 from scoring.store import Store, StoreError
@@ -131,13 +133,18 @@ def published(store: Store, year: int, version: int | None = None) -> dict | Non
         "published_at": str(row["published_at"])[:19],
         "units": json.loads(row["results"]),
         "user": row["user"],
-        "period_end": None if row["period_end"] is None else str(row["period_end"])[:10],
-        "finalized_at": None if row["finalized_at"] is None else str(row["finalized_at"])[:19],
+        "period_end": _when(row["period_end"], 10),
+        "finalized_at": _when(row["finalized_at"], 19),
         "scheme_version": int(row["scheme_version"]),
         "registry_version": int(row["registry_version"]),
         "uploads": json.loads(row["uploads"]),
-        "note": row["note"] or "",
+        "note": "" if row["note"] is None or pd.isna(row["note"]) else str(row["note"]),
     }
+
+
+def _when(value: object, width: int) -> str | None:
+    """A stored date or time as text, or None where there is none (NULL, NaT)."""
+    return None if value is None or pd.isna(value) else str(value)[:width]
 
 
 def versions(store: Store, year: int) -> list[dict]:
@@ -166,8 +173,17 @@ def differences(record: dict, res: results.Results) -> list[Difference]:
             continue
         for key, label in FIGURES.items():
             if a.get(key) != b.get(key):
-                out.append(Difference(unit, label, a.get(key), b.get(key)))
+                out.append(Difference(unit, label, _shown(a.get(key)), _shown(b.get(key))))
     return out
+
+
+def _shown(value: object) -> object:
+    """A figure as people read it: warnings joined with 、, nothing as 无."""
+    if value is None:
+        return "无"
+    if isinstance(value, list | tuple):
+        return "、".join(map(str, value)) or "无"
+    return value
 
 
 def finalize(store: Store, year: int, user: User) -> int:
