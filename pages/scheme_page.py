@@ -352,6 +352,20 @@ with tab_history:
 with tab_text:
     st.caption("直接编辑方案文本（TOML），适合熟悉方案格式的管理员；保存前同样检查并需要填写原因。")
     text = st.text_area("方案内容（TOML）", value=scheme.text, height=480, key=f"{K}toml")
+    if text != scheme.text:
+        try:
+            for note in sp.weight_notes(text):
+                st.warning(note)
+            changes = sp.diff(scheme.text, text)
+            st.dataframe(
+                pd.DataFrame(
+                    [(c.label, c.old, c.new) for c in changes],
+                    columns=["设置", "当前方案", "修改后"],
+                ),
+                hide_index=True,
+            )
+        except SchemeError as exc:
+            st.error(str(exc))
     reason = st.text_input("修改原因（必填）", key=f"{K}toml_reason")
     if st.button("检查并保存为新版本", key=f"{K}toml_save"):
         try:

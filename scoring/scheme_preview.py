@@ -45,6 +45,7 @@ __all__ = [
     "sensitivity",
     "versions",
     "weight_grid",
+    "weight_notes",
 ]
 
 LAST_PLACE_RULE_NAMES = {
@@ -160,6 +161,27 @@ def _weights(form: SchemeForm, table: str, problems: list[str]) -> dict[str, flo
             f"{WEIGHT_TABLES[table]}合计 {total:.1%}，应为 100%（或选择按比例换算为 100%）"
         )
     return weights
+
+
+def weight_notes(text: str) -> list[str]:
+    """For a scheme edited as text: each weight table that does not total 100%, with the
+    weights it will be used at (the engine renormalises), so the change is explicit."""
+    scheme = parse(text)
+    notes = []
+    tables = {
+        "综合得分权重": dict(scheme.composite_weights),
+        "评议人类别权重": dict(scheme.categories),
+        "绩效考核指标权重": dict(scheme.indicators),
+    }
+    for title, weights in tables.items():
+        total = sum(weights.values())
+        if not math.isclose(total, 1.0, abs_tol=WEIGHT_TOLERANCE):
+            used = "，".join(
+                f"{COMPONENT_NAMES[k] if title == '综合得分权重' else k} {v:.1%}"
+                for k, v in normalised(weights).items()
+            )
+            notes.append(f"{title}合计 {total:.1%}，不是 100%：将按比例换算为 {used}")
+    return notes
 
 
 def apply_form(text: str, form: SchemeForm) -> str:

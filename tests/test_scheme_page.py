@@ -27,6 +27,20 @@ def test_weights_must_total_100_percent_or_be_renormalised_explicitly():
     assert sum(parse(text).categories.values()) == pytest.approx(1.0)
 
 
+def test_text_edits_say_how_weights_that_miss_100_percent_are_used():
+    from tests.conftest import scheme_text
+
+    text = scheme_text(
+        composite={"weights": {"appraisal": 0.6, "performance": 0.4, "integrity": 0.2}}
+    )
+    notes = sp.weight_notes(text)
+    assert notes == [
+        "综合得分权重合计 120.0%，不是 100%："
+        "将按比例换算为 万人评议 50.0%，绩效考核 33.3%，勤廉测评 16.7%"
+    ]
+    assert sp.weight_notes(default_text()) == []
+
+
 def test_the_form_keeps_what_it_does_not_edit_and_diff_names_real_changes():
     base = default_text()
     form = sp.form_of(default_scheme())
