@@ -439,6 +439,19 @@ def cmd_rectify(args: argparse.Namespace) -> int:
                     f"恢复 {len(report.restored)} 项，保持 {report.kept} 项。",
                     file=sys.stderr,
                 )
+            if args.assign:
+                clerk, _, listed = args.assign.partition("=")
+                units = [u.strip() for u in listed.replace("，", ",").split(",") if u.strip()]
+                unknown = sorted(set(units) - set(rectify.rectifiable_units(store)))
+                if not clerk.strip() or unknown:
+                    raise BadInput(
+                        "--assign 应为 录入员=单位1,单位2"
+                        + (f"；单位名录中没有：{'、'.join(unknown)}" if unknown else "")
+                    )
+                rectify.assign_units(store, _user(args), clerk.strip(), units)
+                print(
+                    f"{clerk.strip()} 负责的整改单位：{'、'.join(units) or '无'}", file=sys.stderr
+                )
             if args.import_file:
                 name, data = _read(args.import_file)
                 done = rectify_sheet.import_items(store, _user(args), args.year, name, data)
@@ -618,6 +631,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["table", "json"], default="table")
     p.add_argument("--sync", action="store_true", help="按年度告诫建立或撤销整改事项")
     p.add_argument("--import", dest="import_file", metavar="FILE", help="从整改台账表格导入")
+    p.add_argument(
+        "--assign",
+        metavar="录入员=单位1,单位2",
+        help="设置录入员负责更新整改进展的单位（替换原有）",
+    )
     p.set_defaults(func=cmd_rectify)
     return parser
 

@@ -103,3 +103,15 @@ def test_import_sheet_checks_everything_and_is_idempotent(db, capsys):
     )
     assert (second["unit"], second["origin"], second["status"]) == ("市第2局", "查摆", "待制定")
     assert dt.date.fromisoformat(second["due"]) > dt.date.today()  # the scheme's 3 months
+
+
+def test_assign_a_clerks_units(db, capsys):
+    from scoring import rectify
+    from scoring.store import Store, resolve_db_path
+
+    code, _, err = run(capsys, "rectify", "--year", "2025", "--assign", "王录入=市第1局，市第2局")
+    assert code == 0 and "王录入 负责的整改单位：市第1局、市第2局" in err
+    code, _, err = run(capsys, "rectify", "--year", "2025", "--assign", "王录入=市第九局")
+    assert code == 2 and "单位名录中没有：市第九局" in err
+    with Store(resolve_db_path()) as s:
+        assert rectify.units_of(s, "王录入") == ["市第1局", "市第2局"]
