@@ -158,7 +158,7 @@ with tabs[0]:
                         measures=measures,
                         due=due if office else None,
                     )
-            with progress_col, st.form("rectify_progress"):
+            with progress_col, st.form("rectify_progress", clear_on_submit=True):
                 st.markdown("**报告进展 / 申请销号**")
                 note = st.text_area("进展情况或整改结果")
                 evidence = st.text_input("佐证材料（文号、链接或说明）")
@@ -170,7 +170,7 @@ with tabs[0]:
         if office:
             with st.form("rectify_office"):
                 st.markdown("**效能办审核**")
-                note = st.text_area("审核意见")
+                note = st.text_area("审核意见", key="rectify_office_note")
                 a, b, c, d, e = st.columns(5)
                 if a.form_submit_button("销号", disabled=item.status != rectify.REQUESTED):
                     act("已销号。", rectify.sign_off, store, user, item.id, note, scheme=scheme)
@@ -253,7 +253,7 @@ with tabs[2]:
         )
     choices = mine if mine is not None else units_to_rectify
     if updater and choices:
-        with st.form("rectify_finding"):
+        with st.form("rectify_finding", clear_on_submit=True):
             st.markdown("**记录查摆问题**（同时建立整改事项）")
             unit = st.selectbox("单位", choices)
             code = st.selectbox(
@@ -315,7 +315,7 @@ if office:
                 act("活动阶段已保存。", rectify.set_stages, store, user, year, new)
 
         st.markdown("**新建整改事项**")
-        with st.form("rectify_new"):
+        with st.form("rectify_new", clear_on_submit=True):
             unit = st.selectbox("单位", units_to_rectify)
             origin = st.selectbox("来源", list(rectify.ORIGINS))
             problem = st.text_area("问题")

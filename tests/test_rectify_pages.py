@@ -113,3 +113,21 @@ def test_office_edits_the_years_check_list_on_the_page(demo_copy):
     with Store(demo_copy) as s:
         assert checklists.for_year(s, 2025, "六查六看").item("一").check == "查一查值班值守"
     assert "本年度修订版" in " ".join(c.value for c in at.caption)
+
+
+def test_office_signs_off_on_the_page_and_the_review_falls_due(demo_copy):
+    with Store(demo_copy) as s:
+        rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
+        item = rectify.items(s, 2025, unit="市信访局")[0]
+        rectify.set_plan(s, OFFICE, item.id, target="t", owner="o", measures="m")
+        rectify.request_close(s, OFFICE, item.id, "整改完成")
+    at = run_app("pages/rectify.py")
+    at.selectbox(key="rectify_item").set_value(item.id).run()
+    assert not any(b.label == "报告进展" for b in at.button)  # nothing for the unit to do now
+    at.text_area(key="rectify_office_note").input("材料齐全，同意销号")
+    button(at, "销号").click().run()
+    assert not at.exception and at.success[0].value == "已销号。"
+    with Store(demo_copy) as s:
+        done = rectify.item(s, item.id)
+        assert done.status == rectify.CLOSED and done.next_due()[0] == "回头看"
+        assert rectify.history(s, item.id)["说明"].iloc[-1] == "材料齐全，同意销号"
