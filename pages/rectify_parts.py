@@ -87,8 +87,10 @@ def visible_comments(year: int, unit: str) -> pd.DataFrame:
     """单位画像: the unit's comments as the signed-in user may see them (the office hides
     abusive ones from 领导 views)."""
     frame = opinions.comments(get_store(), current_user(), year, unit)
-    out = frame[["category", "text", "tag"]].fillna({"tag": ""}).rename(
-        columns={"category": "评议人类别", "text": "意见建议", "tag": "分类"}
+    out = (
+        frame[["category", "text", "tag"]]
+        .fillna({"tag": ""})
+        .rename(columns={"category": "评议人类别", "text": "意见建议", "tag": "分类"})
     )
     return out
 
