@@ -32,7 +32,6 @@ __all__ = [
 
 WEEKLY, MONTHLY, ACCOUNTABILITY = "每周一报", "每月双报", "问责专报"
 REPORT_KINDS = (WEEKLY, MONTHLY, ACCOUNTABILITY)
-OFFICE = "机关效能建设办公室"
 
 
 def period_of(kind: str, day: date) -> tuple[date, date]:
@@ -164,98 +163,67 @@ def period_report(
     return CaseReport(kind, year, start, end, new_cases, verifications, accountability, overdue)
 
 
-# -- PDF ------------------------------------------------------------------------------------
+# -- PDF (公文 layout: scoring.document, the same building blocks as the annual 通报) -------
 
 
-def _pdf(title: str):
-    from fpdf import FPDF
+def _doc(title: str):
+    from scoring.document import FontMissing, OfficialDocument
 
-    from scoring.publish import _cjk_font
-
-    font, index = _cjk_font()
-    pdf = FPDF(orientation="portrait", unit="mm", format="A4")
-    pdf.set_auto_page_break(auto=True, margin=18)
-    pdf.add_font("cjk", "", font, collection_font_number=index)
-    pdf.set_title(title)
-    pdf.add_page()
-    return pdf
-
-
-def _head(pdf, doc_line: str, title: str) -> None:
-    """A 公文-style head: the office in red, the document line, a red rule, the title."""
-    pdf.set_text_color(200, 0, 0)
-    pdf.set_font("cjk", size=24)
-    pdf.cell(0, 16, OFFICE, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font("cjk", size=11)
-    pdf.cell(0, 8, doc_line, align="C", new_x="LMARGIN", new_y="NEXT")
-    pdf.set_draw_color(200, 0, 0)
-    pdf.set_line_width(0.8)
-    y = pdf.get_y() + 1
-    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
-    pdf.set_draw_color(0, 0, 0)
-    pdf.set_line_width(0.2)
-    pdf.ln(7)
-    pdf.set_font("cjk", size=18)
-    pdf.multi_cell(0, 10, title, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
-    pdf.ln(3)
-
-
-def _para(pdf, text: str, size: int = 12) -> None:
-    pdf.set_font("cjk", size=size)
-    pdf.multi_cell(0, 8, "　　" + text, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
-
-
-def _table(pdf, frame: pd.DataFrame, widths: tuple[int, ...] | None = None) -> None:
-    from fpdf.fonts import FontFace
-
-    pdf.set_font("cjk", size=8)
-    header = FontFace(emphasis=None, fill_color=(221, 235, 247))
-    with pdf.table(col_widths=widths, headings_style=header, line_height=5) as t:
-        row = t.row()
-        for c in frame.columns:
-            row.cell(str(c))
-        for rec in frame.itertuples(index=False):
-            row = t.row()
-            for v in rec:
-                row.cell("" if v is None or (isinstance(v, float) and v != v) else str(v))
+    try:
+        return OfficialDocument(title)
+    except FontMissing as exc:
+        raise ValueError(str(exc)) from exc
 
 
 def case_notice_pdf(
-    store: Store, case_id: int, viewer: User | None, *, today: date | None = None
+    store: Store,
+    case_id: int,
+    viewer: User | None,
+    *,
+    today: date | None = None,
+    letterhead=None,
 ) -> bytes:
     """The 通报 of one verified case (反面典型): what was found, the verification, the
-    points it carries and the 问责, on a 公文-style first page. Refused for a case not
+    points it carries and the 问责, as a 公文 like the annual 通报. Refused for a case not
     verified as 属实/部分属实 — a 通报 names a unit, so it rests on a verified finding."""
+    from dataclasses import replace
+
+    from scoring.document import Letterhead, cjk_text
+
     row = cases_store.case(store, int(case_id))
     if row is None:
         raise ValueError(f"没有编号为 {case_id} 的案件")
     year = int(row["year"])
     authorize(viewer, "view", year=year)
     verdict = row["verdict"] if isinstance(row["verdict"], str) else None
-    if verdict not in ("属实", "部分属实"):
+    if verdict not in ("属实", "部分属实") or row["status"] == "已撤销":
         raise ValueError(f"案件 {row['number']} 尚未核实为属实或部分属实，不能作为反面典型通报")
     today = today or date.today()
+    head = letterhead or Letterhead()
+    serial = str(row["number"]).rsplit("-", 1)[-1].lstrip("0") or "0"
+    head = replace(head, date=today, number=head.number or f"效通〔{year}〕{serial}号")
     title = f"关于{row['unit']}{row['source']}发现问题的通报"
-    pdf = _pdf(title)
-    _head(pdf, f"效能通报〔{today.year}〕案件 {row['number']} 号", title)
-    pdf.set_font("cjk", size=12)
-    pdf.multi_cell(0, 8, "各县区、市直各单位：", new_x="LMARGIN", new_y="NEXT")
+    doc = _doc(title)
+    doc.letterhead(head)
+    doc.title(title)
+    doc.addressee(head.addressee)
     found = pd.Timestamp(row["date"]).date()
-    _para(
-        pdf,
-        f"{_cn(found)}，市{OFFICE}在{row['source']}中发现，{row['unit']}存在以下问题："
-        f"{row['finding']}。",
+    doc.paragraph(
+        cjk_text(
+            f"{_cn(found)}，{head.issuer}在{row['source']}中发现，{row['unit']}存在以下问题："
+            f"{str(row['finding']).rstrip('。')}。"
+        )
     )
     points = row["points"]
     carried = ""
     if points is not None and points == points and points != 0:
-        carried = f"按年度考评方案，在{year}年度机关效能考评中{'扣' if points < 0 else '加'}"
-        carried += f" {abs(points):g} 分"
-        carried += "。" if not row["veto"] else "，并实行一票否决。"
+        carried = (
+            f"按年度考评方案，在{year}年度机关效能考评中{'扣' if points < 0 else '加'}"
+            f"{abs(points):g}分" + ("，并实行一票否决。" if row["veto"] else "。")
+        )
     elif row["veto"]:
         carried = f"按年度考评方案，在{year}年度机关效能考评中实行一票否决。"
-    _para(pdf, f"经调查核实，上述问题{verdict}。{carried}")
+    doc.paragraph(cjk_text(f"经调查核实，上述问题{verdict}。{carried}"))
     acc = cases_store.accountability(store, year)
     acc = acc[acc["case_id"] == int(case_id)]
     if not acc.empty:
@@ -264,44 +232,50 @@ def case_notice_pdf(
             + (f"（{r.doc_no}）" if isinstance(r.doc_no, str) else "")
             for r in acc.itertuples(index=False)
         )
-        _para(pdf, f"根据有关规定，{words}。")
-    _para(
-        pdf,
+        doc.paragraph(cjk_text(f"根据有关规定，{words}。"))
+    doc.paragraph(
         "现予以通报。各单位要引以为戒，举一反三，认真查找本单位在工作作风、工作纪律、"
-        "服务态度等方面存在的问题，切实加以整改，不断提高机关行政效能。",
+        "服务态度等方面存在的问题，切实加以整改，不断提高机关行政效能。"
     )
     if isinstance(row["doc_no"], str) and row["doc_no"]:
-        pdf.set_font("cjk", size=10)
-        pdf.multi_cell(0, 7, f"依据：{row['doc_no']}", new_x="LMARGIN", new_y="NEXT")
-    pdf.ln(10)
-    pdf.set_font("cjk", size=12)
-    pdf.cell(0, 8, f"市{OFFICE}", align="R", new_x="LMARGIN", new_y="NEXT")
-    pdf.cell(0, 8, _cn(today), align="R", new_x="LMARGIN", new_y="NEXT")
-    return bytes(pdf.output())
+        doc.paragraph(f"（依据：{row['doc_no']}）")
+    doc.signature(head)
+    return doc.output()
 
 
-def report_pdf(report: CaseReport, *, today: date | None = None) -> bytes:
-    """A 专报 as PDF: 公文-style head, the summary, one table per part."""
+WIDTHS = {
+    "新登记案件": (20, 34, 16, 22, 50, 14),
+    "核实情况": (20, 32, 22, 16, 32, 34),
+    "问责情况": (30, 28, 18, 22, 32, 26),
+    "超期未办结": (20, 34, 18, 22, 18, 20, 24),
+}
+
+
+def report_pdf(report: CaseReport, *, today: date | None = None, letterhead=None) -> bytes:
+    """A 专报 as a 公文: 版头, title, the summary in words, one table per part."""
+    from dataclasses import replace
+
+    from scoring.document import Letterhead, cjk_text
+
     today = today or date.today()
-    pdf = _pdf(report.title)
-    _head(pdf, f"{report.kind}　{_cn(today)}", f"督查与投诉{report.title}")
-    _para(pdf, report.summary())
-    widths = {
-        "新登记案件": (20, 34, 16, 20, 70, 14),
-        "核实情况": (20, 34, 20, 18, 40, 42),
-        "问责情况": (34, 30, 20, 20, 36, 34),
-        "超期未办结": (20, 40, 18, 22, 18, 20, 22),
-    }
-    for name, frame in report.tables():
-        pdf.ln(2)
-        pdf.set_font("cjk", size=13)
-        pdf.cell(0, 9, f"{name}（{len(frame)}）", new_x="LMARGIN", new_y="NEXT")
+    head = replace(letterhead or Letterhead(), date=today)
+    issue = (
+        report.start.isocalendar()[1] if report.kind == WEEKLY else report.start.month
+    )  # 期: the ISO week of a 每周一报, the month otherwise
+    head = replace(head, number=head.number or f"{report.kind}　{report.start.year}年第{issue}期")
+    title = f"督查与投诉{report.title}"
+    doc = _doc(title)
+    doc.letterhead(head)
+    doc.title(title)
+    doc.paragraph(cjk_text(report.summary()))
+    for i, (name, frame) in enumerate(report.tables(), start=1):
+        doc.heading(f"{'一二三四五'[i - 1]}、{name}（{len(frame)}）")
         if frame.empty:
-            pdf.set_font("cjk", size=10)
-            pdf.cell(0, 7, "本期无。", new_x="LMARGIN", new_y="NEXT")
+            doc.paragraph("本期无。")
             continue
-        _table(pdf, frame, widths.get(name))
-    return bytes(pdf.output())
+        doc.table(frame, WIDTHS.get(name, tuple(156 / len(frame.columns) for _ in frame.columns)))
+    doc.signature(head)
+    return doc.output()
 
 
 def report_workbook(report: CaseReport) -> bytes:

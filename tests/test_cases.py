@@ -423,6 +423,7 @@ def test_reports_cover_the_period_as_it_stood(city):
     assert "问责 1 人次" in octo.summary()
     book = cr.report_workbook(octo)
     assert book[:2] == b"PK"
+    assert cr.report_pdf(octo, today=date(2025, 11, 3))[:5] == b"%PDF-"
 
 
 def test_notice_only_for_a_verified_case(city):
@@ -449,7 +450,13 @@ def test_notice_only_for_a_verified_case(city):
     from pypdf import PdfReader
 
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages)
-    for words in ("关于甲局暗访发现问题的通报", "扣 2 分", "对张三予以诫勉谈话", "2025年10月21日"):
+    for words in (
+        "关于甲局暗访发现问题的通报",
+        "效通〔2025〕1号",
+        "扣2分",
+        "对张三予以诫勉谈话",
+        "2025年10月21日",
+    ):
         assert words in text.replace("\n", "").replace("\x00", "")
 
 
