@@ -277,7 +277,9 @@ def verdict_cards(res: results.Results, columns: int = 3) -> None:
                 st.markdown(
                     f"与上一名 {md(v.above)} 相差：{md(v.gap)}　差异显著：**{v.significant}**"
                 )
-                st.caption(f"万人评议 {v.level} 区间：{v.interval}")
+                st.caption(f"综合得分 {v.level} 区间：{v.interval}")
+                if v.statement:
+                    st.caption(md(v.statement))
 
 
 # -- destructive actions ask first -----------------------------------------------------------

@@ -1,4 +1,4 @@
-"""告诫名单: this year's warnings with reasons, figures and 排名差异不显著; downloadable."""
+"""告诫名单: this year's warnings with reasons, figures and how sure each is; downloadable."""
 
 import streamlit as st
 
@@ -26,11 +26,11 @@ kinds = st.multiselect(
 )
 table = warning_status_column(year, warnings_table([w for w in res.warnings if w.kind in kinds]))
 st.dataframe(table, hide_index=True, placeholder="—")
-noisy = int((table["排名差异不显著"] == "是").sum())
+noisy = int((table["差异显著"] == "否").sum())
 if noisy:
     st.warning(
-        f"其中 {noisy} 条告诫所依据的排名与上一名的万人评议区间重叠（排名差异不显著），"
-        "作出处理前请结合其他材料核实。"
+        f"其中 {noisy} 条告诫的差异在统计上不显著（如排名差异不显著、区间跨过分数线），"
+        "见“事由与依据”；作出处理前请结合其他材料核实。"
     )
 st.download_button(
     "下载告诫名单（CSV）",

@@ -29,6 +29,9 @@ class BadInput(Exception):
 def rank_records(res: results.Results, group: str | None = None) -> list[dict]:
     """The ``rank --format json`` objects of shared/spec/cli.md, one per ranked unit."""
     out = []
+    last_rank: dict[str | None, int] = {}
+    for u in res.ranked(group):
+        last_rank[u.group] = max(last_rank.get(u.group, 0), u.rank or 0)
     for u in res.ranked(group):
         sat = u.satisfaction_rate
         out.append(
@@ -45,8 +48,15 @@ def rank_records(res: results.Results, group: str | None = None) -> list[dict]:
                 "rank": u.rank,
                 "grade": u.grade,
                 "warnings": list(u.warnings),
+                "composite_ci": (
+                    None
+                    if u.composite_low is None
+                    else [round2(u.composite_low), round2(u.composite_high)]
+                ),
             }
         )
+        if u.rank == last_rank.get(u.group):
+            out[-1]["p_last"] = None if u.p_last is None else round(u.p_last, 4)
     return out
 
 
@@ -181,10 +191,18 @@ def cmd_rank(args: argparse.Namespace) -> int:
     elif args.format == "csv":
         import csv
 
-        writer = csv.DictWriter(sys.stdout, fieldnames=list(records[0]) if records else ["unit"])
+        fields = list(dict.fromkeys(k for r in records for k in r)) or ["unit"]
+        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
         writer.writeheader()
         for r in records:
-            writer.writerow({**r, "warnings": "、".join(r["warnings"])})
+            ci = r.get("composite_ci")
+            writer.writerow(
+                {
+                    **r,
+                    "warnings": "、".join(r["warnings"]),
+                    "composite_ci": "" if ci is None else f"{ci[0]}–{ci[1]}",
+                }
+            )
     else:
         print(
             f"{args.year} 年度考评结果（方案：{res.scheme.name}，"

@@ -17,13 +17,15 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
 
-from scoring import rules
+from scoring import evidence, rules
 from scoring.facts import UnitInfo, YearFacts
 from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
 from scoring.ranking import rank_within_group
 from scoring.scheme import Scheme
 from scoring.warnings import (
     ESCALATING,
+    LAST_PLACE,
+    LAST_SECTION,
     CadreVotes,
     Warning,
     best_cadres,
@@ -99,12 +101,87 @@ def _flags(
     return tuple(flags)
 
 
+def design_effect(facts: YearFacts) -> float | None:
+    """How much a ballot's items move together this year: ballot-level over answer-level
+    variance, pooled over every ballot sheet; ``None`` without ballot sheets (tally
+    intervals then take the conservative bound). See evidence.py."""
+    ballot = answer = 0.0
+    for cats in facts.appraisal_spread.values():
+        for x in cats.values():
+            ballot += x.variance
+            answer += x.answer_variance
+    return ballot / answer if answer > 0 else None
+
+
+def _with_interval(
+    a: rules.AppraisalScore, unit: str, facts: YearFacts, scheme: Scheme, deff: float | None
+) -> rules.AppraisalScore:
+    """The appraisal score with its sampling variance and interval at the scheme's level."""
+    figures = facts.appraisal_spread.get(unit, {})
+    samples = []
+    for c in a.categories:
+        if c.score is None or c.weight <= 0:
+            continue
+        x = figures.get(c.category)
+        if x is None or c.variance is None:
+            # Scores without answers behind them (an item-score summary): no interval.
+            return a
+        items = sum(1 for i in c.items if i.mean is not None and i.weight > 0)
+        samples.append(
+            evidence.CategorySample(
+                c.weight, c.score, x.ballots, x.variance, x.tally_ballots, x.tally_variance, items
+            )
+        )
+    s = evidence.appraisal_spread(samples, scheme.confidence, deff)
+    return replace(
+        a, ci_low=s.low, ci_high=s.high, variance=s.variance, conservative=s.conservative
+    )
+
+
+def _spread(
+    unit: str,
+    facts: YearFacts,
+    scheme: Scheme,
+    parts: tuple[
+        rules.AppraisalScore | None,
+        rules.PerformanceScore | None,
+        rules.IntegrityScore | None,
+        rules.Composite,
+    ],
+) -> evidence.Spread:
+    """The composite's sampling spread from its components' (evidence.composite_spread)."""
+    appraisal, performance, integ, comp = parts
+    perf_var = None
+    if performance is not None:
+        stats = facts.performance.get(unit, {})
+        rows = []
+        for i in performance.indicators:
+            x = stats[i.indicator]
+            rows.append((i.weight, x.n, x.total, x.sumsq, x.lo, x.hi, i.trimmed))
+        perf_var = evidence.performance_variance(rows)
+    integ_var = (
+        evidence.integrity_variance(integ.counts, scheme.integrity_points) if integ else None
+    )
+    return evidence.composite_spread(
+        comp.value,
+        comp.weights,
+        {
+            "appraisal": appraisal.variance if appraisal else None,
+            "performance": perf_var,
+            "integrity": integ_var,
+        },
+        scheme.confidence,
+        COMPONENT_NAMES,
+    )
+
+
 def score_unit(
     unit: str,
     facts: YearFacts,
     scheme: Scheme,
     integrity: Mapping[str, rules.IntegrityScore],
     integrity_from: str | None,
+    deff: float | None = None,
 ) -> UnitResult:
     """One unit's components, 加减分 and composite (not yet ranked), under the scheme
     of the unit's 考核类别."""
@@ -119,8 +196,11 @@ def score_unit(
             facts.appraisal_variance.get(unit),
             facts.appraisal_scored.get(unit),
         )
-        if appraisal.score is None:
-            appraisal = None
+        appraisal = (
+            None
+            if appraisal.score is None
+            else _with_interval(appraisal, unit, facts, scheme, deff)
+        )
     performance = None
     if scheme.performance_rounds and unit in facts.performance_months:
         performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
@@ -163,6 +243,8 @@ def score_unit(
         composite_detail=comp,
         extra_scores=extras,
         flags=_flags(unit, facts, scheme, (appraisal, performance, integ, adj, comp)),
+        spread=_spread(unit, facts, scheme, (appraisal, performance, integ, comp)),
+        veto_reasons=tuple(e.reason for e in entries if e.source in scheme.veto_sources),
     )
 
 
@@ -195,6 +277,87 @@ def rank_and_grade(units: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
     return out
 
 
+def with_last_place_odds(units: list[UnitResult]) -> list[UnitResult]:
+    """Each unit at the last rank of its group gets ``p_last``, the probability that it
+    is truly last given the composites' sampling spread (evidence.p_last)."""
+    groups: dict[str, list[UnitResult]] = defaultdict(list)
+    for u in units:
+        if u.group and u.rank is not None:
+            groups[u.group].append(u)
+    odds: dict[str, float] = {}
+    for members in groups.values():
+        odds.update(evidence.last_place_probabilities(members))
+    return [replace(u, p_last=odds[u.unit]) if u.unit in odds else u for u in units]
+
+
+def _department_sections(units: list[UnitResult], scheme: Scheme) -> dict[str, list[UnitResult]]:
+    """Each department's scored 科室, ordered by composite as 末位科室 orders them (one
+    rank per distinct composite, vetoed ones last): the field a 末位科室 is judged in."""
+    by_dept: dict[str, list[UnitResult]] = defaultdict(list)
+    for u in units:
+        if u.type == scheme.best_section_type and u.parent and u.composite is not None:
+            by_dept[u.parent].append(u)
+    out = {}
+    for dept, members in by_dept.items():
+        order = sorted({(not m.vetoed, -(m.composite or 0.0)) for m in members})
+        place = {k: i + 1 for i, k in enumerate(order)}
+        out[dept] = [
+            replace(m, rank=place[(not m.vetoed, -(m.composite or 0.0))], p_last=None)
+            for m in members
+        ]
+        odds = evidence.last_place_probabilities(out[dept])
+        out[dept] = [replace(m, p_last=odds.get(m.unit)) for m in out[dept]]
+    return out
+
+
+def with_evidence(warns: list[Warning], units: list[UnitResult], scheme: Scheme) -> list[Warning]:
+    """Each warning with the statement that fits its kind (evidence.statement), under the
+    scheme of the unit's 考核类别; an escalation carries the evidence of this year's
+    warning it rests on. A 末位科室 is judged against the other 科室 of its department."""
+    by_unit = {u.unit: u for u in units}
+    groups: dict[str, list[UnitResult]] = defaultdict(list)
+    for u in units:
+        if u.group and u.rank is not None:
+            groups[u.group].append(u)
+    sections = _department_sections(units, scheme)
+    out: list[Warning] = []
+    for w in warns:
+        u = by_unit.get(w.unit)
+        e = None
+        if u is not None:
+            sch = scheme.for_group(u.group)
+            kind, members = w.kind, groups.get(u.group or "", [])
+            if w.kind == LAST_SECTION:
+                members = sections.get(u.parent or "", [])
+                u = next((m for m in members if m.unit == u.unit), u)
+                kind = LAST_PLACE
+            line = rules.band_line_above(u.grade, sch) if u.grade else None
+            e = evidence.statement(
+                kind,
+                u,
+                members,
+                level=sch.confidence,
+                grade_line=line if line is not None else sch.grade_bands[-1].min,
+                rate_line=sch.supervision_below,
+                decimals=sch.decimals,
+            )
+        out.append(replace(w, reason=f"{w.reason}；{e.sentence}", evidence=e) if e else w)
+    # An escalation rests on this year's strongest warning of the unit (是 before 否 …).
+    strength = {"不适用": 0, "是": 1, "否": 2, "无法判断": 3}
+    basis: dict[str, evidence.Evidence] = {}
+    for w in out:
+        if w.kind in ESCALATING and w.evidence is not None:
+            known = basis.get(w.unit)
+            if known is None or strength[w.evidence.verdict] < strength[known.verdict]:
+                basis[w.unit] = w.evidence
+    return [
+        replace(w, reason=f"{w.reason}；今年：{basis[w.unit].sentence}", evidence=basis[w.unit])
+        if w.unit in basis and w.kind in scheme.for_group(w.group).escalation_ladder
+        else w
+        for w in out
+    ]
+
+
 def evaluate(
     facts: YearFacts,
     scheme: Scheme,
@@ -209,12 +372,14 @@ def evaluate(
     history = history or {}
     integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
     sources = _integrity_source(facts)
+    deff = design_effect(facts)
     scored = [
-        score_unit(u, facts, scheme, integrity, sources.get(u)) for u in facts.units_with_data()
+        score_unit(u, facts, scheme, integrity, sources.get(u), deff)
+        for u in facts.units_with_data()
     ]
-    graded = rank_and_grade(scored, scheme)
+    graded = with_last_place_odds(rank_and_grade(scored, scheme))
 
-    warns = year_warnings(graded, scheme, history)
+    warns = with_evidence(year_warnings(graded, scheme, history), graded, scheme)
     by_unit: dict[str, list[Warning]] = defaultdict(list)
     for w in warns:
         by_unit[w.unit].append(w)

@@ -35,8 +35,10 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from statistics import NormalDist
+from typing import Protocol
 
 import numpy as np
 
@@ -50,11 +52,13 @@ __all__ = [
     "design_effect",
     "gap_evidence",
     "integrity_variance",
+    "last_place_probabilities",
     "line_evidence",
     "no_evidence",
     "p_last",
     "performance_variance",
     "rate_evidence",
+    "statement",
     "t_quantile",
     "veto_evidence",
     "wilson",
@@ -191,10 +195,12 @@ def _pseudo_mean(c: CategorySample) -> float:
 
 def _guarded_variance(c: CategorySample, deff: float | None) -> float:
     """Variance of one category's score: ballot part plus the tally part times the design
-    effect (``None``: the conservative bound, the number of items), with one pseudo-ballot
+    effect (clamped to [1, items]; ``None``: the conservative bound, the number of items),
+    with one pseudo-ballot
     at 0 and one at 100 so that a tiny or constant category never claims certainty."""
     n = c.ballots + c.tally_ballots
-    factor = float(max(c.items, 1)) if deff is None else deff
+    bound = float(max(c.items, 1))
+    factor = bound if deff is None else min(bound, max(1.0, deff))
     observed = c.variance + factor * c.tally_variance  # ≈ σ²_pop / n
     sum_sq = observed * n * n  # Σ (x − m)² over the n ballots
     m = _pseudo_mean(c)
@@ -363,7 +369,9 @@ class Evidence:
 
 
 def _num(x: float, decimals: int) -> str:
-    return f"{x:.{decimals}f}".replace("-", "−")
+    """Rounded half up (四舍五入) like every published figure; a true minus sign."""
+    q = Decimal(repr(float(x))).quantize(Decimal(1).scaleb(-decimals), rounding=ROUND_HALF_UP)
+    return f"{q:.{decimals}f}".replace("-", "−")
 
 
 def gap_evidence(
@@ -461,3 +469,91 @@ def veto_evidence(reason: str) -> Evidence:
 
 def no_evidence(why: str) -> Evidence:
     return Evidence(UNKNOWN, why)
+
+
+# -- attaching the statements ---------------------------------------------------------------
+
+
+class Judged(Protocol):
+    """What the statements read of a unit (``outcome.UnitResult`` is one)."""
+
+    unit: str
+    group: str | None
+    rank: int | None
+    composite: float | None
+    composite_se: float | None
+    composite_low: float | None
+    composite_high: float | None
+    vetoed: bool
+    veto_reasons: tuple[str, ...]
+    satisfaction_rate: float | None
+    ballots: int
+    p_last: float | None
+
+
+def last_place_probabilities(members: Sequence[Judged]) -> dict[str, float]:
+    """p_last for the units at the last rank of one group (vetoed units excepted: a rule
+    put them there). Units whose spread is unknown enter as fixed values; a last unit with
+    unknown spread gets none."""
+    open_ = [m for m in members if not m.vetoed and m.composite is not None and m.rank]
+    if not open_:
+        return {}
+    last = max(m.rank or 0 for m in members)
+    values = [float(m.composite or 0.0) for m in open_]
+    ses = [m.composite_se or 0.0 for m in open_]
+    return {
+        m.unit: p_last(values, ses, i)
+        for i, m in enumerate(open_)
+        if m.rank == last and m.composite_se is not None
+    }
+
+
+def _above(s: Judged, members: Sequence[Judged]) -> Judged | None:
+    """The unit ranked just above ``s`` (the one it would swap places with)."""
+    higher = [m for m in members if m.rank is not None and s.rank is not None and m.rank < s.rank]
+    return max(higher, key=lambda m: (m.rank or 0, -(m.composite or 0.0)), default=None)
+
+
+def statement(
+    kind: str,
+    s: Judged,
+    members: Sequence[Judged],
+    *,
+    level: float,
+    grade_line: float,
+    rate_line: float,
+    decimals: int = 2,
+) -> Evidence | None:
+    """The evidence that fits a warning of ``kind`` (warnings.LAST_PLACE …) on unit ``s``."""
+    from scoring.warnings import INEFFICIENT, LAST_PLACE, SUPERVISION
+
+    if kind in (LAST_PLACE, INEFFICIENT) and s.vetoed:
+        return veto_evidence("；".join(s.veto_reasons) or "一票否决事项")
+    if kind in (LAST_PLACE, INEFFICIENT) and s.composite is None:
+        return no_evidence("没有综合得分，无法判断")
+    if kind == LAST_PLACE:
+        above = _above(s, members)
+        return gap_evidence(
+            float(s.composite or 0.0),
+            s.composite_se,
+            above.unit if above else None,
+            above.composite if above else None,
+            above.composite_se if above else None,
+            s.p_last,
+            level,
+            decimals,
+        )
+    if kind == INEFFICIENT:
+        return line_evidence(
+            float(s.composite or 0.0),
+            s.composite_low,
+            s.composite_high,
+            grade_line,
+            level,
+            decimals,
+        )
+    if kind == SUPERVISION:
+        if s.satisfaction_rate is None:
+            return no_evidence("没有满意率，无法判断")
+        return rate_evidence(s.satisfaction_rate, s.ballots, rate_line, level)
+    return None

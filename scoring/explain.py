@@ -3,19 +3,20 @@
 ``group_verdicts(results)`` gives one ``Verdict`` per ranking group: the last unit,
 its grade, the main reason (the component that pulls it down most against the
 group's average, weighted as in its composite; or its 一票否决), the gap to the unit
-ranked just above it and whether that gap is significant. Significance is asked of
-one function, ``gap_significant``, so that a better statistic can replace the
-interval overlap used today without touching the pages.
+ranked just above it and whether that gap is significant — judged on the composite's
+sampling spread by ``evidence.statement``, the same sentence the 末位告诫 carries.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from scoring import evidence
 from scoring.formats import fmt_score
 from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
+from scoring.warnings import LAST_PLACE
 
-__all__ = ["Verdict", "gap_significant", "group_verdicts", "main_reason"]
+__all__ = ["Verdict", "group_verdicts", "main_reason"]
 
 
 @dataclass(frozen=True)
@@ -30,24 +31,11 @@ class Verdict:
     reason: str
     above: str  # the unit ranked just above, or 「—」 when the group has one unit
     gap: str  # composite points to the unit above
-    significant: str  # 是 / 否
-    interval: str  # the last unit's 万人评议 interval, in full
+    significant: str  # 是 / 否 / 无法判断 / 不适用 (a veto)
+    interval: str  # the last unit's composite interval, in full
     level: str  # the interval's level, e.g. 95%
     vetoed: bool
-
-
-def gap_significant(lower: UnitResult, upper: UnitResult) -> bool:
-    """Whether ``lower`` is below ``upper`` by more than sampling noise. Today: their
-    万人评议 intervals do not overlap (the rule behind 排名差异不显著); a unit
-    without an interval has no sampling noise to speak of, so the gap counts. A
-    vetoed unit is last by rule, not by score: always significant."""
-    if lower.vetoed:
-        return True
-    lo = (lower.ci_low, lower.ci_high)
-    up = (upper.ci_low, upper.ci_high)
-    if None in lo or None in up:
-        return True
-    return not (lo[0] <= up[1] and up[0] <= lo[1])
+    statement: str = ""  # the evidence in one sentence (gap, its interval, p_last)
 
 
 def _veto_reason(unit: UnitResult, results: Results) -> str:
@@ -110,10 +98,20 @@ def group_verdicts(results: Results) -> list[Verdict]:
         last = tied[0]
         above = [u for u in ranked if u.rank < last.rank]
         upper = max(above, key=lambda u: (u.rank, -(u.composite or 0))) if above else None
-        if last.ci_low is not None and last.ci_high is not None:
-            interval = f"{fmt_score(last.ci_low)}–{fmt_score(last.ci_high)}"
+        if last.composite_low is not None and last.composite_high is not None:
+            interval = f"{fmt_score(last.composite_low)}–{fmt_score(last.composite_high)}"
         else:
-            interval = "无（没有万人评议问卷）"
+            interval = "无法估计（数据不足以估计抽样误差）"
+        sch = results.scheme.for_group(group)
+        said = evidence.statement(
+            LAST_PLACE,
+            last,
+            ranked,
+            level=sch.confidence,
+            grade_line=0.0,
+            rate_line=sch.supervision_below,
+            decimals=sch.decimals,
+        )
         if upper is None or upper.composite is None or last.composite is None:
             gap = "—"
         elif last.vetoed:
@@ -130,10 +128,11 @@ def group_verdicts(results: Results) -> list[Verdict]:
                 reason=main_reason(last, results),
                 above=upper.unit if upper else "—",
                 gap=gap,
-                significant=("是" if gap_significant(last, upper) else "否") if upper else "—",
+                significant=said.verdict if said else "无法判断",
                 interval=interval,
-                level=f"{results.scheme.confidence:.0%}",
+                level=sch.confidence_label,
                 vetoed=last.vetoed,
+                statement=said.sentence if said else "",
             )
         )
     return out

@@ -27,6 +27,7 @@ from scoring.store import Store
 __all__ = [
     "AdjustmentEntry",
     "AnswerCounts",
+    "CategorySpread",
     "IndicatorStats",
     "UnitInfo",
     "YearFacts",
@@ -49,12 +50,27 @@ class UnitInfo(NamedTuple):
 
 class IndicatorStats(NamedTuple):
     """绩效考核 scores of one unit and indicator as percentages of their 满分:
-    count, sum, lowest and highest (what the trimmed mean needs)."""
+    count, sum, lowest and highest (what the trimmed mean needs), and the sum of
+    squares (what its sampling variance needs, evidence.py)."""
 
     n: int
     total: float
     lo: float
     hi: float
+    sumsq: float = 0.0
+
+
+class CategorySpread(NamedTuple):
+    """万人评议 sampling figures of one unit and evaluator category: from ballot sheets
+    the ballots, the ballot-level and the answer-level variance of the category score;
+    from tally sheets the ballots and the answer-level variance (a tally has no ballots
+    to keep items together). See evidence.py."""
+
+    ballots: int
+    variance: float
+    answer_variance: float
+    tally_ballots: int
+    tally_variance: float
 
 
 class AdjustmentEntry(NamedTuple):
@@ -75,6 +91,7 @@ class YearFacts:
     appraisal: Mapping[str, AnswerCounts] = field(default_factory=dict)
     appraisal_ballots: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     appraisal_variance: Mapping[str, Mapping[str, float]] = field(default_factory=dict)
+    appraisal_spread: Mapping[str, Mapping[str, CategorySpread]] = field(default_factory=dict)
     performance: Mapping[str, Mapping[str, IndicatorStats]] = field(default_factory=dict)
     integrity: Mapping[str, Mapping[str, int]] = field(default_factory=dict)
     adjustments: Mapping[str, tuple[AdjustmentEntry, ...]] = field(default_factory=dict)
@@ -131,8 +148,8 @@ def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str,
 
 def _appraisal_spread(
     store: Store, year: int, scheme: Scheme, counts: Mapping[str, AnswerCounts]
-) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
-    """Ballots and category-score variance per unit and category.
+) -> dict[str, dict[str, CategorySpread]]:
+    """Ballots and category-score variances per unit and category.
 
     Two steps: the item means (from the counts) say how each answer enters the score;
     one pass over the ballots then gives ballot numbers and variances."""
@@ -142,14 +159,13 @@ def _appraisal_spread(
         columns=["unit", "category", "item", "mean", "coef"],
     )
     stats = store.appraisal_ballot_stats(year, scheme.appraisal_points, cells)
-    stats = stats.assign(
-        ballots=stats["ballots"] + stats["tally_ballots"],
-        variance=stats["variance"] + stats["tally_variance"],
-    )
-    return (
-        _by_unit(stats, "category", "ballots", int),
-        _by_unit(stats, "category", "variance", float),
-    )
+    columns = ["unit", "category", "ballots", "variance", "answer_variance", "tally_ballots"]
+    out: dict[str, dict[str, CategorySpread]] = defaultdict(dict)
+    for unit, cat, b, v, av, tb, tv in stats[[*columns, "tally_variance"]].itertuples(
+        index=False
+    ):
+        out[unit][cat] = CategorySpread(int(b), float(v), float(av), int(tb), float(tv))
+    return dict(out)
 
 
 def pool(stats: list[IndicatorStats]) -> IndicatorStats:
@@ -160,6 +176,7 @@ def pool(stats: list[IndicatorStats]) -> IndicatorStats:
         sum(s.total for s in stats),
         min(s.lo for s in stats),
         max(s.hi for s in stats),
+        sum(s.sumsq for s in stats),
     )
 
 
@@ -168,10 +185,10 @@ def _performance(
 ) -> tuple[dict[str, dict[str, IndicatorStats]], dict[str, dict[str, dict[str, IndicatorStats]]]]:
     months: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
     parts: dict[str, Any] = defaultdict(lambda: defaultdict(list))
-    for unit, ind, month, n, total, lo, hi in frame[
-        ["unit", "indicator", "month", "n", "total", "lo", "hi"]
+    for unit, ind, month, n, total, lo, hi, sumsq in frame[
+        ["unit", "indicator", "month", "n", "total", "lo", "hi", "sumsq"]
     ].itertuples(index=False):
-        stats = IndicatorStats(int(n), float(total), float(lo), float(hi))
+        stats = IndicatorStats(int(n), float(total), float(lo), float(hi), float(sumsq))
         months[unit][_none(month) or ""][ind] = stats
         parts[unit][ind].append(stats)
     pooled = {u: {i: pool(v) for i, v in inds.items()} for u, inds in parts.items()}
@@ -195,7 +212,7 @@ def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
     with store.snapshot() as snap:
         units = _registry(snap.units(year))  # the registry in force that year
         counts = _nested_counts(snap.appraisal_counts(year))
-        ballots, variances = _appraisal_spread(snap, year, scheme, counts)
+        spread = _appraisal_spread(snap, year, scheme, counts)
         perf, perf_months = _performance(
             snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
         )
@@ -217,8 +234,15 @@ def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
         appraisal_scored=scored,
         units=units,
         appraisal=counts,
-        appraisal_ballots=ballots,
-        appraisal_variance=variances,
+        appraisal_ballots={
+            u: {c: x.ballots + x.tally_ballots for c, x in cats.items()}
+            for u, cats in spread.items()
+        },
+        appraisal_variance={
+            u: {c: x.variance + x.tally_variance for c, x in cats.items()}
+            for u, cats in spread.items()
+        },
+        appraisal_spread=spread,
         performance=perf,
         integrity=votes,
         adjustments={u: tuple(e) for u, e in entries.items()},

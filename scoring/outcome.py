@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from scoring import rules
+from scoring.evidence import Spread
 from scoring.scheme import Scheme
 from scoring.warnings import Honour, Warning
 
@@ -47,6 +48,11 @@ class UnitResult:
     grade: str | None = None
     warning_details: tuple[Warning, ...] = ()
     flags: tuple[str, ...] = ()
+    # How sure the composite is (evidence.composite_spread) and, for a unit at the last
+    # rank of its group, the probability that it is truly last (evidence.p_last).
+    spread: Spread | None = None
+    p_last: float | None = None
+    veto_reasons: tuple[str, ...] = ()
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -91,6 +97,18 @@ class UnitResult:
     @property
     def ballots(self) -> int:
         return self.appraisal_detail.ballots if self.appraisal_detail else 0
+
+    @property
+    def composite_se(self) -> float | None:
+        return self.spread.se if self.spread else None
+
+    @property
+    def composite_low(self) -> float | None:
+        return self.spread.low if self.spread else None
+
+    @property
+    def composite_high(self) -> float | None:
+        return self.spread.high if self.spread else None
 
     @property
     def ci_low(self) -> float | None:
@@ -213,6 +231,9 @@ class Results:
                     "ballots": u.ballots,
                     "ci_low": u.ci_low,
                     "ci_high": u.ci_high,
+                    "composite_low": u.composite_low,
+                    "composite_high": u.composite_high,
+                    "p_last": u.p_last,
                     "warnings": list(u.warnings),
                     "flags": list(u.flags),
                 }
@@ -233,6 +254,9 @@ class Results:
                 "ballots",
                 "ci_low",
                 "ci_high",
+                "composite_low",
+                "composite_high",
+                "p_last",
                 "warnings",
                 "flags",
             ],

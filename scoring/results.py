@@ -134,6 +134,7 @@ def _explain_appraisal(a: rules.AppraisalScore, scheme: Scheme, f: _Fmt) -> list
         lines.append("  · 无问卷的评议人类别（权重已重新分配）：" + "、".join(a.missing_categories))
     interval = (
         f"{scheme.confidence_label} 区间 {f(a.ci_low)}–{f(a.ci_high)}"
+        + ("（问卷汇总表按题目完全相关的保守上限计）" if a.conservative else "")
         if a.ci_low is not None
         else "无区间（含分项得分汇总，没有逐票答案）"
     )
@@ -156,6 +157,21 @@ def _explain_performance(p: rules.PerformanceScore, f: _Fmt) -> list[str]:
         lines.append(f"  · {p.outside_rounds} 个分数没有考核月份或不在任何一轮内，未计入")
     how = "各轮加权" if p.rounds else "各指标加权"
     lines.append(f"  = 绩效考核得分（{how}）{f(p.score)}")
+    return lines
+
+
+def _explain_spread(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
+    """How sure the composite is (evidence.py), and for a last unit how likely truly last."""
+    spread = result.spread
+    if spread is None or spread.se is None:
+        return ["综合得分的抽样误差无法估计（各组成部分的数据不足以估计误差）"]
+    left_out = f"（未计入：{'、'.join(spread.left_out)}）" if spread.left_out else ""
+    lines = [
+        f"综合得分的抽样标准误 {spread.se:.2f}，{scheme.confidence_label} 区间 "
+        f"{f(spread.low)}–{f(spread.high)}{left_out}"
+    ]
+    if result.p_last is not None:
+        lines.append(f"为组内真实末位的概率约 {result.p_last:.0%}")
     return lines
 
 
@@ -185,6 +201,7 @@ def _explain_rest(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
             f"{comp.weights[k]:.4g} × {f(result.component(k))}" for k in comp.weights
         )
         lines.append(f"综合得分 = {parts} {adj.value:+.{f.d}f} = {f(comp.value)}")
+        lines += _explain_spread(result, scheme, f)
     if result.rank is not None:
         lines.append(
             f"排名：{result.group}第 {result.rank} 名（共 {result.group_size} 个单位）；"

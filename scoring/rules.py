@@ -19,7 +19,6 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
-from statistics import NormalDist
 
 from scoring.scheme import Scheme
 
@@ -122,8 +121,12 @@ class AppraisalScore:
     awareness_rate: float | None
     ballots: int
     missing_categories: tuple[str, ...]
-    ci_low: float | None
-    ci_high: float | None
+    # The sampling variance and interval at the scheme's level (evidence.appraisal_spread,
+    # set by the engine, which knows the year's design effect for tallies).
+    ci_low: float | None = None
+    ci_high: float | None = None
+    variance: float | None = None
+    conservative: bool = False  # a tally's interval rests on the conservative bound
 
     @property
     def item_means(self) -> dict[str, float]:
@@ -154,12 +157,8 @@ def appraisal_score(
     no answer drop out). The categories are combined with the scheme's category
     weights, renormalised over the categories that have answers.
 
-    The interval is analytic, not a bootstrap: ``variances[category]`` is the
-    linearised variance of the category score computed by the store over ballots
-    (store ``appraisal_variance``), which keeps a ballot's items together; the
-    categories are independent samples, so their variances add with squared
-    weights. A bootstrap would need ~1000 passes over the ballots for a similar
-    normal-approximation interval.
+    ``variances[category]`` is the linearised variance of the category score from the
+    store (kept on the category); the interval built on it is ``evidence.appraisal_spread``.
 
     ``scored[category][item] = (points, n)`` is a contractor's item-score summary
     (分项得分汇总): n ballots whose points on the item add up to ``points`` (score × n).
@@ -216,19 +215,6 @@ def appraisal_score(
     used = [c for c in categories if c.score is not None and c.weight > 0]
     score = _weighted_mean([(c.score, c.weight) for c in used if c.score is not None])
     missing = tuple(c.category for c in categories if c.score is None and c.weight > 0)
-    ci_low = ci_high = None
-    if score is not None and not any(i.scored for c in used for i in c.items):
-        total_w = sum(c.weight for c in used)
-        var = 0.0
-        for c in used:
-            n = c.ballots
-            if c.variance is None or n < 2:
-                var = math.inf
-                break
-            var += (c.weight / total_w) ** 2 * c.variance * n / (n - 1)
-        z = NormalDist().inv_cdf(0.5 + scheme.confidence / 2)
-        half = z * math.sqrt(var)
-        ci_low, ci_high = max(0.0, score - half), min(100.0, score + half)
     return AppraisalScore(
         score=score,
         categories=tuple(categories),
@@ -240,8 +226,6 @@ def appraisal_score(
         ),
         ballots=sum(c.ballots for c in categories),
         missing_categories=missing if used else (),
-        ci_low=ci_low,
-        ci_high=ci_high,
     )
 
 
@@ -377,7 +361,7 @@ def performance_score(
     indicators = []
     for ind, weight in scheme.indicators.items():
         if ind in stats and stats[ind][0] > 0:
-            n, total, lo, hi = stats[ind]
+            n, total, lo, hi = stats[ind][:4]
             indicators.append(
                 IndicatorScore(
                     ind,

@@ -168,11 +168,11 @@ def warnings_table(warnings: tuple[Warning, ...] | list[Warning]) -> pd.DataFram
                 "考核类别": w.group or "",
                 "告诫类型": w.kind,
                 "事由与依据": w.reason,
-                "排名差异不显著": "是" if w.not_significant else "否",
+                "差异显著": w.verdict,
             }
             for w in warnings
         ],
-        columns=["单位名称", "考核类别", "告诫类型", "事由与依据", "排名差异不显著"],
+        columns=["单位名称", "考核类别", "告诫类型", "事由与依据", "差异显著"],
     )
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from scoring import rules
 from scoring.rules import round2, round_to
 from scoring.scheme import Scheme
+
+if TYPE_CHECKING:
+    from scoring.evidence import Evidence
 
 __all__ = [
     "ESCALATED",
@@ -22,7 +25,6 @@ __all__ = [
     "INEFFICIENT",
     "LAST_PLACE",
     "LAST_SECTION",
-    "NOT_SIGNIFICANT",
     "SUPERVISION",
     "Honour",
     "Standing",
@@ -38,7 +40,6 @@ LAST_PLACE = "末位告诫"
 INEFFICIENT = "效能告诫"
 SUPERVISION = "重点监督检查"
 ESCALATED = "连续两年末位"
-NOT_SIGNIFICANT = "排名差异不显著"
 LAST_SECTION = "末位科室"
 BEST_SECTION = "最佳科室"
 # The warnings that count towards escalation in consecutive years.
@@ -84,7 +85,19 @@ class Warning:
     group: str | None
     kind: str
     reason: str
-    not_significant: bool = False
+    # How sure it is, in the statement that fits the kind (evidence.statement; set by
+    # the engine once every unit's spread is known).
+    evidence: Evidence | None = None
+
+    @property
+    def verdict(self) -> str:
+        """是 / 否 / 无法判断 / 不适用: does the data bear the warning out beyond noise?"""
+        return self.evidence.verdict if self.evidence else "无法判断"
+
+    @property
+    def not_significant(self) -> bool:
+        """排名差异不显著 (or 低于分数线不显著 …): the statement found no clear difference."""
+        return self.evidence is not None and self.evidence.verdict == "否"
 
 
 @dataclass(frozen=True)
@@ -97,28 +110,6 @@ class Honour:
 
 def _fmt(x: float | None, decimals: int = 2) -> str:
     return "—" if x is None else f"{round_to(x, decimals):.{decimals}f}"
-
-
-def _interval(s: Standing, scheme: Scheme) -> str:
-    if s.ci_low is None or s.ci_high is None:
-        return "无万人评议区间"
-    d = scheme.decimals
-    return (
-        f"万人评议 {scheme.confidence_label} 区间 "
-        f"{_fmt(s.ci_low, d)}–{_fmt(s.ci_high, d)}（{s.ballots} 份问卷）"
-    )
-
-
-def _overlaps(a: Standing, b: Standing) -> bool:
-    if a.ci_low is None or a.ci_high is None or b.ci_low is None or b.ci_high is None:
-        return False
-    return a.ci_low <= b.ci_high and b.ci_low <= a.ci_high
-
-
-def _next_above(s: Standing, group: Sequence[Standing]) -> Standing | None:
-    """The unit ranked just above ``s`` in its group (the one it would swap with)."""
-    above = [o for o in group if o.rank is not None and s.rank is not None and o.rank < s.rank]
-    return max(above, key=lambda o: (o.rank or 0, -(o.composite or 0)), default=None)
 
 
 def _history(warned_last_year: Mapping[str, int] | Iterable[str]) -> dict[str, int]:
@@ -169,8 +160,8 @@ def year_warnings(
     - 末位科室 (``last_section_scope = "department"``): each department's lowest 科室.
     - Escalation: a 末位告诫 or 效能告诫 this year after ``warned_last_year[unit]``
       consecutive earlier years of either, labelled from the scheme's ladder.
-    A 末位告诫 or 效能告诫 whose unit's appraisal interval overlaps that of the unit
-    ranked just above says 排名差异不显著.
+    How sure each warning is comes afterwards, once every unit's spread is known
+    (engine.with_evidence, evidence.statement).
     """
     history = _history(warned_last_year)
     groups: dict[str, list[Standing]] = defaultdict(list)
@@ -180,25 +171,15 @@ def year_warnings(
     out: list[Warning] = []
     warned_now: list[Standing] = []
 
-    def noise(s: Standing, sch: Scheme) -> tuple[bool, str]:
-        above = _next_above(s, groups.get(s.group or "", []))
-        if above is not None and _overlaps(s, above):
-            return True, (
-                f"；与上一名 {above.unit}（{_interval(above, sch)}）区间重叠，{NOT_SIGNIFICANT}"
-            )
-        return False, ""
-
     for group, members in groups.items():
         sch = scheme.for_group(group)
         for s in sorted(last_place(members, sch), key=lambda m: (m.rank or 0, m.unit)):
-            ns, extra = noise(s, sch)
             why = _last_place_reason(s, len(members), sch)
-            out.append(Warning(s.unit, group, LAST_PLACE, f"{why}；{_interval(s, sch)}{extra}", ns))
+            out.append(Warning(s.unit, group, LAST_PLACE, why))
             warned_now.append(s)
     for s in standings:
         sch = scheme.for_group(s.group)
         if s.grade is not None and s.grade in sch.inefficient_grades:
-            ns, extra = noise(s, sch) if s.rank is not None else (False, "")
             line = rules.band_line_above(s.grade, sch)
             why = (
                 "一票否决"
@@ -211,8 +192,7 @@ def year_warnings(
                     s.unit,
                     s.group,
                     INEFFICIENT,
-                    f"考评等次为{s.grade}（{why}）；{_interval(s, sch)}{extra}",
-                    ns,
+                    f"考评等次为{s.grade}（{why}）",
                 )
             )
             warned_now.append(s)

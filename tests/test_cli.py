@@ -67,7 +67,12 @@ def test_import_uploads_rank_undo(db, capsys):
         "rank",
         "grade",
         "warnings",
+        "composite_ci",
     ]
+    # One score per unit: no sampling spread can be estimated, and the last unit's
+    # probability of being truly last is null rather than a guess.
+    assert all(r["composite_ci"] is None for r in ranked)
+    assert "p_last" in ranked[-1] and ranked[-1]["p_last"] is None
     assert [(r["unit"], r["composite"], r["rank"]) for r in ranked] == [
         (f"市第{i}局", 100.0 - 5 * i, i) for i in range(1, 6)
     ]

@@ -112,7 +112,9 @@ def test_snapshot_reads_one_state_and_refuses_writes(store):
             snap.set_scheme(2025, "x", "", "u")
     assert int(store.performance_stats(2025, 100, {})["n"].iloc[0]) == 2
     facts = read_facts(store, 2025, scheme())
-    assert facts.performance["甲局"]["工作效率"] == IndicatorStats(2, 140.0, 60.0, 80.0)
+    assert facts.performance["甲局"]["工作效率"] == IndicatorStats(
+        2, 140.0, 60.0, 80.0, 60.0**2 + 80.0**2
+    )
 
 
 def test_previous_warnings_comes_from_one_place(store):

@@ -4,6 +4,7 @@ with expectations worked out by hand (and one seeded simulation for coverage).""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 
 import numpy as np
 import pytest
@@ -251,3 +252,142 @@ def test_three_ballot_two_item_variances_through_the_store(store):
     assert stats.loc["乙局", "tally_ballots"] == 3
     assert stats.loc["乙局", "tally_variance"] == pytest.approx(6133.333333 / 36, abs=1e-6)
     assert stats.loc["乙局", "variance"] == 0
+
+
+@dataclass
+class J:
+    """A hand-made unit as the statements read it (evidence.Judged)."""
+
+    unit: str
+    rank: int | None
+    composite: float | None
+    composite_se: float | None = 0.5
+    group: str | None = "甲类"
+    vetoed: bool = False
+    veto_reasons: tuple[str, ...] = ()
+    satisfaction_rate: float | None = None
+    ballots: int = 0
+    p_last: float | None = None
+
+    @property
+    def composite_low(self):
+        return None if self.composite_se is None else self.composite - 1.959964 * self.composite_se
+
+    @property
+    def composite_high(self):
+        return None if self.composite_se is None else self.composite + 1.959964 * self.composite_se
+
+
+def _say(kind, unit, members, level=0.95):
+    return ev.statement(kind, unit, members, level=level, grade_line=70, rate_line=0.7)
+
+
+def test_last_place_is_judged_on_the_composite_gap_to_the_unit_just_above():
+    members = [J("u1", 1, 88.0), J("u2", 2, 85.0), J("u3", 3, 80.3), J("u4", 4, 80.0)]
+    odds = ev.last_place_probabilities(members)
+    assert set(odds) == {"u4"}
+    members[3].p_last = odds["u4"]
+    e = _say("末位告诫", members[3], members)
+    # gap 0.3, se √(0.25 + 0.25) = 0.7071, half-width 1.386 → −1.09～1.69
+    assert e.verdict == "否" and "与上一名 u3 相差 0.30 分" in e.sentence
+    assert "95% 区间 −1.09～1.69" in e.sentence and "排名差异不显著" in e.sentence
+    assert 0.55 < odds["u4"] < 0.75
+    members[2].composite = 84.0  # now 4 points clear
+    assert _say("末位告诫", members[3], members).verdict == "是"
+    # The level follows the scheme.
+    assert "90% 区间" in _say("末位告诫", members[3], members, level=0.9).sentence
+
+
+def test_a_vetoed_last_place_gets_the_veto_and_no_statistics():
+    members = [J("u1", 1, 88.0), J("v", 2, 91.5, vetoed=True, veto_reasons=("重大责任事故",))]
+    assert ev.last_place_probabilities(members) == {}  # a rule put it last
+    e = _say("末位告诫", members[1], members)
+    assert e.verdict == "不适用" and "重大责任事故" in e.sentence
+
+
+def test_inefficiency_and_supervision_statements_use_their_own_lines():
+    unit = J("u", 5, 68.4, composite_se=0.5)  # 68.4 + 0.98 < 70
+    assert _say("效能告诫", unit, [unit]).verdict == "是"
+    unit.composite_se = 1.5  # 68.4 + 2.94 crosses 70
+    assert _say("效能告诫", unit, [unit]).verdict == "否"
+    unit.composite_se = None
+    assert _say("效能告诫", unit, [unit]).verdict == "无法判断"
+    low = J("s", 1, 80.0, satisfaction_rate=0.6, ballots=100)
+    assert _say("重点监督检查", low, [low]).verdict == "是"
+
+
+def test_the_chain_from_the_store_gives_the_interval_and_the_composite_spread(store):
+    """The 3-ballot, 2-item unit above, through compute: the appraisal interval is the one
+    worked out by hand (variance 2020/3), and with appraisal as the only component the
+    composite's standard error is its square root."""
+    from scoring import results
+    from tests.conftest import add_facts, add_units, ballots, scheme_text
+
+    store.set_scheme(
+        2025,
+        "例",
+        scheme_text(
+            appraisal={"items": {"工作效率": 1, "总体评价": 1}, "categories": {"服务对象": 1.0}}
+        ),
+        "test",
+    )
+    add_units(store, [("甲局", "部门", None, "综合管理类")])
+    rows = ballots(
+        "甲局",
+        "服务对象",
+        [("满意", "满意"), ("基本满意", "不满意"), ("满意", "基本满意")],
+        ["工作效率", "总体评价"],
+    )
+    add_facts(store, 2025, "appraisal_answers", rows)
+    u = results.compute(store, 2025).unit("甲局")
+    assert u.appraisal == pytest.approx(70.0)
+    assert u.appraisal_detail.variance == pytest.approx(2020 / 3, rel=1e-9)
+    assert u.composite_se == pytest.approx(math.sqrt(2020 / 3), rel=1e-9)
+    expected = ev.appraisal_spread(
+        [ev.CategorySample(1.0, 70.0, 3, 2600 / 9, items=2)], 0.95, 2600 / 9 / (6133.3333 / 36)
+    )
+    assert u.ci_low == pytest.approx(expected.low, rel=1e-6)
+    assert u.ci_high == pytest.approx(expected.high, rel=1e-6)
+
+
+def test_the_demo_statistics_office_is_last_on_noise(demo_db):
+    """The demo's 市统计局 is last in 综合管理类 by 0.20 points with a composite standard
+    error near 0.85: the verdict is 排名差异不显著 and it is truly last with probability
+    about 0.57 (an independent check put it at 0.55–0.66)."""
+    from scoring import results
+    from scoring.cli import rank_records
+    from scoring.store import Store
+
+    with Store(demo_db) as s:
+        res = results.compute(s, 2025)
+    u = res.unit("市统计局")
+    last = next(w for w in u.warning_details if w.kind == "末位告诫")
+    assert last.verdict == "否" and "排名差异不显著" in last.reason
+    assert 0.5 < u.p_last < 0.7
+    assert u.composite_low < u.composite < u.composite_high
+    records = {r["unit"]: r for r in rank_records(res, "综合管理类")}
+    assert records["市统计局"]["p_last"] == pytest.approx(u.p_last, abs=1e-4)
+    assert "p_last" not in records["市财政局"]  # only units at the last rank carry it
+    low, high = records["市财政局"]["composite_ci"]
+    assert low < records["市财政局"]["composite"] < high
+    vetoed = res.unit("市水利局")
+    assert vetoed.p_last is None
+    assert {w.verdict for w in vetoed.warning_details} == {"不适用"}
+
+
+def test_the_leader_cards_carry_the_same_evidence(demo_db):
+    """总览/告诫名单 cards: per group the last unit with the verdict of the statement its
+    末位告诫 carries; a vetoed last unit is 不适用; every verdict filled."""
+    from scoring import results
+    from scoring.explain import group_verdicts
+    from scoring.store import Store
+
+    with Store(demo_db) as s:
+        res = results.compute(s, 2025)
+    cards = {v.group: v for v in group_verdicts(res)}
+    office = cards["综合管理类"]
+    assert office.unit == "市统计局" and office.significant == "否"
+    assert "排名差异不显著" in office.statement and "为真实末位的概率约 57%" in office.statement
+    assert office.interval == "69.74–73.07"
+    assert cards["执法监管类"].significant == "不适用"
+    assert all(v.significant in {"是", "否", "无法判断", "不适用"} for v in cards.values())

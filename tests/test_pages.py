@@ -145,8 +145,13 @@ def test_warnings_page_lists_reasons_and_noise(app_db, demo_db):
     at = run_app("pages/warnings_list.py")
     table = at.dataframe[0].value
     assert {"末位告诫", "效能告诫", "重点监督检查", "连续两年末位"} <= set(table["告诫类型"])
-    assert (table["排名差异不显著"] == "是").any()
-    assert "排名差异不显著" in at.warning[0].value
+    # Every warning says how sure it is: never blank.
+    assert set(table["差异显著"]) <= {"是", "否", "无法判断", "不适用"}
+    assert (table["差异显著"] == "否").any() and (table["差异显著"] == "不适用").any()
+    last = table[(table["单位名称"] == "市统计局") & (table["告诫类型"] == "末位告诫")]
+    assert last["差异显著"].tolist() == ["否"]
+    assert "排名差异不显著" in last["事由与依据"].iloc[0]
+    assert "统计上不显著" in at.warning[0].value
     at.multiselect(key="warn_kinds").set_value(["重点监督检查"]).run()
     assert set(at.dataframe[0].value["告诫类型"]) == {"重点监督检查"}
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -65,18 +63,6 @@ def test_a_unit_with_only_unknown_answers_has_no_appraisal():
     a = rules.appraisal_score({"群众": {"总体评价": {"不了解": 3}}}, S)
     assert a.score is None and a.satisfaction_rate is None and a.awareness_rate == 0.0
     assert a.ci_low is None
-
-
-def test_interval_from_the_linearised_variance():
-    # One category, one item; ballots 100, 100, 0, 0 -> mean 50; t_b = (x - 50)/4,
-    # sum t^2 = 4 * (12.5^2) = 625; × n/(n-1) = 833.33; half-width 1.96 × 28.87 = 56.58.
-    s = scheme(appraisal={"items": {"总体评价": 1}, "categories": {"群众": 1}})
-    a = rules.appraisal_score(
-        {"群众": {"总体评价": {"满意": 2, "不满意": 2}}}, s, {"群众": 4}, {"群众": 625.0}
-    )
-    half = 1.959964 * math.sqrt(625 * 4 / 3)
-    assert a.ci_low == pytest.approx(max(0.0, 50 - half), abs=1e-3)
-    assert a.ci_high == pytest.approx(min(100.0, 50 + half), abs=1e-3)
 
 
 def test_trimmed_mean_only_from_five_scores():
