@@ -148,9 +148,7 @@ def test_tally_variance_is_widened_by_the_design_effect_or_the_conservative_boun
 
 def _ballots(rng, n, items, rho, p_sat=(0.75, 0.2)):
     """n ballots of `items` answers with inter-item correlation through a shared factor."""
-    z = rng.normal(size=(n, 1)) * math.sqrt(rho) + rng.normal(size=(n, items)) * math.sqrt(
-        1 - rho
-    )
+    z = rng.normal(size=(n, 1)) * math.sqrt(rho) + rng.normal(size=(n, items)) * math.sqrt(1 - rho)
     a, b = (np.quantile(rng.normal(size=100_000), 1 - q) for q in (p_sat[0], sum(p_sat)))
     return np.where(z > a, 100.0, np.where(z > b, 60.0, 0.0))
 
@@ -391,3 +389,33 @@ def test_the_leader_cards_carry_the_same_evidence(demo_db):
     assert office.interval == "69.74–73.07"
     assert cards["执法监管类"].significant == "不适用"
     assert all(v.significant in {"是", "否", "无法判断", "不适用"} for v in cards.values())
+
+
+def test_an_item_score_summary_has_no_interval_and_is_named_as_left_out():
+    """A contractor's 分项得分汇总 gives scores without answers: the appraisal has no
+    interval, and the composite's spread says 万人评议 is left out of it."""
+    from scoring.engine import evaluate
+    from scoring.facts import IndicatorStats, UnitInfo, YearFacts
+    from tests.conftest import scheme
+
+    s = scheme(appraisal={"items": {"总体评价": 1}, "categories": {"群众": 1}})
+    facts = YearFacts(
+        year=2025,
+        units={"甲局": UnitInfo("甲局", "部门", None, "甲类")},
+        appraisal_scored={"甲局": {"群众": {"总体评价": (85.0 * 40, 40)}}},
+        # Two scores per indicator: 80 and 90 (variance of the mean 50 / 2 = 25 each).
+        performance={
+            "甲局": {
+                i: IndicatorStats(2, 170.0, 80.0, 90.0, 80.0**2 + 90.0**2) for i in s.indicators
+            }
+        },
+    )
+    u = evaluate(facts, s).unit("甲局")
+    assert u.appraisal == pytest.approx(85.0)
+    assert u.ci_low is None and u.appraisal_detail.variance is None
+    assert u.spread.left_out == ("万人评议",)
+    # Performance alone carries the spread (Σ v² · 25 over the indicators); the composite
+    # weighs appraisal and performance 0.5 each (0.4 and 0.4 renormalised).
+    weights = list(s.indicators.values())
+    perf_var = sum((w / sum(weights)) ** 2 * 25 for w in weights)
+    assert u.composite_se == pytest.approx(math.sqrt(0.25 * perf_var), rel=1e-9)

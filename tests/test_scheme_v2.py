@@ -22,7 +22,6 @@ from scoring.warnings import CadreVotes, best_cadres
 from tests.conftest import add_facts, add_units, ballots, scheme, scheme_text
 from tests.sheetmaker import xlsx
 
-Z95 = 1.959963984540054
 TWO_ITEMS = {"items": {"工作效率": 1, "总体评价": 1}, "categories": {"服务对象": 1.0}}
 
 
@@ -36,6 +35,16 @@ def perf_facts(values: dict[str, float], group: str = "甲类", year: int = 2025
 
 
 # -- the interval: 3 ballots, 2 items, worked by hand -------------------------------------
+
+
+def _logit_interval(p: float, variance: float, df: float) -> tuple[float, float]:
+    """evidence.appraisal_spread's interval: symmetric on the logit of score/100 at the
+    pseudo-ballot mean p, half-width t(df) · sd / 100 / (p(1 − p))."""
+    from scoring.evidence import t_quantile
+
+    half = t_quantile(0.975, df) * math.sqrt(variance) / 100 / (p * (1 - p))
+    centre = math.log(p / (1 - p))
+    return tuple(100 / (1 + math.exp(-(centre + s * half))) for s in (-1, 1))
 
 
 def test_variance_of_three_ballots_through_the_store(store):
@@ -57,9 +66,11 @@ def test_variance_of_three_ballots_through_the_store(store):
     assert facts.appraisal_variance["A局"]["服务对象"] == pytest.approx(29400 / 81, abs=1e-6)
     a = results.compute(store, 2025).unit("A局")
     assert a.appraisal == pytest.approx(160 / 3, abs=1e-6)
-    half = Z95 * 210 / 9
-    assert a.ci_low == pytest.approx(160 / 3 - half, abs=1e-6)
-    assert a.ci_high == pytest.approx(160 / 3 + half, abs=1e-6)
+    # The interval (evidence.py): ballot scores 100, 30, 30, so Σd² = 29400/9; one
+    # pseudo-ballot at 0 and one at 100 move the mean to 52 and add 3·(4/3)² + 52² + 48²
+    # → 8280 over n + 1 = 4 → 2070 per ballot → variance 690; logit scale at 0.52, t(2).
+    assert a.appraisal_detail.variance == pytest.approx(690, abs=1e-6)
+    assert (a.ci_low, a.ci_high) == pytest.approx(_logit_interval(0.52, 690, 2), abs=1e-6)
 
 
 def test_variance_of_a_tally_counts_each_answer(store):
@@ -89,8 +100,14 @@ def test_variance_of_a_tally_counts_each_answer(store):
     assert facts.appraisal_variance["A局"]["服务对象"] == pytest.approx(17400 / 81, abs=1e-6)
     a = results.compute(store, 2025).unit("A局")
     assert a.appraisal == pytest.approx(70, abs=1e-9)
-    assert a.ci_low == pytest.approx(70 - Z95 * math.sqrt(26100 / 81), abs=1e-6)
-    assert a.ci_high == 100.0  # 70 + 35.18 is clipped to the scale
+    # No ballot sheet this year to measure how items move together: the tally takes the
+    # conservative bound (× 2 items): Σd² = 2 · 17400/81 · 9 = 3866.67; pseudo-ballots move
+    # the mean to 62 and add 3·8² + 62² + 38² = 5480 → 9346.67 / 4 / 3 = 778.89.
+    assert a.appraisal_detail.conservative
+    assert a.appraisal_detail.variance == pytest.approx((2 * 17400 / 9 + 5480) / 12, abs=1e-6)
+    expected = _logit_interval(0.62, (2 * 17400 / 9 + 5480) / 12, 2)
+    assert (a.ci_low, a.ci_high) == pytest.approx(expected, abs=1e-6)
+    assert 0 < a.ci_low < 70 < a.ci_high < 100  # within the scale, never clipped
 
 
 def test_the_same_three_ballots_as_a_tally_give_the_tally_variance(store):
