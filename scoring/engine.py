@@ -322,9 +322,10 @@ def with_evidence(warns: list[Warning], units: list[UnitResult], scheme: Scheme)
     sections = _department_sections(units, scheme)
     out: list[Warning] = []
     for w in warns:
-        u = by_unit.get(w.unit)
+        found = by_unit.get(w.unit)
         e = None
-        if u is not None:
+        if found is not None:
+            u = found
             sch = scheme.for_group(u.group)
             kind, members = w.kind, groups.get(u.group or "", [])
             if w.kind == LAST_SECTION:

@@ -477,18 +477,41 @@ def no_evidence(why: str) -> Evidence:
 class Judged(Protocol):
     """What the statements read of a unit (``outcome.UnitResult`` is one)."""
 
-    unit: str
-    group: str | None
-    rank: int | None
-    composite: float | None
-    composite_se: float | None
-    composite_low: float | None
-    composite_high: float | None
-    vetoed: bool
-    veto_reasons: tuple[str, ...]
-    satisfaction_rate: float | None
-    ballots: int
-    p_last: float | None
+    @property
+    def unit(self) -> str: ...
+
+    @property
+    def group(self) -> str | None: ...
+
+    @property
+    def rank(self) -> int | None: ...
+
+    @property
+    def composite(self) -> float | None: ...
+
+    @property
+    def composite_se(self) -> float | None: ...
+
+    @property
+    def composite_low(self) -> float | None: ...
+
+    @property
+    def composite_high(self) -> float | None: ...
+
+    @property
+    def vetoed(self) -> bool: ...
+
+    @property
+    def veto_reasons(self) -> tuple[str, ...]: ...
+
+    @property
+    def satisfaction_rate(self) -> float | None: ...
+
+    @property
+    def ballots(self) -> int: ...
+
+    @property
+    def p_last(self) -> float | None: ...
 
 
 def last_place_probabilities(members: Sequence[Judged]) -> dict[str, float]:

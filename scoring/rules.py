@@ -288,7 +288,8 @@ class PerformanceScore:
     outside_rounds: int = 0  # scores whose 考核月份 is missing or in no round
 
 
-Stats = tuple[int, float, float, float]
+# (n, total, lowest, highest[, sum of squares]): facts.IndicatorStats is one.
+Stats = tuple[int, float, float, float] | tuple[int, float, float, float, float]
 
 
 def _pool(stats: Sequence[Stats]) -> Stats:
@@ -350,7 +351,7 @@ def performance_by_rounds(
 
 
 def performance_score(
-    stats: Mapping[str, tuple[int, float, float, float]], scheme: Scheme
+    stats: Mapping[str, Stats], scheme: Scheme
 ) -> PerformanceScore:
     """绩效考核 → performance score (0–100).
 
