@@ -1157,6 +1157,11 @@ def _parse(name, data, sha, scheme, registry, source, mapping, category) -> Pars
             sheet, m = nearest
             info = _mapping_info(m, sheet, scheme, registry)
             hint = _map_hint(info["proposal"]) if info["proposal"] else "请使用系统提供的模板"
+            if m.layout.source == "appraisal-scores" and "有效票数" in m.missing:
+                hint = (
+                    "分项得分要按票数计入（每个单位的得分相当于多少张问卷），"
+                    "请补上「有效票数」列（每个单位一个票数）；" + hint
+                )
             raise _Refuse(
                 [
                     Problem(

@@ -314,3 +314,12 @@ def test_a_row_of_answers_is_never_taken_for_a_header():
     parsed = parse("问卷星.xlsx", xlsx(rows))
     assert [p.row for p in parsed.problems] == [1]
     assert parsed.proposal == {"2、您评议的单位": "被评单位"}
+
+
+def test_an_item_score_summary_without_ballots_says_why_it_needs_them():
+    parsed = parse(
+        "分项.xlsx", xlsx([["单位名称", *ITEMS, "综合得分"], ["市教育局", *[90] * 6, 90]])
+    )
+    text = messages(parsed)
+    assert len(text) == 1 and "万人评议分项得分汇总" in text[0] and "有效票数" in text[0]
+    assert "相当于多少张问卷" in text[0] and not parsed.facts
