@@ -158,7 +158,7 @@ for section, entries in (
         allowed += [path for path, *_ in mine]
 # Addresses of pages this role does not have answer "无权访问" (hidden from the menu).
 list(sections.values())[-1].extend(stand_ins(no_access, "无权访问", ":material/block:", allowed))
-navigation = st.navigation(sections)
+navigation = st.navigation(sections, expanded=True)  # no English "View n more"
 return_to_wanted_page(allowed)
 st.sidebar.caption(f"当前用户：{user.name}（{user.role}）")
 if get_store().kind() == "demo":
