@@ -3,7 +3,15 @@
 import streamlit as st
 
 from pages.cases_parts import unit_cases
-from pages.common import CHART_CONFIG, available_years, get_store, md, results_page, year_results
+from pages.common import (
+    CHART_CONFIG,
+    available_years,
+    get_store,
+    md,
+    results_page,
+    score_columns,
+    year_results,
+)
 from pages.rectify_parts import unit_items, visible_comments
 from scoring import charts
 from scoring.registry import former_names
@@ -59,7 +67,7 @@ adj = adjustments_table(unit)
 if adj.empty:
     st.caption("本年度没有加减分记录。")
 else:
-    st.dataframe(adj, hide_index=True, placeholder="—")
+    st.dataframe(adj, hide_index=True, placeholder="—", column_config=score_columns(adj.columns))
 
 st.subheader("得分来源")
 st.code("\n".join(explain(unit, res.scheme)), language=None)

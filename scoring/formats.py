@@ -42,6 +42,8 @@ COLUMN_KINDS: dict[str, str] = {
     "差距": "score",
     "满意率": "rate",
     "优秀率": "rate",
+    "占该单位问卷比例": "rate",
+    "回收率": "rate",
     "问卷数": "count",
     "选票数": "count",
     "单位数": "count",
