@@ -1,0 +1,63 @@
+"""The leader's card (scoring/explain.py): who is last in each group, why, the gap to
+the unit above and whether it is significant, never blank."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from scoring import results
+from scoring.explain import gap_significant, group_verdicts
+from scoring.store import Store
+
+
+@pytest.fixture(scope="module")
+def verdicts(demo_db):
+    with Store(demo_db) as s:
+        res = results.compute(s, 2025)
+    return res, {v.group: v for v in group_verdicts(res)}
+
+
+def test_every_group_has_a_card_with_every_field(verdicts):
+    res, by_group = verdicts
+    assert list(by_group) == res.groups
+    for v in by_group.values():
+        assert all(str(getattr(v, f)).strip() for f in v.__dataclass_fields__ if f != "vetoed")
+        assert v.significant in ("是", "否")
+
+
+def test_a_vetoed_unit_is_last_for_its_veto(verdicts):
+    res, by_group = verdicts
+    v = by_group["执法监管类"]
+    assert v.unit == "市水利局" and v.vetoed and v.grade == res.scheme.floor_grade
+    assert v.reason == "一票否决（在建工程发生较大安全责任事故）"
+    assert v.significant == "是"
+
+
+def test_the_main_reason_is_the_component_that_pulls_down_most(verdicts):
+    res, by_group = verdicts
+    v = by_group["社会服务类"]
+    last = res.unit("市信访局")
+    assert v.unit == "市信访局"
+    peers = [u for u in res.ranked("社会服务类") if u.unit != "市信访局"]
+    pulls = {}
+    for key, w in last.composite_detail.weights.items():
+        others = [u.component(key) for u in peers if u.component(key) is not None]
+        pulls[key] = (last.component(key) - sum(others) / len(others)) * w
+    worst = min(pulls, key=pulls.get)
+    assert worst == "appraisal" and v.reason.startswith("万人评议")
+    above = max((u for u in peers if u.rank < last.rank), key=lambda u: u.rank)
+    assert v.above == above.unit
+    assert v.gap == f"{above.composite - last.composite:.2f} 分"
+    assert v.interval == f"{last.ci_low:.2f}–{last.ci_high:.2f}"
+
+
+def test_a_gap_within_overlapping_intervals_is_not_significant():
+    def unit(lo, hi, vetoed=False):
+        return SimpleNamespace(ci_low=lo, ci_high=hi, vetoed=vetoed)
+
+    assert not gap_significant(unit(60, 64), unit(63, 67))
+    assert gap_significant(unit(60, 62), unit(63, 67))
+    assert gap_significant(unit(None, None), unit(63, 67))  # no sampling noise to speak of
+    assert gap_significant(unit(60, 64, vetoed=True), unit(63, 67))
