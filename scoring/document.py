@@ -88,6 +88,35 @@ def find_font(kind: str) -> tuple[str, int]:
     )
 
 
+CLOSING = set("，。、；：？！）》」』”’％…—】〕,.;:?!)%")
+OPENING = set("（《「『“‘【〔(")
+_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%:/+\-]*|.", re.S)
+
+
+def _break_lines(text: str, width_of, first: float, measure: float) -> list[str]:
+    """Greedy lines of at most ``first`` (then ``measure``) mm, 避头尾: a closing mark
+    that would start a line stays at the end of the line before (hanging a little),
+    an opening mark that would end a line moves to the next."""
+    lines: list[str] = []
+    cur, avail = "", first
+    for token in _TOKEN.findall(text):
+        if cur and width_of(cur + token) > avail:
+            if token in CLOSING:
+                cur += token  # hangs into the margin by one mark at most
+                lines.append(cur)
+                cur, avail = "", measure
+                continue
+            carry = ""
+            while cur and cur[-1] in OPENING:
+                carry, cur = cur[-1] + carry, cur[:-1]
+            lines.append(cur)
+            cur, avail = carry, measure
+        cur += token
+    if cur:
+        lines.append(cur)
+    return lines
+
+
 def cjk_text(text: str) -> str:
     """Body text without the ASCII blanks around numbers (「共 10 个」→「共10个」), as
     Chinese prose is set. (Lines break between any two characters: wrapmode CHAR.)"""
@@ -196,16 +225,28 @@ class OfficialDocument:
     # -- body -----------------------------------------------------------------------------
 
     def _flow(self, text: str, size: float, line_mm: float, indent: bool) -> None:
-        """Justified text, broken between any two characters, the first line indented by
-        two characters (a leading 「　　」 would itself be a break opportunity)."""
+        """Justified Chinese text: lines broken between characters (never inside a run of
+        digits or Latin letters), the first indented by two characters, no line starting
+        with closing punctuation (it hangs at the end of the line before) or ending with
+        an opening one (避头尾); every full line stretched to the measure."""
+        pdf = self.pdf
         pt_mm = 0.3528
-        with (
-            self.pdf.text_columns(
-                text_align="J", line_height=line_mm / (size * pt_mm), wrapmode="CHAR"
-            ) as cols,
-            cols.paragraph(first_line_indent=2 * size * pt_mm if indent else 0) as par,
-        ):
-            par.write(cjk_text(text))
+        left, measure = pdf.l_margin, pdf.w - pdf.l_margin - pdf.r_margin
+        first_indent = 2 * size * pt_mm if indent else 0.0
+        lines = _break_lines(cjk_text(text), pdf.get_string_width, measure - first_indent, measure)
+        for i, line in enumerate(lines):
+            if pdf.get_y() + line_mm > pdf.h - pdf.b_margin:
+                pdf.add_page()
+            x = left + (first_indent if i == 0 else 0.0)
+            avail = measure - (first_indent if i == 0 else 0.0)
+            spacing = 0.0
+            pdf.set_char_spacing(0)  # widths are measured without the last line's spacing
+            if i < len(lines) - 1 and len(line) > 1:
+                spacing = (avail - pdf.get_string_width(line)) / (len(line) - 1) / pt_mm
+            pdf.set_char_spacing(spacing)
+            pdf.set_xy(x, pdf.get_y())
+            pdf.cell(avail, line_mm, line, new_x="LMARGIN", new_y="NEXT")
+        pdf.set_char_spacing(0)
 
     def paragraph(self, text: str, indent: bool = True, size: float | None = None) -> None:
         """正文 paragraph: serif, first line indented by two characters."""
@@ -214,6 +255,10 @@ class OfficialDocument:
 
     def heading(self, text: str, level: int = 1) -> None:
         """一级标题 (一、) and 二级 (（一）), bold, indented like the body."""
+        # A heading never ends a page, and its bold state (a saved graphics state) must
+        # not span a page break: room for it and two body lines first.
+        if self.pdf.get_y() + 3 * self.LINE > self.pdf.h - self.pdf.b_margin:
+            self.pdf.add_page()
         with self.bold(self.BODY):
             self._flow(text, self.BODY, self.LINE, True)
 

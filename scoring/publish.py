@@ -376,10 +376,11 @@ def _report_body(doc: OfficialDocument, res: Results, main_groups: list[str]) ->
         doc.paragraph(_group_sentence(res, group))
     doc.heading("二、告诫")
     if s.warnings_by_kind:
-        named = [
-            f"{k}：{'、'.join(dict.fromkeys(w.unit for w in res.warnings if w.kind == k))}"
-            for k in s.warnings_by_kind
-        ]
+        named = []
+        for k in s.warnings_by_kind:
+            units = list(dict.fromkeys(w.unit for w in res.warnings if w.kind == k))
+            listed = "、".join(units) if len(units) <= 10 else f"{len(units)} 个单位"
+            named.append(f"{k}：{listed}")
         doc.paragraph("对下列单位予以告诫：" + "；".join(named) + "。事由与依据见附件2。")
     else:
         doc.paragraph("本年度没有单位受到告诫。")
