@@ -167,9 +167,7 @@ def test_a_renamed_unit_keeps_its_history_and_a_withdrawn_unit_leaves(store):
     plan = _load(store, rows, 2026)
     assert {(c.unit, c.kind) for c in plan.changes} == {("市新局", "新增单位"), ("戊局", "撤销")}
     # A 2026 sheet that still names the old unit reaches the new one.
-    sheet = [["考核对象", "指标", "得分"]] + [
-        [n, "工作效率", 95 - i] for i, n in enumerate(FIVE)
-    ]
+    sheet = [["考核对象", "指标", "得分"]] + [[n, "工作效率", 95 - i] for i, n in enumerate(FIVE)]
     import_file(store, "2026绩效.xlsx", xlsx(sheet), 2026, OFFICE)
     r = results.compute(store, 2026)
     assert r.unit("戊局") is None
@@ -197,3 +195,19 @@ def test_an_existing_single_registry_becomes_every_year_s_registry(tmp_path):
             assert got["name"].tolist() == ["甲局", "甲局领导班子"]
             assert got["group"].tolist()[0] == "综合管理类"
         assert s.registry_version() == 1
+
+
+def test_two_registry_loads_previewed_together_store_one(store):
+    from scoring.store import StoreError
+
+    _load(store, [HEAD, ["甲局", None, "部门", None, "综合管理类"]], 0)
+    a = registry.preview(
+        store, "甲.xlsx", xlsx([HEAD, ["乙局", None, "部门", None, "综合管理类"]]), 0
+    )
+    b = registry.preview(
+        store, "乙.xlsx", xlsx([HEAD, ["丙局", None, "部门", None, "综合管理类"]]), 0
+    )
+    registry.apply(store, a, OFFICE)
+    with pytest.raises(StoreError, match="重新预览"):
+        registry.apply(store, b, OFFICE)
+    assert sorted(store.units()["name"]) == sorted(["甲局", "乙局"])
