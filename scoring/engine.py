@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import replace
+from typing import NamedTuple
 
 from scoring import evidence, rules
 from scoring.facts import UnitInfo, YearFacts
@@ -59,18 +60,17 @@ def _integrity_source(facts: YearFacts) -> dict[str, str]:
     return out
 
 
-def _flags(
-    unit: str,
-    facts: YearFacts,
-    scheme: Scheme,
-    parts: tuple[
-        rules.AppraisalScore | None,
-        rules.PerformanceScore | None,
-        rules.IntegrityScore | None,
-        rules.Adjustment,
-        rules.Composite,
-    ],
-) -> tuple[str, ...]:
+class Parts(NamedTuple):
+    """A unit's scored parts, as the flags and the spread read them."""
+
+    appraisal: rules.AppraisalScore | None
+    performance: rules.PerformanceScore | None
+    integrity: rules.IntegrityScore | None
+    adjustment: rules.Adjustment
+    composite: rules.Composite
+
+
+def _flags(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> tuple[str, ...]:
     """Why a unit's result is not the plain case (missing parts, caps, veto …)."""
     appraisal, performance, integ, adj, comp = parts
     flags = []
@@ -138,19 +138,9 @@ def _with_interval(
     )
 
 
-def _spread(
-    unit: str,
-    facts: YearFacts,
-    scheme: Scheme,
-    parts: tuple[
-        rules.AppraisalScore | None,
-        rules.PerformanceScore | None,
-        rules.IntegrityScore | None,
-        rules.Composite,
-    ],
-) -> evidence.Spread:
+def _spread(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> evidence.Spread:
     """The composite's sampling spread from its components' (evidence.composite_spread)."""
-    appraisal, performance, integ, comp = parts
+    appraisal, performance, integ, _, comp = parts
     perf_var = None
     if performance is not None:
         stats = facts.performance.get(unit, {})
@@ -229,6 +219,7 @@ def score_unit(
         adj.value,
         scheme,
     )
+    parts = Parts(appraisal, performance, integ, adj, comp)
     return UnitResult(
         unit=unit,
         type=info.type,
@@ -242,8 +233,8 @@ def score_unit(
         adjustment_entries=tuple(entries),
         composite_detail=comp,
         extra_scores=extras,
-        flags=_flags(unit, facts, scheme, (appraisal, performance, integ, adj, comp)),
-        spread=_spread(unit, facts, scheme, (appraisal, performance, integ, comp)),
+        flags=_flags(unit, facts, scheme, parts),
+        spread=_spread(unit, facts, scheme, parts),
         veto_reasons=tuple(e.reason for e in entries if e.source in scheme.veto_sources),
     )
 
