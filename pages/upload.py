@@ -1,5 +1,6 @@
 """数据上传: templates, upload with preview and validation report, confirm, undo, registry."""
 
+from dataclasses import replace
 from datetime import date
 
 import streamlit as st
@@ -114,7 +115,7 @@ def mapping_panel(i: int, parsed, chosen: dict) -> None:
             st.error(md(str(exc)))
 
 
-def commit_section(parsed, i: int) -> None:
+def commit_section(parsed, i: int, key: tuple | None = None) -> None:
     """The confirm step: a partial overlap with stored data needs its own tick; the
     content checks run again when storing (someone may have stored it meanwhile)."""
     overlap = imports.overlap_message(parsed, store, year)
@@ -131,6 +132,8 @@ def commit_section(parsed, i: int) -> None:
         try:
             outcome = imports.commit(store, parsed, year, user, accept_overlap=accept)
             st.success(md(outcome.message))
+            if key is not None:  # stored now: the rows need not stay in the session
+                st.session_state["checked_files"][key] = replace(parsed, facts={})
         except imports.ImportRejected as exc:
             st.error(md(f"未导入：{exc}"))
 
@@ -200,6 +203,8 @@ def recycle_bin_section(year: int) -> None:
 
 checked: dict = st.session_state.setdefault("checked_files", {})
 col_maps: dict = st.session_state.setdefault("col_maps", {})
+if not files:
+    checked.clear()  # nothing chosen (or cancelled): keep no parsed file in the session
 if files:
     progress = st.progress(0.0, text="正在读取和检查文件……")
     keys = []
@@ -212,6 +217,8 @@ if files:
             progress.progress(i / len(files), text=f"正在检查第 {i + 1} 个文件……")
             checked[key] = imports.prepare(store, f.name, data, year, source, chosen, category)
     progress.empty()
+    for stale in set(checked) - set(keys):  # files removed from the uploader: let them go
+        del checked[stale]
     for i, (f, key) in enumerate(zip(files, keys, strict=True)):
         parsed = checked[key]
         chosen = col_maps.get(f.name, {})
@@ -255,7 +262,7 @@ if files:
         elif not accounts.can(user, "upload", source=parsed.source, year=year):
             st.error(f"您没有上传「{SOURCE_NAMES[parsed.source]}」的权限。")
         else:
-            commit_section(parsed, i)
+            commit_section(parsed, i, key)
 
 st.divider()
 st.subheader(f"{year} 年度已导入的文件")

@@ -17,11 +17,13 @@ from __future__ import annotations
 import csv
 import difflib
 import hashlib
+import html
 import io
 import re
+import threading
 import unicodedata
 import zipfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -120,7 +122,10 @@ class Registry:
         return self.aliases.get(_norm(value))
 
     def closest(self, value: str, n: int = 3) -> list[str]:
-        found = difflib.get_close_matches(_norm(value), list(self.aliases), n=n, cutoff=0.3)
+        key = _norm(value)[:64]  # a long or hostile value costs no more than a name
+        chars = set(key)
+        shared = [a for a in self.aliases if chars.intersection(a)]  # quick prefilter
+        found = difflib.get_close_matches(key, shared, n=n, cutoff=0.3)
         return list(dict.fromkeys(self.aliases[f] for f in found))
 
 
@@ -565,8 +570,14 @@ def _check_container(name: str, data: bytes) -> None:
 
 
 def _read_xlsx(name: str, data: bytes) -> list[_Sheet]:
+    with _READERS:  # at most two workbooks in memory at once, whatever the visitors do
+        return _read_xlsx_bounded(name, data)
+
+
+def _read_xlsx_bounded(name: str, data: bytes) -> list[_Sheet]:
     import fastexcel
 
+    data = _bounded_xlsx(name, data)
     try:
         reader = fastexcel.read_excel(data)
         sheets = []
@@ -605,11 +616,352 @@ def _read_csv(name: str, data: bytes) -> list[_Sheet]:
         raise _Reject([Problem(name, "CSV 文件的编码无法识别；请以 UTF-8 或 GBK 编码保存")])
     if "\x00" in text:
         raise _Reject([Problem(name, "文件不是文本格式的 CSV（含二进制内容）")])
-    rows = list(csv.reader(io.StringIO(text)))
-    width = max((len(r) for r in rows), default=0)
+    rows: list[list[str]] = []
+    width = 0
+    reader = csv.reader(io.StringIO(text))
+    try:
+        for row in reader:
+            rows.append(row)
+            width = max(width, len(row))
+            if width * len(rows) > MAX_SHEET_CELLS:
+                raise _Reject(
+                    [
+                        Problem(
+                            name,
+                            f"数据超过 {MAX_SHEET_CELLS // 10000} 万个单元格的上限（已到 "
+                            f"{len(rows)} 行 × {width} 列）；请拆分成几个文件后再上传",
+                            row=reader.line_num,
+                        )
+                    ]
+                )
+    except csv.Error as exc:
+        big = "field larger than field limit" in str(exc)
+        raise _Reject(
+            [
+                Problem(
+                    name,
+                    f"有一个单元格超过 {MAX_CSV_FIELD // 1024} KB，不像评分表的内容"
+                    "（可能是引号没有配对）；请检查后再上传"
+                    if big
+                    else "CSV 格式有误（可能是引号没有配对）；请用 Excel 打开后另存为 CSV 再上传",
+                    row=reader.line_num,
+                )
+            ]
+        ) from None
+    del text
+    _refuse_other_separators(name, rows)
     columns = [[(r[i] if i < len(r) and r[i] != "" else None) for r in rows] for i in range(width)]
     table = pa.table({f"c{i}": pa.array(c, pa.string()) for i, c in enumerate(columns)})
     return [_Sheet(None, table, 0)]
+
+
+def _refuse_other_separators(name: str, rows: list[list[str]]) -> None:
+    """A CSV written with semicolons or tabs (Excel in some regional settings) reads as
+    one column: say so, rather than that the header is missing."""
+    head = [r for r in rows[:HEADER_SCAN_ROWS] if any(c.strip() for c in r)]
+    if not head or any(len(r) > 1 for r in head):
+        return
+    for sep, word in ((";", "分号（;）"), ("；", "全角分号（；）"), ("\t", "制表符（Tab）")):
+        if any(sep in r[0] for r in head):
+            raise _Reject(
+                [
+                    Problem(
+                        name,
+                        f"这个 CSV 文件用{word}分隔各列，系统需要逗号分隔；请在 Excel 中"
+                        "“另存为” CSV UTF-8（逗号分隔）后再上传，或直接上传 .xlsx",
+                    )
+                ]
+            )
+
+
+# -- bounded reading: a sheet's real extent before the reader allocates it --------------------
+#
+# The Excel reader (calamine, under fastexcel) allocates the whole rectangle from A1 (or the
+# first cell) to the farthest cell that holds a value: one blank-looking cell at XFD1048576
+# in a 5 KB file asks for 17 billion cells. So each worksheet's XML is scanned first (as a
+# stream, a few MB at a time): a quick pass bounds the rectangle from the cell addresses;
+# only when that bound is too big does an exact pass look at the values, drop cells that
+# hold only spaces (they carry no data) and refuse a sheet whose data really is too big.
+
+MAX_SHEET_CELLS = 5_000_000  # rows x columns of one sheet's data (about 200 MB to read)
+MAX_WORKBOOK_CELLS = 10_000_000  # all sheets of a file together
+MAX_CSV_FIELD = 128 * 1024  # one CSV cell; Python's csv module refuses more with a traceback
+MAX_SUGGESTED_NAMES = 50  # distinct unknown unit names that get a closest-name suggestion
+_CHUNK = 8 * 1024 * 1024
+_READERS = threading.BoundedSemaphore(2)  # files read at once in the app (memory: 2 x 200 MB)
+_CELL_START = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?(?:c|row)[\s>/]")
+# A cell tag with a name prefix, or not starting with its address (r="B12"): ...
+_ODD = re.compile(rb'c(?:(?<=:c)|(?<=<c)(?! r="[A-Z]{1,3}[0-9]{1,7}"))[\s>/]')
+# ... or one beyond column Z or row 99999 (the usual quick bound: 26 x 99,999 cells).
+_ODD_OR_LONG = re.compile(rb'c(?:(?<=:c)|(?<=<c)(?! r="[A-Z][0-9]{1,5}"))[\s>/]')
+_LONG_COLS = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
+_LONG_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{6,})"')
+_TOKEN = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:(row)\b([^>]*?)/?>|c\b([^>]*?)(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>))",
+    re.S,
+)
+_ATTR_R = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)([0-9]*)\s*["']""")
+_ATTR_T = re.compile(rb"""(?:^|\s)t\s*=\s*["']([^"']*)["']""")
+_TEXT = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|t)\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?(?:v|t)>)", re.S
+)
+_SI = re.compile(
+    rb"<(?:[A-Za-z_][\w.-]*:)?si\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?si>)", re.S
+)
+
+
+def _col_number(letters: bytes | str) -> int:
+    n = 0
+    for ch in letters.upper() if isinstance(letters, str) else letters.decode().upper():
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _is_blank(raw: bytes | None) -> bool:
+    """Whether a value's XML text is empty once entities are read and spaces removed."""
+    if raw is None:
+        return True
+    text = raw.decode("utf-8", "replace")
+    if "&" in text:
+        text = html.unescape(text)
+    return not re.sub(r"<[^>]*>", "", text).strip()
+
+
+def _chunks(z: zipfile.ZipFile, member: str, cut: Callable[[bytes], int]) -> Iterator[bytes]:
+    """A zip member's bytes in pieces of about _CHUNK, each ending where ``cut`` says."""
+    tail = b""
+    with z.open(member) as f:
+        while True:
+            chunk = f.read(_CHUNK)
+            buf = tail + chunk
+            if not chunk:
+                if buf:
+                    yield buf
+                return
+            at = cut(buf)
+            if at <= 0:
+                tail = buf  # one huge element: keep reading (the unzipped size is capped)
+                continue
+            yield buf[:at]
+            tail = buf[at:]
+
+
+def _before_last_cell(buf: bytes) -> int:
+    """Cut before the last cell or row that starts in ``buf`` (so no cell is split)."""
+    last = -1
+    start = max(0, len(buf) - 65536)
+    while last < 0:
+        for m in _CELL_START.finditer(buf, start):
+            last = m.start()
+        if last >= 0 or start == 0:
+            break
+        start = 0
+    return last
+
+
+@dataclass
+class _Extent:
+    rows: int = 0
+    cols: int = 0
+    far: str = ""  # the address of the cell farthest out (for the message)
+    blanks: bool = False  # cells holding only spaces were seen outside the data
+
+    @property
+    def cells(self) -> int:
+        return self.rows * self.cols
+
+
+def _quick_extent(z: zipfile.ZipFile, member: str) -> _Extent | None:
+    """An upper bound of the rectangle, from cell addresses alone (one regular-expression
+    pass in the usual case); None when the sheet is not written the usual way (a cell
+    without its address first, a name prefix), which the exact pass then handles."""
+    ext = _Extent()
+    for buf in _chunks(z, member, lambda b: b.rfind(b"<")):
+        if b'<c r="' in buf:
+            ext.rows, ext.cols = max(ext.rows, 99_999), max(ext.cols, 26)
+        if not _ODD_OR_LONG.search(buf):
+            continue
+        if _ODD.search(buf):
+            return None
+        cols = set(_LONG_COLS.findall(buf))
+        if cols:
+            ext.cols = max(ext.cols, *map(_col_number, cols))
+        rows = _LONG_ROWS.findall(buf)
+        if rows:
+            ext.rows = max(ext.rows, *map(int, rows))
+    return ext
+
+
+def _blank_strings(z: zipfile.ZipFile) -> set[int]:
+    """Indexes of shared strings that hold only spaces."""
+    members = [n for n in z.namelist() if n.lower().endswith("sharedstrings.xml")]
+    if not members:
+        return set()
+    blank, index = set(), 0
+    for buf in _chunks(z, members[0], lambda b: b.rfind(b"<si")):
+        for m in _SI.finditer(buf):
+            parts = _TEXT.findall(m.group(1) or b"")
+            if all(_is_blank(p) for p in parts):
+                blank.add(index)
+            index += 1
+    return blank
+
+
+def _exact_extent(z: zipfile.ZipFile, member: str, blank_strings: set[int]) -> _Extent:
+    """The rectangle of cells that hold something other than spaces (value by value)."""
+    ext = _Extent()
+    row, col = 0, 0
+    far_row, far_col = (0, 0), (0, 0)
+    for buf in _chunks(z, member, _before_last_cell):
+        for m in _TOKEN.finditer(buf):
+            if m.group(1):  # <row ...>
+                r = _ATTR_R.search(m.group(2))
+                row = int(r.group(2)) if r and r.group(2) else row + 1
+                col = 0
+                continue
+            attrs = m.group(3)
+            r = _ATTR_R.search(attrs)
+            if r and r.group(1):
+                col = _col_number(r.group(1))
+                row = int(r.group(2)) if r.group(2) else row
+            else:
+                col += 1
+            content = m.group(4)
+            if content is None:
+                continue
+            t = _ATTR_T.search(attrs)
+            kind = t.group(1) if t else b"n"
+            values = _TEXT.findall(content)
+            if kind == b"s":
+                empty = not values or all(
+                    _is_blank(v) or (v.strip().isdigit() and int(v) in blank_strings)
+                    for v in values
+                )
+            else:
+                empty = all(_is_blank(v) for v in values)
+            if empty:
+                if values:
+                    ext.blanks = True
+                continue
+            if row > ext.rows:
+                ext.rows, far_row = row, (row, col)
+            if col > ext.cols:
+                ext.cols, far_col = col, (row, col)
+    ext.far = "、".join(
+        dict.fromkeys(f"{_letter(c - 1)}{r}" for r, c in (far_row, far_col) if r and c)
+    )
+    return ext
+
+
+def _drop_blank_cells(z: zipfile.ZipFile, member: str, blank_strings: set[int]) -> bytes:
+    """The sheet's XML with every cell that holds only spaces made empty (kept in place,
+    so cells written without an address keep their position)."""
+
+    def empty(m: re.Match) -> bytes:
+        if m.group(1) or m.group(4) is None:
+            return m.group(0)
+        t = _ATTR_T.search(m.group(3))
+        kind = t.group(1) if t else b"n"
+        values = _TEXT.findall(m.group(4))
+        if kind == b"s":
+            blank = not values or all(
+                _is_blank(v) or (v.strip().isdigit() and int(v) in blank_strings) for v in values
+            )
+        else:
+            blank = all(_is_blank(v) for v in values)
+        if not blank:
+            return m.group(0)
+        attrs = _ATTR_T.sub(b"", m.group(3))
+        return m.group(0)[: m.start(3) - m.start(0)] + attrs + b"/>"
+
+    return b"".join(_TOKEN.sub(empty, buf) for buf in _chunks(z, member, _before_last_cell))
+
+
+def _worksheets(z: zipfile.ZipFile) -> dict[str, str]:
+    """Worksheet part -> sheet name, from the workbook and its relationships."""
+    names = set(z.namelist())
+
+    def small(member: str) -> str:
+        info = z.getinfo(member)
+        return z.read(member).decode("utf-8", "replace") if info.file_size < 4 << 20 else ""
+
+    sheets = re.findall(r"<(?:\w+:)?sheet\b([^>]*)>", small("xl/workbook.xml"))
+    rels_name = "xl/_rels/workbook.xml.rels"
+    rels = small(rels_name) if rels_name in names else ""
+    targets = {}
+    for attrs in re.findall(r"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+        rid = re.search(r'\bId\s*=\s*["\']([^"\']*)', attrs)
+        target = re.search(r'\bTarget\s*=\s*["\']([^"\']*)', attrs)
+        if rid and target:
+            path = target.group(1)
+            path = path.lstrip("/") if path.startswith("/") else "xl/" + path
+            targets[rid.group(1)] = re.sub(r"[^/]+/\.\./", "", path)
+    out = {}
+    for attrs in sheets:
+        name = re.search(r'\bname\s*=\s*["\']([^"\']*)', attrs)
+        rid = re.search(r'\b\w+:id\s*=\s*["\']([^"\']*)', attrs)
+        if name and rid and targets.get(rid.group(1)) in names:
+            out[targets[rid.group(1)]] = html.unescape(name.group(1))
+    for member in names:  # any other part that looks like a worksheet is checked too
+        if member.lower().startswith("xl/worksheets/") and member.lower().endswith(".xml"):
+            out.setdefault(member, member.rsplit("/", 1)[-1])
+    return out
+
+
+def _too_big(name: str, sheet: str, ext: _Extent) -> _Reject:
+    return _Reject(
+        [
+            Problem(
+                name,
+                f"数据区域一直延伸到 {ext.far} 单元格（{ext.rows} 行 × {ext.cols} 列），"
+                f"超过每个工作表 {MAX_SHEET_CELLS // 10000} 万个单元格的上限；"
+                "请删除远处多余的内容（或按单位、来源拆分）后再上传",
+                sheet,
+            )
+        ]
+    )
+
+
+def _bounded_xlsx(name: str, data: bytes) -> bytes:
+    """The workbook, safe to give the reader: every sheet's data within the limits (else a
+    refusal naming the sheet and its farthest cell), cells holding only spaces emptied where
+    they would stretch a sheet. Usually the very same bytes, after one quick pass."""
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        sheets = _worksheets(z)
+        quick = {m: _quick_extent(z, m) for m in sheets}
+        exact = sum(e.cells for e in quick.values() if e) > MAX_WORKBOOK_CELLS
+        blank_strings: set[int] | None = None
+        changed: dict[str, bytes] = {}
+        total = 0
+        for member, sheet in sheets.items():
+            ext = quick[member]
+            if exact or ext is None or ext.cells > MAX_SHEET_CELLS:
+                if blank_strings is None:
+                    blank_strings = _blank_strings(z)
+                ext = _exact_extent(z, member, blank_strings)
+                if ext.cells > MAX_SHEET_CELLS:
+                    raise _too_big(name, sheet, ext)
+                if ext.blanks:
+                    changed[member] = _drop_blank_cells(z, member, blank_strings)
+            total += ext.cells
+            if total > MAX_WORKBOOK_CELLS:
+                raise _Reject(
+                    [
+                        Problem(
+                            name,
+                            f"各工作表的数据区域合计超过 {MAX_WORKBOOK_CELLS // 10000} 万个单元格"
+                            "的上限；请按单位或来源拆分成几个文件后再上传",
+                            sheet,
+                        )
+                    ]
+                )
+        if not changed:
+            return data
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+            for item in z.infolist():
+                dst.writestr(item.filename, changed.get(item.filename) or z.read(item.filename))
+        return out.getvalue()
 
 
 # -- per-kind cell checks (on distinct values) ---------------------------------------------
@@ -722,11 +1074,13 @@ def _closed(options: Mapping[str, str], what: str) -> Callable[[str], tuple[obje
 
 def _unit_converter(ctx: _Ctx, allowed_types: Iterable[str] | None = None):
     allowed = tuple(allowed_types) if allowed_types else None
+    suggested = [0]  # closest-name searches so far: bounded (MAX_SUGGESTED_NAMES)
 
     def convert(text: str) -> tuple[object, str | None]:
         unit = ctx.registry.resolve(text)
         if unit is None:
-            near = ctx.registry.closest(text)
+            suggested[0] += 1
+            near = ctx.registry.closest(text) if suggested[0] <= MAX_SUGGESTED_NAMES else []
             hint = f"；最接近的已登记单位：{'、'.join(near)}" if near else ""
             return None, f"单位名录中没有这个单位{hint}（如为新单位，请先更新单位名录）"
         if allowed and ctx.registry.types.get(unit) not in allowed:

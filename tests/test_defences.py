@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import os
 import signal
 import subprocess
@@ -24,6 +25,112 @@ from tests.sheetmaker import xlsx
 
 OFFICE = User("效能办", ADMIN)
 ROOT = Path(__file__).resolve().parents[1]
+ADJUST = [["对象", "事由", "分值", "来源"], ["市教育局", "暗访发现脱岗", "-2", "暗访"]]
+
+
+def with_cells(book: bytes, cells: str, shared: list[str] | None = None) -> bytes:
+    """The workbook with raw cell XML added at the end of its first sheet (what openpyxl
+    will not write: a stray cell at XFD1048576, cells without addresses, name prefixes)."""
+    main = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(book)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b"</sheetData>", cells.encode() + b"</sheetData>")
+            if shared and item.filename == "xl/_rels/workbook.xml.rels":
+                rel = f'<Relationship Id="rIdS" Type="{kind}" Target="sharedStrings.xml"/>'
+                data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            if shared and item.filename == "[Content_Types].xml":
+                over = (
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>'
+                )
+                data = data.replace(b"</Types>", over.encode() + b"</Types>")
+            dst.writestr(item, data)
+        if shared:
+            items = "".join(f'<si><t xml:space="preserve">{t}</t></si>' for t in shared)
+            dst.writestr("xl/sharedStrings.xml", f'<sst xmlns="{main}">{items}</sst>')
+    return out.getvalue()
+
+
+def registered_store(path) -> Store:
+    s = Store(path)
+    load_units(s, "名录.xlsx", xlsx([["单位名称", "类型"], ["市教育局", "部门"]]), OFFICE)
+    return s
+
+
+STRAYS = {
+    # what the cell at the far corner holds -> what the import must say
+    "spaces": (
+        '<row r="1048576"><c r="XFD1048576" t="inlineStr"><is><t> </t></is></c></row>',
+        None,
+    ),
+    "styled": ('<row r="1048576"><c r="XFD1048576" s="0"/></row>', None),
+    "shared-blank": ('<row r="1048576"><c r="XFD1048576" t="s"><v>SHARED</v></c></row>', None),
+    "no-address": ('<row r="1048576"><c t="str"><v>  </v></c><c><v></v></c></row>', None),
+    "value": ('<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>', "XFD1048576"),
+    "prefixed": (
+        '<x:row r="1048576" xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+        '<x:c r="XFD1048576" t="str"><x:v>x</x:v></x:c></x:row>',
+        "XFD1048576",
+    ),
+    "far-row": ('<row r="900000"><c r="Z900000" t="str"><v>x</v></c></row>', "Z900000"),
+}
+
+CEILING = """
+import json, resource, sys
+limit = int(sys.argv[2]) * 1024 * 1024
+resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+from pathlib import Path
+from scoring.imports import prepare
+from scoring.store import Store
+store = Store(sys.argv[1])
+out = {}
+for path in sorted(Path(sys.argv[3]).iterdir()):
+    parsed = prepare(store, path.name, path.read_bytes(), 2025)
+    out[path.stem] = [parsed.rows, [str(p) for p in parsed.problems]]
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
+print(json.dumps({"files": out, "peak_mb": peak}, ensure_ascii=False))
+"""
+
+
+def test_stray_far_cells_cost_nothing_and_far_data_is_refused(tmp_path):
+    """A 5 KB workbook whose only oddity is one cell at XFD1048576 used to make the reader
+    allocate 17 billion cells and kill the app. Now: read under a 2.5 GB address-space
+    ceiling (the old reader needed hundreds of GB), blank stray cells ignored, real data
+    that far out refused with the sheet and the cell named."""
+    db = tmp_path / "c.duckdb"
+    registered_store(db).close()
+    files = tmp_path / "files"
+    files.mkdir()
+    base = xlsx(ADJUST, sheet="加减分")
+    for name, (cells, _) in STRAYS.items():
+        shared = None
+        if "SHARED" in cells:
+            shared = ["x", "  \u3000 "]
+            cells = cells.replace("SHARED", "1")
+        book = with_cells(base, cells, shared)
+        assert len(book) < 8 * 1024
+        (files / f"{name}.xlsx").write_bytes(book)
+    proc = subprocess.run(
+        [sys.executable, "-c", CEILING, str(db), "2560", str(files)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    got = json.loads(proc.stdout)["files"]
+    for name, (_, far) in STRAYS.items():
+        rows, problems = got[name]
+        if far is None:
+            assert (rows, problems) == (1, []), name
+        else:
+            assert len(problems) == 1, name
+            assert "工作表「加减分」" in problems[0] and f"延伸到 {far} 单元格" in problems[0]
+            assert "500 万个单元格的上限" in problems[0]
 
 
 def test_sql_looking_names_are_just_names(store):
@@ -159,3 +266,33 @@ def test_a_killed_import_leaves_all_or_nothing(tmp_path, delay):
         assert answers == uploads[0].rows * 6
     else:
         assert answers == 0
+
+
+def test_csv_limits_are_told_in_chinese(store):
+    load_units(store, "名录.xlsx", xlsx([["单位名称", "类型"], ["市教育局", "部门"]]), OFFICE)
+    big = "考核对象,工作效率\n市教育局," + "长" * (130 * 1024) + "\n"
+    parsed = prepare(store, "超长.csv", big.encode(), 2025)
+    assert len(parsed.problems) == 1
+    assert "超过 128 KB" in str(parsed.problems[0]) and "第 2 行" in str(parsed.problems[0])
+    semi = "考核对象;工作效率\n市教育局;88\n"
+    parsed = prepare(store, "分号.csv", semi.encode(), 2025)
+    assert len(parsed.problems) == 1
+    assert parsed.problems[0].expected.startswith("这个 CSV 文件用分号（;）分隔各列")
+    wide = "考核对象,工作效率" + "," * 3_000_000 + "\n市教育局,88" + "," * 3_000_000 + "\n"
+    parsed = prepare(store, "很宽.csv", wide.encode(), 2025)
+    assert "500 万个单元格的上限" in str(parsed.problems[0])
+    assert store.uploads() == []
+
+
+def test_closest_name_suggestions_are_bounded(store, monkeypatch):
+    from scoring.sheets import MAX_SUGGESTED_NAMES, Registry
+
+    load_units(store, "名录.xlsx", xlsx([["单位名称", "类型"], ["市教育局", "部门"]]), OFFICE)
+    calls = []
+    real = Registry.closest
+    monkeypatch.setattr(Registry, "closest", lambda self, v, n=3: calls.append(v) or real(self, v))
+    rows = "".join(f"市教育局{i},88\n" for i in range(2000))
+    parsed = prepare(store, "绩效.csv", ("考核对象,工作效率\n" + rows).encode(), 2025)
+    assert len(parsed.problems) == 2000
+    hinted = [p for p in parsed.problems if "最接近的已登记单位：市教育局" in p.expected]
+    assert len(calls) == MAX_SUGGESTED_NAMES == len(hinted) == 50
