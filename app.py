@@ -6,6 +6,7 @@ import streamlit as st
 
 from pages.common import (
     chinese_chrome,
+    client_address,
     current_user,
     get_store,
     must_change_password,
@@ -38,14 +39,16 @@ def _first_run_admin() -> None:
 def login() -> None:
     st.title("效能考评看板")
     with st.form("login"):
-        name = st.text_input("用户名", key="login_name")
-        password = st.text_input("密码", type="password", key="login_password")
+        name = st.text_input("用户名", key="login_name", max_chars=accounts.NAME_MAX)
+        password = st.text_input(
+            "密码", type="password", key="login_password", max_chars=accounts.PASSWORD_MAX
+        )
         if st.form_submit_button("登录", type="primary"):
-            user = accounts.authenticate(get_store(), name, password)
-            if user is None:
-                st.error("用户名或密码不正确，或账号已停用。")
+            outcome = accounts.sign_in(get_store(), name, password, client_address())
+            if outcome.user is None:
+                st.error(outcome.message)
             else:
-                sign_in(user)
+                sign_in(outcome.user)
                 st.rerun()
     st.caption("首次启动时，管理员账号 admin 的初始密码显示在启动看板的终端中。")
     database_notice()

@@ -152,6 +152,15 @@ def current_user() -> User | None:
     return user
 
 
+def client_address() -> str | None:
+    """The visitor's address for sign-in throttling; None where Streamlit cannot tell (a
+    visit through localhost, an older Streamlit, AppTest): then only the account counts."""
+    try:
+        return st.context.ip_address or None
+    except Exception:  # not in a browser session
+        return None
+
+
 def md(text: object) -> str:
     """User text (file, unit, sheet names) made inert for Streamlit's markdown."""
     return re.sub(r"([\\`*_{}\[\]()#+\-.!|<>~])", r"\\\1", str(text))

@@ -8,13 +8,16 @@ argon2 (argon2-cffi); no password is stored or logged in plain text.
 
 from __future__ import annotations
 
+import functools
 import secrets
+import threading
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
-from scoring import session_store
+from scoring import session_store, signin_store
 from scoring.store import Store
 
 __all__ = [
@@ -23,6 +26,7 @@ __all__ = [
     "LEADER",
     "ROLES",
     "PermissionDenied",
+    "SignIn",
     "User",
     "add_user",
     "authenticate",
@@ -31,6 +35,9 @@ __all__ = [
     "change_password",
     "ensure_admin",
     "refresh",
+    "sign_in",
+    "sign_in_locks",
+    "unlock_sign_in",
 ]
 
 ADMIN, EVALUATOR, LEADER = "管理员", "录入员", "领导"
@@ -57,6 +64,16 @@ ACTIONS = {
     "own_password": (ADMIN, EVALUATOR, LEADER),  # every role changes its own password
 }
 _hasher = PasswordHasher()
+# Sign-in limits (登录限制): checked before any password is hashed.
+NAME_MAX = 64  # characters of an account name
+PASSWORD_MAX = 256  # characters of a password: nobody hashes a megabyte
+ACCOUNT_FAILURES = 5  # wrong passwords for one account name within WINDOW lock it for LOCK
+ADDRESS_FAILURES = 20  # failed sign-ins from one address within WINDOW lock the address
+WINDOW = timedelta(minutes=15)
+LOCK = timedelta(minutes=15)
+# argon2 takes 64 MB per hash: at most two at once, however many sign-ins arrive together.
+_HASHING = threading.BoundedSemaphore(2)
+WRONG = "用户名或密码不正确，或账号已停用。"
 
 
 class PermissionDenied(PermissionError):
@@ -144,6 +161,8 @@ def add_user(
         raise ValueError("用户名不能为空")
     if len(password) < 8:
         raise ValueError("密码至少 8 个字符")
+    if len(password) > PASSWORD_MAX or len(name.strip()) > NAME_MAX:
+        raise ValueError(f"用户名至多 {NAME_MAX} 个字符，密码至多 {PASSWORD_MAX} 个字符")
     store.save_user(
         name.strip(), _hasher.hash(password), role, list(sources or []), list(years or []), by
     )
@@ -152,19 +171,100 @@ def add_user(
     return User(name.strip(), role, tuple(sources or ()), tuple(years or ()))
 
 
+@dataclass(frozen=True)
+class SignIn:
+    """The outcome of a sign-in: the user, or the Chinese message to show instead."""
+
+    user: User | None
+    message: str = ""
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash to verify against when the name is unknown: the same work either way, so the
+    time taken says nothing about which names exist."""
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def _verify(password_hash: str, password: str) -> bool:
+    with _HASHING:
+        try:
+            return _hasher.verify(password_hash, password)
+        except (VerifyMismatchError, VerificationError, InvalidHashError):
+            return False
+
+
+def sign_in(store: Store, name: str, password: str, address: str | None = None) -> SignIn:
+    """Check a sign-in form, throttled (登录限制).
+
+    Nothing is hashed for a form that cannot be right (empty, or longer than NAME_MAX /
+    PASSWORD_MAX) or while the account name or the client's address is locked. An unknown
+    name costs one verification against a dummy hash, like a known one. Each failure counts
+    against the name typed (whether or not it exists) and the address (when known):
+    ACCOUNT_FAILURES within WINDOW lock the name, ADDRESS_FAILURES the address, for LOCK;
+    locks go to the audit log and the administrator can lift them (``unlock_sign_in``)."""
+    name = (name or "").strip()
+    password = password or ""
+    if not name or not password or len(name) > NAME_MAX or len(password) > PASSWORD_MAX:
+        return SignIn(None, WRONG)
+    for kind, key in (("address", address), ("account", name)):
+        if key and (until := signin_store.locked_until(store, kind, key)):
+            return SignIn(None, _locked_message(kind, until))
+    row = store.user_row(name)
+    good = _verify(row["password_hash"] if row else _dummy_hash(), password)
+    if good and row["active"]:
+        signin_store.clear(store, "account", name)
+        store.audit(name, "登录", "")
+        return SignIn(_user(row))
+    if row is not None:
+        store.audit(name, "登录失败", "账号已停用" if good else "密码错误")
+    locks = [
+        (
+            "account",
+            signin_store.failed(
+                store, "account", name, limit=ACCOUNT_FAILURES, window=WINDOW, lock=LOCK
+            ),
+        ),
+    ]
+    if address:
+        locks.append(
+            (
+                "address",
+                signin_store.failed(
+                    store, "address", address, limit=ADDRESS_FAILURES, window=WINDOW, lock=LOCK
+                ),
+            )
+        )
+    for kind, until in locks:
+        if until:
+            return SignIn(None, _locked_message(kind, until))
+    return SignIn(None, WRONG)
+
+
+def _locked_message(kind: str, until: datetime) -> str:
+    who = "这个账号" if kind == "account" else "您所在的地址"
+    return (
+        f"登录失败次数过多，{who}已暂时锁定，请在 {until:%H:%M} 之后再试，"
+        "或请管理员在「账号与审计」页面解除锁定。"
+    )
+
+
 def authenticate(store: Store, name: str, password: str) -> User | None:
-    """The user if the name and password match an active account, else None."""
-    row = store.user_row(name.strip())
-    if row is None or not row["active"]:
-        _hasher.hash(password)  # same work either way: no timing hint that the name exists
-        return None
-    try:
-        _hasher.verify(row["password_hash"], password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        store.audit(name, "登录失败", "密码错误")
-        return None
-    store.audit(name, "登录", "")
-    return _user(row)
+    """The user if the name and password match an active account, else None (throttled
+    like ``sign_in``, without an address)."""
+    return sign_in(store, name, password).user
+
+
+def sign_in_locks(store: Store, user: User | None) -> list[tuple[str, str, datetime]]:
+    """The sign-in locks in force: (kind 'account' or 'address', name or address, until)."""
+    authorize(user, "accounts")
+    return signin_store.locks(store)
+
+
+def unlock_sign_in(store: Store, user: User | None, key: str, kind: str = "account") -> bool:
+    """Lift a sign-in lock (管理员); False when that name or address was not locked."""
+    authorize(user, "accounts")
+    return signin_store.unlock(store, kind, key, user.name)
 
 
 def refresh(store: Store, user: User | None) -> User | None:

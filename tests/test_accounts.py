@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from datetime import timedelta
+
 import pytest
 
 from scoring import accounts
@@ -116,3 +120,106 @@ def test_audit_log_records_each_change(registered):
     assert actions == ["更新单位名录", "上传", "撤销上传", "设置考评方案", "设置账号", "登录失败"]
     assert set(log["user"][log["action"] != "登录失败"]) == {"效能办"}
     assert "加减分.xlsx" in log.loc[log["action"] == "上传", "detail"].iloc[0]
+
+
+def spy(monkeypatch, verify) -> None:
+    """Replace the password hasher's verify (the hasher itself has read-only slots)."""
+    real = accounts._hasher
+
+    class Spy:
+        hash = staticmethod(real.hash)
+
+    Spy.verify = staticmethod(verify)
+    monkeypatch.setattr(accounts, "_hasher", Spy())
+
+
+def test_five_wrong_passwords_lock_the_account_until_the_admin_unlocks(store, monkeypatch):
+    from scoring import signin_store
+
+    accounts.add_user(store, "王局长", "s3cret-pass", LEADER)
+    for _ in range(4):
+        assert accounts.sign_in(store, "王局长", "guess-guess").message.startswith("用户名或密码")
+    fifth = accounts.sign_in(store, "王局长", "guess-guess")
+    assert fifth.user is None and "这个账号已暂时锁定" in fifth.message
+    # the right password no longer helps (and is not even checked) while locked
+    verified = []
+    real = accounts._hasher.verify
+    spy(monkeypatch, lambda h, p: verified.append(p) or real(h, p))
+    assert accounts.sign_in(store, "王局长", "s3cret-pass").user is None and verified == []
+    assert store.audit_log()["action"].tolist()[0] == "登录锁定"
+    with pytest.raises(PermissionDenied):
+        accounts.unlock_sign_in(store, LEAD, "王局长")
+    assert [(k, n) for k, n, _ in accounts.sign_in_locks(store, OFFICE)] == [("account", "王局长")]
+    assert accounts.unlock_sign_in(store, OFFICE, "王局长")
+    assert store.audit_log()["action"].tolist()[0] == "解除登录锁定"
+    assert accounts.sign_in(store, "王局长", "s3cret-pass").user == LEAD
+    # a lock also ends by itself after 15 minutes
+    for _ in range(5):
+        accounts.sign_in(store, "王局长", "guess-guess")
+    assert accounts.sign_in(store, "王局长", "s3cret-pass").user is None
+    later = signin_store._now() + accounts.LOCK + timedelta(seconds=1)
+    monkeypatch.setattr(signin_store, "_now", lambda: later)
+    assert accounts.sign_in(store, "王局长", "s3cret-pass").user == LEAD
+
+
+def test_unknown_names_cost_the_same_and_lock_the_same(store, monkeypatch):
+    accounts.add_user(store, "王局长", "s3cret-pass", LEADER)
+    hashes = []
+    real = accounts._hasher.verify
+    spy(monkeypatch, lambda h, p: hashes.append(h) or real(h, p))
+    real_name = [accounts.sign_in(store, "王局长", "guess-guess").message for _ in range(6)]
+    made_up = [accounts.sign_in(store, "李局长", "guess-guess").message for _ in range(6)]
+    assert real_name == made_up  # nothing tells which name exists
+    assert len(hashes) == 10  # five verifications each (the sixth is refused before)
+    assert hashes[5] == accounts._dummy_hash() != hashes[0]
+
+
+def test_no_work_before_a_valid_form(store, monkeypatch):
+    accounts.add_user(store, "王局长", "s3cret-pass", LEADER)
+    monkeypatch.setattr(accounts, "_verify", lambda *a: pytest.fail("hashed an invalid form"))
+    forms = (("王局长", "x" * 1_000_000), ("王" * 65, "s3cret-pass"), ("", "a"), ("a", ""))
+    for name, password in forms:
+        assert accounts.sign_in(store, name, password).message == accounts.WRONG
+    assert store.query("SELECT count(*) AS n FROM sign_in_failures")["n"][0] == 0
+    with pytest.raises(ValueError, match="至多 256"):
+        accounts.add_user(store, "x", "p" * 257, LEADER)
+
+
+def test_one_address_trying_many_names_is_locked(store):
+    accounts.add_user(store, "王局长", "s3cret-pass", LEADER)
+    for i in range(accounts.ADDRESS_FAILURES):
+        last = accounts.sign_in(store, f"猜测{i}", "guess-guess", address="10.0.0.9")
+    assert "您所在的地址已暂时锁定" in last.message
+    assert accounts.sign_in(store, "王局长", "s3cret-pass", address="10.0.0.9").user is None
+    assert accounts.sign_in(store, "王局长", "s3cret-pass", address="10.0.0.7").user == LEAD
+    assert accounts.unlock_sign_in(store, OFFICE, "10.0.0.9", kind="address")
+    assert accounts.sign_in(store, "王局长", "s3cret-pass", address="10.0.0.9").user == LEAD
+
+
+def test_at_most_two_passwords_are_hashed_at_once(store, monkeypatch):
+    accounts.add_user(store, "王局长", "s3cret-pass", LEADER)
+    running, peak = [0], [0]
+    lock = threading.Lock()
+    real = accounts._hasher.verify
+
+    def verify(h, p):
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        try:
+            time.sleep(0.05)
+            return real(h, p)
+        finally:
+            with lock:
+                running[0] -= 1
+
+    spy(monkeypatch, verify)
+    threads = [
+        threading.Thread(target=accounts.sign_in, args=(store, f"用户{i}", "guess-guess"))
+        for i in range(8)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert peak[0] == 2
