@@ -23,6 +23,7 @@ def test_migrations_on_a_fresh_file(tmp_path):
     assert 25 in versions  # 025: the case register (督查与投诉)
     assert {30, 31, 32} <= set(versions)  # 整改 ledger, check lists and stages, 意见 reviews
     assert {35, 36} <= set(versions)  # 035: 专项考评 scores; 036: why a scheme was set
+    assert 10 in versions  # 010: sign-in throttling
 
 
 def test_a_migration_numbered_below_the_highest_applied_is_still_applied(tmp_path, monkeypatch):
