@@ -156,9 +156,10 @@ def client_address() -> str | None:
     """The visitor's address for sign-in throttling; None where Streamlit cannot tell (a
     visit through localhost, an older Streamlit, AppTest): then only the account counts."""
     try:
-        return st.context.ip_address or None
+        address = st.context.ip_address
     except Exception:  # not in a browser session
         return None
+    return address if isinstance(address, str) and address else None  # AppTest: a mock
 
 
 def md(text: object) -> str:

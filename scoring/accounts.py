@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import secrets
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -25,16 +26,21 @@ __all__ = [
     "EVALUATOR",
     "LEADER",
     "ROLES",
+    "AccountChange",
     "PermissionDenied",
     "SignIn",
     "User",
     "add_user",
+    "apply_account",
     "authenticate",
     "authorize",
     "can",
     "change_password",
     "ensure_admin",
+    "operator",
+    "plan_account",
     "refresh",
+    "set_active",
     "sign_in",
     "sign_in_locks",
     "unlock_sign_in",
@@ -144,6 +150,146 @@ def _describe(action: str, scope: dict) -> str:
     return "，".join(parts)
 
 
+@dataclass(frozen=True)
+class AccountChange:
+    """A change to one account (账号变更), worked out before it is applied so that the page
+    and the command line can say exactly what will change: ``lines`` in Chinese."""
+
+    name: str
+    new: bool
+    role: str
+    sources: tuple[str, ...]
+    years: tuple[int, ...]
+    active: bool
+    lines: tuple[str, ...]
+    password_hash: str | None = field(default=None, repr=False)  # None: unchanged
+
+    @property
+    def summary(self) -> str:
+        return "；".join(self.lines) if self.lines else "没有任何修改"
+
+
+def _scope(values: Sequence, names: dict | None = None) -> str:
+    if not values:
+        return "全部"
+    return "、".join(str(names.get(v, v) if names else v) for v in values)
+
+
+def plan_account(
+    store: Store,
+    name: str,
+    *,
+    role: str | None = None,
+    password: str | None = None,
+    sources: Sequence[str] | None = None,
+    years: Sequence[int] | None = None,
+    active: bool | None = None,
+) -> AccountChange:
+    """What saving these fields would do; ``None`` keeps a field as it is (for a new
+    account: sources and years all, active). A password reset never re-activates a stopped
+    account and re-enabling keeps its sources and years: only what is named changes."""
+    from scoring.sheets import SOURCE_NAMES
+
+    name = (name or "").strip()
+    if not name:
+        raise ValueError("用户名不能为空")
+    if len(name) > NAME_MAX:
+        raise ValueError(f"用户名至多 {NAME_MAX} 个字符")
+    if role is not None and role not in ROLES:
+        raise ValueError(f"角色应为 {'、'.join(ROLES)}，而不是「{role}」")
+    if password is not None and len(password) < 8:
+        raise ValueError("密码至少 8 个字符")
+    if password is not None and len(password) > PASSWORD_MAX:
+        raise ValueError(f"密码至多 {PASSWORD_MAX} 个字符")
+    unknown = [s for s in sources or () if s not in SOURCE_NAMES or s == "units"]
+    if unknown:
+        raise ValueError(f"没有这样的数据来源：{'、'.join(unknown)}")
+    row = store.user_row(name)
+    if row is None:
+        if role is None or password is None:
+            raise ValueError(f"没有账号「{name}」；新建账号需要角色和密码")
+        new_sources, new_years = tuple(sources or ()), tuple(int(y) for y in years or ())
+        state = "启用" if active is None or active else "停用"
+        lines = (
+            f"新建账号「{name}」：角色 {role}；可上传来源 {_scope(new_sources, SOURCE_NAMES)}；"
+            f"可上传年度 {_scope(new_years)}；{state}",
+        )
+        return AccountChange(
+            name,
+            True,
+            role,
+            new_sources,
+            new_years,
+            active is None or active,
+            lines,
+            _hasher.hash(password),
+        )
+    old = _user(row)
+    new_role = old.role if role is None else role
+    new_sources = old.sources if sources is None else tuple(sources)
+    new_years = old.years if years is None else tuple(int(y) for y in years)
+    new_active = bool(row["active"]) if active is None else active
+    lines = []
+    if new_role != old.role:
+        lines.append(f"角色：{old.role} → {new_role}")
+    if set(new_sources) != set(old.sources):
+        lines.append(
+            f"可上传来源：{_scope(old.sources, SOURCE_NAMES)} → {_scope(new_sources, SOURCE_NAMES)}"
+        )
+    if set(new_years) != set(old.years):
+        lines.append(f"可上传年度：{_scope(old.years)} → {_scope(new_years)}")
+    if password is not None:
+        lines.append("密码：重设")
+    if new_active != bool(row["active"]):
+        lines.append(f"状态：{'停用 → 启用' if new_active else '启用 → 停用'}")
+        if new_active and new_role == EVALUATOR:
+            lines.append(
+                f"启用后仍只能上传：来源 {_scope(new_sources, SOURCE_NAMES)}，"
+                f"年度 {_scope(new_years)}"
+            )
+    elif lines and not new_active:
+        lines.append("状态：仍为停用（修改不会启用账号）")
+    if old.role == ADMIN and (new_role != ADMIN or not new_active) and row["active"]:
+        admins = store.users()
+        others = admins[(admins["role"] == ADMIN) & admins["active"] & (admins["name"] != name)]
+        if others.empty:
+            raise ValueError("这是唯一启用的管理员账号，不能停用或改为其他角色")
+    return AccountChange(
+        name,
+        False,
+        new_role,
+        new_sources,
+        new_years,
+        new_active,
+        tuple(lines),
+        None if password is None else _hasher.hash(password),
+    )
+
+
+def apply_account(store: Store, change: AccountChange, by: User | None) -> None:
+    """Apply a planned change (管理员; the first account of an empty database by anyone who
+    can write its file). The audit log records exactly what changed."""
+    if not (change.new and store.users().empty):
+        authorize(by, "accounts")
+    if not change.lines:
+        return
+    by_name = by.name if by else "系统初始化"
+    store.save_account(
+        name=change.name,
+        new=change.new,
+        password_hash=change.password_hash,
+        role=change.role,
+        sources=list(change.sources),
+        years=list(change.years),
+        active=change.active,
+        by=by_name,
+        detail=change.summary,
+    )
+    if change.password_hash is not None:
+        # A password set by someone else is changed by its owner at first sign-in.
+        session_store.set_must_change_password(store, change.name, by_name != change.name)
+
+
 def add_user(
     store: Store,
     name: str,
@@ -152,23 +298,30 @@ def add_user(
     *,
     sources: list[str] | None = None,
     years: list[int] | None = None,
-    by: str = "命令行",
+    by: User | None = None,
 ) -> User:
-    """Create or reset an account. The password is hashed before it reaches the store."""
-    if role not in ROLES:
-        raise ValueError(f"角色应为 {'、'.join(ROLES)}，而不是「{role}」")
-    if not name.strip():
-        raise ValueError("用户名不能为空")
-    if len(password) < 8:
-        raise ValueError("密码至少 8 个字符")
-    if len(password) > PASSWORD_MAX or len(name.strip()) > NAME_MAX:
-        raise ValueError(f"用户名至多 {NAME_MAX} 个字符，密码至多 {PASSWORD_MAX} 个字符")
-    store.save_user(
-        name.strip(), _hasher.hash(password), role, list(sources or []), list(years or []), by
-    )
-    # A password set by someone else is changed by its owner at first sign-in.
-    session_store.set_must_change_password(store, name.strip(), by != name.strip())
-    return User(name.strip(), role, tuple(sources or ()), tuple(years or ()))
+    """Create an account, or reset one's password and set its role (command line
+    ``user add``). Sources and years not given: all for a new account, unchanged for an
+    existing one; a stopped account stays stopped. Authorised: see ``apply_account``."""
+    if not store.users().empty:
+        authorize(by, "accounts")  # before anything is worked out or hashed
+    change = plan_account(store, name, role=role, password=password, sources=sources, years=years)
+    apply_account(store, change, by)
+    return User(change.name, change.role, change.sources, change.years)
+
+
+def set_active(store: Store, name: str, active: bool, by: User | None) -> AccountChange:
+    """Stop or re-enable an account; its role, sources and years stay as they are."""
+    authorize(by, "accounts")
+    change = plan_account(store, name, active=active)
+    apply_account(store, change, by)
+    return change
+
+
+def operator(store: Store, name: str) -> User | None:
+    """The active account called ``name`` (the command line acts as it), else None."""
+    row = store.user_row((name or "").strip())
+    return _user(row) if row is not None and row["active"] else None
 
 
 @dataclass(frozen=True)
@@ -296,7 +449,7 @@ def ensure_admin(store: Store, name: str = "admin") -> str | None:
     if not store.users().empty:
         return None
     password = secrets.token_urlsafe(12)
-    add_user(store, name, password, ADMIN, by="系统初始化")
+    add_user(store, name, password, ADMIN)  # the first account: allowed without a user
     return password
 
 

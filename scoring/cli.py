@@ -98,9 +98,27 @@ def _table(records: list[dict]) -> str:
     return "\n".join("\t".join(r) for r in [headers, *rows])
 
 
-def _user(args: argparse.Namespace) -> accounts.User:
-    """The command line is the office's own batch interface: it acts as 管理员."""
-    return accounts.User(args.user, accounts.ADMIN)
+def _user(args: argparse.Namespace, store: Store | None = None) -> accounts.User:
+    """The account a writing command acts as (``--user NAME``); ``scoring`` then checks its
+    role before writing, as for the dashboard.
+
+    The command line is the server's operator: whoever runs it can read and write the
+    database file anyway, so it asks for no password; but the account must exist and be
+    active, and its role decides what the command may do. A database without any account
+    yet (a new test file, the demo before its administrator exists) is not protected by
+    accounts: there the command acts as a 管理员 called ``--user`` (default 命令行)."""
+    store = store or getattr(args, "opened_store", None)
+    if store is None:
+        raise RuntimeError("_user needs the open store")
+    name = (args.user or "").strip()
+    if store.users().empty:
+        return accounts.User(name or "命令行", accounts.ADMIN)
+    if not name:
+        raise BadInput("数据库已有账号：请用 --user 指定以哪个账号执行（例如 --user admin）。")
+    user = accounts.operator(store, name)
+    if user is None:
+        raise BadInput(f"没有名为「{name}」的启用账号；请用 --user 指定一个已启用的账号。")
+    return user
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
@@ -110,19 +128,37 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     sources = [s for s in (args.sources or "").split(",") if s]
     years = [int(y) for y in (args.years or "").split(",") if y]
     with _open(args) as store:
+        by = _user(args)
         try:
-            accounts.add_user(
-                store, args.name, password, args.role, sources=sources, years=years, by=args.user
+            change = accounts.plan_account(
+                store,
+                args.name,
+                role=args.role,
+                password=password,
+                sources=sources if args.sources is not None else None,
+                years=years if args.years is not None else None,
             )
+            accounts.apply_account(store, change, by)
         except ValueError as exc:
             raise BadInput(str(exc)) from exc
-    shown = "" if args.password else f"，初始密码：{password}（只显示这一次，请妥善保管）"
-    print(f"账号 {args.name}（{args.role}）已设置{shown}")
+    shown = "" if args.password else f"；初始密码：{password}（只显示这一次，请妥善保管）"
+    print(f"账号 {change.name}：{change.summary}{shown}")
+    return 0
+
+
+def cmd_user_unlock(args: argparse.Namespace) -> int:
+    kind = "address" if args.address else "account"
+    with _open(args) as store:
+        if not accounts.unlock_sign_in(store, _user(args), args.name, kind):
+            raise BadInput(f"{'地址' if args.address else '账号'}「{args.name}」没有被锁定。")
+    print(f"已解除{'地址' if args.address else '账号'}「{args.name}」的登录锁定。")
     return 0
 
 
 def _open(args: argparse.Namespace) -> Store:
-    return Store(resolve_db_path(args.db))
+    store = Store(resolve_db_path(args.db))
+    args.opened_store = store  # for _user
+    return store
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -138,6 +174,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if store.uploads():
             print(f"数据库 {store.path} 已有数据，未写入演示数据。", file=sys.stderr)
             return 0
+        if not store.users().empty:  # accounts exist: only an administrator fills it
+            accounts.authorize(_user(args), "units")
         store.mark_kind("demo")
         created = load_demo(store, years) if years else load_demo(store)
         password = accounts.ensure_admin(store)
@@ -145,7 +183,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if password:
             print(
                 f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请妥善保管；"
-                "可用 python -m scoring user add admin --role 管理员 --password … 重设）"
+                "可用 python -m scoring --user admin user add admin --role 管理员 "
+                "--password … 重设）"
             )
     return 0
 
@@ -164,7 +203,8 @@ def cmd_init(args: argparse.Namespace) -> int:
         if password:
             print(
                 f"已创建管理员账号 admin，初始密码：{password}（只显示这一次，请妥善保管；"
-                "可用 python -m scoring user add admin --role 管理员 --password … 重设）"
+                "可用 python -m scoring --user admin user add admin --role 管理员 "
+                "--password … 重设）"
             )
     return 0
 
@@ -545,7 +585,10 @@ def cmd_cases(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m scoring", description="效能考评看板 命令行")
     parser.add_argument("--db", help="数据库文件（默认：$SCORING_DB，否则 data/scoring.duckdb）")
-    parser.add_argument("--user", default="命令行", help="记入上传记录的操作人")
+    parser.add_argument(
+        "--user",
+        help="执行写入操作的账号（须已启用，按其角色检查权限；也可写在子命令之后）",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
     p = sub.add_parser("demo", help="向空数据库写入演示数据")
@@ -615,6 +658,10 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("--sources", help="录入员可上传的来源，逗号分隔（默认全部）")
     q.add_argument("--years", help="录入员可上传的年度，逗号分隔（默认全部）")
     q.set_defaults(func=cmd_user_add)
+    q = user_sub.add_parser("unlock", help="解除账号（或 --address 地址）的登录锁定")
+    q.add_argument("name", help="账号名，或与 --address 一起时为地址")
+    q.add_argument("--address", action="store_true", help="解除的是一个地址的锁定")
+    q.set_defaults(func=cmd_user_unlock)
 
     p = sub.add_parser("rank", help="年度考评结果")
     p.add_argument("--year", type=int, required=True)
@@ -658,12 +705,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _user_after_command(parser: argparse.ArgumentParser) -> None:
+    """Accept ``--user NAME`` after the command as well (shared/spec/cli.md: "on every
+    writing command"); the value before the command is kept when only that one is given."""
+    stack = [parser]
+    while stack:
+        p = stack.pop()
+        for action in p._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for child in action.choices.values():
+                    if "--user" not in child._option_string_actions:
+                        child.add_argument("--user", default=argparse.SUPPRESS, help="执行账号")
+                    stack.append(child)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
+    _user_after_command(parser)
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except BadInput as exc:
+    except (BadInput, accounts.PermissionDenied) as exc:
         print(str(exc), file=sys.stderr)
         return 2
     except StoreError as exc:

@@ -793,6 +793,36 @@ class Store:
             )
             _audit(cur, by, "设置账号", f"{name}（{role}）")
 
+    def save_account(
+        self,
+        *,
+        name: str,
+        new: bool,
+        password_hash: str | None,
+        role: str,
+        sources: list[str],
+        years: list[int],
+        active: bool,
+        by: str,
+        detail: str,
+    ) -> None:
+        """Create an account or change exactly these fields (a None hash keeps the password),
+        with its audit row (``detail`` says what changed)."""
+        with self.transaction() as cur:
+            if new:
+                cur.execute(
+                    "INSERT INTO users (name, password_hash, role, sources, years, active) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
+                    [name, password_hash, role, sources, years, active],
+                )
+            else:
+                cur.execute(
+                    "UPDATE users SET password_hash = coalesce(?, password_hash), role = ?, "
+                    "sources = ?, years = ?, active = ? WHERE name = ?",
+                    [password_hash, role, sources, years, active, name],
+                )
+            _audit(cur, by, "新建账号" if new else "修改账号", detail)
+
     def set_user_active(self, name: str, active: bool, by: str) -> None:
         with self.transaction() as cur:
             cur.execute("UPDATE users SET active = ? WHERE name = ?", [active, name])

@@ -12,6 +12,7 @@ from scoring import accounts
 from scoring.accounts import ADMIN, EVALUATOR, LEADER, PermissionDenied, User
 from scoring.imports import commit, import_file, load_units, prepare, undo
 from scoring.scheme import default_scheme
+from scoring.store import Store
 from tests.sheetmaker import xlsx
 
 ITEMS = list(default_scheme().items)
@@ -88,7 +89,7 @@ def test_passwords_are_hashed_and_checked(store, tmp_path):
     store.set_user_active("王局长", False, "效能办")
     assert accounts.authenticate(store, "王局长", "s3cret-pass") is None
     with pytest.raises(ValueError, match="至少 8"):
-        accounts.add_user(store, "x", "short", LEADER)
+        accounts.add_user(store, "x", "short", LEADER, by=OFFICE)
 
 
 def test_no_plain_password_in_the_database_file(tmp_path):
@@ -113,11 +114,11 @@ def test_audit_log_records_each_change(registered):
     up = import_file(registered, "加减分.xlsx", adjustments(), 2025, OFFICE)
     undo(registered, up.upload.id, OFFICE)
     registered.set_scheme(2025, "新方案", default_scheme().text, "效能办")
-    accounts.add_user(registered, "王局长", "s3cret-pass", LEADER, by="效能办")
+    accounts.add_user(registered, "王局长", "s3cret-pass", LEADER, by=OFFICE)
     accounts.authenticate(registered, "王局长", "bad-password")
     log = registered.audit_log()
     actions = log["action"].tolist()[::-1]
-    assert actions == ["更新单位名录", "上传", "撤销上传", "设置考评方案", "设置账号", "登录失败"]
+    assert actions == ["更新单位名录", "上传", "撤销上传", "设置考评方案", "新建账号", "登录失败"]
     assert set(log["user"][log["action"] != "登录失败"]) == {"效能办"}
     assert "加减分.xlsx" in log.loc[log["action"] == "上传", "detail"].iloc[0]
 
@@ -182,7 +183,7 @@ def test_no_work_before_a_valid_form(store, monkeypatch):
         assert accounts.sign_in(store, name, password).message == accounts.WRONG
     assert store.query("SELECT count(*) AS n FROM sign_in_failures")["n"][0] == 0
     with pytest.raises(ValueError, match="至多 256"):
-        accounts.add_user(store, "x", "p" * 257, LEADER)
+        accounts.add_user(store, "x", "p" * 257, LEADER, by=OFFICE)
 
 
 def test_one_address_trying_many_names_is_locked(store):
@@ -223,3 +224,108 @@ def test_at_most_two_passwords_are_hashed_at_once(store, monkeypatch):
     for t in threads:
         t.join()
     assert peak[0] == 2
+
+
+def test_a_password_reset_never_reactivates_and_reenabling_keeps_the_scope(store):
+    accounts.add_user(store, "admin", "admin-pass", ADMIN)
+    accounts.add_user(
+        store, "录入员甲", "clerk-pass", EVALUATOR, sources=["adjustments"], years=[2025], by=OFFICE
+    )
+    stopped = accounts.set_active(store, "录入员甲", False, OFFICE)
+    assert stopped.lines == ("状态：启用 → 停用",)
+    reset = accounts.plan_account(store, "录入员甲", password="new-clerk-pass")
+    assert reset.lines == ("密码：重设", "状态：仍为停用（修改不会启用账号）")
+    accounts.apply_account(store, reset, OFFICE)
+    assert accounts.authenticate(store, "录入员甲", "new-clerk-pass") is None
+    assert not store.user_row("录入员甲")["active"]
+    again = accounts.set_active(store, "录入员甲", True, OFFICE)
+    assert again.lines == ("状态：停用 → 启用", "启用后仍只能上传：来源 加减分，年度 2025")
+    assert accounts.authenticate(store, "录入员甲", "new-clerk-pass") == CLERK
+    # the command line's "user add" on an existing account changes only what it names
+    widened = accounts.plan_account(store, "录入员甲", role=EVALUATOR, sources=[], years=None)
+    assert widened.lines == ("可上传来源：加减分 → 全部",)
+    log = store.audit_log()
+    assert log.loc[log["action"] == "修改账号", "detail"].tolist() == [
+        "状态：停用 → 启用；启用后仍只能上传：来源 加减分，年度 2025",
+        "密码：重设；状态：仍为停用（修改不会启用账号）",
+        "状态：启用 → 停用",
+    ]
+    with pytest.raises(PermissionDenied):
+        accounts.set_active(store, "admin", False, CLERK)
+    with pytest.raises(ValueError, match="唯一启用的管理员"):
+        accounts.set_active(store, "admin", False, OFFICE)
+
+
+def test_scheme_and_account_writes_check_the_role_whoever_calls(store):
+    from scoring.scheme import save as save_scheme
+
+    accounts.add_user(store, "admin", "admin-pass", ADMIN)
+    with pytest.raises(PermissionDenied, match="修改考评方案"):
+        save_scheme(store, 2025, default_scheme().text, LEAD)
+    with pytest.raises(PermissionDenied, match="管理账号"):
+        accounts.add_user(store, "新人", "new-person", ADMIN, by=CLERK)
+    with pytest.raises(PermissionDenied):
+        accounts.add_user(store, "新人", "new-person", ADMIN)  # no acting user at all
+    assert store.scheme_text(2025) is None and store.user_row("新人") is None
+
+
+def test_the_command_line_acts_as_a_named_active_account(tmp_path, monkeypatch, capsys):
+    from scoring.cli import main
+
+    db = tmp_path / "cli.duckdb"
+    monkeypatch.setenv("SCORING_DB", str(db))
+    scheme_file = tmp_path / "方案.toml"
+    scheme_file.write_text(default_scheme().text, encoding="utf-8")
+    # no account yet: the command line may set up the database (as 管理员)
+    assert main(["user", "add", "admin", "--role", ADMIN, "--password", "admin-pass"]) == 0
+    assert main(["user", "add", "王局长", "--role", LEADER, "--password", "leader-pass"]) == 2
+    assert "--user" in capsys.readouterr().err
+    assert main(["--user", "admin", "user", "add", "王局长", "--role", LEADER]) == 0
+    code = main(["scheme", "--year", "2025", "--set", str(scheme_file), "--user", "王局长"])
+    assert code == 2 and "王局长（领导）无权进行此操作：修改考评方案" in capsys.readouterr().err
+    assert main(["scheme", "--year", "2025", "--set", str(scheme_file), "--user", "nobody"]) == 2
+    assert "没有名为「nobody」的启用账号" in capsys.readouterr().err
+    assert main(["scheme", "--year", "2025", "--set", str(scheme_file), "--user", "admin"]) == 0
+    for _ in range(accounts.ACCOUNT_FAILURES):
+        with Store(db) as s:
+            accounts.sign_in(s, "王局长", "guess-guess")
+    assert main(["user", "unlock", "王局长", "--user", "admin"]) == 0
+    assert main(["user", "unlock", "王局长", "--user", "admin"]) == 2
+    with Store(db) as s:
+        assert s.scheme_text(2025)[0] == 1
+        assert accounts.authenticate(s, "王局长", "leader-pass") is None  # random password set
+        actions = s.audit_log()["action"].tolist()
+    assert [a for a in actions if "锁定" in a][:2] == ["解除登录锁定", "登录锁定"]
+
+
+def test_the_admin_page_shows_a_change_before_applying_it(app_db, tmp_path):
+    from pages.common import get_store
+    from tests.test_pages import run_app
+
+    app_db(tmp_path / "admin.duckdb")
+    at = run_app("pages/admin.py")  # signs in 效能办 (管理员)
+    store = get_store()
+    accounts.add_user(
+        store, "录入员甲", "clerk-pass", EVALUATOR, sources=["adjustments"], years=[2025], by=OFFICE
+    )
+    accounts.set_active(store, "录入员甲", False, OFFICE)
+    at.run()
+    at.selectbox(key="edit_name").set_value("录入员甲").run()
+    at.text_input(key="edit_password_录入员甲").input("reset-pass-1")
+    at.button[1].click().run()  # 预览修改 (the first button is 预览新建)
+    shown = at.text[0].value
+    assert shown == "账号：录入员甲\n密码：重设\n状态：仍为停用（修改不会启用账号）"
+    assert accounts.authenticate(store, "录入员甲", "clerk-pass") is None
+    row = store.user_row("录入员甲")
+    assert accounts._hasher.verify(row["password_hash"], "clerk-pass")  # not applied yet
+    at.button(key="confirm_change").click().run()
+    assert not at.exception
+    row = store.user_row("录入员甲")
+    assert accounts._hasher.verify(row["password_hash"], "reset-pass-1") and not row["active"]
+    at.button(key="toggle_active").click().run()
+    assert at.text[0].value.splitlines()[1:] == [
+        "状态：停用 → 启用",
+        "启用后仍只能上传：来源 加减分，年度 2025",
+    ]
+    at.button(key="confirm_change").click().run()
+    assert accounts.authenticate(store, "录入员甲", "reset-pass-1") == CLERK

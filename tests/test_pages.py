@@ -46,7 +46,7 @@ def signed_in(user: User) -> None:
             user.role,
             sources=list(user.sources),
             years=list(user.years),
-            by="test",
+            by=accounts.User("test", accounts.ADMIN),
         )
         # Set by someone else, so changed at first sign-in: already done for these tests.
         session_store.set_must_change_password(get_store(), user.name, False)
@@ -286,7 +286,8 @@ def test_a_stopped_account_is_signed_out_and_a_new_role_applies(app_db, tmp_path
     app_db(tmp_path / "roles.duckdb")
     at = run_app(user=User("王局长", accounts.LEADER))
     assert at.session_state["user"].role == accounts.LEADER
-    accounts.add_user(get_store(), "王局长", "new-password", accounts.ADMIN, by="效能办")
+    office = accounts.User("效能办", accounts.ADMIN)
+    accounts.add_user(get_store(), "王局长", "new-password", accounts.ADMIN, by=office)
     at.run()
     assert at.session_state["user"].role == accounts.ADMIN
     get_store().set_user_active("王局长", False, "效能办")
