@@ -106,15 +106,16 @@ def _user(args: argparse.Namespace, store: Store | None = None) -> accounts.User
     database file anyway, so it asks for no password; but the account must exist and be
     active, and its role decides what the command may do. A database without any account
     yet (a new test file, the demo before its administrator exists) is not protected by
-    accounts: there the command acts as a 管理员 called ``--user`` (default 命令行)."""
+    accounts: there the command acts as a 管理员 called ``--user`` (default 命令行).
+    Without ``--user`` on a database with accounts it may only read (as a 领导 would)."""
     store = store or getattr(args, "opened_store", None)
     if store is None:
         raise RuntimeError("_user needs the open store")
     name = (args.user or "").strip()
     if store.users().empty:
         return accounts.User(name or "命令行", accounts.ADMIN)
-    if not name:
-        raise BadInput("数据库已有账号：请用 --user 指定以哪个账号执行（例如 --user admin）。")
+    if not name:  # reading needs no account; any write is then refused (see main)
+        return accounts.User("命令行", accounts.LEADER)
     user = accounts.operator(store, name)
     if user is None:
         raise BadInput(f"没有名为「{name}」的启用账号；请用 --user 指定一个已启用的账号。")
@@ -725,8 +726,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         return args.func(args)
-    except (BadInput, accounts.PermissionDenied) as exc:
+    except BadInput as exc:
         print(str(exc), file=sys.stderr)
+        return 2
+    except accounts.PermissionDenied as exc:
+        hint = "" if args.user else "请用 --user 指定以哪个账号执行（例如 --user admin）。"
+        print(f"{exc}{hint}", file=sys.stderr)
         return 2
     except StoreError as exc:
         print(str(exc), file=sys.stderr)

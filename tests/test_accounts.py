@@ -279,7 +279,7 @@ def test_the_command_line_acts_as_a_named_active_account(tmp_path, monkeypatch, 
     # no account yet: the command line may set up the database (as 管理员)
     assert main(["user", "add", "admin", "--role", ADMIN, "--password", "admin-pass"]) == 0
     assert main(["user", "add", "王局长", "--role", LEADER, "--password", "leader-pass"]) == 2
-    assert "--user" in capsys.readouterr().err
+    assert "请用 --user 指定" in capsys.readouterr().err
     assert main(["--user", "admin", "user", "add", "王局长", "--role", LEADER]) == 0
     code = main(["scheme", "--year", "2025", "--set", str(scheme_file), "--user", "王局长"])
     assert code == 2 and "王局长（领导）无权进行此操作：修改考评方案" in capsys.readouterr().err
