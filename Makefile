@@ -25,7 +25,7 @@ run: setup
 	@if [ "$(DB)" = "$(DEMO_DB)" ]; then \
 		test -f $(DB) || SCORING_DB=$(DB) $(PY) -m scoring demo; \
 	else SCORING_DB=$(DB) $(PY) -m scoring init; fi
-	SCORING_DB=$(DB) $(PY) -m streamlit run app.py --server.port $(PORT)
+	SCORING_DB=$(DB) $(PY) serve.py --server.port $(PORT)
 
 test: setup system-deps
 	$(PY) -m ruff check .

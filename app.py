@@ -11,6 +11,8 @@ from pages.common import (
     get_store,
     must_change_password,
     restore_session,
+    md,
+    open_store_or_explain,
     return_to_wanted_page,
     sign_in,
     sign_out,
@@ -18,6 +20,7 @@ from pages.common import (
     year_selector,
 )
 from scoring import accounts
+from scoring.store import StoreError
 
 # The app menu shows only what is set here (client.toolbarMode = "minimal"), in Chinese.
 st.set_page_config(
@@ -59,7 +62,7 @@ def database_notice() -> None:
     store = get_store()
     if store.kind() == "demo":
         st.info(
-            f"当前是**演示数据库**（{store.path}），其中是虚构的演示城市，仅供试用。\n\n"
+            f"当前是**演示数据库**（{md(store.path)}），其中是虚构的演示城市，仅供试用。\n\n"
             "管理员要开始本单位的正式考评，请新建空白数据库：停止看板后运行 "
             "`make run DB=data/scoring.duckdb`（或 `python -m scoring --db data/scoring.duckdb "
             "init` 后以 `SCORING_DB=data/scoring.duckdb` 启动）；"
@@ -67,7 +70,7 @@ def database_notice() -> None:
             "演示数据不会进入新数据库。"
         )
     else:
-        st.caption(f"数据库：{store.path}（本单位数据库）")
+        st.caption(f"数据库：{md(store.path)}（本单位数据库）")
 
 
 VIEWS = [
@@ -112,6 +115,7 @@ def no_access() -> None:
     st.error("您的账号没有访问此页面的权限。请从左侧菜单选择页面。")
 
 
+open_store_or_explain()  # serve.py (make run) opened it at start; this covers `streamlit run`
 _first_run_admin()
 chinese_chrome()
 write_session_cookie()
@@ -163,11 +167,14 @@ for section, entries in (
 list(sections.values())[-1].extend(stand_ins(no_access, "无权访问", ":material/block:", allowed))
 navigation = st.navigation(sections, expanded=True)  # no English "View n more"
 return_to_wanted_page(allowed)
-st.sidebar.caption(f"当前用户：{user.name}（{user.role}）")
+st.sidebar.caption(f"当前用户：{md(user.name)}（{user.role}）")
 if get_store().kind() == "demo":
-    st.sidebar.caption(f"演示数据库：{get_store().path}")
+    st.sidebar.caption(f"演示数据库：{md(get_store().path)}")
 if st.sidebar.button("退出登录", key="logout"):
     sign_out()
     st.rerun()
 year_selector()
-navigation.run()
+try:
+    navigation.run()
+except StoreError as exc:  # a write the store could not make (full disk, ...): say so
+    st.error(str(exc))

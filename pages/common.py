@@ -11,7 +11,7 @@ import streamlit as st
 
 from scoring import results, session_store, sessions
 from scoring.accounts import User, can, refresh
-from scoring.store import Store, resolve_db_path
+from scoring.store import Store, StoreError, StoreLocked, resolve_db_path
 
 EMPTY_HINT = (
     "数据库中还没有考评数据。请在「数据上传」页面上传评分表，"
@@ -96,6 +96,22 @@ def return_to_wanted_page(allowed: list[str]) -> None:
     wanted = st.session_state.pop("wanted_page", None)
     if wanted in allowed:
         st.switch_page(wanted)
+
+
+def open_store_or_explain() -> Store:
+    """The store, or a Chinese message to the visitor (never a traceback) and stop: the
+    file may be held by the command line, or be unreadable. Nothing is cached on failure,
+    so the next visit tries again."""
+    try:
+        return get_store()
+    except StoreLocked:
+        st.error(
+            "数据库文件正被另一个程序（通常是正在执行的命令行）占用，看板暂时无法打开。"
+            "请稍候刷新页面；如果一直如此，请管理员结束占用数据库的程序。"
+        )
+    except StoreError as exc:
+        st.error(str(exc))
+    st.stop()
 
 
 @st.cache_resource

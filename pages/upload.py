@@ -134,7 +134,7 @@ def commit_section(parsed, i: int, key: tuple | None = None) -> None:
             st.success(md(outcome.message))
             if key is not None:  # stored now: the rows need not stay in the session
                 st.session_state["checked_files"][key] = replace(parsed, facts={})
-        except imports.ImportRejected as exc:
+        except (imports.ImportRejected, StoreError) as exc:  # a full disk too: nothing stored
             st.error(md(f"未导入：{exc}"))
 
 
@@ -154,7 +154,11 @@ def undo_confirm_step(undoable: dict) -> None:
     )
     c1, c2 = st.columns(2)
     if c1.button("确认撤销", key="undo-confirm", type="primary"):
-        undone = imports.undo(store, pending.id, user)
+        try:
+            undone = imports.undo(store, pending.id, user)
+        except StoreError as exc:
+            st.error(md(str(exc)))
+            return
         st.session_state.pop("undo_pending", None)
         st.session_state["undo_done"] = (
             f"已撤销第 {undone.id} 号上传「{undone.file}」（{undone.rows} 行），已移入回收站。"

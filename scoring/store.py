@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,6 +31,7 @@ __all__ = [
     "OverlapNotConfirmed",
     "Store",
     "StoreError",
+    "StoreLocked",
     "Upload",
     "resolve_db_path",
 ]
@@ -102,6 +104,36 @@ class ContentClash(ContentRefused):
         )
 
 
+class StoreLocked(StoreError):
+    """Another process (the dashboard, or the command line) holds the database file."""
+
+
+def _write_failure(path: str, exc: Exception) -> str:
+    """The Chinese message for a write the database could not make (nothing was saved)."""
+    text = str(exc).lower()
+    if "no space" in text or "disk" in text or "could not write" in text:
+        why = "磁盘空间可能已满"
+    elif isinstance(exc, duckdb.OutOfMemoryException):
+        why = "服务器内存不足"
+    else:
+        why = "文件无法写入"
+    return (
+        f"保存失败：数据库文件 {path} 写入出错（{why}）。本次操作没有保存任何内容，"
+        "已有数据不受影响；请联系管理员检查服务器后重试。"
+    )
+
+
+def _test_pause(point: str, detail: str = "") -> None:
+    """A test hook (tests/test_defences.py, the killed import): with the environment
+    variable SCORING_TEST_PAUSE equal to ``point``, write ``detail`` to the file named by
+    SCORING_TEST_MARKER and wait there, inside the transaction, to be killed."""
+    if os.environ.get("SCORING_TEST_PAUSE") == point:
+        marker = Path(os.environ["SCORING_TEST_MARKER"])
+        marker.with_suffix(".part").write_text(detail or point, encoding="utf-8")
+        marker.with_suffix(".part").replace(marker)  # appears whole
+        time.sleep(300)
+
+
 @dataclass(frozen=True)
 class Upload:
     """One imported file (上传记录)."""
@@ -139,7 +171,7 @@ class Store:
             self._con = duckdb.connect(self.path)
         except duckdb.IOException as exc:
             if "lock" in str(exc).lower():
-                raise StoreError(
+                raise StoreLocked(
                     f"数据库文件 {self.path} 正被另一个程序（可能是正在运行的看板）占用，"
                     "无法写入。请先关闭看板，或用 --db 指定另一个数据库文件。"
                 ) from exc
@@ -171,13 +203,17 @@ class Store:
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
         """A write: serialised within the process, all or nothing."""
         with self._lock, self.cursor() as cur:
-            cur.execute("BEGIN TRANSACTION")
             try:
-                yield cur
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT")
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    yield cur
+                except BaseException:
+                    with suppress(duckdb.Error):  # gone already (e.g. after an IO error)
+                        cur.execute("ROLLBACK")
+                    raise
+                cur.execute("COMMIT")
+            except (duckdb.IOException, duckdb.OutOfMemoryException) as exc:
+                raise StoreError(_write_failure(self.path, exc)) from exc
 
     def query(self, sql: str, params: Mapping | Sequence | None = None) -> pd.DataFrame:
         with self.cursor() as cur:
@@ -396,6 +432,7 @@ class Store:
             if table not in FACT_TABLES:
                 raise ValueError(f"unknown fact table {table}")
         with self.transaction() as cur:
+            _test_pause("upload-begin")
             earlier = cur.execute(
                 "SELECT * FROM uploads WHERE year = ? AND source = ? AND sha256 = ?",
                 [year, source, sha256],
@@ -404,6 +441,11 @@ class Store:
                 return _upload(earlier.iloc[0]), False
             upload_id, report = self._stage(cur, year, file, source, sha256, user, rows, facts)
             self._settle(cur, upload_id, year, report, accept_overlap)
+            if os.environ.get("SCORING_TEST_PAUSE") == "rows-written":
+                n = cur.execute(
+                    "SELECT count(*) FROM appraisal_answers WHERE upload_id = ?", [upload_id]
+                ).fetchone()[0]
+                _test_pause("rows-written", f"upload {upload_id}: {n} answer rows written")
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             _audit(
                 cur, user, "上传", f"{year} 年度 {source}：{file}（{rows} 行，编号 {upload_id}）"

@@ -231,14 +231,16 @@ from scoring.accounts import ADMIN, User
 from scoring.imports import import_file
 from scoring.store import Store
 store = Store(sys.argv[1])
-print("ready", flush=True)
 import_file(store, "big.xlsx", Path(sys.argv[2]).read_bytes(), 2025, User("x", ADMIN))
 print("done", flush=True)
 """
 
 
-@pytest.mark.parametrize("delay", [0.3, 0.6, 0.9])
-def test_a_killed_import_leaves_all_or_nothing(tmp_path, delay):
+@pytest.mark.parametrize("point", ["upload-begin", "rows-written"])
+def test_an_import_killed_inside_its_transaction_stores_nothing(tmp_path, point):
+    """The child stops inside the write (the store's test hook writes a marker file after
+    the upload's BEGIN, or once all 240,000 answer rows are inserted but not committed) and
+    is killed there: no timer decides whether the kill lands before, during or after it."""
     from benchmarks.import_bench import UNITS, make_workbook
 
     db = tmp_path / "k.duckdb"
@@ -246,26 +248,54 @@ def test_a_killed_import_leaves_all_or_nothing(tmp_path, delay):
         load_units(
             s, "名录.xlsx", xlsx([["单位名称", "类型"], *[[u, "部门"] for u in UNITS]]), OFFICE
         )
+        audit_before = len(s.audit_log())
     big = tmp_path / "big.xlsx"
     make_workbook(big, 40_000)
+    marker = tmp_path / "inside.txt"
+    env = {**os.environ, "SCORING_TEST_PAUSE": point, "SCORING_TEST_MARKER": str(marker)}
     proc = subprocess.Popen(
         [sys.executable, "-c", IMPORTER, str(db), str(big)],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
-        env={**os.environ},
+        env=env,
     )
-    assert proc.stdout.readline().strip() == "ready"
-    time.sleep(delay)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    try:
+        deadline = time.monotonic() + 300  # a safety net only: the kill waits for the marker
+        while not marker.exists():
+            assert proc.poll() is None, "the import ended before reaching its transaction"
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        proc.send_signal(signal.SIGKILL)
+    finally:
+        proc.kill()
+        out, _ = proc.communicate()
+    assert proc.returncode == -signal.SIGKILL and "done" not in out
+    if point == "rows-written":  # the write had really begun: every row was in, uncommitted
+        assert marker.read_text(encoding="utf-8") == "upload 1: 240000 answer rows written"
     with Store(db) as s:
-        uploads = s.uploads(2025)
-        answers = s.row_counts()["appraisal_answers"]
-    if uploads:
-        assert answers == uploads[0].rows * 6
-    else:
-        assert answers == 0
+        assert s.uploads() == []
+        assert s.row_counts()["appraisal_answers"] == 0
+        assert len(s.audit_log()) == audit_before
+
+
+def test_a_full_disk_is_told_in_chinese_and_stores_nothing(store, monkeypatch):
+    import duckdb
+
+    import scoring.store as store_module
+
+    load_units(store, "名录.xlsx", xlsx([["单位名称", "类型"], ["市教育局", "部门"]]), OFFICE)
+
+    def full(cur, user, action, detail):
+        raise duckdb.IOException("Could not write all bytes to file: No space left on device")
+
+    monkeypatch.setattr(store_module, "_audit", full)
+    with pytest.raises(store_module.StoreError) as caught:
+        import_file(store, "加减分.xlsx", xlsx(ADJUST), 2025, OFFICE)
+    assert "磁盘空间可能已满" in str(caught.value) and "没有保存任何内容" in str(caught.value)
+    monkeypatch.undo()
+    assert store.uploads() == [] and store.row_counts()["adjustments"] == 0
+    assert import_file(store, "加减分.xlsx", xlsx(ADJUST), 2025, OFFICE).created  # still works
 
 
 def test_csv_limits_are_told_in_chinese(store):
@@ -296,3 +326,57 @@ def test_closest_name_suggestions_are_bounded(store, monkeypatch):
     assert len(parsed.problems) == 2000
     hinted = [p for p in parsed.problems if "最接近的已登记单位：市教育局" in p.expected]
     assert len(calls) == MAX_SUGGESTED_NAMES == len(hinted) == 50
+
+
+HOLDER = """
+import sys, time
+from scoring.store import Store
+store = Store(sys.argv[1])
+print("holding", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_visitor_meets_a_locked_database_as_a_chinese_message(app_db, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    db = tmp_path / "held.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(db)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+    )
+    try:
+        assert holder.stdout.readline().strip() == "holding"
+        app_db(db)
+        at = AppTest.from_file(ROOT / "app.py", default_timeout=60).run()
+        assert not at.exception
+        assert len(at.error) == 1
+        assert at.error[0].value.startswith("数据库文件正被另一个程序（通常是正在执行的命令行")
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_a_full_disk_on_the_upload_page_is_a_chinese_message(app_db, tmp_path, monkeypatch):
+    import duckdb
+
+    import scoring.store as store_module
+    from tests.test_pages import run_app
+
+    db = tmp_path / "full.duckdb"
+    registered_store(db).close()
+    app_db(db)
+    at = run_app("pages/upload.py")
+    at.file_uploader(key="upload_files").set_value(("加减分.xlsx", xlsx(ADJUST), "x")).run()
+
+    def full(cur, user, action, detail):
+        raise duckdb.IOException("Could not write all bytes to file: No space left on device")
+
+    monkeypatch.setattr(store_module, "_audit", full)
+    at.button(key="commit-0").click().run()
+    assert not at.exception
+    assert any("磁盘空间可能已满" in e.value for e in at.error)
+    monkeypatch.undo()
+    from pages.common import get_store
+
+    assert get_store().uploads() == []
