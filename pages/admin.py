@@ -5,7 +5,7 @@ confirmed; ``scoring.accounts`` checks the role again before writing."""
 
 import streamlit as st
 
-from pages.common import flash, get_store, page_setup
+from pages.common import flash, get_store, md, page_setup
 from scoring import accounts, cases
 from scoring.sheets import SOURCE_NAMES
 from scoring.tables import audit_table, csv_safe
@@ -69,7 +69,7 @@ with new_tab, st.form("add_user"):
     years = st.text_input("录入员可上传的年度（逗号分隔，不填为全部）", key="new_years")
     if st.form_submit_button("预览新建"):
         if store.user_row(name.strip()) is not None:
-            st.error(f"账号「{name.strip()}」已存在，请在「修改账号」中修改。")
+            st.error(md(f"账号「{name.strip()}」已存在，请在「修改账号」中修改。"))
         else:
             try:
                 _propose(
@@ -136,7 +136,7 @@ if change is not None:
             try:
                 accounts.apply_account(store, change, user)
                 st.session_state.pop("account_change", None)
-                flash(f"已保存账号「{change.name}」：{change.summary}")
+                flash(md(f"已保存账号「{change.name}」：{change.summary}"))
                 st.rerun()
             except (ValueError, accounts.PermissionDenied) as exc:
                 st.error(str(exc))

@@ -5,6 +5,7 @@ import streamlit as st
 from pages.common import (
     CHART_CONFIG,
     available_years,
+    md,
     results_page,
     score_columns,
     verdict_cards,
@@ -23,7 +24,7 @@ cols[0].metric("参加排名单位", summary.units)
 cols[1].metric("万人评议问卷", fmt_count(summary.ballots))
 cols[2].metric("平均满意率", fmt_rate(summary.mean_satisfaction))
 cols[3].metric("告诫", summary.warnings)
-st.caption(f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）")
+st.caption(f"考评方案：{md(res.scheme.name)}（版本 {res.scheme_version or '默认'}）")
 campaign_stage(year)
 
 st.subheader(f"{year} 年度各类别末位单位")
@@ -32,7 +33,7 @@ verdict_cards(res)
 st.subheader(f"{year} 年度部门分类排名")
 groups = [g for g in res.groups if not ranking_table(res, g, "部门").empty]
 previous = year_results(year - 1) if year - 1 in available_years() else None
-for tab, group in zip(st.tabs(groups), groups, strict=True):
+for tab, group in zip(st.tabs([md(g) for g in groups]), groups, strict=True):
     with tab:
         st.dataframe(
             ranking_table(res, group, "部门"),

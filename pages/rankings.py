@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import CHART_CONFIG, results_page, score_columns
+from pages.common import CHART_CONFIG, md, results_page, score_columns
 from scoring import charts
 from scoring.publish import safe_name
 from scoring.tables import SORTABLE, csv_safe, ranking_table
@@ -18,7 +18,7 @@ order = c3.selectbox("排序依据", list(SORTABLE), key="rank_order")
 
 table = ranking_table(res, group, None if unit_type == "全部" else unit_type, order_by=order)
 st.caption(
-    f"{year} 年度{group}，共 {len(table)} 个单位；考评方案：{res.scheme.name}"
+    f"{year} 年度{md(group)}，共 {len(table)} 个单位；考评方案：{md(res.scheme.name)}"
     f"（版本 {res.scheme_version or '默认'}）。点击表格中的一行可查看单位画像。"
 )
 picked = st.dataframe(

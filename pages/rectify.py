@@ -118,7 +118,7 @@ with tabs[0]:
         labels = {i.id: f"{i.id} · {i.unit} · {i.status} · {i.problem[:30]}" for i in shown}
         chosen = st.selectbox("查看事项", list(labels), format_func=labels.get, key="rectify_item")
         item = next(i for i in shown if i.id == chosen)
-        st.subheader(f"事项 {item.id}：{item.unit}（{item.origin}，{item.status}）")
+        st.subheader(md(f"事项 {item.id}：{item.unit}（{item.origin}，{item.status}）"))
         st.markdown(md(item.problem))
         left, right = st.columns(2)
         left.markdown(

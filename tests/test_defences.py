@@ -380,3 +380,49 @@ def test_a_full_disk_on_the_upload_page_is_a_chinese_message(app_db, tmp_path, m
     from pages.common import get_store
 
     assert get_store().uploads() == []
+
+
+EVIL = "![看](http://e.invalid/x.png)<img src=x onerror=alert(1)>**粗**"
+
+
+def _rendered_as_markdown(at) -> list[str]:
+    """Every text the page hands to Streamlit's markdown renderer: bodies of markdown,
+    captions, titles, alerts, and the labels of metrics, expanders, tabs and widgets."""
+    texts = []
+    for kind in ("markdown", "caption", "title", "header", "subheader"):
+        texts += [e.value for e in getattr(at, kind)]
+    for kind in ("info", "warning", "error", "success"):
+        texts += [e.value for e in getattr(at, kind)]
+    for kind in ("metric", "expander", "tabs", "selectbox", "multiselect", "button"):
+        texts += [getattr(e, "label", "") or "" for e in getattr(at, kind)]
+    for kind in ("radio", "checkbox", "text_input", "number_input", "toggle"):
+        texts += [getattr(e, "label", "") or "" for e in getattr(at, kind)]
+    return texts
+
+
+@pytest.mark.parametrize(
+    "page",
+    [None, "pages/rankings.py"],
+)
+def test_group_names_never_reach_markdown_unescaped(app_db, demo_db, tmp_path, page):
+    """A 考核类别 holding an image link and HTML (an outside host every viewer's browser
+    would fetch from) is shown as text wherever it appears."""
+    import shutil
+
+    from tests.test_pages import run_app
+
+    db = tmp_path / "evil.duckdb"
+    shutil.copy(demo_db, db)
+    with Store(db) as s:
+        s.query("UPDATE units SET grp = ? WHERE grp = '社会服务类' RETURNING 1", [EVIL])
+        s.query("UPDATE unit_versions SET grp = ? WHERE grp = '社会服务类' RETURNING 1", [EVIL])
+    app_db(db)
+    at = run_app(page)
+    if page == "pages/rankings.py":
+        at.selectbox(key="rank_group").set_value(EVIL).run()
+    texts = _rendered_as_markdown(at)
+    shown = [t for t in texts if "看" in t]
+    assert shown, "the group name should appear on the page"
+    for text in texts:
+        assert "](http://e.invalid" not in text, text
+        assert "<img" not in text.replace("\\<img", ""), text
