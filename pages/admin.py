@@ -39,7 +39,10 @@ def _propose(**fields) -> None:
 st.subheader("账号")
 users = store.users()
 st.dataframe(
-    users.assign(active=users["active"].map({True: "启用", False: "停用"})).rename(
+    users.assign(
+        active=users["active"].map({True: "启用", False: "停用"}),
+        sources=users["sources"].map(lambda keys: [SOURCE_NAMES.get(k, k) for k in keys]),
+    ).rename(
         columns={
             "name": "用户名",
             "role": "角色",
