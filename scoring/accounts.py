@@ -201,9 +201,8 @@ def plan_account(
         raise ValueError("密码至少 8 个字符")
     if password is not None and len(password) > PASSWORD_MAX:
         raise ValueError(f"密码至多 {PASSWORD_MAX} 个字符")
-    unknown = [s for s in sources or () if s not in SOURCE_NAMES or s == "units"]
-    if unknown:
-        raise ValueError(f"没有这样的数据来源：{'、'.join(unknown)}")
+    if any(not str(s).strip() or len(str(s)) > NAME_MAX for s in sources or ()):
+        raise ValueError("来源名称不能为空，也不能过长")
     row = store.user_row(name)
     if row is None:
         if role is None or password is None:
