@@ -577,8 +577,8 @@ def _read_xlsx(name: str, data: bytes) -> list[_Sheet]:
 def _read_xlsx_bounded(name: str, data: bytes) -> list[_Sheet]:
     import fastexcel
 
-    data = _bounded_xlsx(name, data)
     try:
+        data = _bounded_xlsx(name, data)
         reader = fastexcel.read_excel(data)
         sheets = []
         for sheet_name in reader.sheet_names:
@@ -696,18 +696,16 @@ _ODD = re.compile(rb'c(?:(?<=:c)|(?<=<c)(?! r="[A-Z]{1,3}[0-9]{1,7}"))[\s>/]')
 _ODD_OR_LONG = re.compile(rb'c(?:(?<=:c)|(?<=<c)(?! r="[A-Z][0-9]{1,5}"))[\s>/]')
 _LONG_COLS = re.compile(rb'<c r="([A-Z]{2,3})[0-9]')
 _LONG_ROWS = re.compile(rb'<c r="[A-Z]{1,3}([0-9]{6,})"')
-_TOKEN = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(?:(row)\b([^>]*?)/?>|c\b([^>]*?)(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?c>))",
-    re.S,
-)
+# Every pattern below is linear in the input: attributes stop at the next "<" or ">",
+# values at the next "<", and a cell's content at the next cell or row (never ".*?" to a
+# closing tag that a hostile file may leave out).
+_PREFIX = rb"(?:[A-Za-z_][\w.-]*:)?"
+_TAG = re.compile(rb"<" + _PREFIX + rb"(row|c)(?=[\s>/])([^<>]*?)(/?)>")
+_CELL_END = re.compile(rb"</" + _PREFIX + rb"c>")
 _ATTR_R = re.compile(rb"""(?:^|\s)r\s*=\s*["']\s*([A-Za-z]*)([0-9]*)\s*["']""")
-_ATTR_T = re.compile(rb"""(?:^|\s)t\s*=\s*["']([^"']*)["']""")
-_TEXT = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?(?:v|t)\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?(?:v|t)>)", re.S
-)
-_SI = re.compile(
-    rb"<(?:[A-Za-z_][\w.-]*:)?si\b[^>]*?(?:/>|>(.*?)</(?:[A-Za-z_][\w.-]*:)?si>)", re.S
-)
+_ATTR_T = re.compile(rb"""(?:^|\s)t\s*=\s*["']([^"'<>]*)["']""")
+_TEXT = re.compile(rb"<" + _PREFIX + rb"(?:v|t)(?=[\s>/])[^<>]*?(?:/>|>([^<]*))")
+_SI_START = re.compile(rb"<" + _PREFIX + rb"si(?=[\s>/])")
 
 
 def _col_number(letters: bytes | str) -> int:
@@ -799,12 +797,42 @@ def _blank_strings(z: zipfile.ZipFile) -> set[int]:
         return set()
     blank, index = set(), 0
     for buf in _chunks(z, members[0], lambda b: b.rfind(b"<si")):
-        for m in _SI.finditer(buf):
-            parts = _TEXT.findall(m.group(1) or b"")
-            if all(_is_blank(p) for p in parts):
+        starts = [m.start() for m in _SI_START.finditer(buf)]
+        for a, b in zip(starts, [*starts[1:], len(buf)], strict=True):
+            if all(_is_blank(v) for v in _TEXT.findall(buf, a, b)):
                 blank.add(index)
             index += 1
     return blank
+
+
+def _cells(buf: bytes) -> Iterator[tuple[re.Match, bytes | None, int]]:
+    """The row and cell tags of a piece of sheet XML, each cell with its content (None for
+    an empty cell ``<c …/>``; a cell never closed counts as holding something) and where
+    the cell ends."""
+    tags = list(_TAG.finditer(buf))
+    for k, m in enumerate(tags):
+        stop = tags[k + 1].start() if k + 1 < len(tags) else len(buf)
+        if m.group(1) == b"row" or m.group(3):
+            yield m, None, m.end()
+            continue
+        end = _CELL_END.search(buf, m.end(), stop)
+        if end is None:
+            yield m, b"<v>?</v>", stop  # not closed: assume it holds a value
+        else:
+            yield m, buf[m.end() : end.start()], end.end()
+
+
+def _blank_value(attrs: bytes, content: bytes, blank_strings: set[int]) -> tuple[bool, bool]:
+    """(holds nothing but spaces, holds a value at all) for a cell's content."""
+    t = _ATTR_T.search(attrs)
+    values = _TEXT.findall(content)
+    if t and t.group(1) == b"s":
+        blank = all(
+            _is_blank(v) or (v.strip().isdigit() and int(v) in blank_strings) for v in values
+        )
+    else:
+        blank = all(_is_blank(v) for v in values)
+    return blank, bool(values)
 
 
 def _exact_extent(z: zipfile.ZipFile, member: str, blank_strings: set[int]) -> _Extent:
@@ -813,35 +841,22 @@ def _exact_extent(z: zipfile.ZipFile, member: str, blank_strings: set[int]) -> _
     row, col = 0, 0
     far_row, far_col = (0, 0), (0, 0)
     for buf in _chunks(z, member, _before_last_cell):
-        for m in _TOKEN.finditer(buf):
-            if m.group(1):  # <row ...>
-                r = _ATTR_R.search(m.group(2))
+        for m, content, _ in _cells(buf):
+            r = _ATTR_R.search(m.group(2))
+            if m.group(1) == b"row":
                 row = int(r.group(2)) if r and r.group(2) else row + 1
                 col = 0
                 continue
-            attrs = m.group(3)
-            r = _ATTR_R.search(attrs)
             if r and r.group(1):
                 col = _col_number(r.group(1))
                 row = int(r.group(2)) if r.group(2) else row
             else:
                 col += 1
-            content = m.group(4)
             if content is None:
                 continue
-            t = _ATTR_T.search(attrs)
-            kind = t.group(1) if t else b"n"
-            values = _TEXT.findall(content)
-            if kind == b"s":
-                empty = not values or all(
-                    _is_blank(v) or (v.strip().isdigit() and int(v) in blank_strings)
-                    for v in values
-                )
-            else:
-                empty = all(_is_blank(v) for v in values)
-            if empty:
-                if values:
-                    ext.blanks = True
+            blank, valued = _blank_value(m.group(2), content, blank_strings)
+            if blank:
+                ext.blanks = ext.blanks or valued
                 continue
             if row > ext.rows:
                 ext.rows, far_row = row, (row, col)
@@ -856,25 +871,18 @@ def _exact_extent(z: zipfile.ZipFile, member: str, blank_strings: set[int]) -> _
 def _drop_blank_cells(z: zipfile.ZipFile, member: str, blank_strings: set[int]) -> bytes:
     """The sheet's XML with every cell that holds only spaces made empty (kept in place,
     so cells written without an address keep their position)."""
-
-    def empty(m: re.Match) -> bytes:
-        if m.group(1) or m.group(4) is None:
-            return m.group(0)
-        t = _ATTR_T.search(m.group(3))
-        kind = t.group(1) if t else b"n"
-        values = _TEXT.findall(m.group(4))
-        if kind == b"s":
-            blank = not values or all(
-                _is_blank(v) or (v.strip().isdigit() and int(v) in blank_strings) for v in values
-            )
-        else:
-            blank = all(_is_blank(v) for v in values)
-        if not blank:
-            return m.group(0)
-        attrs = _ATTR_T.sub(b"", m.group(3))
-        return m.group(0)[: m.start(3) - m.start(0)] + attrs + b"/>"
-
-    return b"".join(_TOKEN.sub(empty, buf) for buf in _chunks(z, member, _before_last_cell))
+    out = []
+    for buf in _chunks(z, member, _before_last_cell):
+        done = 0
+        for m, content, end in _cells(buf):
+            if m.group(1) == b"row" or content is None:
+                continue
+            if _blank_value(m.group(2), content, blank_strings)[0]:
+                attrs = _ATTR_T.sub(b"", m.group(2))
+                out += [buf[done : m.start(2)], attrs, b"/>"]
+                done = end
+        out.append(buf[done:])
+    return b"".join(out)
 
 
 def _worksheets(z: zipfile.ZipFile) -> dict[str, str]:
@@ -885,11 +893,11 @@ def _worksheets(z: zipfile.ZipFile) -> dict[str, str]:
         info = z.getinfo(member)
         return z.read(member).decode("utf-8", "replace") if info.file_size < 4 << 20 else ""
 
-    sheets = re.findall(r"<(?:\w+:)?sheet\b([^>]*)>", small("xl/workbook.xml"))
+    sheets = re.findall(r"<(?:\w+:)?sheet\b([^<>]*)>", small("xl/workbook.xml"))
     rels_name = "xl/_rels/workbook.xml.rels"
     rels = small(rels_name) if rels_name in names else ""
     targets = {}
-    for attrs in re.findall(r"<(?:\w+:)?Relationship\b([^>]*)>", rels):
+    for attrs in re.findall(r"<(?:\w+:)?Relationship\b([^<>]*)>", rels):
         rid = re.search(r'\bId\s*=\s*["\']([^"\']*)', attrs)
         target = re.search(r'\bTarget\s*=\s*["\']([^"\']*)', attrs)
         if rid and target:
