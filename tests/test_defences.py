@@ -77,6 +77,7 @@ STRAYS = {
         "XFD1048576",
     ),
     "far-row": ('<row r="900000"><c r="Z900000" t="str"><v>x</v></c></row>', "Z900000"),
+    "never-closed": ('<row r="1048576"><c r="XFD1048576"><v>1</v></row>', "XFD1048576"),
 }
 
 CEILING = """
