@@ -685,6 +685,7 @@ def _refuse_other_separators(name: str, rows: list[list[str]]) -> None:
 
 MAX_SHEET_CELLS = 5_000_000  # rows x columns of one sheet's data (about 200 MB to read)
 MAX_WORKBOOK_CELLS = 10_000_000  # all sheets of a file together
+MAX_SHEETS = 100  # worksheets in one workbook
 MAX_CSV_FIELD = 128 * 1024  # one CSV cell; Python's csv module refuses more with a traceback
 MAX_SUGGESTED_NAMES = 50  # distinct unknown unit names that get a closest-name suggestion
 _CHUNK = 8 * 1024 * 1024
@@ -936,6 +937,16 @@ def _bounded_xlsx(name: str, data: bytes) -> bytes:
     they would stretch a sheet. Usually the very same bytes, after one quick pass."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = _worksheets(z)
+        if len(sheets) > MAX_SHEETS:
+            raise _Reject(
+                [
+                    Problem(
+                        name,
+                        f"工作簿有 {len(sheets)} 个工作表，超过上限 {MAX_SHEETS} 个；"
+                        "请只保留评分表所在的工作表后再上传",
+                    )
+                ]
+            )
         quick = {m: _quick_extent(z, m) for m in sheets}
         exact = sum(e.cells for e in quick.values() if e) > MAX_WORKBOOK_CELLS
         blank_strings: set[int] | None = None
