@@ -427,3 +427,17 @@ def test_group_names_never_reach_markdown_unescaped(app_db, demo_db, tmp_path, p
     for text in texts:
         assert "](http://e.invalid" not in text, text
         assert "<img" not in text.replace("\\<img", ""), text
+
+
+def test_a_workbook_with_hundreds_of_sheets_is_refused_before_reading(store):
+    base = xlsx(ADJUST)
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(base)) as src, zipfile.ZipFile(out, "w") as dst:
+        for item in src.infolist():
+            dst.writestr(item, src.read(item.filename))
+        for i in range(2, 502):
+            dst.writestr(f"xl/worksheets/sheet{i}.xml", src.read("xl/worksheets/sheet1.xml"))
+    parsed = prepare(store, "很多表.xlsx", out.getvalue(), 2025)
+    assert [p.expected for p in parsed.problems] == [
+        "工作簿有 501 个工作表，超过上限 100 个；请只保留评分表所在的工作表后再上传"
+    ]
