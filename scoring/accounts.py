@@ -102,8 +102,9 @@ def can(
     year: int | None = None,
     owner: str | None = None,
 ) -> bool:
-    """Whether ``user`` may do ``action`` (on that source, year, or someone's upload)."""
-    if user is None or user.role not in ACTIONS.get(action, ()):
+    """Whether ``user`` may do ``action`` (on that source, year, or someone's upload).
+    Only a ``User`` may do anything: a bare name (a string) may not."""
+    if not isinstance(user, User) or user.role not in ACTIONS.get(action, ()):
         return False
     if user.role != EVALUATOR:
         return True
@@ -117,7 +118,7 @@ def can(
 def authorize(user: User | None, action: str, **scope: object) -> None:
     """Raise ``PermissionDenied`` unless ``can``; every write path calls this first."""
     if not can(user, action, **scope):
-        who = "未登录用户" if user is None else f"{user.name}（{user.role}）"
+        who = f"{user.name}（{user.role}）" if isinstance(user, User) else "未登录用户"
         raise PermissionDenied(f"{who}无权进行此操作：{_describe(action, scope)}。")
 
 

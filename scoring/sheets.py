@@ -578,7 +578,8 @@ def _read_xlsx_bounded(name: str, data: bytes) -> list[_Sheet]:
     import fastexcel
 
     try:
-        data = _bounded_xlsx(name, data)
+        if data[:2] == b"PK":  # a zipped workbook (.xlsx); an old .xls is not scanned
+            data = _bounded_xlsx(name, data)
         reader = fastexcel.read_excel(data)
         sheets = []
         for sheet_name in reader.sheet_names:
