@@ -176,6 +176,54 @@ def _scope(values: Sequence, names: dict | None = None) -> str:
     return "、".join(str(names.get(v, v) if names else v) for v in values)
 
 
+def _check_fields(
+    name: str, role: str | None, password: str | None, sources: Sequence[str] | None
+) -> None:
+    if not name:
+        raise ValueError("用户名不能为空")
+    if len(name) > NAME_MAX:
+        raise ValueError(f"用户名至多 {NAME_MAX} 个字符")
+    if role is not None and role not in ROLES:
+        raise ValueError(f"角色应为 {'、'.join(ROLES)}，而不是「{role}」")
+    if password is not None and len(password) < 8:
+        raise ValueError("密码至少 8 个字符")
+    if password is not None and len(password) > PASSWORD_MAX:
+        raise ValueError(f"密码至多 {PASSWORD_MAX} 个字符")
+    if any(not str(s).strip() or len(str(s)) > NAME_MAX for s in sources or ()):
+        raise ValueError("来源名称不能为空，也不能过长")
+
+
+def _change_lines(old: User, was_active: bool, new: User, active: bool, reset: bool) -> list:
+    """What changes between two states of an account, in the office's words."""
+    from scoring.sheets import SOURCE_NAMES as N
+
+    lines = []
+    if new.role != old.role:
+        lines.append(f"角色：{old.role} → {new.role}")
+    if set(new.sources) != set(old.sources):
+        lines.append(f"可上传来源：{_scope(old.sources, N)} → {_scope(new.sources, N)}")
+    if set(new.years) != set(old.years):
+        lines.append(f"可上传年度：{_scope(old.years)} → {_scope(new.years)}")
+    if reset:
+        lines.append("密码：重设")
+    if active != was_active:
+        lines.append(f"状态：{'停用 → 启用' if active else '启用 → 停用'}")
+        if active and new.role == EVALUATOR:
+            lines.append(
+                f"启用后仍只能上传：来源 {_scope(new.sources, N)}，年度 {_scope(new.years)}"
+            )
+    elif lines and not active:
+        lines.append("状态：仍为停用（修改不会启用账号）")
+    return lines
+
+
+def _keep_an_admin(store: Store, name: str) -> None:
+    admins = store.users()
+    others = admins[(admins["role"] == ADMIN) & admins["active"] & (admins["name"] != name)]
+    if others.empty:
+        raise ValueError("这是唯一启用的管理员账号，不能停用或改为其他角色")
+
+
 def plan_account(
     store: Store,
     name: str,
@@ -192,18 +240,7 @@ def plan_account(
     from scoring.sheets import SOURCE_NAMES
 
     name = (name or "").strip()
-    if not name:
-        raise ValueError("用户名不能为空")
-    if len(name) > NAME_MAX:
-        raise ValueError(f"用户名至多 {NAME_MAX} 个字符")
-    if role is not None and role not in ROLES:
-        raise ValueError(f"角色应为 {'、'.join(ROLES)}，而不是「{role}」")
-    if password is not None and len(password) < 8:
-        raise ValueError("密码至少 8 个字符")
-    if password is not None and len(password) > PASSWORD_MAX:
-        raise ValueError(f"密码至多 {PASSWORD_MAX} 个字符")
-    if any(not str(s).strip() or len(str(s)) > NAME_MAX for s in sources or ()):
-        raise ValueError("来源名称不能为空，也不能过长")
+    _check_fields(name, role, password, sources)
     row = store.user_row(name)
     if row is None:
         if role is None or password is None:
@@ -225,41 +262,23 @@ def plan_account(
             _hasher.hash(password),
         )
     old = _user(row)
-    new_role = old.role if role is None else role
-    new_sources = old.sources if sources is None else tuple(sources)
-    new_years = old.years if years is None else tuple(int(y) for y in years)
-    new_active = bool(row["active"]) if active is None else active
-    lines = []
-    if new_role != old.role:
-        lines.append(f"角色：{old.role} → {new_role}")
-    if set(new_sources) != set(old.sources):
-        lines.append(
-            f"可上传来源：{_scope(old.sources, SOURCE_NAMES)} → {_scope(new_sources, SOURCE_NAMES)}"
-        )
-    if set(new_years) != set(old.years):
-        lines.append(f"可上传年度：{_scope(old.years)} → {_scope(new_years)}")
-    if password is not None:
-        lines.append("密码：重设")
-    if new_active != bool(row["active"]):
-        lines.append(f"状态：{'停用 → 启用' if new_active else '启用 → 停用'}")
-        if new_active and new_role == EVALUATOR:
-            lines.append(
-                f"启用后仍只能上传：来源 {_scope(new_sources, SOURCE_NAMES)}，"
-                f"年度 {_scope(new_years)}"
-            )
-    elif lines and not new_active:
-        lines.append("状态：仍为停用（修改不会启用账号）")
-    if old.role == ADMIN and (new_role != ADMIN or not new_active) and row["active"]:
-        admins = store.users()
-        others = admins[(admins["role"] == ADMIN) & admins["active"] & (admins["name"] != name)]
-        if others.empty:
-            raise ValueError("这是唯一启用的管理员账号，不能停用或改为其他角色")
+    new = User(
+        name,
+        old.role if role is None else role,
+        old.sources if sources is None else tuple(sources),
+        old.years if years is None else tuple(int(y) for y in years),
+    )
+    was_active = bool(row["active"])
+    new_active = was_active if active is None else active
+    lines = _change_lines(old, was_active, new, new_active, password is not None)
+    if old.role == ADMIN and was_active and (new.role != ADMIN or not new_active):
+        _keep_an_admin(store, name)
     return AccountChange(
         name,
         False,
-        new_role,
-        new_sources,
-        new_years,
+        new.role,
+        new.sources,
+        new.years,
         new_active,
         tuple(lines),
         None if password is None else _hasher.hash(password),
