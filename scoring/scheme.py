@@ -597,16 +597,3 @@ def _build(raw: dict, p: list[str], text: str) -> Scheme | None:
     if p:
         return None
     return Scheme(name=str(raw.get("name", "未命名方案")), text=text, **fields)
-
-
-def save(
-    store: Any, year: int, text: str, user: Any, reason: str = "命令行设置方案文件"
-) -> tuple[Scheme, int]:
-    """Check a scheme's TOML and store it as the year's new version (the command line's
-    ``scheme --set``; the page uses scheme_preview.save); returns the scheme and its
-    version number. Only a 管理员 may (checked here, whoever calls)."""
-    from scoring.accounts import authorize
-
-    authorize(user, "scheme", year=year)
-    scheme = parse(text)
-    return scheme, store.set_scheme(year, scheme.name, text, user.name, reason)

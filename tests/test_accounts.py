@@ -259,11 +259,11 @@ def test_a_password_reset_never_reactivates_and_reenabling_keeps_the_scope(store
 
 
 def test_scheme_and_account_writes_check_the_role_whoever_calls(store):
-    from scoring.scheme import save as save_scheme
+    from scoring.scheme_preview import save as save_scheme
 
     accounts.add_user(store, "admin", "admin-pass", ADMIN)
     with pytest.raises(PermissionDenied, match="修改考评方案"):
-        save_scheme(store, 2025, default_scheme().text, LEAD)
+        save_scheme(store, LEAD, 2025, default_scheme().text, "试图修改")
     with pytest.raises(PermissionDenied, match="管理账号"):
         accounts.add_user(store, "新人", "new-person", ADMIN, by=CLERK)
     with pytest.raises(PermissionDenied):

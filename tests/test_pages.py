@@ -303,17 +303,17 @@ def test_deactivating_an_account_asks_first_and_names_it(app_db, tmp_path):
 
     app_db(tmp_path / "accounts.duckdb")
     at = run_app("pages/admin.py")
-    accounts.add_user(get_store(), "王局长", "first-pass-1", accounts.LEADER, by="效能办")
+    office = accounts.User("效能办", accounts.ADMIN)
+    accounts.add_user(get_store(), "王局长", "first-pass-1", accounts.LEADER, by=office)
     at.run()
-    at.selectbox(key="deactivate_name").set_value("王局长").run()
-    at.button(key="deactivate").click().run()
-    asked = [w.value for w in at.warning if "王局长" in w.value]
-    assert asked and "不能再登录" in asked[0]
+    at.selectbox(key="edit_name").set_value("王局长").run()
+    at.button(key="toggle_active").click().run()  # 预览停用
+    assert at.text[0].value == "账号：王局长\n状态：启用 → 停用"
     assert bool(get_store().user_row("王局长")["active"])  # nothing happened yet
-    at.button(key="deactivate-no").click().run()
-    assert bool(get_store().user_row("王局长")["active"])
-    at.button(key="deactivate").click().run()
-    at.button(key="deactivate-yes").click().run()
+    at.button(key="cancel_change").click().run()
+    assert bool(get_store().user_row("王局长")["active"]) and not at.text
+    at.button(key="toggle_active").click().run()
+    at.button(key="confirm_change").click().run()
     assert not at.exception
     assert not bool(get_store().user_row("王局长")["active"])
-    assert "账号 王局长 已停用" in at.success[0].value
+    assert "已保存账号「王局长」：状态：启用 → 停用" in at.success[0].value
