@@ -292,7 +292,8 @@ def apply_account(store: Store, change: AccountChange, by: User | None) -> None:
         authorize(by, "accounts")
     if not change.lines:
         return
-    by_name = by.name if by else "系统初始化"
+    # (a bare name can only set up the first account of an empty database)
+    by_name = by.name if isinstance(by, User) else str(by or "系统初始化")
     store.save_account(
         name=change.name,
         new=change.new,
@@ -480,11 +481,11 @@ def change_password(
     account end (``keep_session``, the current one's id, stays)."""
     authorize(user, "own_password")
     assert user is not None
+    if len(old) > PASSWORD_MAX or len(new) > PASSWORD_MAX:  # before any hashing
+        raise ValueError(f"密码至多 {PASSWORD_MAX} 个字符。")
     row = store.user_row(user.name)
-    try:
-        _hasher.verify(row["password_hash"] if row else "", old)
-    except (VerifyMismatchError, VerificationError, InvalidHashError) as exc:
-        raise ValueError("原密码不正确。") from exc
+    if not _verify(row["password_hash"] if row else _dummy_hash(), old):
+        raise ValueError("原密码不正确。")
     if len(new) < 8:
         raise ValueError("新密码至少 8 个字符。")
     if new == old:
