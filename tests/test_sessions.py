@@ -10,7 +10,9 @@ from pathlib import Path
 import pytest
 
 from scoring import accounts, session_store, sessions
-from scoring.accounts import LEADER, PermissionDenied, User
+from scoring.accounts import ADMIN, LEADER, PermissionDenied, User
+
+OFFICE = User("效能办", ADMIN)  # the demo has accounts: adding one needs an administrator
 
 CHROMIUM = "/usr/bin/chromium"
 
@@ -85,7 +87,7 @@ def test_reload_keeps_the_session_and_the_page_and_sign_out_ends_it(demo_db, tmp
     from scoring.store import Store
 
     with Store(db) as store:
-        accounts.add_user(store, "王局长", "first-pass-1", LEADER)
+        accounts.add_user(store, "王局长", "first-pass-1", LEADER, by=OFFICE)
     with serve(db) as url, sync_playwright() as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu", "--no-first-run"]
