@@ -80,7 +80,13 @@ def server(demo_db, tmp_path):
     db = tmp_path / "served.duckdb"
     shutil.copy(demo_db, db)
     with Store(db) as store:
-        accounts.add_user(store, "王局长", "e2e-password", accounts.LEADER)
+        accounts.add_user(
+            store,
+            "王局长",
+            "e2e-password",
+            accounts.LEADER,
+            by=accounts.User("效能办", accounts.ADMIN),
+        )
         session_store.set_must_change_password(store, "王局长", False)  # changed already
     with serve(db) as url:
         yield url
