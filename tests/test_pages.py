@@ -48,8 +48,9 @@ def signed_in(user: User) -> None:
             years=list(user.years),
             by=accounts.User("test", accounts.ADMIN),
         )
-        # Set by someone else, so changed at first sign-in: already done for these tests.
-        session_store.set_must_change_password(get_store(), user.name, False)
+    # A seeded session has signed in before: its first-sign-in password change is done
+    # (accounts made by a test with add_user(by=...) would otherwise see only 修改密码).
+    session_store.set_must_change_password(get_store(), user.name, False)
 
 
 def run_app(
