@@ -1,153 +1,280 @@
-"""Full recomputation of a year's results over 1M (and 10M) ballots: DuckDB vs pandas.
+"""Full recomputation of a year's results, previous year's warnings included, in a FILE store.
 
-Run: .venv/bin/python benchmarks/rank_bench.py [--sizes 1000000,10000000]
-Prints seconds per run (best of 3) and the speed-up. Not a test: figures go in the note.
+Run: .venv/bin/python benchmarks/rank_bench.py [--ballots 1000000] [--units 200] [--runs 5]
+
+Two years of synthetic 万人评议 ballots (plus 绩效考核 and 勤廉测评 rows for every unit)
+are stored through the real import path (``Store.add_upload``: cells, answer rows as
+integers, the counts kept per year) into a database file under benchmarks/out (made
+once per size and reused). Each measurement then runs in a fresh process that opens
+the file (so its peak memory is its own):
+
+- ``results.compute(store, year)`` for the later year, which also scores the previous
+  year for its warnings (连续两年末位): one cold run, then ``--runs`` runs; median, min.
+- the baseline: a competent numpy implementation of the 万人评议 aggregation that reads
+  the same integer keys (cell id, ballot number) of both years' answers from the file
+  and computes answer counts, ballots per unit and category and the per-ballot variance
+  with ``np.bincount`` (the rules themselves, composite, ranking and warnings, are not
+  in the baseline: it flatters the baseline, not us).
+
+The machine's load (/proc/loadavg) is printed before and after. Not a test; figures
+go to benchmarks/README.md.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import resource
+import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
 
-from scoring import results, rules
-from scoring.scheme import default_scheme
-from scoring.store import Store
-
-UNITS = 200
+YEAR = 2025
+PER_UPLOAD = 1_000_000  # ballots per upload when filling (offices upload in batches)
 
 
-def fill(store: Store, ballots: int, year: int = 2025) -> None:
-    store.upsert_units(
-        pd.DataFrame(
-            {
-                "name": [f"单位{i}" for i in range(UNITS)],
-                "aliases": [[] for _ in range(UNITS)],
-                "type": "部门",
-                "parent": None,
-                "group": [f"第{i % 5}类" for i in range(UNITS)],
-            }
+def loadavg() -> str:
+    try:
+        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
+    except OSError:
+        return "n/a"
+
+
+def _units(n: int) -> pd.DataFrame:
+    names = [f"单位{i:04d}" for i in range(n)]
+    return pd.DataFrame(
+        {
+            "name": names,
+            "aliases": [[] for _ in names],
+            "type": "部门",
+            "parent": None,
+            "group": [f"第{i % 8}类" for i in range(n)],
+        }
+    )
+
+
+def _ballot_table(rng, start: int, count: int, units: list[str], scheme) -> pa.Table:
+    """``count`` ballots as the parser hands them over: one row per ballot and item."""
+    cats = list(scheme.categories)
+    items = list(scheme.items)
+    answers = list(scheme.appraisal_answers)
+    unit = rng.integers(0, len(units), count)
+    cat = rng.integers(0, len(cats), count)
+    quality = 0.004 * (unit % 50)
+    k = len(items)
+    r = rng.random((count, k))
+    p_unknown, p_sat = 0.05, 0.55 + quality[:, None]
+    code = np.where(r < p_unknown, 3, np.where(r < p_sat, 0, np.where(r < 0.9, 1, 2)))
+    rows = np.arange(count, dtype=np.int64)
+
+    def dictionary(codes: np.ndarray, values: list[str]) -> pa.DictionaryArray:
+        return pa.DictionaryArray.from_arrays(pa.array(codes.astype(np.int32)), pa.array(values))
+
+    ballot = pa.array([f"B{start + i}" for i in range(count)])
+    pieces = []
+    for j in range(len(items)):
+        pieces.append(
+            pa.table(
+                {
+                    "ballot": ballot,
+                    "unit": dictionary(unit, units),
+                    "category": dictionary(cat, cats),
+                    "item": dictionary(np.full(count, j), items),
+                    "answer": dictionary(code[:, j], answers),
+                    "n": pa.array(np.ones(count, dtype=np.int32)),
+                    "ballot_row": pa.array(rows),
+                }
+            )
         )
-    )
-    upload, _ = store.add_upload(
-        year=year,
-        file="bench",
-        source="appraisal",
-        sha256=str(ballots),
-        user="bench",
-        rows=ballots,
-        facts={},
-    )
-    sql = (Path(__file__).parent / "make_ballots.sql").read_text(encoding="utf-8")
-    with store.transaction() as cur:
-        cur.execute(sql, {"upload_id": upload.id, "year": year, "ballots": ballots, "units": UNITS})
-        # What the store does on import (migration 003): one integer id per answer cell.
-        cur.execute(
-            "INSERT INTO appraisal_cells (unit, category, item, answer) "
-            "SELECT DISTINCT unit, category, item, answer FROM appraisal_answers "
-            "ON CONFLICT DO NOTHING"
-        )
-        cur.execute(
-            "UPDATE appraisal_answers AS a SET cell_id = c.id FROM appraisal_cells c "
-            "WHERE c.unit = a.unit AND c.category = a.category AND c.item = a.item "
-            "AND c.answer = a.answer"
-        )
+    return pa.concat_tables(pieces)
 
 
-def duckdb_aggregates(store: Store, scheme) -> tuple:
-    """What results.compute asks of DuckDB for 万人评议: counts, then ballots and variances."""
-    counts = store.appraisal_counts(2025)
-    nested: dict = {}
-    for unit, cat, item, answer, n in counts.itertuples(index=False):
-        nested.setdefault(unit, {}).setdefault(cat, {}).setdefault(item, {})[answer] = n
-    cells = pd.DataFrame(
-        [
-            (u, *c)
-            for u, by in nested.items()
-            for c in rules.variance_cells(rules.appraisal_score(by, scheme))
-        ],
-        columns=["unit", "category", "item", "mean", "coef"],
-    )
-    return counts, store.appraisal_ballot_stats(2025, scheme.appraisal_points, cells)
+def fill(path: Path, ballots: int, n_units: int) -> None:
+    from scoring.scheme import default_scheme
+    from scoring.store import Store
+
+    scheme = default_scheme()
+    rng = np.random.default_rng(2025)
+    registry = _units(n_units)
+    units = registry["name"].tolist()
+    with Store(path) as store:
+        store.upsert_units(registry, "bench")
+        for year in (YEAR - 1, YEAR):
+            done = 0
+            while done < ballots:
+                count = min(PER_UPLOAD, ballots - done)
+                t = time.perf_counter()
+                table = _ballot_table(rng, year * 10**8 + done, count, units, scheme)
+                made = time.perf_counter() - t
+                store.add_upload(
+                    year=year,
+                    file=f"ballots-{done}",
+                    source="appraisal",
+                    sha256=f"{year}-{ballots}-{done}",
+                    user="bench",
+                    rows=count,
+                    facts={"appraisal_answers": table},
+                )
+                done += count
+                print(
+                    f"  {year}: {done:,} ballots stored (made {made:.1f} s, stored "
+                    f"{time.perf_counter() - t - made:.1f} s; load {loadavg()})",
+                    flush=True,
+                )
+            perf = pd.DataFrame(
+                [
+                    (u, ind, float(rng.uniform(60, 100)), 100.0)
+                    for u in units
+                    for ind in scheme.indicators
+                    for _ in range(3)
+                ],
+                columns=["unit", "indicator", "score", "max_score"],
+            )
+            store.add_upload(
+                year=year,
+                file="perf",
+                source="performance",
+                sha256=f"perf-{year}",
+                user="bench",
+                rows=len(perf),
+                facts={"performance_scores": perf},
+            )
 
 
-def pandas_aggregates(
-    answers: pd.DataFrame, points: dict[str, float], items: dict[str, float]
-) -> tuple:
-    """The same three aggregations the store runs in DuckDB, in pandas."""
-    counts = answers.groupby(["unit", "category", "item", "answer"], observed=True)["n"].sum()
-    ballots = (
-        answers[answers["item"] == answers["item"].iloc[0]]
-        .groupby(["unit", "category"], observed=True)["ballot"]
-        .nunique()
-    )
-    scored = answers[answers["answer"].isin(list(points))].copy()
-    scored["pts"] = scored["answer"].map(points).astype(float)
-    keys = ["unit", "category", "item"]
-    g = scored.groupby(keys, observed=True)
-    m = (g["pts"].sum() / g["n"].sum()).rename("mean").reset_index()
-    m["answered"] = g["n"].sum().values
-    m["w"] = m["item"].map(items).astype(float)
-    m["v"] = m["w"] / m.groupby(["unit", "category"], observed=True)["w"].transform("sum")
-    scored = scored.merge(m, on=keys)
-    scored["t"] = scored["v"] * (scored["pts"] - scored["mean"]) / scored["answered"]
-    per_ballot = scored.groupby(["unit", "category", "ballot"], observed=True)["t"].sum()
-    variance = (per_ballot**2).groupby(level=[0, 1], observed=True).sum()
-    return counts, ballots, variance
-
-
-def best_of(fn, runs: int = 3) -> float:
-    times = []
-    for _ in range(runs):
+def _numpy_baseline(store, years: tuple[int, ...], points: dict[str, float]) -> dict:
+    """Counts, ballots per unit/category and per-ballot variance from the answers' integer
+    keys with numpy: what recomputation cost before the counts were kept."""
+    cells = store.query("SELECT id, unit, category, item, answer FROM appraisal_cells ORDER BY id")
+    size = int(cells["id"].max()) + 1
+    group = np.zeros(size, dtype=np.int64)
+    group[cells["id"].to_numpy()] = pd.factorize(cells["unit"] + "\x00" + cells["category"])[0]
+    item_group = np.zeros(size, dtype=np.int64)
+    item_group[cells["id"].to_numpy()] = pd.factorize(
+        cells["unit"] + "\x00" + cells["category"] + "\x00" + cells["item"]
+    )[0]
+    pts = np.full(size, np.nan)
+    pts[cells["id"].to_numpy()] = cells["answer"].map(points).to_numpy(dtype=float)
+    timings = {}
+    for year in years:
         t = time.perf_counter()
-        fn()
+        with store.cursor() as cur:
+            m = cur.execute(
+                "SELECT cell_id, ballot_no FROM appraisal_answers WHERE year = ?", [year]
+            ).fetchnumpy()
+        read = time.perf_counter() - t
+        t = time.perf_counter()
+        cell = np.asarray(m["cell_id"])
+        counts = np.bincount(cell, minlength=size)
+        scored = ~np.isnan(pts[cell])
+        ig = item_group[cell]
+        answered = np.bincount(ig[scored], minlength=item_group.max() + 1)
+        total = np.bincount(ig[scored], weights=pts[cell][scored], minlength=item_group.max() + 1)
+        mean = np.divide(total, answered, out=np.zeros_like(total), where=answered > 0)
+        coef = np.divide(1.0, answered, out=np.zeros_like(total), where=answered > 0)
+        term = np.where(scored, coef[ig] * (np.nan_to_num(pts[cell]) - mean[ig]), 0.0)
+        ballot, first = np.unique(np.asarray(m["ballot_no"]), return_inverse=True)[0:2]
+        per_ballot = np.bincount(first, weights=term)
+        ballot_group = np.zeros(len(ballot), dtype=np.int64)
+        ballot_group[first] = group[cell]
+        ballots = np.bincount(ballot_group)
+        variance = np.bincount(ballot_group, weights=per_ballot**2)
+        timings[year] = (read, time.perf_counter() - t)
+        del counts, ballots, variance
+    return timings
+
+
+def measure(path: Path, runs: int) -> dict:
+    """In a fresh process: open the file, time the recomputation, then the baseline."""
+    from scoring import results
+    from scoring.scheme import default_scheme
+    from scoring.store import Store
+
+    out: dict = {"load_before": loadavg()}
+    t0 = time.perf_counter()
+    store = Store(path)
+    out["open"] = time.perf_counter() - t0
+    t = time.perf_counter()
+    res = results.compute(store, YEAR)
+    out["cold"] = time.perf_counter() - t
+    out["ballots"] = sum(u.ballots for u in res.units)
+    out["units"] = len(res.units)
+    out["warnings"] = len(res.warnings)
+    times, cpu = [], []
+    for _ in range(runs):
+        t, c = time.perf_counter(), time.process_time()
+        results.compute(store, YEAR)
         times.append(time.perf_counter() - t)
-    return min(times)
+        cpu.append(time.process_time() - c)  # this process's CPU, all its threads
+    out["median"], out["min"], out["max"] = statistics.median(times), min(times), max(times)
+    out["cpu_median"], out["cpu_min"] = statistics.median(cpu), min(cpu)
+    out["peak_mb_compute"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    base = []
+    points = dict(default_scheme().appraisal_points)
+    for _ in range(max(1, runs // 2)):
+        timing = _numpy_baseline(store, (YEAR - 1, YEAR), points)
+        base.append((sum(r for r, _ in timing.values()), sum(a for _, a in timing.values())))
+    out["numpy_read_min"] = min(r for r, _ in base)
+    out["numpy_aggregate_min"] = min(a for _, a in base)
+    out["numpy_aggregate_median"] = statistics.median(a for _, a in base)
+    out["peak_mb_all"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    out["load_after"] = loadavg()
+    store.close()
+    return out
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--sizes", default="1000000,10000000")
-    parser.add_argument("--pandas-max", type=int, default=10_000_000)
+    parser.add_argument("--ballots", type=int, default=1_000_000, help="ballots per year")
+    parser.add_argument("--units", type=int, default=200)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--out", default=str(Path(__file__).parent / "out"))
+    parser.add_argument("--measure", help=argparse.SUPPRESS)
     args = parser.parse_args()
-    scheme = default_scheme()
-    for size in (int(s) for s in args.sizes.split(",")):
-        with Store(":memory:") as store:
-            t = time.perf_counter()
-            fill(store, size)
-            made = time.perf_counter() - t
-            full = best_of(lambda s=store: results.compute(s, 2025))
-            counted = sum(u.ballots for u in results.compute(store, 2025).units)
-            assert counted == size, f"{counted} ballots counted of {size}"
-            heavy = best_of(lambda s=store: duckdb_aggregates(s, scheme))
-            line = (
-                f"{size:>10,} ballots ({6 * size:,} answers): generated in {made:.1f} s; "
-                f"full recomputation {full:.3f} s; DuckDB aggregation {heavy:.3f} s"
-            )
-            if size <= args.pandas_max:
-                answers = store.query(
-                    "SELECT ballot, unit, category, item, answer, n FROM appraisal_answers"
-                )
-                for c in ("unit", "category", "item", "answer"):
-                    answers[c] = answers[c].astype("category")
-                pandas_t = best_of(
-                    lambda a=answers: pandas_aggregates(
-                        a, dict(scheme.appraisal_points), dict(scheme.items)
-                    ),
-                    runs=1 if size > 2e6 else 3,
-                )
-                line += f"; pandas aggregation {pandas_t:.3f} s ({pandas_t / heavy:.1f}× slower)"
-                del answers
-            peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-            print(line + f"; peak RSS {peak:,.0f} MB", flush=True)
-    _ = np
+    if args.measure:
+        print(json.dumps(measure(Path(args.measure), args.runs)))
+        return
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"rank-{args.ballots}-{args.units}.duckdb"
+    if not path.exists():
+        t = time.perf_counter()
+        fill(path.with_suffix(".part"), args.ballots, args.units)
+        path.with_suffix(".part").rename(path)
+        print(f"made {path.name} in {time.perf_counter() - t:.1f} s", flush=True)
+    child = subprocess.run(
+        [sys.executable, __file__, "--measure", str(path), "--runs", str(args.runs)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
+    r = json.loads(child.stdout.strip().splitlines()[-1])
+    print(
+        f"{args.ballots:>10,} ballots/year × 2 years, {args.units} units (file store): "
+        f"recomputation with last year's warnings median {r['median']:.3f} s, "
+        f"min {r['min']:.3f} s, max {r['max']:.3f} s, cold {r['cold']:.3f} s "
+        f"(open {r['open']:.2f} s); CPU median {r['cpu_median']:.3f} s, min {r['cpu_min']:.3f} s; "
+        f"peak RSS {r['peak_mb_compute']:,.0f} MB",
+        flush=True,
+    )
+    print(
+        f"{'':>10} numpy baseline on the integer keys (both years): aggregation "
+        f"median {r['numpy_aggregate_median']:.3f} s, min {r['numpy_aggregate_min']:.3f} s "
+        f"+ reading the keys {r['numpy_read_min']:.3f} s; peak RSS {r['peak_mb_all']:,.0f} MB; "
+        f"load {r['load_before']} → {r['load_after']}",
+        flush=True,
+    )
+    assert r["ballots"] == args.ballots, f"{r['ballots']} ballots counted of {args.ballots}"
 
 
 if __name__ == "__main__":

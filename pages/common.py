@@ -123,10 +123,15 @@ def get_store() -> Store:
 @st.cache_resource(max_entries=16)
 def _results(year: int, data_version: str) -> results.Results:
     # Results are frozen dataclasses: safe to share between sessions without copying.
-    # Last year's (for escalation) comes from this cache too, not computed again.
-    store = get_store()
-    previous = _results(year - 1, data_version) if year - 1 in store.years() else None
-    return results.compute(store, year, previous=previous)
+    return results.compute(get_store(), year, history=_history(year, data_version))
+
+
+@st.cache_resource(max_entries=16)
+def _history(year: int, data_version: str) -> dict[str, int]:
+    """Earlier years' warnings for escalation (results.previous_warnings), each earlier
+    year evaluated alone: a cold start computes the chosen year and the few years the
+    escalation ladder reaches, never every year in the database through this cache."""
+    return results.previous_warnings(get_store(), year)
 
 
 def year_results(year: int) -> results.Results:

@@ -2,22 +2,30 @@
 
 import streamlit as st
 
-from pages.common import current_user, get_store, results_page, score_columns
+from pages.common import current_user, get_store, results_page, score_columns, year_results
 from scoring import accounts
 from scoring.quality import (
     BURST_MIN,
     BURST_SECONDS,
     MIN_BALLOTS,
     SAME_ADDRESS_MIN,
+    Quality,
     check,
     identical_units,
     quorum_flags,
     survey_checks,
 )
 
+
+@st.cache_resource(max_entries=16)
+def _quality(year: int, data_version: str) -> Quality:
+    """The checks, kept with the year's results (same key): a visit only renders."""
+    return check(get_store(), year_results(year))
+
+
 res = results_page(__file__, "数据质量")
 year = res.year
-q = check(get_store(), res)
+q = _quality(year, get_store().data_version())
 sections = [
     (f"问卷不足 {MIN_BALLOTS} 份的单位", q.few_ballots),
     ("缺少考评组成部分的单位（权重已重新分配）", q.missing_components),

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from scoring import cases, rules
+from scoring.counts import AppraisalCounts, NestedCounts
 from scoring.scheme import Scheme
 from scoring.store import Store
 
@@ -147,18 +148,16 @@ def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str,
 
 
 def _appraisal_spread(
-    store: Store, year: int, scheme: Scheme, counts: Mapping[str, AnswerCounts]
+    kept: AppraisalCounts, scheme: Scheme
 ) -> dict[str, dict[str, CategorySpread]]:
-    """Ballots and category-score variances per unit and category.
+    """Ballots and category-score variances per unit and category, from the counts kept
+    per year (scoring/counts.py), not from the ballots.
 
     Two steps: the item means (from the counts) say how each answer enters the score;
-    one pass over the ballots then gives ballot numbers and variances."""
-    first = {unit: rules.appraisal_score(c, scheme) for unit, c in counts.items()}
-    cells = pd.DataFrame(
-        [(unit, *cell) for unit, a in first.items() for cell in rules.variance_cells(a)],
-        columns=["unit", "category", "item", "mean", "coef"],
-    )
-    stats = store.appraisal_ballot_stats(year, scheme.appraisal_points, cells)
+    the pair counts then give ballot numbers and variances."""
+    first = {unit: rules.appraisal_score(c, scheme) for unit, c in kept.nested().items()}
+    cells = [(unit, *cell) for unit, a in first.items() for cell in rules.variance_cells(a)]
+    stats = kept.stats(cells, scheme.appraisal_points)
     columns = ["unit", "category", "ballots", "variance", "answer_variance", "tally_ballots"]
     out: dict[str, dict[str, CategorySpread]] = defaultdict(dict)
     for unit, cat, b, v, av, tb, tv in stats[[*columns, "tally_variance"]].itertuples(
@@ -211,8 +210,9 @@ def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
     """Every fact of ``year`` the rules need, read in one snapshot of the store."""
     with store.snapshot() as snap:
         units = _registry(snap.units(year))  # the registry in force that year
-        counts = _nested_counts(snap.appraisal_counts(year))
-        spread = _appraisal_spread(snap, year, scheme, counts)
+        kept = snap.appraisal_year_counts(year)
+        counts = NestedCounts(kept)
+        spread = _appraisal_spread(kept, scheme)
         perf, perf_months = _performance(
             snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
         )

@@ -17,10 +17,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
 from scoring import content_store
+from scoring.counts import AppraisalCounts, upload_counts
 
 __all__ = [
     "DEFAULT_DB",
@@ -53,6 +55,15 @@ FACT_TABLES = (
     "appraisal_ballot_meta",
     "integrity_attendance",
     "special_scores",
+)
+# The counts kept per year (migration 021), maintained with every upload and undo.
+COUNT_TABLES = (
+    "appraisal_pair_counts",
+    "appraisal_tally_counts",
+    "appraisal_ballot_counts",
+    "appraisal_straight_counts",
+    "appraisal_upload_units",
+    "appraisal_ballot_repeats",
 )
 
 
@@ -446,6 +457,7 @@ class Store:
                     "SELECT count(*) FROM appraisal_answers WHERE upload_id = ?", [upload_id]
                 ).fetchone()[0]
                 _test_pause("rows-written", f"upload {upload_id}: {n} answer rows written")
+            _count_upload(cur, upload_id, year, +1)
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             _audit(
                 cur, user, "上传", f"{year} 年度 {source}：{file}（{rows} 行，编号 {upload_id}）"
@@ -571,6 +583,7 @@ class Store:
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             if row.empty:
                 raise StoreError(f"没有编号为 {upload_id} 的上传记录。")
+            _count_upload(cur, upload_id, int(row["year"].iloc[0]), -1)
             moved = 0
             for table in (*FACT_TABLES, "fact_prints"):
                 n = cur.execute(
@@ -644,6 +657,7 @@ class Store:
                         [upload_id],
                     )
                     cur.execute(f"DELETE FROM bin_{table} WHERE upload_id = ?", [upload_id])
+            _count_upload(cur, upload_id, year, +1)
             cur.execute("DELETE FROM recycled_uploads WHERE id = ?", [upload_id])
             u = _upload(row.iloc[0])
             _audit(cur, user, "恢复上传", f"编号 {u.id}：{u.file}（{u.year} 年度 {u.source}）")
@@ -872,6 +886,12 @@ class Store:
 
     # -- what scoring reads -------------------------------------------------------
 
+    def appraisal_year_counts(self, year: int) -> AppraisalCounts:
+        """The year's 万人评议 counts kept by import and undo (migration 021): cells,
+        pairs and ballots, read in one snapshot; no ballot is read."""
+        with self.snapshot() as snap, snap.cursor() as cur:
+            return read_appraisal_counts(cur, year)
+
     def appraisal_counts(self, year: int) -> pd.DataFrame:
         return self.query(_sql("appraisal_counts"), {"year": year})
 
@@ -975,6 +995,19 @@ class Store:
         return self.query(_sql("uploads_by_source_unit"), {"year": year})
 
     def duplicate_ballots(self, year: int) -> pd.DataFrame:
+        """问卷编号 held by more than one upload of the year (ballot, uploads, unit)."""
+        with self.cursor() as cur:
+            found = cur.execute(
+                "SELECT count(*) FROM appraisal_ballot_repeats WHERE year = ?", [year]
+            ).fetchone()[0]
+        if not found:  # the usual case: nothing to look up among the ballots
+            return pd.DataFrame(
+                {
+                    "ballot": pd.Series(dtype=object),
+                    "uploads": pd.Series(dtype="int64"),
+                    "unit": pd.Series(dtype=object),
+                }
+            )
         return self.query(_sql("duplicate_ballots"), {"year": year})
 
     # -- survey inputs and column mappings (migration 015) -----------------------
@@ -1073,6 +1106,41 @@ class _Snapshot(Store):
         pass
 
 
+def read_appraisal_counts(cur: duckdb.DuckDBPyConnection, year: int) -> AppraisalCounts:
+    """What ``Store.appraisal_year_counts`` returns, on the caller's cursor (so that a
+    reader can take it within its own snapshot). Integers come as numpy arrays; strings
+    only once per distinct (unit, category, item) and answer."""
+    params = {"year": year}
+    cells = cur.execute(_sql("year_cells"), params).fetchnumpy()
+    if len(cells["id"]) == 0:
+        return AppraisalCounts.empty()
+    labels = cur.execute(_sql("year_items"), params).fetchall()
+    answers = cur.execute(_sql("year_answers"), params).fetchall()
+    pairs = cur.execute(
+        "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = ?", [year]
+    ).fetchnumpy()
+    ballots = cur.execute(
+        "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
+        "WHERE year = ? ORDER BY unit, category",
+        [year],
+    ).fetchall()
+    ids = np.asarray(cells["id"], dtype=np.int64)
+    position = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
+    position[ids] = np.arange(len(ids))
+    return AppraisalCounts(
+        answers=tuple(a for (a,) in answers),
+        labels=tuple(labels),
+        answer_of=np.asarray(cells["answer_of"], dtype=np.int64),
+        item_of=np.asarray(cells["item_of"], dtype=np.int64),
+        n=np.asarray(cells["n"], dtype=np.int64),
+        tally=np.asarray(cells["tally"], dtype=np.int64),
+        pair_a=position[np.asarray(pairs["cell_a"], dtype=np.int64)],
+        pair_b=position[np.asarray(pairs["cell_b"], dtype=np.int64)],
+        pair_n=np.asarray(pairs["n"], dtype=np.int64),
+        ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
+    )
+
+
 def _insert_answers(cur: duckdb.DuckDBPyConnection, upload_id: int, year: int) -> None:
     """Answer rows with their cell id and ballot number (migration 003). New cells are
     registered first; a ballot's number comes from ``ballot_row`` (its row in the sheet)
@@ -1095,6 +1163,105 @@ def _insert_answers(cur: duckdb.DuckDBPyConnection, upload_id: int, year: int) -
         "AND c.category = i.category AND c.item = i.item AND c.answer = i.answer",
         [upload_id, year, upload_id],
     )
+
+
+
+def _count_upload(
+    cur: duckdb.DuckDBPyConnection,
+    upload_id: int,
+    year: int,
+    sign: int,
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame] | None = None,
+) -> None:
+    """Add (sign +1: import, restore) or subtract (-1: undo) one upload's 万人评议 counts
+    to its year's (migrations 021, 022), in the caller's transaction. ``rows`` are the
+    upload's answer rows as ``_insert_answers`` returns them (cell id, ballot number or
+    -1, n, and the cells); else they are read back from the store. Rows whose count
+    falls to zero go. The counting runs in numpy (counts.upload_counts); SQL counts
+    the rare upload whose ballots it cannot."""
+    if rows is None:
+        stored = cur.execute(
+            "SELECT cell_id, coalesce(ballot_no, -1) AS ballot_no, n FROM appraisal_answers "
+            "WHERE upload_id = ?",
+            [upload_id],
+        ).fetchnumpy()
+        cells = cur.execute(
+            "SELECT id, unit, category, item, answer FROM appraisal_cells WHERE id IN "
+            "(SELECT DISTINCT cell_id FROM appraisal_answers WHERE upload_id = ?) ORDER BY id",
+            [upload_id],
+        ).df()
+        rows = (stored["cell_id"], stored["ballot_no"], stored["n"], cells)
+    cell, ballot, n, cells = rows
+    if len(cell) == 0:
+        return
+    counted = upload_counts(
+        np.asarray(cell, dtype=np.int64),
+        np.asarray(ballot, dtype=np.int64),
+        np.asarray(n, dtype=np.int64),
+        cells,
+    )
+    params = {"upload_id": upload_id, "year": year, "sign": sign}
+    merges = (  # table, SQL fallback, part of UploadCounts, keys, values
+        ("appraisal_pair_counts", "upload_pair_counts", "pairs", ("cell_a", "cell_b"), ("n",)),
+        ("appraisal_tally_counts", "upload_tally_counts", "tally", ("cell_id",), ("n",)),
+        (
+            "appraisal_ballot_counts",
+            "upload_ballot_counts",
+            "ballots",
+            ("unit", "category"),
+            ("ballots", "tally_ballots"),
+        ),
+        (
+            "appraisal_straight_counts",
+            "upload_straight_counts",
+            "straight",
+            ("unit", "items"),
+            ("ballots",),
+        ),
+    )
+    for table, sql, part, keys, values in merges:
+        on = " AND ".join(f"t.{k} = d.{k}" for k in keys)
+        columns = ", ".join((*keys, *values))
+        inserted = ", ".join([f"d.{k}" for k in keys] + [f"$sign * d.{v}" for v in values])
+        updated = ", ".join(f"{v} = t.{v} + $sign * d.{v}" for v in values)
+        if counted is not None:
+            cur.register("upload_delta", getattr(counted, part))
+        try:
+            cur.execute(
+                f"MERGE INTO {table} t "
+                f"USING {'upload_delta' if counted is not None else f'({_sql(sql)})'} d "
+                f"ON t.year = $year AND {on} "
+                f"WHEN MATCHED THEN UPDATE SET {updated} "
+                f"WHEN NOT MATCHED THEN INSERT (year, {columns}) VALUES ($year, {inserted})",
+                params if counted is None else {"year": year, "sign": sign},
+            )
+        finally:
+            if counted is not None:
+                cur.unregister("upload_delta")
+        zero = " AND ".join(f"{v} = 0" for v in values)
+        cur.execute(f"DELETE FROM {table} WHERE year = $year AND {zero}", {"year": year})
+    # What the 数据质量 page needs (migration 022), kept per upload.
+    for table in ("appraisal_upload_units", "appraisal_ballot_repeats"):
+        cur.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id])
+    if sign > 0:
+        if counted is None:
+            cur.execute(_sql("upload_units"), {"upload_id": upload_id, "year": year})
+        else:
+            cur.register("upload_delta", counted.rows)
+            try:
+                cur.execute(
+                    "INSERT INTO appraisal_upload_units SELECT ?, ?, unit, rows FROM upload_delta",
+                    [upload_id, year],
+                )
+            finally:
+                cur.unregister("upload_delta")
+        others = cur.execute(  # a year's first upload has nothing to repeat
+            "SELECT count(*) FROM appraisal_answers WHERE year = ? AND upload_id <> ? "
+            "AND ballot IS NOT NULL",
+            [year, upload_id],
+        ).fetchone()[0]
+        if others:
+            cur.execute(_sql("upload_ballot_repeats"), {"upload_id": upload_id, "year": year})
 
 
 def _has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:

@@ -24,6 +24,7 @@ def test_migrations_on_a_fresh_file(tmp_path):
     assert {30, 31, 32} <= set(versions)  # 整改 ledger, check lists and stages, 意见 reviews
     assert {35, 36} <= set(versions)  # 035: 专项考评 scores; 036: why a scheme was set
     assert 10 in versions  # 010: sign-in throttling
+    assert {21, 22} <= set(versions)  # 万人评议 counts per year; 数据质量 counts
 
 
 def test_a_migration_numbered_below_the_highest_applied_is_still_applied(tmp_path, monkeypatch):
@@ -144,32 +145,105 @@ def test_db_path_resolution(monkeypatch, tmp_path):
     assert resolve_db_path("cli.duckdb").name == "cli.duckdb"
 
 
-def test_migration_3_keys_the_answers_of_an_existing_database(tmp_path):
-    """A database made before migration 003 gets its cell ids, and the same results."""
-    from scoring import results
+TALLY = [  # a 汇总表 upload for one unit: counts without ballots
+    {"unit": "市教育局", "category": "群众", "item": i, "answer": a, "n": n}
+    for i in ("工作作风", "总体评价")
+    for a, n in (("满意", 30), ("基本满意", 12), ("不满意", 3), ("不了解", 5))
+]
+
+
+def _version_2_database(path) -> None:
+    """A database as version 2 of the schema left it (answers as strings, no ids, no
+    counts), holding the demo year and a tally upload, written the way version 2 did."""
+    import duckdb
+
+    from scoring.demo import generate
+    from scoring.store import MIGRATIONS
+
+    city = generate((2025,))
+    uploads = [(s, f) for s, f in city.facts[2025].items()]
+    uploads.append(("appraisal-tally", {"appraisal_answers": pd.DataFrame(TALLY)}))
+    con = duckdb.connect(str(path))
+    for number in (1, 2):
+        con.execute(next(MIGRATIONS.glob(f"00{number}_*.sql")).read_text(encoding="utf-8"))
+    con.execute("CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_at TIMESTAMP)")
+    con.execute("INSERT INTO schema_version VALUES (1, NULL), (2, NULL)")
+    registry = city.units.rename(columns={"group": "grp"})  # noqa: F841 - read by DuckDB
+    con.execute("INSERT INTO units BY NAME SELECT * FROM registry")
+    for source, frames in uploads:
+        upload_id = con.execute(
+            'INSERT INTO uploads (year, file, source, rows, sha256, "user") '
+            "VALUES (2025, ?, ?, 1, ?, 'old') RETURNING id",
+            [source, source, source],
+        ).fetchone()[0]
+        for table, frame in frames.items():
+            rows = frame.drop(columns=["ballot_row"], errors="ignore")  # noqa: F841
+            con.execute(
+                f"INSERT INTO {table} BY NAME SELECT *, {upload_id} AS upload_id, "
+                "2025 AS year FROM rows"
+            )
+    con.close()
+
+
+def _fresh_database(path) -> None:
+    """The same data imported by today's code."""
     from scoring.demo import load_demo
 
-    path = tmp_path / "old.duckdb"
     with Store(path) as s:
         load_demo(s, (2025,))
-        before = results.compute(s, 2025).table()
-        with s.transaction() as cur:  # back to the schema of version 2
-            cur.execute("ALTER TABLE appraisal_answers DROP COLUMN cell_id")
-            cur.execute("ALTER TABLE appraisal_answers DROP COLUMN ballot_no")
-            cur.execute("DROP TABLE appraisal_cells")
-            cur.execute("DROP SEQUENCE appraisal_cell_ids")
-            cur.execute("DELETE FROM schema_version WHERE version = 3")
-    with Store(path) as s:
-        assert 3 in set(s.query("SELECT version FROM schema_version")["version"])
-        missing = s.query(
-            "SELECT count(*) AS n FROM appraisal_answers "
-            "WHERE cell_id IS NULL OR (ballot IS NOT NULL AND ballot_no IS NULL)"
+        add_facts(s, 2025, "appraisal_answers", TALLY, source="appraisal-tally")
+
+
+def _counts(s: Store) -> dict[str, pd.DataFrame]:
+    """The year's kept counts, cell ids replaced by their strings (ids and so the order
+    of a pair's two cells differ between the databases)."""
+    frames = {
+        "pairs": s.query(
+            "SELECT a.unit, a.category, least(a.item || a.answer, b.item || b.answer) AS one, "
+            "greatest(a.item || a.answer, b.item || b.answer) AS other, p.n "
+            "FROM appraisal_pair_counts p "
+            "JOIN appraisal_cells a ON a.id = p.cell_a JOIN appraisal_cells b ON b.id = p.cell_b"
+        ),
+        "tally": s.query(
+            "SELECT c.unit, c.category, c.item, c.answer, t.n FROM appraisal_tally_counts t "
+            "JOIN appraisal_cells c ON c.id = t.cell_id"
+        ),
+        "ballots": s.query(
+            "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts"
+        ),
+        "straight": s.query("SELECT unit, items, ballots FROM appraisal_straight_counts"),
+    }
+    return {k: f.sort_values(list(f.columns)).reset_index(drop=True) for k, f in frames.items()}
+
+
+def test_migrations_bring_an_old_database_to_integer_answers_and_counts(tmp_path):
+    """A database of schema version 2 (answers as strings) gets its cell ids and ballot
+    numbers (003) and its counts (021, 022): the same answers, counts and results as the
+    same data imported today."""
+    from scoring import results
+
+    _version_2_database(tmp_path / "old.duckdb")
+    _fresh_database(tmp_path / "new.duckdb")
+    with Store(tmp_path / "old.duckdb") as old, Store(tmp_path / "new.duckdb") as new:
+        assert old.schema_version() == new.schema_version()
+        strings = "SELECT ballot, unit, category, item, answer, n FROM appraisal_answers"
+        a, b = old.query(strings), new.query(strings)
+        assert len(a) == len(b) > 0
+        pd.testing.assert_frame_equal(
+            a.sort_values(list(a.columns)).reset_index(drop=True),
+            b.sort_values(list(b.columns)).reset_index(drop=True),
         )
-        assert missing["n"].iloc[0] == 0
-        numbers = s.query(
-            "SELECT count(DISTINCT ballot) AS a, count(DISTINCT ballot_no) AS b "
+        numbers = old.query(
+            "SELECT count(DISTINCT ballot) AS a, count(DISTINCT ballot_no) AS b, "
+            "count(*) FILTER (WHERE ballot IS NOT NULL AND ballot_no IS NULL) AS lost "
             "FROM appraisal_answers"
         )
         assert numbers["a"].iloc[0] == numbers["b"].iloc[0]  # one number per ballot
-        after = results.compute(s, 2025).table()
-    pd.testing.assert_frame_equal(before, after)
+        assert numbers["lost"].iloc[0] == 0
+        old_counts, new_counts = _counts(old), _counts(new)
+        for name in old_counts:
+            assert len(old_counts[name]) > 0
+            pd.testing.assert_frame_equal(old_counts[name], new_counts[name])
+        pd.testing.assert_frame_equal(
+            results.compute(old, 2025).table(), results.compute(new, 2025).table()
+        )

@@ -1,9 +1,10 @@
--- Rows per unit and source for a year, across every fact table.
+-- Rows per unit and source for a year, across every fact table (万人评议 answer rows
+-- from the rows per upload and unit kept at import, migration 022).
 SELECT unit, source, sum(rows)::BIGINT AS rows, count(DISTINCT upload_id)::BIGINT AS uploads
 FROM (
-    SELECT a.unit, u.source, a.upload_id, count(*) AS rows
-    FROM appraisal_answers a JOIN uploads u ON u.id = a.upload_id
-    WHERE a.year = $year GROUP BY ALL
+    SELECT a.unit, u.source, a.upload_id, a.rows
+    FROM appraisal_upload_units a JOIN uploads u ON u.id = a.upload_id
+    WHERE a.year = $year
     UNION ALL
     SELECT p.unit, u.source, p.upload_id, count(*)
     FROM performance_scores p JOIN uploads u ON u.id = p.upload_id

@@ -1,0 +1,317 @@
+"""A year's 万人评议 counts (计数), read from the counts the store keeps per year.
+
+Recomputing a year reads no ballot: for each pair of answer cells (unit, evaluator
+category, item, answer) of the same ballot the store keeps how many ballots hold both
+(migration 021, maintained by import and undo). The diagonal is each cell's answer
+count, which gives the item means; the pairs give the exact per-ballot variance of the
+linearised score, because a ballot's squared sum of terms expands into its pairs:
+
+    sum over ballots of (sum_k t_k)^2 = sum_k n_kk t_k^2 + 2 * sum_{k<l} n_kl t_k t_l
+
+Tally rows (汇总表, no ballots) add to the diagonal only: their answers count as
+independent, as before. numpy over cells and pairs (thousands, not millions of rows);
+Python loops run per item of a unit and category, never per answer cell.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from scoring.scheme import Scheme
+
+__all__ = ["AppraisalCounts", "ItemSums", "NestedCounts", "UploadCounts", "upload_counts"]
+
+# Per item of a unit and category: (answered, unknown, satisfied, points), the sums
+# rules.appraisal_from_sums takes (points: the answered answers' points summed).
+ItemSums = tuple[int, int, int, float]
+
+
+@dataclass(frozen=True, eq=False)
+class AppraisalCounts:
+    """One year's answer counts per cell, pair counts and ballots per unit and category.
+
+    A cell is numbered by its position; ``item_of`` says which (unit, category, item)
+    of ``labels`` it belongs to and ``answer_of`` which of ``answers`` it holds."""
+
+    answers: tuple[str, ...]  # the distinct answers
+    labels: tuple[tuple[str, str, str], ...]  # the distinct (unit, category, item)
+    answer_of: np.ndarray  # per cell
+    item_of: np.ndarray  # per cell
+    n: np.ndarray  # per cell: its answers on ballot sheets (int64)
+    tally: np.ndarray  # per cell: its answers on tally sheets (int64)
+    pair_a: np.ndarray  # cell positions of each pair of the same ballot
+    pair_b: np.ndarray
+    pair_n: np.ndarray  # ballots holding both (the diagonal: the cell's answer count)
+    # (unit, category) -> (ballots on ballot sheets, ballots of tally sheets)
+    ballots: Mapping[tuple[str, str], tuple[int, int]]
+
+    @classmethod
+    def empty(cls) -> AppraisalCounts:
+        none = np.zeros(0, dtype=np.int64)
+        return cls((), (), none, none, none, none, none, none, none, {})
+
+    @property
+    def answers_per_cell(self) -> np.ndarray:
+        """Every answer of the cell, ballot and tally sheets together."""
+        return self.n + self.tally
+
+    def nested(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+        """counts[unit][category][item][answer], the shape rules.appraisal_score takes."""
+        out: dict = {}
+        for k, a, n in zip(
+            self.item_of.tolist(),
+            self.answer_of.tolist(),
+            self.answers_per_cell.tolist(),
+            strict=True,
+        ):
+            unit, cat, item = self.labels[k]
+            out.setdefault(unit, {}).setdefault(cat, {}).setdefault(item, {})[self.answers[a]] = n
+        return out
+
+    def ballots_by_unit(self) -> dict[str, dict[str, int]]:
+        """Ballots per unit and category, ballot and tally sheets together."""
+        out: dict[str, dict[str, int]] = {}
+        for (unit, cat), (b, t) in self.ballots.items():
+            out.setdefault(unit, {})[cat] = int(b + t)
+        return out
+
+    def per_cell(self, value: Callable[[str], float | bool], dtype: type = float) -> np.ndarray:
+        """``value(answer)`` for each cell (computed once per distinct answer)."""
+        table = np.array([value(a) for a in self.answers], dtype=dtype)
+        return table[self.answer_of] if len(self.answers) else np.zeros(0, dtype=dtype)
+
+    def item_sums(self, scheme: Scheme) -> dict[str, dict[str, dict[str, ItemSums]]]:
+        """sums[unit][category][item] = (answered, unknown, satisfied, points) under the
+        scheme's answers; the points are summed cell by cell in the cells' order."""
+        size = len(self.labels)
+        scored = self.per_cell(lambda a: a in scheme.appraisal_points, bool)
+
+        every = self.answers_per_cell
+
+        def total(mask: np.ndarray) -> list[int]:
+            counted = np.bincount(self.item_of, weights=every * mask, minlength=size)
+            return counted.astype(np.int64).tolist()
+
+        answered = total(scored)
+        unknown = total(self.per_cell(lambda a: a in scheme.appraisal_unknown, bool))
+        satisfied = total(self.per_cell(lambda a: a in scheme.appraisal_satisfied, bool))
+        value = self.per_cell(lambda a: scheme.appraisal_points.get(a, 0.0))
+        points = np.bincount(
+            self.item_of, weights=np.where(scored, every * value, 0.0), minlength=size
+        ).tolist()
+        out: dict = {}
+        for (unit, cat, item), a, u, s, p in zip(
+            self.labels, answered, unknown, satisfied, points, strict=True
+        ):
+            out.setdefault(unit, {}).setdefault(cat, {})[item] = (a, u, s, p)
+        return out
+
+    def stats(
+        self,
+        cells: Iterable[tuple[str, str, str, float, float]],
+        points: Mapping[str, float],
+    ) -> pd.DataFrame:
+        """Per unit and category what ``Store.appraisal_ballot_stats`` computes over the
+        ballots: ``ballots``, ``variance`` (sum over ballots of the squared sum of their
+        terms), ``answer_variance`` (each answer's term squared alone), ``tally_ballots``
+        and ``tally_variance`` (tally answers, each alone). An answer's term is coef *
+        (points - mean) for its (unit, category, item) in ``cells``
+        (rules.variance_cells), 0 for any other answer."""
+        position = {label: k for k, label in enumerate(self.labels)}
+        mean = np.zeros(len(self.labels))
+        coef = np.zeros(len(self.labels))
+        for u, c, i, m, k in cells:
+            at = position.get((u, c, i))
+            if at is not None:
+                mean[at], coef[at] = m, k
+        scored = self.per_cell(lambda a: a in points, bool)
+        value = self.per_cell(lambda a: points.get(a, 0.0))
+        term = np.where(scored, coef[self.item_of] * (value - mean[self.item_of]), 0.0)
+        keys = list(self.ballots)
+        groups = {key: g for g, key in enumerate(keys)}
+        group_of_item = np.array(
+            [groups.get((u, c), -1) for u, c, _ in self.labels], dtype=np.int64
+        )
+        cell_group = group_of_item[self.item_of] if len(self.item_of) else self.item_of
+
+        def by_group(group: np.ndarray, weights: np.ndarray) -> np.ndarray:
+            keep = group >= 0
+            return np.bincount(group[keep], weights=weights[keep], minlength=len(keys))
+
+        diagonal = self.pair_a == self.pair_b
+        weight = np.where(diagonal, 1.0, 2.0)
+        pair_terms = weight * self.pair_n * term[self.pair_a] * term[self.pair_b]
+        pair_group = cell_group[self.pair_a]
+        counts = np.array([self.ballots[k] for k in keys], dtype=np.int64).reshape(-1, 2)
+        return pd.DataFrame(
+            {
+                "unit": [u for u, _ in keys],
+                "category": [c for _, c in keys],
+                "ballots": counts[:, 0],
+                "variance": by_group(pair_group, pair_terms),
+                "answer_variance": by_group(pair_group, np.where(diagonal, pair_terms, 0.0)),
+                "tally_ballots": counts[:, 1],
+                "tally_variance": by_group(cell_group, self.tally * term * term),
+            }
+        )
+
+
+@dataclass(frozen=True)
+class UploadCounts:
+    """One upload's contribution to the counts kept per year (migrations 021, 022)."""
+
+    pairs: pd.DataFrame  # cell_a, cell_b, n (cell_a <= cell_b; the diagonal included)
+    tally: pd.DataFrame  # cell_id, n (answers on tally sheets)
+    ballots: pd.DataFrame  # unit, category, ballots, tally_ballots
+    straight: pd.DataFrame  # unit, items, ballots
+    rows: pd.DataFrame  # unit, rows (answer rows per unit)
+
+
+def upload_counts(
+    cell: np.ndarray,
+    ballot: np.ndarray,
+    n: np.ndarray,
+    cells: pd.DataFrame,
+) -> UploadCounts | None:
+    """The counts of one upload's answer rows, without sorting or joining them.
+
+    ``cell``, ``ballot`` (-1 for tally rows) and ``n`` are per row; ``cells`` has id,
+    unit, category, item, answer for each cell the rows use. Ballots become a matrix
+    (ballot × item → answer), so that each pair of items is one vector operation and
+    one bincount over (unit and category, answer, answer). None when a ballot answers
+    an item twice (the caller then counts in SQL)."""
+    cells = cells.reset_index(drop=True)
+    group, group_names = pd.factorize(pd.MultiIndex.from_arrays([cells["unit"], cells["category"]]))
+    item, _ = pd.factorize(cells["item"])
+    answer, _ = pd.factorize(cells["answer"])
+    n_groups, n_items, n_answers = len(group_names), int(item.max()) + 1, int(answer.max()) + 1
+    local = np.full(int(cells["id"].max()) + 1, -1, dtype=np.int64)
+    local[cells["id"].to_numpy()] = np.arange(len(cells))
+    row = local[cell]  # each row's cell, as a position in ``cells``
+    cell_at = np.full((n_groups, n_items, n_answers), -1, dtype=np.int64)
+    cell_at[group, item, answer] = cells["id"].to_numpy()
+
+    is_ballot = ballot >= 0
+    ids = cells["id"].to_numpy()
+
+    def per_cell(mask: np.ndarray) -> np.ndarray:
+        return np.bincount(row[mask], weights=n[mask], minlength=len(cells)).astype(np.int64)
+
+    diagonal, tally_n = per_cell(is_ballot), per_cell(~is_ballot)
+    pieces = [pd.DataFrame({"cell_a": ids, "cell_b": ids, "n": diagonal})[diagonal > 0]]
+    tally_frame = pd.DataFrame({"cell_id": ids, "n": tally_n})[tally_n > 0]
+    unit_codes, unit_names = pd.factorize(cells["unit"])
+    rows = np.bincount(unit_codes[row], minlength=len(unit_names))
+    by_unit = pd.DataFrame({"unit": unit_names, "rows": rows})
+
+    b, _ = pd.factorize(ballot[is_ballot])
+    n_ballots = int(b.max()) + 1 if len(b) else 0
+    r = row[is_ballot]
+    slot = b * n_items + item[r]
+    if len(slot) and np.bincount(slot).max() > 1:
+        return None
+    matrix = np.full((n_ballots, n_items), -1, dtype=np.int64)
+    matrix[b, item[r]] = answer[r]
+    ballot_group = np.zeros(n_ballots, dtype=np.int64)
+    ballot_group[b] = group[r]
+    for k1 in range(n_items):
+        for k2 in range(k1 + 1, n_items):
+            both = (matrix[:, k1] >= 0) & (matrix[:, k2] >= 0)
+            key = (ballot_group[both] * n_answers + matrix[both, k1]) * n_answers + matrix[both, k2]
+            found = np.bincount(key, minlength=n_groups * n_answers * n_answers)
+            where = np.flatnonzero(found)
+            g, rest = np.divmod(where, n_answers * n_answers)
+            a1, a2 = np.divmod(rest, n_answers)
+            one, other = cell_at[g, k1, a1], cell_at[g, k2, a2]
+            pieces.append(
+                pd.DataFrame(
+                    {
+                        "cell_a": np.minimum(one, other),
+                        "cell_b": np.maximum(one, other),
+                        "n": found[where],
+                    }
+                )
+            )
+    pairs = pd.concat(pieces, ignore_index=True)
+
+    # Ballots per unit and category: ballot sheets count ballots; a tally sheet the
+    # largest total over its items.
+    per_group = np.bincount(ballot_group, minlength=n_groups).astype(np.int64)
+    tally_group = np.zeros(n_groups, dtype=np.int64)
+    tally = row[~is_ballot]
+    if len(tally):
+        totals = np.bincount(
+            group[tally] * n_items + item[tally],
+            weights=n[~is_ballot],
+            minlength=n_groups * n_items,
+        )
+        tally_group = totals.reshape(n_groups, n_items).max(axis=1).astype(np.int64)
+    names = np.asarray(group_names.to_list(), dtype=object).reshape(-1, 2)
+    ballots = pd.DataFrame(
+        {
+            "unit": names[:, 0],
+            "category": names[:, 1],
+            "ballots": per_group,
+            "tally_ballots": tally_group,
+        }
+    )[(per_group > 0) | (tally_group > 0)]
+
+    answered = (matrix >= 0).sum(axis=1)
+    high = matrix.max(axis=1, initial=-1)
+    low = np.where(matrix >= 0, matrix, n_answers).min(axis=1, initial=n_answers)
+    flat = (answered > 0) & (high == low)
+    straight = (
+        pd.DataFrame(
+            {
+                "unit": np.asarray(names[ballot_group[flat], 0], dtype=object),
+                "items": answered[flat].astype(np.int32),
+            }
+        )
+        .groupby(["unit", "items"], as_index=False)
+        .size()
+        .rename(columns={"size": "ballots"})
+    )
+    return UploadCounts(
+        pairs, tally_frame, ballots.reset_index(drop=True), straight, by_unit[rows > 0]
+    )
+
+
+class NestedCounts(Mapping):
+    """counts[unit][category][item][answer] over an ``AppraisalCounts``, a unit's dict
+    built only when that unit is looked up (the engine looks up only the units whose
+    score it could not take ready-made)."""
+
+    def __init__(self, kept: AppraisalCounts) -> None:
+        self._kept = kept
+        units = [u for u, _, _ in kept.labels]
+        # A unit's labels, and so its cells (ordered by label), are contiguous.
+        self._bounds: dict[str, tuple[int, int]] = {}
+        for k, unit in enumerate(units):
+            start, _ = self._bounds.get(unit, (k, k))
+            self._bounds[unit] = (start, k + 1)
+
+    def __getitem__(self, unit: str) -> dict[str, dict[str, dict[str, int]]]:
+        first, last = self._bounds[unit]
+        kept = self._kept
+        lo, hi = np.searchsorted(kept.item_of, [first, last])
+        out: dict = {}
+        every = kept.answers_per_cell
+        for k, a, n in zip(
+            kept.item_of[lo:hi].tolist(),
+            kept.answer_of[lo:hi].tolist(),
+            every[lo:hi].tolist(),
+            strict=True,
+        ):
+            _, cat, item = kept.labels[k]
+            out.setdefault(cat, {}).setdefault(item, {})[kept.answers[a]] = n
+        return out
+
+    def __iter__(self):
+        return iter(self._bounds)
+
+    def __len__(self) -> int:
+        return len(self._bounds)

@@ -1,0 +1,9 @@
+-- The year's distinct answers, numbered by order (year_cells.sql's answer_of).
+SELECT DISTINCT c.answer
+FROM appraisal_cells c
+WHERE c.id IN (
+    SELECT cell_a FROM appraisal_pair_counts WHERE year = $year AND cell_a = cell_b
+    UNION ALL
+    SELECT cell_id FROM appraisal_tally_counts WHERE year = $year
+)
+ORDER BY ALL
