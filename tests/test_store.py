@@ -146,7 +146,7 @@ def test_db_path_resolution(monkeypatch, tmp_path):
 
 
 TALLY = [  # a 汇总表 upload for one unit: counts without ballots
-    {"unit": "市教育局", "category": "群众", "item": i, "answer": a, "n": n}
+    {"ballot": None, "unit": "市教育局", "category": "群众", "item": i, "answer": a, "n": n}
     for i in ("工作作风", "总体评价")
     for a, n in (("满意", 30), ("基本满意", 12), ("不满意", 3), ("不了解", 5))
 ]
