@@ -25,6 +25,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from scoring.sqlrows import scalar
+
 __all__ = ["ContentReport", "check_upload", "drop_overlap", "keep_prints"]
 
 _BALLOT = """
@@ -131,10 +133,8 @@ def check_upload(
         "SEMI JOIN fact_prints f ON f.year = ? AND f.kind = n.kind AND f.fp = n.fp",
         [year],
     )
-    total = cur.execute(
-        "SELECT count(*) FROM (SELECT DISTINCT kind, fp FROM new_prints)"
-    ).fetchone()[0]
-    overlap = cur.execute("SELECT count(*) FROM overlap_prints").fetchone()[0]
+    total = scalar(cur.execute("SELECT count(*) FROM (SELECT DISTINCT kind, fp FROM new_prints)"))
+    overlap = scalar(cur.execute("SELECT count(*) FROM overlap_prints"))
     earlier = cur.execute(
         "SELECT f.upload_id, count(*) AS n FROM fact_prints f "
         "SEMI JOIN overlap_prints o ON f.kind = o.kind AND f.fp = o.fp "
@@ -162,7 +162,7 @@ def check_upload(
 def drop_overlap(cur: duckdb.DuckDBPyConnection, upload_id: int, tables: tuple[str, ...]) -> int:
     """Leave out of the upload the rows whose facts are already stored (an accepted
     partial overlap); returns how many facts were left out."""
-    left_out = cur.execute("SELECT count(*) FROM overlap_prints").fetchone()[0]
+    left_out = scalar(cur.execute("SELECT count(*) FROM overlap_prints"))
     for table in tables:
         if "ballot" in _columns(cur, table) and table != "appraisal_answers":
             cur.execute(

@@ -155,7 +155,7 @@ def _people(rng: np.random.Generator, count: int) -> list[str]:
 
 
 def _registry(rng: np.random.Generator) -> pd.DataFrame:
-    rows = []
+    rows: list[tuple[str, list[str], str, str | None, str | None]] = []
     depts = [(d, g) for g, ds in DEPARTMENTS.items() for d in ds]
     cadres = iter(_people(rng, 3 * len(depts)))
     for dept, group in depts:

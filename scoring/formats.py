@@ -14,6 +14,9 @@ takes ``EXCEL_FORMATS``; text (PDF, cards) takes the ``fmt_*`` functions.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 from scoring.rules import round2
 
 __all__ = [
@@ -69,14 +72,20 @@ def fmt_rate(x: float | None) -> str:
 
 
 def fmt_count(n: float | None) -> str:
-    return MISSING if _missing(n) else f"{int(n):,}"
+    return MISSING if n is None or _missing(n) else f"{int(n):,}"
 
 
 def fmt_signed(x: float | None) -> str:
     return MISSING if _missing(x) else f"{round2(x):+.2f}".replace("+0.00", "0.00")
 
 
-_BY_KIND = {"score": fmt_score, "rate": fmt_rate, "count": fmt_count, "signed": fmt_signed}
+# A cell is any number type a frame holds (int, float, numpy scalars), hence ``Any``.
+_BY_KIND: dict[str, Callable[[Any], str]] = {
+    "score": fmt_score,
+    "rate": fmt_rate,
+    "count": fmt_count,
+    "signed": fmt_signed,
+}
 
 
 def fmt(column: str, value: object) -> str:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import secrets
 
+from scoring.sqlrows import scalar
 from scoring.store import Store
 
 __all__ = [
@@ -30,8 +31,7 @@ def secret(store: Store, name: str = "session") -> str:
     value = secrets.token_urlsafe(48)
     with store.transaction() as cur:
         cur.execute("INSERT OR IGNORE INTO app_secrets (name, value) VALUES (?, ?)", [name, value])
-        row = cur.execute("SELECT value FROM app_secrets WHERE name = ?", [name]).fetchone()
-        return str(row[0])
+        return str(scalar(cur.execute("SELECT value FROM app_secrets WHERE name = ?", [name])))
 
 
 def new_session(store: Store, user: str, lifetime: dt.timedelta) -> str:
