@@ -13,6 +13,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from scoring.sqlrows import one, scalar
 from scoring.store import Store, _audit
 
 __all__ = [
@@ -44,11 +45,13 @@ CASE_COLUMNS = (
 
 
 def _next_number(cur: duckdb.DuckDBPyConnection, year: int) -> int:
-    row = cur.execute(
-        "SELECT coalesce(max(TRY_CAST(split_part(number, '-', 2) AS INTEGER)), 0) "
-        "FROM cases WHERE year = ?",
-        [year],
-    ).fetchone()
+    row = one(
+        cur.execute(
+            "SELECT coalesce(max(TRY_CAST(split_part(number, '-', 2) AS INTEGER)), 0) "
+            "FROM cases WHERE year = ?",
+            [year],
+        )
+    )
     return int(row[0]) + 1
 
 
@@ -73,20 +76,22 @@ def insert_cases(
         for row, history in zip(rows, events, strict=True):
             number = f"{year}-{n:03d}"
             n += 1
-            case_id = cur.execute(
-                "INSERT INTO cases (year, number, unit, source, date, finding, doc_no, "
-                "attachment, reporter, contact, status, verdict, points, veto, created_by, "
-                "import_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
-                "RETURNING id",
-                [
-                    year,
-                    number,
-                    *(row.get(c) for c in CASE_COLUMNS[:-1]),
-                    bool(row.get("veto")),
-                    user,
-                    sha256,
-                ],
-            ).fetchone()[0]
+            case_id = scalar(
+                cur.execute(
+                    "INSERT INTO cases (year, number, unit, source, date, finding, doc_no, "
+                    "attachment, reporter, contact, status, verdict, points, veto, created_by, "
+                    "import_sha256) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                    "RETURNING id",
+                    [
+                        year,
+                        number,
+                        *(row.get(c) for c in CASE_COLUMNS[:-1]),
+                        bool(row.get("veto")),
+                        user,
+                        sha256,
+                    ],
+                )
+            )
             for status, on, note, *dated in history:
                 cur.execute(
                     'INSERT INTO case_events (case_id, status, "on", note, "user", dated) '
@@ -131,7 +136,7 @@ def add_event(
                 "UPDATE cases SET verdict = ?, points = ?, veto = ? WHERE id = ?",
                 [verdict, points, bool(veto), case_id],
             )
-        number = cur.execute("SELECT number FROM cases WHERE id = ?", [case_id]).fetchone()[0]
+        number = scalar(cur.execute("SELECT number FROM cases WHERE id = ?", [case_id]))
         _audit(cur, user, audit, f"案件 {number}：{status}{('，' + note) if note else ''}")
 
 
@@ -183,21 +188,23 @@ def import_seen(store: Store, year: int, sha256: str) -> bool:
 
 def add_accountability(store: Store, year: int, record: Mapping, user: str) -> int:
     with store.transaction() as cur:
-        new_id = cur.execute(
-            "INSERT INTO accountability (year, unit, case_id, warning, person, measure, date, "
-            "doc_no, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
-            [
-                year,
-                record["unit"],
-                record.get("case_id"),
-                record.get("warning"),
-                record["person"],
-                record["measure"],
-                record["date"],
-                record.get("doc_no"),
-                user,
-            ],
-        ).fetchone()[0]
+        new_id = scalar(
+            cur.execute(
+                "INSERT INTO accountability (year, unit, case_id, warning, person, measure, date, "
+                "doc_no, created_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                [
+                    year,
+                    record["unit"],
+                    record.get("case_id"),
+                    record.get("warning"),
+                    record["person"],
+                    record["measure"],
+                    record["date"],
+                    record.get("doc_no"),
+                    user,
+                ],
+            )
+        )
         _audit(
             cur,
             user,

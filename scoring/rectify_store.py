@@ -13,6 +13,7 @@ from datetime import date
 import duckdb
 import pandas as pd
 
+from scoring.sqlrows import scalar
 from scoring.store import Store
 
 __all__ = ["ITEM_COLUMNS", "RectifyStore"]
@@ -70,12 +71,14 @@ class RectifyStore:
         self, cur: duckdb.DuckDBPyConnection, row: Mapping[str, object], user: str, note: str
     ) -> int:
         cols = [c for c in row if c in _WRITABLE or c == "year"]
-        item_id = cur.execute(
-            f"INSERT INTO rectify_items ({', '.join(cols)}, created_by) "
-            f"VALUES ({', '.join('?' for _ in cols)}, ?) RETURNING id",
-            [row[c] for c in cols] + [user],
-        ).fetchone()[0]
-        self.history_row(cur, item_id, user, "新建", None, row["status"], note)
+        item_id = scalar(
+            cur.execute(
+                f"INSERT INTO rectify_items ({', '.join(cols)}, created_by) "
+                f"VALUES ({', '.join('?' for _ in cols)}, ?) RETURNING id",
+                [row[c] for c in cols] + [user],
+            )
+        )
+        self.history_row(cur, item_id, user, "新建", None, str(row["status"]), note)
         _audit(cur, user, "新建整改事项", f"编号 {item_id}：{row['unit']}（{row['origin']}）")
         return int(item_id)
 
@@ -178,11 +181,14 @@ class RectifyStore:
     def insert_finding(
         self, cur: duckdb.DuckDBPyConnection, row: Mapping[str, object], user: str
     ) -> int:
-        finding_id = cur.execute(
-            "INSERT INTO self_check_findings (year, unit, checklist, item, text, severity, "
-            '"user") VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
-            [row[c] for c in ("year", "unit", "checklist", "item", "text", "severity")] + [user],
-        ).fetchone()[0]
+        finding_id = scalar(
+            cur.execute(
+                "INSERT INTO self_check_findings (year, unit, checklist, item, text, severity, "
+                '"user") VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id',
+                [row[c] for c in ("year", "unit", "checklist", "item", "text", "severity")]
+                + [user],
+            )
+        )
         _audit(cur, user, "记录查摆问题", f"编号 {finding_id}：{row['unit']}（{row['checklist']}）")
         return int(finding_id)
 
@@ -255,14 +261,14 @@ class RectifyStore:
     def case_exists(self, case_id: int) -> bool | None:
         """Whether a 督查与投诉 case with this id exists; None when there is no cases table."""
         with self.store.cursor() as cur:
-            known = cur.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cases'"
-            ).fetchone()[0]
+            known = scalar(
+                cur.execute(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'cases'"
+                )
+            )
             if not known:
                 return None
-            return bool(
-                cur.execute("SELECT count(*) FROM cases WHERE id = ?", [case_id]).fetchone()[0]
-            )
+            return bool(scalar(cur.execute("SELECT count(*) FROM cases WHERE id = ?", [case_id])))
 
 
 def _audit(cur: duckdb.DuckDBPyConnection, user: str, action: str, detail: str) -> None:
