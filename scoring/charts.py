@@ -57,6 +57,8 @@ def grade_colour(grade: str | None, names: tuple[str, ...]) -> str:
     if i == len(names) - 1:
         return _BAND_PALETTE[-1]
     return _BAND_PALETTE[min(i, len(_BAND_PALETTE) - 2)]
+
+
 FONT_SIZE = 13
 EXPORT_WIDTH = 1000  # px of a published chart (PNG at twice that)
 
@@ -107,7 +109,7 @@ def _layout(
     """Shared look; margins are the room the labels need (``margin``), never less than
     what fits the title and the axis titles, and plotly's automargin may still add."""
     two_lines = "<br>" in _fit_title(title)
-    base = {"l": 60, "r": 30, "t": 90 if two_lines else 70, "b": 60}
+    base: dict[str, float] = {"l": 60, "r": 30, "t": 90 if two_lines else 70, "b": 60}
     for side, px in (margin or {}).items():
         base[side] = max(base[side], px)
     fig.update_layout(
@@ -152,7 +154,7 @@ def ranking_bars(results: Results, group: str) -> go.Figure:
         )
     order = [_plain(u.unit) for u in units]
     fig.update_yaxes(categoryorder="array", categoryarray=order[::-1])
-    lo = min((round2(u.composite) for u in units), default=0)
+    lo = min((c for u in units if (c := round2(u.composite)) is not None), default=0.0)
     fig.update_xaxes(range=[max(0, lo - 15), 100], title="综合得分")
     margin = {
         "l": _longest(u.unit for u in units) + 20,
@@ -330,7 +332,12 @@ def movement(current: Results, previous: Results, group: str) -> go.Figure:
     rows = []
     for u in current.ranked(group):
         before = previous.unit(u.unit)
-        if before is not None and before.rank is not None and before.group == group:
+        if (
+            before is not None
+            and before.rank is not None
+            and u.rank is not None
+            and before.group == group
+        ):
             rows.append((_plain(u.unit), before.rank - u.rank))
     rows.sort(key=lambda r: r[1])
     fig = go.Figure()

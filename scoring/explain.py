@@ -93,11 +93,12 @@ def group_verdicts(results: Results) -> list[Verdict]:
         ranked = results.ranked(group)
         if not ranked:
             continue
-        last_rank = max(u.rank for u in ranked)
+        # ``ranked`` holds only units with a rank, so ``or 0`` never applies (it narrows).
+        last_rank = max(u.rank or 0 for u in ranked)
         tied = [u for u in ranked if u.rank == last_rank]
         last = tied[0]
-        above = [u for u in ranked if u.rank < last.rank]
-        upper = max(above, key=lambda u: (u.rank, -(u.composite or 0))) if above else None
+        above = [u for u in ranked if (u.rank or 0) < last_rank]
+        upper = max(above, key=lambda u: (u.rank or 0, -(u.composite or 0))) if above else None
         if last.composite_low is not None and last.composite_high is not None:
             interval = f"{fmt_score(last.composite_low)}–{fmt_score(last.composite_high)}"
         else:
