@@ -30,8 +30,8 @@ from pathlib import Path
 
 import pandas as pd
 from fpdf import FPDF
-from fpdf.enums import TextMode
-from fpdf.fonts import FontFace
+from fpdf.enums import TextMode, WrapMode
+from fpdf.fonts import FontFace, TTFFont
 
 __all__ = [
     "FontMissing",
@@ -160,7 +160,9 @@ class OfficialDocument:
         pdf.add_font("serif", "", path, collection_font_number=index)
         # The subset keeps the font's own bounding box: recomputing it from every
         # glyph's outline was most of the time spent writing the PDF.
-        pdf.fonts["serif"].ttfont.recalcBBoxes = False
+        serif = pdf.fonts["serif"]
+        assert isinstance(serif, TTFFont)  # add_font of a file makes a TrueType font
+        serif.ttfont.recalcBBoxes = False
         pdf.set_title(title)
         pdf.set_creator("效能考评看板")
         pdf.add_page()
@@ -195,7 +197,7 @@ class OfficialDocument:
                 align="C",
                 new_x="LMARGIN",
                 new_y="NEXT",
-                wrapmode="CHAR",
+                wrapmode=WrapMode.CHAR,
             )
         pdf.ln(10)
         pdf.set_text_color(0, 0, 0)
@@ -212,7 +214,7 @@ class OfficialDocument:
         """标题: centred, bold serif, about 二号."""
         with self.bold(20):
             self.pdf.multi_cell(
-                0, 11, text, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR"
+                0, 11, text, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
             )
         self.pdf.ln(6)
 
@@ -220,7 +222,9 @@ class OfficialDocument:
         """主送机关: flush left, ending with a full-width colon."""
         if text:
             self.font(self.BODY)
-            self.pdf.multi_cell(0, self.LINE, text, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+            self.pdf.multi_cell(
+                0, self.LINE, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
+            )
 
     # -- body -----------------------------------------------------------------------------
 
@@ -270,7 +274,7 @@ class OfficialDocument:
         self.pdf.ln(2)
         with self.bold(17):
             self.pdf.multi_cell(
-                0, 9, title, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR"
+                0, 9, title, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
             )
         self.pdf.ln(3)
 
@@ -280,7 +284,7 @@ class OfficialDocument:
             self.pdf.add_page()
         self.pdf.ln(2)
         self.font(12)
-        self.pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR")
+        self.pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR)
 
     def table(
         self,
@@ -302,7 +306,7 @@ class OfficialDocument:
             text_align="CENTER",
             repeat_headings=1,
             v_align="TOP",
-            wrapmode="CHAR",
+            wrapmode=WrapMode.CHAR,
         ) as t:
             row = t.row()
             for c in frame.columns:
@@ -337,7 +341,12 @@ class OfficialDocument:
         for i, t in enumerate(titles, start=1):
             label = "　　附件：" if i == 1 else "　　　　　"
             pdf.multi_cell(
-                0, self.LINE, f"{label}{i}. {t}", new_x="LMARGIN", new_y="NEXT", wrapmode="CHAR"
+                0,
+                self.LINE,
+                f"{label}{i}. {t}",
+                new_x="LMARGIN",
+                new_y="NEXT",
+                wrapmode=WrapMode.CHAR,
             )
 
     def signature(self, head: Letterhead) -> None:
@@ -375,7 +384,7 @@ def _for_print(path: Path, width_mm: float):
     if image.width <= target:
         return str(path)
     height = round(image.height * target / image.width)
-    small = image.convert("RGB").resize((target, height), Image.LANCZOS)
+    small = image.convert("RGB").resize((target, height), Image.Resampling.LANCZOS)
     return small.quantize(colors=256, method=Image.Quantize.MEDIANCUT)
 
 
