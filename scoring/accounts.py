@@ -14,6 +14,7 @@ import threading
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
@@ -115,11 +116,21 @@ def can(
     return not (action == "undo" and owner is not None and owner != user.name)
 
 
-def authorize(user: User | None, action: str, **scope: object) -> None:
-    """Raise ``PermissionDenied`` unless ``can``; every write path calls this first."""
-    if not can(user, action, **scope):
+def authorize(
+    user: User | None,
+    action: str,
+    *,
+    source: str | None = None,
+    year: int | None = None,
+    owner: str | None = None,
+) -> User:
+    """Raise ``PermissionDenied`` unless ``can``; every write path calls this first.
+    Returns the user, known to be signed in from here on (``user = authorize(user, ...)``)."""
+    if not isinstance(user, User) or not can(user, action, source=source, year=year, owner=owner):
         who = f"{user.name}（{user.role}）" if isinstance(user, User) else "未登录用户"
+        scope = {"source": source, "year": year, "owner": owner}
         raise PermissionDenied(f"{who}无权进行此操作：{_describe(action, scope)}。")
+    return user
 
 
 def _describe(action: str, scope: dict) -> str:
@@ -460,7 +471,8 @@ def _user(row: dict) -> User:
     )
 
 
-def _list(value: object) -> list:
+def _list(value: Any) -> list[Any]:
+    """A list cell as read from DuckDB (a list or an array; NULL is None)."""
     return [] if value is None else list(value)
 
 

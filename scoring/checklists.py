@@ -119,7 +119,7 @@ def parse(text: str) -> Checklist:
         parsed.append(CheckItem(code, check, str(item.get("look", "")).strip(), tuple(points)))
     if problems:
         raise ChecklistError("检查清单有误：" + "；".join(problems))
-    return Checklist(name.strip(), str(raw.get("description", "")), tuple(parsed), text)
+    return Checklist(str(name).strip(), str(raw.get("description", "")), tuple(parsed), text)
 
 
 def year_names(store: Store, year: int) -> list[str]:

@@ -149,7 +149,8 @@ def _when(value: object, width: int) -> str | None:
 
 def versions(store: Store, year: int) -> list[dict]:
     """Every version of the year's publication, newest first (old ones stay readable)."""
-    return [published(store, year, int(v)) for v in store.publication_versions(year)]
+    listed = (published(store, year, int(v)) for v in store.publication_versions(year))
+    return [record for record in listed if record is not None]
 
 
 def differences(record: dict, res: results.Results) -> list[Difference]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -112,7 +113,8 @@ def _text(value: object) -> str:
     return str(value)
 
 
-def _list(value: object) -> list[str]:
+def _list(value: Any) -> list[str]:
+    """A list cell as read (a list or an array; NULL as None or NaN)."""
     if value is None or (isinstance(value, float) and pd.isna(value)):
         return []
     return [str(v) for v in value]
@@ -188,7 +190,7 @@ def preview(store: Store, name: str, data: bytes, year: int | None = None) -> Re
             file_aliases.setdefault(a, n)
 
     def canonical(unit: str | None) -> str | None:
-        if _blank(unit):
+        if unit is None or _blank(unit):
             return None
         return file_aliases.get(unit) or registry.resolve(unit) or unit
 
