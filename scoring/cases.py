@@ -198,7 +198,7 @@ def register_case(
     conf = settings(for_year(store, year)[0])
     if source not in conf.sources:
         raise CaseError(f"案件来源应为 {'、'.join(conf.sources)}，而不是「{source}」")
-    authorize(user, "case_register", source=source, year=year)
+    user = authorize(user, "case_register", source=source, year=year)
     found = _day(date, "日期")
     accepted = _day(on, "受理日期")
     if accepted < found:
@@ -254,7 +254,7 @@ def advance(
 
     处理, 回复 and 办结 need a verdict first (``verify``)."""
     row = _load(store, case_id)
-    authorize(user, "case_handle", year=int(row["year"]))
+    user = authorize(user, "case_handle", year=int(row["year"]))
     if status not in STATUSES:
         raise CaseError(f"案件状态应为 {'、'.join(STATUSES)}，而不是「{status}」")
     current = str(row["status"])
@@ -297,7 +297,7 @@ def verify(
     deduction) and/or 一票否决 into 加减分; 不属实 carries nothing. A verdict may be
     corrected until the case is 办结; the history keeps every one."""
     row = _load(store, case_id)
-    authorize(user, "case_handle", year=int(row["year"]))
+    user = authorize(user, "case_handle", year=int(row["year"]))
     if row["status"] in ("办结", WITHDRAWN):
         raise CaseError(
             f"案件 {row['number']} 已{str(row['status']).removeprefix('已')}，核实结果不能再改"
@@ -351,7 +351,7 @@ def withdraw(
     """Withdraw (撤销) a case registered in error; the reason is required and kept. A
     withdrawn case stays in the register with its history but carries nothing."""
     row = _load(store, case_id)
-    authorize(user, "case_handle", year=int(row["year"]))
+    user = authorize(user, "case_handle", year=int(row["year"]))
     if row["status"] == WITHDRAWN:
         raise CaseError(f"案件 {row['number']} 已撤销")
     if not _clean(reason):
@@ -384,7 +384,7 @@ def add_accountability(
 ) -> int:
     """Record a 问责 (诫勉谈话, 通报批评, 效能告诫, 组织处理 …) following from a case or a
     warning; returns its id."""
-    authorize(user, "accountability", year=year)
+    user = authorize(user, "accountability", year=year)
     conf = settings(for_year(store, year)[0])
     if measure not in conf.measures:
         raise CaseError(f"问责方式应为 {'、'.join(conf.measures)}，而不是「{measure}」")

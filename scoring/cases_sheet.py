@@ -225,7 +225,7 @@ def _check_outcome(cells: dict, bad) -> dict:
     points = None
     if cells.get("points"):
         points, err = _sheets._signed(cells["points"])
-        if err:
+        if err is not None or points is None:  # no error means a number
             bad("points", err)
         elif verdict not in VERIFIED:
             bad("points", "只有核实为属实或部分属实的案件才计分值；未核实或不属实的请留空")
@@ -247,7 +247,7 @@ def _check_days(
     day = None
     if cells.get("date"):
         day, err = _sheets._date(cells["date"])
-        if err:
+        if err is not None or day is None:  # no error means a date
             bad("date", err)
         elif day.year != year:
             bad("date", f"不在 {year} 年度内（导入年度为 {year}）")
@@ -257,7 +257,7 @@ def _check_days(
     closed = None
     if cells.get("closed"):
         closed, err = _sheets._date(cells["closed"])
-        if err:
+        if err is not None or closed is None:
             bad("closed", err)
         elif status != "办结":
             bad("closed", "只有状态为办结的案件才填办结日期")
@@ -313,7 +313,8 @@ def import_cases(
             sorted(problems, key=lambda p: (p.row or 0, len(p.letter or ""), p.letter or ""))
         )
     for source in sorted({r["source"] for r in rows}):
-        authorize(user, "case_register", source=source, year=year)
+        user = authorize(user, "case_register", source=source, year=year)
+    assert user is not None  # authorized above: parse_cases refuses a sheet without rows
     if any(r["verdict"] for r in rows) or any(r["status"] != "受理" for r in rows):
         authorize(user, "case_handle", year=year)  # a verdict or a later status: 管理员
     sha = hashlib.sha256(data).hexdigest()

@@ -330,7 +330,7 @@ def assign_units(store: Store, user: accounts.User, name: str, units: list[str])
 
 def _authorize_unit(store: Store, user: accounts.User | None, unit: str, year: int) -> None:
     """A 录入员 may act for the units assigned to them only; the office for every unit."""
-    accounts.authorize(user, "rectify_progress", year=year)
+    user = accounts.authorize(user, "rectify_progress", year=year)
     if user.role == accounts.EVALUATOR and unit not in units_of(store, user.name):
         raise accounts.PermissionDenied(
             f"{user.name}（录入员）不负责「{unit}」的整改，无权更新其整改事项。"

@@ -15,6 +15,7 @@ of answers), so it costs little more than the read.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import difflib
 import hashlib
 import html
@@ -25,6 +26,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -167,6 +169,8 @@ class _Reject(Exception):
     def __init__(self, problems: list[Problem]):
         super().__init__("\n".join(map(str, problems)))
         self.problems = problems
+        # ParsedFile fields a refused file still carries (``_Refuse``: the column mapping).
+        self.extra: dict[str, Any] = {}
 
 
 # -- normalisation --------------------------------------------------------------------------
@@ -1092,7 +1096,13 @@ def _closed(options: Mapping[str, str], what: str) -> Callable[[str], tuple[obje
     return convert
 
 
-def _unit_converter(ctx: _Ctx, allowed_types: Iterable[str] | None = None):
+class _HasRegistry(Protocol):
+    """What the unit check needs of a context (``_Ctx``, or the case sheet's own)."""
+
+    registry: Registry
+
+
+def _unit_converter(ctx: _HasRegistry, allowed_types: Iterable[str] | None = None):
     allowed = tuple(allowed_types) if allowed_types else None
     suggested = [0]  # closest-name searches so far: bounded (MAX_SUGGESTED_NAMES)
 
@@ -1122,7 +1132,7 @@ def _score(text: str) -> tuple[object, str | None]:
     return v, None
 
 
-def _signed(text: str) -> tuple[object, str | None]:
+def _signed(text: str) -> tuple[float | None, str | None]:
     v = _number(text)
     if v is None:
         return None, _not_number(text, "应为数字（减分写负数，如 -2）")
@@ -1143,7 +1153,7 @@ def _month(text: str) -> tuple[object, str | None]:
     return f"{m.group(1)}-{int(m.group(2)):02d}", None
 
 
-def _date(text: str) -> tuple[object, str | None]:
+def _date(text: str) -> tuple[dt.date | None, str | None]:
     m = re.match(r"^(\d{4})\D{1,3}(\d{1,2})\D{1,3}(\d{1,2})", _norm(text))
     if m:
         try:
@@ -1438,9 +1448,6 @@ class _Refuse(_Reject):
     def __init__(self, problems: list[Problem], **extra: object):
         super().__init__(problems)
         self.extra = extra
-
-
-_Reject.extra = {}  # type: ignore[attr-defined]
 
 
 def _mapping_info(match: _Match, sheet: _Sheet, scheme, registry) -> dict:
@@ -1743,6 +1750,7 @@ def _derived_ids(ctx: _Ctx, cols, numbers: np.ndarray) -> pa.Array:
     row's every cell, so the same ballots get the same ids when the file comes again;
     identical rows are told apart by their order (``…-2``)."""
     body = ctx.body
+    assert body is not None  # set by the reader before any column is checked
     submitted = cols.get("提交时间")
     stamp = (
         [_norm(v) if v else "" for v in submitted[0].to_pylist()]
@@ -2202,6 +2210,14 @@ def _rate(text: str) -> tuple[object, str | None]:
     return (v, None) if 0 <= v <= 1 else (None, "比率应在 0 到 100% 之间")
 
 
+class _Where(TypedDict):
+    """Where a ``Problem`` is: file, sheet and row, passed on as keywords."""
+
+    file: str
+    sheet: str | None
+    row: int
+
+
 def _check_attendance(ctx: _Ctx, cols, numbers, unit, tallies: dict) -> pd.DataFrame | None:
     """民主测评: 实到 ≤ 应到, votes ≤ 实到, a quorum (实到 more than half of 应到, flagged
     when not), and the given rates against the counts (of 实到 or of the votes cast)."""
@@ -2219,7 +2235,7 @@ def _check_attendance(ctx: _Ctx, cols, numbers, unit, tallies: dict) -> pd.DataF
         ("称职及以上率", [r for r, p in points.items() if p >= fit_floor]),
     ]
     for i, r in enumerate(numbers):
-        where = dict(file=ctx.file, sheet=ctx.sheet, row=int(r))
+        where: _Where = {"file": ctx.file, "sheet": ctx.sheet, "row": int(r)}
         if not np.isnan(exp[i]) and not np.isnan(pre[i]):
             if pre[i] > exp[i]:
                 ctx.problems.append(
