@@ -34,13 +34,16 @@ import tomllib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
+import duckdb
 import pandas as pd
 
 from scoring import accounts, workdays
 from scoring.rectify_store import RectifyStore
 from scoring.scheme import Scheme
 from scoring.store import Store
+from scoring.warnings import Warning
 
 __all__ = [
     "CLOSED",
@@ -128,7 +131,7 @@ def settings(scheme: Scheme) -> Settings:
     section, such as one set before it existed) takes the default."""
     raw = tomllib.loads(scheme.text).get("rectify", {}) if scheme.text else {}
     base = Settings()
-    values = {}
+    values: dict[str, Any] = {}  # Settings' fields, checked one by one below
     for key in ("plan_workdays", "complete_months", "review_months", "redo_workdays"):
         v = raw.get(key, getattr(base, key))
         if not isinstance(v, int) or isinstance(v, bool) or v < 0:
@@ -211,6 +214,19 @@ def _date(v: object) -> date | None:
     if v is None or (not isinstance(v, str) and pd.isna(v)):
         return None
     return pd.Timestamp(v).date()
+
+
+def _day(v: object) -> date:
+    """A date of a NOT NULL column."""
+    return pd.Timestamp(v).date()
+
+
+def _item_now(rs: RectifyStore, cur: duckdb.DuckDBPyConnection, item_id: int) -> dict:
+    """An item's row read inside the caller's transaction (it exists: items are never deleted)."""
+    row = rs.item(item_id, cur)
+    if row is None:
+        raise RectifyError(f"整改事项 {item_id} 不存在")
+    return row
 
 
 def _item(row: dict) -> Item:
@@ -477,7 +493,7 @@ def _plan_sync(existing: dict, wanted: dict) -> SyncReport:
     return SyncReport(opened, revoked, restored, kept)
 
 
-def _wanted(res, s: Settings) -> dict[tuple[str, str], object]:
+def _wanted(res, s: Settings) -> dict[tuple[str, str], Warning]:
     """The year's warnings that open items, by (unit, kind); one item per warning."""
     return {
         (w.unit, w.kind): w
@@ -538,7 +554,7 @@ def sync_warnings(
                 "同步告诫整改：按告诫自动建立",
             )
         for item_id in plan.revoked:
-            before = rs.item(item_id, cur)
+            before = _item_now(rs, cur, item_id)
             rs.update_item(
                 cur,
                 item_id,
@@ -659,7 +675,7 @@ def _move(
         _manage(user, current.year)
     rs = RectifyStore(store)
     with store.transaction() as cur:
-        status = rs.item(item_id, cur)["status"]  # as of now, under the write lock
+        status = _item_now(rs, cur, item_id)["status"]  # as of now, under the write lock
         if status not in allowed_from:
             raise RectifyError(
                 f"整改事项 {item_id} 当前状态为「{status}」，不能{action}"
@@ -885,7 +901,7 @@ def ledger_table(found: Iterable[Item], today: date | None = None) -> pd.DataFra
     return pd.DataFrame(rows, columns=[*columns, "下一节点", "逾期"])
 
 
-def warning_status(store: Store, year: int) -> dict[tuple[str, str], Item]:
+def warning_status(store: Store, year: int) -> dict[tuple[str, str | None], Item]:
     """The item opened for each warning of the year, by (unit, kind) — for 告诫名单."""
     return {(i.unit, i.origin_ref): i for i in items(store, year, origin=ORIGIN_WARNING)}
 
@@ -904,7 +920,7 @@ class Stage:
 
 def stages(store: Store, year: int) -> list[Stage]:
     frame = RectifyStore(store).stages(year)
-    return [Stage(r.name, _date(r.start), _date(r.finish)) for r in frame.itertuples()]
+    return [Stage(r.name, _day(r.start), _day(r.finish)) for r in frame.itertuples()]
 
 
 def set_stages(store: Store, user: accounts.User, year: int, new: list[Stage]) -> None:
