@@ -15,11 +15,11 @@ import pandas as pd
 
 from scoring.accounts import User, authorize
 from scoring.scheme import for_year
-from scoring.sheets import ParsedFile, Problem, parse_file
+from scoring.sheets import ParsedFile, Problem, Registry, parse_file
 from scoring.store import ContentRefused, OverlapNotConfirmed, Store, Upload
 
 
-def registry_for_year(store: Store, year: int) -> object:
+def registry_for_year(store: Store, year: int) -> Registry:
     from scoring.registry import registry_for_year as _for_year
 
     return _for_year(store, year)

@@ -26,7 +26,7 @@ import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Protocol, TypedDict
+from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -34,6 +34,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring.scheme import Scheme
+
+if TYPE_CHECKING:
+    from scoring.content_store import ContentReport
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
@@ -158,7 +161,7 @@ class ParsedFile:
     matched: Mapping[str, str] = field(default_factory=dict)  # file column -> canonical
     unused: tuple[str, ...] = ()  # file columns that nothing reads (yet)
     # Facts of this file the year already holds (scoring.imports: a ContentReport).
-    overlap: object = field(default=None, repr=False, compare=False)
+    overlap: ContentReport | None = field(default=None, repr=False, compare=False)
 
     @property
     def ok(self) -> bool:

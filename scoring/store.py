@@ -23,6 +23,7 @@ import pyarrow as pa
 
 from scoring import content_store
 from scoring.counts import AppraisalCounts, upload_counts
+from scoring.sqlrows import one, scalar
 
 __all__ = [
     "DEFAULT_DB",
@@ -75,7 +76,9 @@ class ContentRefused(StoreError):
     """A file refused for its content (scoring.content_store); nothing was stored.
     ``earlier`` lists (upload id, file, facts shared) of the uploads that hold it."""
 
-    def __init__(self, report: object, earlier: tuple[tuple[int, str, int], ...]):
+    def __init__(
+        self, report: content_store.ContentReport, earlier: tuple[tuple[int, str, int], ...]
+    ):
         self.report = report
         self.earlier = earlier
         super().__init__(self.describe())
@@ -246,12 +249,15 @@ class Store:
 
     def schema_version(self) -> int:
         with self.cursor() as cur:
-            exists = cur.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-            ).fetchone()[0]
+            exists = scalar(
+                cur.execute(
+                    "SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_name = 'schema_version'"
+                )
+            )
             if not exists:
                 return 0
-            return cur.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+            return scalar(cur.execute("SELECT coalesce(max(version), 0) FROM schema_version"))
 
     def migrate(self) -> int:
         """Apply every numbered migration not yet recorded; return the highest applied.
@@ -310,7 +316,7 @@ class Store:
         """The latest registry version (0 before any registry was loaded)."""
         with self.cursor() as cur:
             return int(
-                cur.execute("SELECT coalesce(max(version), 0) FROM registry_versions").fetchone()[0]
+                scalar(cur.execute("SELECT coalesce(max(version), 0) FROM registry_versions"))
             )
 
     def registry_versions(self) -> pd.DataFrame:
@@ -355,9 +361,7 @@ class Store:
         frame["predecessors"] = [list(a) if a is not None else [] for a in frame["predecessors"]]
         frame = frame[["name", "aliases", "type", "parent", "grp", "predecessors", "status"]]
         with self.transaction() as cur:
-            version = cur.execute(
-                "SELECT coalesce(max(version), 0) FROM registry_versions"
-            ).fetchone()[0]
+            version = scalar(cur.execute("SELECT coalesce(max(version), 0) FROM registry_versions"))
             if base_version is not None and version != base_version:
                 raise StoreError("单位名录在预览之后已被他人修改，请重新预览后再导入。")
             version += 1
@@ -487,17 +491,21 @@ class Store:
         back). A preview takes upload id 10⁹ (rolled back), using up no id of the sequence."""
         cur.execute("INSERT INTO years (year) VALUES (?) ON CONFLICT DO NOTHING", [year])
         if preview:
-            upload_id = cur.execute(
-                'INSERT INTO uploads (id, year, file, source, rows, sha256, "user") '
-                "VALUES (1000000000, ?, ?, ?, ?, ?, ?) RETURNING id",
-                [year, file, source, rows, sha256, user],
-            ).fetchone()[0]
+            upload_id = scalar(
+                cur.execute(
+                    'INSERT INTO uploads (id, year, file, source, rows, sha256, "user") '
+                    "VALUES (1000000000, ?, ?, ?, ?, ?, ?) RETURNING id",
+                    [year, file, source, rows, sha256, user],
+                )
+            )
         else:
-            upload_id = cur.execute(
-                'INSERT INTO uploads (year, file, source, rows, sha256, "user") '
-                "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                [year, file, source, rows, sha256, user],
-            ).fetchone()[0]
+            upload_id = scalar(
+                cur.execute(
+                    'INSERT INTO uploads (year, file, source, rows, sha256, "user") '
+                    "VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+                    [year, file, source, rows, sha256, user],
+                )
+            )
         for table, frame in facts.items():
             if len(frame) == 0:
                 continue
@@ -537,9 +545,12 @@ class Store:
     def backfill_prints(self) -> int:
         """Fingerprint uploads stored before migration 006 (once); returns how many."""
         with self.cursor() as cur:
-            if not cur.execute(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'fact_prints'"
-            ).fetchone()[0]:
+            if not scalar(
+                cur.execute(
+                    "SELECT count(*) FROM information_schema.tables "
+                    "WHERE table_name = 'fact_prints'"
+                )
+            ):
                 return 0
             todo = [
                 (int(r[0]), int(r[1]))
@@ -554,9 +565,9 @@ class Store:
                 tables = tuple(
                     t
                     for t in FACT_TABLES
-                    if cur.execute(
-                        f"SELECT count(*) FROM {t} WHERE upload_id = ?", [upload_id]
-                    ).fetchone()[0]
+                    if scalar(
+                        cur.execute(f"SELECT count(*) FROM {t} WHERE upload_id = ?", [upload_id])
+                    )
                 )
                 if not tables:
                     continue
@@ -586,9 +597,9 @@ class Store:
             _count_upload(cur, upload_id, int(row["year"].iloc[0]), -1)
             moved = 0
             for table in (*FACT_TABLES, "fact_prints"):
-                n = cur.execute(
-                    f"SELECT count(*) FROM {table} WHERE upload_id = ?", [upload_id]
-                ).fetchone()[0]
+                n = scalar(
+                    cur.execute(f"SELECT count(*) FROM {table} WHERE upload_id = ?", [upload_id])
+                )
                 if n:
                     _bin_table(cur, table)
                     cur.execute(
@@ -676,14 +687,16 @@ class Store:
         """A key that changes whenever anything results depend on changes (for caches):
         the set of uploads, the registry and the schemes."""
         with self.cursor() as cur:
-            row = cur.execute(
-                "SELECT (SELECT coalesce(string_agg(id::VARCHAR, ',' ORDER BY id), '')"
-                " FROM uploads),"
-                " (SELECT count(*) || '@' || coalesce(max(updated_at)::VARCHAR, '') FROM units)"
-                " || '#' || (SELECT coalesce(max(version), 0) FROM registry_versions),"
-                " (SELECT count(*) FROM schemes),"
-                " (SELECT count(*) FROM case_events)"  # cases feed 加减分 (scoring/cases.py)
-            ).fetchone()
+            row = one(
+                cur.execute(
+                    "SELECT (SELECT coalesce(string_agg(id::VARCHAR, ',' ORDER BY id), '')"
+                    " FROM uploads),"
+                    " (SELECT count(*) || '@' || coalesce(max(updated_at)::VARCHAR, '') FROM units)"
+                    " || '#' || (SELECT coalesce(max(version), 0) FROM registry_versions),"
+                    " (SELECT count(*) FROM schemes),"
+                    " (SELECT count(*) FROM case_events)"  # cases feed 加减分 (scoring/cases.py)
+                )
+            )
         return "|".join(str(x) for x in row)
 
     # -- schemes ------------------------------------------------------------------
@@ -700,9 +713,11 @@ class Store:
     def set_scheme(self, year: int, name: str, text: str, user: str, reason: str = "") -> int:
         """Store a new version of the year's scheme; returns its version number."""
         with self.transaction() as cur:
-            version = cur.execute(
-                "SELECT coalesce(max(version), 0) + 1 FROM schemes WHERE year = ?", [year]
-            ).fetchone()[0]
+            version = scalar(
+                cur.execute(
+                    "SELECT coalesce(max(version), 0) + 1 FROM schemes WHERE year = ?", [year]
+                )
+            )
             cur.execute(
                 'INSERT INTO schemes (year, version, name, text, "user", reason) '
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -752,9 +767,11 @@ class Store:
     ) -> int:
         """Write a new version of the year's publication in 公示; returns its number."""
         with self.transaction() as cur:
-            version = cur.execute(
-                "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE year = ?", [year]
-            ).fetchone()[0]
+            version = scalar(
+                cur.execute(
+                    "SELECT coalesce(max(version), 0) + 1 FROM publications WHERE year = ?", [year]
+                )
+            )
             cur.execute(  # an earlier version in 公示 is superseded (kept, readable)
                 "UPDATE publications SET status = '已更正' WHERE year = ? AND status = '公示'",
                 [year],
@@ -791,11 +808,13 @@ class Store:
 
     def add_appeal(self, year: int, version: int, unit: str, text: str, user: str) -> int:
         with self.transaction() as cur:
-            appeal_id = cur.execute(
-                'INSERT INTO appeals (year, version, unit, text, "user") '
-                "VALUES (?, ?, ?, ?, ?) RETURNING id",
-                [year, version, unit, text, user],
-            ).fetchone()[0]
+            appeal_id = scalar(
+                cur.execute(
+                    'INSERT INTO appeals (year, version, unit, text, "user") '
+                    "VALUES (?, ?, ?, ?, ?) RETURNING id",
+                    [year, version, unit, text, user],
+                )
+            )
             _audit(cur, user, "受理申诉", f"{year} 年度第 {appeal_id} 号：{unit}")
         return int(appeal_id)
 
@@ -1075,7 +1094,7 @@ class Store:
     def row_counts(self) -> dict[str, int]:
         with self.cursor() as cur:
             return {
-                t: cur.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
+                t: scalar(cur.execute(f"SELECT count(*) FROM {t}"))
                 for t in (*FACT_TABLES, "uploads", "units")
             }
 
@@ -1266,9 +1285,11 @@ def _count_upload(
 
 def _has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
     return bool(
-        cur.execute(
-            "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
-        ).fetchone()[0]
+        scalar(
+            cur.execute(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]
+            )
+        )
     )
 
 
