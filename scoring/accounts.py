@@ -204,11 +204,11 @@ def _check_fields(
         raise ValueError("来源名称不能为空，也不能过长")
 
 
-def _change_lines(old: User, was_active: bool, new: User, active: bool, reset: bool) -> list:
+def _change_lines(old: User, was_active: bool, new: User, active: bool, reset: bool) -> list[str]:
     """What changes between two states of an account, in the office's words."""
     from scoring.sheets import SOURCE_NAMES as N
 
-    lines = []
+    lines: list[str] = []
     if new.role != old.role:
         lines.append(f"角色：{old.role} → {new.role}")
     if set(new.sources) != set(old.sources):
@@ -258,7 +258,7 @@ def plan_account(
             raise ValueError(f"没有账号「{name}」；新建账号需要角色和密码")
         new_sources, new_years = tuple(sources or ()), tuple(int(y) for y in years or ())
         state = "启用" if active is None or active else "停用"
-        lines = (
+        lines: tuple[str, ...] = (
             f"新建账号「{name}」：角色 {role}；可上传来源 {_scope(new_sources, SOURCE_NAMES)}；"
             f"可上传年度 {_scope(new_years)}；{state}",
         )
@@ -281,7 +281,7 @@ def plan_account(
     )
     was_active = bool(row["active"])
     new_active = was_active if active is None else active
-    lines = _change_lines(old, was_active, new, new_active, password is not None)
+    lines = tuple(_change_lines(old, was_active, new, new_active, password is not None))
     if old.role == ADMIN and was_active and (new.role != ADMIN or not new_active):
         _keep_an_admin(store, name)
     return AccountChange(
@@ -396,7 +396,7 @@ def sign_in(store: Store, name: str, password: str, address: str | None = None) 
             return SignIn(None, _locked_message(kind, until))
     row = store.user_row(name)
     good = _verify(row["password_hash"] if row else _dummy_hash(), password)
-    if good and row["active"]:
+    if good and row is not None and row["active"]:  # only a stored hash can verify
         signin_store.clear(store, "account", name)
         store.audit(name, "登录", "")
         return SignIn(_user(row))
@@ -447,7 +447,7 @@ def sign_in_locks(store: Store, user: User | None) -> list[tuple[str, str, datet
 
 def unlock_sign_in(store: Store, user: User | None, key: str, kind: str = "account") -> bool:
     """Lift a sign-in lock (管理员); False when that name or address was not locked."""
-    authorize(user, "accounts")
+    user = authorize(user, "accounts")
     return signin_store.unlock(store, kind, key, user.name)
 
 

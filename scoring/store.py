@@ -457,9 +457,11 @@ class Store:
             upload_id, report = self._stage(cur, year, file, source, sha256, user, rows, facts)
             self._settle(cur, upload_id, year, report, accept_overlap)
             if os.environ.get("SCORING_TEST_PAUSE") == "rows-written":
-                n = cur.execute(
-                    "SELECT count(*) FROM appraisal_answers WHERE upload_id = ?", [upload_id]
-                ).fetchone()[0]
+                n = scalar(
+                    cur.execute(
+                        "SELECT count(*) FROM appraisal_answers WHERE upload_id = ?", [upload_id]
+                    )
+                )
                 _test_pause("rows-written", f"upload {upload_id}: {n} answer rows written")
             _count_upload(cur, upload_id, year, +1)
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
