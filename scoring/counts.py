@@ -81,7 +81,7 @@ class AppraisalCounts:
 
     def per_cell(self, value: Callable[[str], float | bool], dtype: type = float) -> np.ndarray:
         """``value(answer)`` for each cell (computed once per distinct answer)."""
-        table = np.array([value(a) for a in self.answers], dtype=dtype)
+        table: np.ndarray = np.array([value(a) for a in self.answers], dtype=dtype)
         return table[self.answer_of] if len(self.answers) else np.zeros(0, dtype=dtype)
 
     def item_sums(self, scheme: Scheme) -> dict[str, dict[str, dict[str, ItemSums]]]:

@@ -1018,9 +1018,9 @@ class Store:
     def duplicate_ballots(self, year: int) -> pd.DataFrame:
         """问卷编号 held by more than one upload of the year (ballot, uploads, unit)."""
         with self.cursor() as cur:
-            found = cur.execute(
-                "SELECT count(*) FROM appraisal_ballot_repeats WHERE year = ?", [year]
-            ).fetchone()[0]
+            found = scalar(
+                cur.execute("SELECT count(*) FROM appraisal_ballot_repeats WHERE year = ?", [year])
+            )
         if not found:  # the usual case: nothing to look up among the ballots
             return pd.DataFrame(
                 {
@@ -1186,7 +1186,6 @@ def _insert_answers(cur: duckdb.DuckDBPyConnection, upload_id: int, year: int) -
     )
 
 
-
 def _count_upload(
     cur: duckdb.DuckDBPyConnection,
     upload_id: int,
@@ -1276,11 +1275,13 @@ def _count_upload(
                 )
             finally:
                 cur.unregister("upload_delta")
-        others = cur.execute(  # a year's first upload has nothing to repeat
-            "SELECT count(*) FROM appraisal_answers WHERE year = ? AND upload_id <> ? "
-            "AND ballot IS NOT NULL",
-            [year, upload_id],
-        ).fetchone()[0]
+        others = scalar(
+            cur.execute(  # a year's first upload has nothing to repeat
+                "SELECT count(*) FROM appraisal_answers WHERE year = ? AND upload_id <> ? "
+                "AND ballot IS NOT NULL",
+                [year, upload_id],
+            )
+        )
         if others:
             cur.execute(_sql("upload_ballot_repeats"), {"upload_id": upload_id, "year": year})
 
