@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from scoring import charts, results
+from scoring import accounts, charts, results
 from scoring.accounts import ADMIN, LEADER, PermissionDenied, User
 from scoring.publish import chart_figures, publish, workbook
 from scoring.rules import round2
@@ -177,6 +177,9 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
         with pytest.raises(PermissionDenied):
             publish(store, 2025, tmp_path / "out2", User("王局长", LEADER))
     cli_db = shutil.copy(demo_db, tmp_path / "cli.duckdb")  # the module's store holds demo_db
+    with Store(cli_db) as store:  # the command line acts as a named 管理员 account
+        office = User("效能办", ADMIN)
+        accounts.add_user(store, office.name, "office-pass-1", ADMIN, by=office)
     cli = subprocess.run(
         [
             sys.executable,
@@ -184,6 +187,8 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
             "scoring",
             "--db",
             str(cli_db),
+            "--user",
+            "效能办",
             "publish",
             "--year",
             "2025",
