@@ -97,6 +97,16 @@ def _d(v: object) -> str:
     return pd.Timestamp(v).date().isoformat()
 
 
+def _case_columns(frame: pd.DataFrame) -> dict[str, object]:
+    """The columns that name a case in a report's table: 案件编号, 对象, 来源, 日期."""
+    return {
+        "案件编号": frame["number"],
+        "对象": frame["unit"],
+        "来源": frame["source"],
+        "日期": [_d(d) for d in frame["date"]],
+    }
+
+
 def period_report(
     store: Store, year: int, kind: str, start: date, end: date, viewer: User | None
 ) -> CaseReport:
@@ -108,10 +118,7 @@ def period_report(
     in_period = reg[[start <= d <= end for d in reg["date"]]] if not reg.empty else reg
     new_cases = pd.DataFrame(
         {
-            "案件编号": in_period["number"],
-            "对象": in_period["unit"],
-            "来源": in_period["source"],
-            "日期": [_d(d) for d in in_period["date"]],
+            **_case_columns(in_period),
             "发现问题": in_period["finding"],
             "状态": in_period["status"],
         }
@@ -151,10 +158,7 @@ def period_report(
     late = overdue_on(store, year, end, viewer)
     overdue = pd.DataFrame(
         {
-            "案件编号": late["number"],
-            "对象": late["unit"],
-            "来源": late["source"],
-            "日期": [_d(d) for d in late["date"]],
+            **_case_columns(late),
             "当时状态": late["status"],
             "应完成环节": late["next_stage"],
             "期限": [_d(d) for d in late["due"]],

@@ -287,22 +287,19 @@ def item(store: Store, item_id: int) -> Item:
     return _item(row)
 
 
+HISTORY_LABELS = {
+    "at": "时间",
+    "user": "操作人",
+    "action": "操作",
+    "status_from": "原状态",
+    "status_to": "新状态",
+    "note": "说明",
+}
+
+
 def history(store: Store, item_id: int) -> pd.DataFrame:
     """Every change of one item, oldest first: 时间, 操作人, 操作, 原状态, 新状态, 说明."""
-    return (
-        RectifyStore(store)
-        .history(item_id)
-        .rename(
-            columns={
-                "at": "时间",
-                "user": "操作人",
-                "action": "操作",
-                "status_from": "原状态",
-                "status_to": "新状态",
-                "note": "说明",
-            }
-        )
-    )
+    return RectifyStore(store).history(item_id).rename(columns=HISTORY_LABELS)
 
 
 def records(found: Iterable[Item], today: date | None = None) -> list[dict]:

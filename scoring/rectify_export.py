@@ -17,12 +17,12 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from scoring import accounts, rectify
+from scoring.publish import _put  # text that looks like a formula stays text
 from scoring.rectify_store import RectifyStore
 from scoring.store import Store
 
 __all__ = ["public_page", "workbook"]
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 THIN = Side(style="thin", color="999999")
 STATUS_FILLS = {
     rectify.HELD: "C6EFCE",
@@ -31,18 +31,6 @@ STATUS_FILLS = {
     rectify.REDO: "F8CBAD",
     rectify.REVOKED: "D9D9D9",
 }
-
-
-def _put(ws, row: int, col: int, value: object):
-    """Write a cell; text that looks like a formula stays text (formula injection)."""
-    cell = ws.cell(row=row, column=col)
-    if value is None or (isinstance(value, float) and value != value):
-        return cell
-    cell.value = value
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        cell.data_type = "s"
-        cell.quotePrefix = True
-    return cell
 
 
 def _sheet(wb: Workbook, name: str, title: str, frame, widths: dict[str, int]) -> None:
@@ -97,18 +85,7 @@ def workbook(store: Store, year: int, today: date | None = None) -> bytes:
     hist = (
         RectifyStore(store)
         .year_history(year)
-        .rename(
-            columns={
-                "item_id": "编号",
-                "unit": "单位",
-                "at": "时间",
-                "user": "操作人",
-                "action": "操作",
-                "status_from": "原状态",
-                "status_to": "新状态",
-                "note": "说明",
-            }
-        )
+        .rename(columns={"item_id": "编号", "unit": "单位", **rectify.HISTORY_LABELS})
     )
     hist["时间"] = hist["时间"].astype(str).str[:19]
     _sheet(wb, "办理记录", f"{year}年度整改办理记录", hist, {"说明": 60, "时间": 20, "单位": 16})
