@@ -38,7 +38,14 @@ from scoring.scheme import for_year
 from scoring.sheets import Problem, Registry
 from scoring.store import Store
 
-__all__ = ["CASE_COLUMNS", "CaseImport", "CasesRejected", "import_cases", "parse_cases"]
+__all__ = [
+    "CASE_COLUMNS",
+    "CaseImport",
+    "CasesRejected",
+    "import_cases",
+    "parse_cases",
+    "read_tables",
+]
 
 # (header, key, aliases, required)
 CASE_COLUMNS = (
@@ -83,15 +90,19 @@ class CaseImport:
         return f"已从「{self.file}」导入 {self.year} 年度案件 {len(self.numbers)} 件（{span}）。"
 
 
-def _read(name: str, data: bytes) -> list:
-    """The file's sheets as text tables, through the score sheets' bounded reader."""
+def read_tables(
+    name: str, data: bytes, rejected: type[ValueError] = CasesRejected
+) -> list[_sheets._Sheet]:
+    """The file's sheets as text tables, through the score sheets' bounded reader (size and
+    container checks, .xlsx/.csv); its problems are raised as ``rejected(problems)`` — the
+    case sheet's and the 整改 sheet's own rejection."""
     try:
         _sheets._check_container(name, data)
         if name.lower().endswith(".csv"):
             return _sheets._read_csv(name, data)
         return _sheets._read_xlsx(name, data)
     except _sheets._Reject as exc:
-        raise CasesRejected(list(exc.problems)) from exc
+        raise rejected(list(exc.problems)) from exc
 
 
 def _header(values: list[str]) -> dict[int, tuple]:
@@ -125,7 +136,7 @@ def parse_cases(
     problems: list[Problem] = []
     rows: list[dict] = []
     histories: list[list[tuple]] = []
-    sheet, header_row, mapping = _find_header(name, _read(name, data))
+    sheet, header_row, mapping = _find_header(name, read_tables(name, data))
     body = sheet.table.slice(header_row + 1).to_pylist()
     letters = {c[1]: _sheets._letter(sheet.col_offset + i) for i, c in mapping.items()}
     titles = {c[1]: c[0] for c in mapping.values()}

@@ -14,18 +14,9 @@ from dataclasses import dataclass
 from datetime import date
 
 from scoring import accounts, rectify
+from scoring.cases_sheet import read_tables
 from scoring.rectify_store import RectifyStore
-from scoring.sheets import (
-    Problem,
-    Registry,
-    _check_container,
-    _date,
-    _header,
-    _letter,
-    _read_csv,
-    _read_xlsx,
-    _Reject,
-)
+from scoring.sheets import Problem, Registry, _date, _header, _letter
 from scoring.store import Store
 
 __all__ = ["COLUMNS", "Imported", "RectifySheetError", "import_items", "read_items", "template"]
@@ -72,11 +63,7 @@ class Imported:
 def read_items(name: str, data: bytes, registry: Registry) -> list[Row]:
     """Read and check the sheet; raise ``RectifySheetError`` with every problem found."""
     sha = hashlib.sha256(data).hexdigest()[:16]
-    try:
-        _check_container(name, data)
-        sheets = _read_csv(name, data) if name.lower().endswith(".csv") else _read_xlsx(name, data)
-    except _Reject as rej:
-        raise RectifySheetError(rej.problems) from None
+    sheets = read_tables(name, data, RectifySheetError)
     for sheet in sheets:
         rows = sheet.table.to_pylist()
         for r, row in enumerate(rows[:30]):
