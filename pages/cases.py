@@ -5,6 +5,7 @@ from datetime import date
 
 import streamlit as st
 
+from pages.cases_parts import show_done, write_action, xlsx_download
 from pages.common import EMPTY_HINT, get_store, md, page_setup, selected_year, year_results
 from scoring import accounts, case_reports, cases, cases_sheet, templates
 from scoring.scheme import SchemeError, for_year
@@ -30,19 +31,8 @@ if note := conf.calendar.note(date(year, 1, 1), date(year, 12, 31)):
     st.caption(note)
 
 
-def act(label: str, fn, *args, **kwargs) -> None:
-    """Run one write in ``scoring`` (authorised there); show the outcome."""
-    try:
-        fn(*args, **kwargs)
-    except ERRORS as exc:
-        st.error(str(exc))
-    else:
-        st.session_state["cases_done"] = label
-        st.rerun()
-
-
-if done := st.session_state.pop("cases_done", None):
-    st.success(done)
+act = write_action(ERRORS, "cases_done")
+show_done("cases_done")
 
 frame = cases.register(store, year, user, today=today, with_adjustments=True)
 counts = cases.case_counts(frame)
@@ -111,12 +101,10 @@ with tabs["案件登记簿"]:
         f"各环节时限：{'、'.join(f'{k} {v} 个工作日' for k, v in conf.time_limits.items())}"
         "（自案件日期起算）。"
     )
-    st.download_button(
+    xlsx_download(
         "下载案件登记簿（Excel）",
         data=lambda: cases_sheet.register_workbook(store, year, user),
         file_name=f"{year}年度督查与投诉案件.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
         key="cases_register_xlsx",
     )
 
@@ -277,13 +265,12 @@ with tabs["专报"]:
             on_click="ignore",
             key="cases_report_pdf",
         )
-        c2.download_button(
+        xlsx_download(
             "下载专报（Excel）",
             data=lambda: case_reports.report_workbook(report),
             file_name=f"{report.title}.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
             key="cases_report_xlsx",
+            where=c2,
         )
 
 if "新建案件" in tabs:
@@ -326,14 +313,12 @@ if "新建案件" in tabs:
                     )
 
     with tabs["导入"]:
-        st.download_button(
+        xlsx_download(
             "下载案件表模板",
             data=lambda: templates.case_template(
                 list(conf.sources), list(cases.STATUSES), list(cases.VERDICTS), units
             ),
             file_name="督查与投诉案件表模板.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
             key="cases_template",
         )
         upload = st.file_uploader(

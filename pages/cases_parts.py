@@ -1,7 +1,12 @@
 """督查与投诉 blocks other pages show with one call: a unit's cases and 问责 on 单位画像
-(its 重点评议档案 together with the scores, warnings and 整改 shown there)."""
+(its 重点评议档案 together with the scores, warnings and 整改 shown there); and the
+pieces the 督查与投诉 and 整改台账 pages share (a write with its outcome, an Excel
+download)."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
 
 import streamlit as st
 
@@ -53,3 +58,38 @@ def unit_cases(year: int, unit: str) -> None:
             hide_index=True,
             column_config={"日期": st.column_config.DateColumn(format="YYYY-MM-DD")},
         )
+
+
+# -- shared by the 督查与投诉 and 整改台账 pages ------------------------------------------
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def write_action(errors: tuple[type[BaseException], ...], done_key: str) -> Callable[..., None]:
+    """``act(label, fn, *args, **kwargs)``: run one write in ``scoring`` (authorised
+    there); on one of ``errors`` show it, else keep ``label`` for the next run (see
+    ``show_done``) and rerun so every table shows the new state."""
+
+    def act(label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+        try:
+            fn(*args, **kwargs)
+        except errors as exc:
+            st.error(str(exc))
+        else:
+            st.session_state[done_key] = label
+            st.rerun()
+
+    return act
+
+
+def show_done(done_key: str) -> None:
+    """Show (once) the outcome a write kept under ``done_key`` before its rerun."""
+    if done := st.session_state.pop(done_key, None):
+        st.success(done)
+
+
+def xlsx_download(label: str, *, data: Any, file_name: str, key: str, where: Any = st) -> None:
+    """An Excel download built only when clicked (``data`` may be a callable)."""
+    where.download_button(
+        label, data=data, file_name=file_name, mime=XLSX, on_click="ignore", key=key
+    )

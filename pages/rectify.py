@@ -6,6 +6,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from pages.cases_parts import show_done, write_action, xlsx_download
 from pages.common import EMPTY_HINT, get_store, md, page_setup, selected_year, year_results
 from scoring import accounts, checklists, opinions, rectify, rectify_export, rectify_sheet
 from scoring.scheme import for_year
@@ -31,19 +32,8 @@ ERRORS = (
 )
 
 
-def act(label: str, fn, *args, **kwargs) -> None:
-    """Run one write in ``scoring`` (authorised there); show the outcome."""
-    try:
-        fn(*args, **kwargs)
-    except ERRORS as exc:
-        st.error(str(exc))
-    else:
-        st.session_state["rectify_done"] = label
-        st.rerun()
-
-
-if done := st.session_state.pop("rectify_done", None):
-    st.success(done)
+act = write_action(ERRORS, "rectify_done")
+show_done("rectify_done")
 
 res = year_results(year)
 if office:
@@ -105,12 +95,10 @@ with tabs[0]:
         column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},
         key="rectify_table",
     )
-    st.download_button(
+    xlsx_download(
         "下载整改台账（Excel）",
         data=lambda: rectify_export.workbook(store, year, today),
         file_name=f"{year}年度整改台账.xlsx",
-        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        on_click="ignore",
         key="rectify_workbook",
     )
 
@@ -355,12 +343,10 @@ if office:
                 )
 
         st.markdown("**从表格导入**（单位、问题、来源、整改目标、责任人、时限、状态）")
-        st.download_button(
+        xlsx_download(
             "下载整改台账模板",
             data=rectify_sheet.template,
             file_name="整改台账导入模板.xlsx",
-            mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            on_click="ignore",
             key="rectify_template",
         )
         upload = st.file_uploader("整改台账表格", type=["xlsx", "csv"], key="rectify_upload")
