@@ -49,6 +49,20 @@ def _new(store, unit="甲局", source="暗访", day=date(2025, 9, 26), on=date(2
     )
 
 
+def _accountability(store, person, measure="诫勉谈话", unit="甲局", user=ADMIN_U, **kw):
+    """A 问责 of 20 October 2025 (the date every test here uses)."""
+    return cases.add_accountability(
+        store,
+        user,
+        year=2025,
+        unit=unit,
+        person=person,
+        measure=measure,
+        date=date(2025, 10, 20),
+        **kw,
+    )
+
+
 def _row(store, case_id, today):
     frame = cases.register(store, 2025, ADMIN_U, today=today)
     return frame.set_index("id").loc[case_id]
@@ -176,16 +190,7 @@ def test_roles(city):
             finding="x",
         )
     with pytest.raises(PermissionDenied):
-        cases.add_accountability(
-            city,
-            CLERK,
-            year=2025,
-            unit="甲局",
-            person="张三",
-            measure="诫勉谈话",
-            date=date(2025, 10, 20),
-            case_id=case_id,
-        )
+        _accountability(city, "张三", user=CLERK, case_id=case_id)
     # The complainant's contact is the office's only.
     _new(city, contact="13900000000")
     assert cases.register(city, 2025, ADMIN_U)["contact"].dropna().tolist() == ["13900000000"]
@@ -212,39 +217,11 @@ def test_units_by_short_name_and_bad_input(city):
 def test_accountability_and_unit_file(city):
     case_id, _ = _new(city)
     cases.verify(city, ADMIN_U, case_id, "属实", points=-1, on=date(2025, 10, 9))
-    cases.add_accountability(
-        city,
-        ADMIN_U,
-        year=2025,
-        unit="甲局",
-        person="张三（窗口负责人）",
-        measure="诫勉谈话",
-        date=date(2025, 10, 20),
-        doc_no="效能办〔2025〕12号",
-        case_id=case_id,
-    )
+    _accountability(city, "张三（窗口负责人）", doc_no="效能办〔2025〕12号", case_id=case_id)
     with pytest.raises(cases.CaseError, match="问责方式"):
-        cases.add_accountability(
-            city,
-            ADMIN_U,
-            year=2025,
-            unit="甲局",
-            person="李五",
-            measure="罚款",
-            date=date(2025, 10, 20),
-            warning="末位告诫",
-        )
+        _accountability(city, "李五", measure="罚款", warning="末位告诫")
     with pytest.raises(cases.CaseError, match="甲局"):
-        cases.add_accountability(
-            city,
-            ADMIN_U,
-            year=2025,
-            unit="乙局",
-            person="李五",
-            measure="通报批评",
-            date=date(2025, 10, 20),
-            case_id=case_id,
-        )
+        _accountability(city, "李五", measure="通报批评", unit="乙局", case_id=case_id)
     f = cases.unit_file(city, 2025, "甲局", LEADER_U)
     assert f["cases"]["number"].tolist() == ["2025-001"]
     acc = f["accountability"]
@@ -401,16 +378,7 @@ def test_reports_cover_the_period_as_it_stood(city):
     b, _ = _new(city, unit="乙局", day=date(2025, 10, 9), on=date(2025, 10, 9))
     cases.advance(city, ADMIN_U, a, "调查", on=date(2025, 10, 10))  # late, after the month
     cases.verify(city, ADMIN_U, b, "属实", points=-1, on=date(2025, 10, 10))
-    cases.add_accountability(
-        city,
-        ADMIN_U,
-        year=2025,
-        unit="乙局",
-        person="赵六",
-        measure="通报批评",
-        date=date(2025, 10, 20),
-        case_id=b,
-    )
+    _accountability(city, "赵六", measure="通报批评", unit="乙局", case_id=b)
     sept = cr.period_report(city, 2025, "每月双报", date(2025, 9, 1), date(2025, 9, 30), LEADER_U)
     assert sept.new_cases["案件编号"].tolist() == ["2025-001"]
     assert sept.overdue.empty  # on 30 September the 调查 was due that very day
@@ -433,17 +401,7 @@ def test_notice_only_for_a_verified_case(city):
     with pytest.raises(ValueError, match="尚未核实"):
         cr.case_notice_pdf(city, a, ADMIN_U)
     cases.verify(city, ADMIN_U, a, "属实", points=-2, on=date(2025, 10, 9))
-    cases.add_accountability(
-        city,
-        ADMIN_U,
-        year=2025,
-        unit="甲局",
-        person="张三",
-        measure="诫勉谈话",
-        date=date(2025, 10, 20),
-        doc_no="效能问责〔2025〕3号",
-        case_id=a,
-    )
+    _accountability(city, "张三", doc_no="效能问责〔2025〕3号", case_id=a)
     pdf = cr.case_notice_pdf(city, a, ADMIN_U, today=date(2025, 10, 21))
     import io
 
