@@ -9,6 +9,7 @@ import pytest
 
 from scoring.cli import main
 from tests.sheetmaker import csv_bytes, xlsx
+from tests.test_cli import run  # (exit code, stdout, stderr) of one command
 
 
 @pytest.fixture
@@ -30,12 +31,6 @@ def db(tmp_path, monkeypatch):
     )
     assert main(["import", str(perf), "--year", "2025"]) == 0
     return tmp_path
-
-
-def run(capsys, *args):
-    code = main(list(args))
-    out = capsys.readouterr()
-    return code, out.out, out.err
 
 
 def test_sync_then_json_keys_and_no_duplicates(db, capsys):
