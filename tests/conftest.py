@@ -84,6 +84,14 @@ def ballots(
     return rows
 
 
+def tally_rows(unit: str, category: str, counts: list[tuple[str, str, int]]) -> list[dict]:
+    """Answer rows of a tally sheet (no ballot ids): (item, answer, count) per row."""
+    return [
+        {"ballot": None, "unit": unit, "category": category, "item": i, "answer": a, "n": n}
+        for i, a, n in counts
+    ]
+
+
 @pytest.fixture(scope="session")
 def demo_db(tmp_path_factory):
     """A database file with the demo city, made once per test session."""

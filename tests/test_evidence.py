@@ -208,7 +208,7 @@ def test_three_ballot_two_item_variances_through_the_store(store):
     so the ballot-level variance is 100 + 177.778 + 11.111 = 2600/9. The answer-level one
     sums the six squared terms: (177.78 + 711.11 + 177.78 + 2177.78 + 2844.44 + 44.44)/36
     = 6133.33/36. The same answers as a tally give 3 ballots and the answer-level figure."""
-    from tests.conftest import add_facts, ballots
+    from tests.conftest import add_facts, ballots, tally_rows
 
     items = ["工作效率", "总体评价"]
     rows = ballots(
@@ -222,15 +222,7 @@ def test_three_ballot_two_item_variances_through_the_store(store):
         ("总体评价", "基本满意", 1),
         ("总体评价", "不满意", 1),
     ]
-    add_facts(
-        store,
-        2025,
-        "appraisal_answers",
-        [
-            {"ballot": None, "unit": "乙局", "category": "服务对象", "item": i, "answer": a, "n": n}
-            for i, a, n in tally
-        ],
-    )
+    add_facts(store, 2025, "appraisal_answers", tally_rows("乙局", "服务对象", tally))
     import pandas as pd
 
     cells = pd.DataFrame(

@@ -19,7 +19,7 @@ from scoring.facts import IndicatorStats, UnitInfo, YearFacts, read_facts
 from scoring.imports import ImportRejected, import_file
 from scoring.scheme import default_text, parse
 from scoring.warnings import CadreVotes, best_cadres
-from tests.conftest import add_facts, add_units, ballots, scheme, scheme_text
+from tests.conftest import add_facts, add_units, ballots, scheme, scheme_text, tally_rows
 from tests.sheetmaker import xlsx
 
 TWO_ITEMS = {"items": {"工作效率": 1, "总体评价": 1}, "categories": {"服务对象": 1.0}}
@@ -86,15 +86,7 @@ def test_variance_of_a_tally_counts_each_answer(store):
         ("总体评价", "满意", 1),
         ("总体评价", "基本满意", 2),
     ]
-    add_facts(
-        store,
-        2025,
-        "appraisal_answers",
-        [
-            {"ballot": None, "unit": "A局", "category": "服务对象", "item": i, "answer": a, "n": n}
-            for i, a, n in tally
-        ],
-    )
+    add_facts(store, 2025, "appraisal_answers", tally_rows("A局", "服务对象", tally))
     facts = read_facts(store, 2025, scheme(appraisal=TWO_ITEMS))
     assert facts.appraisal_ballots["A局"] == {"服务对象": 3}
     assert facts.appraisal_variance["A局"]["服务对象"] == pytest.approx(17400 / 81, abs=1e-6)
@@ -117,15 +109,7 @@ def test_the_same_three_ballots_as_a_tally_give_the_tally_variance(store):
     add_units(store, [("A局", "部门", None, "甲类")])
     tally = [("工作效率", a, 1) for a in ("满意", "基本满意", "不满意")]
     tally += [("总体评价", a, 1) for a in ("满意", "不满意", "基本满意")]
-    add_facts(
-        store,
-        2025,
-        "appraisal_answers",
-        [
-            {"ballot": None, "unit": "A局", "category": "服务对象", "item": i, "answer": a, "n": n}
-            for i, a, n in tally
-        ],
-    )
+    add_facts(store, 2025, "appraisal_answers", tally_rows("A局", "服务对象", tally))
     facts = read_facts(store, 2025, scheme(appraisal=TWO_ITEMS))
     assert facts.appraisal_variance["A局"]["服务对象"] == pytest.approx(22800 / 81, abs=1e-6)
 
