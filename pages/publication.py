@@ -51,35 +51,12 @@ def render_record(rec: dict) -> None:
     if not table.empty:
         table["warnings"] = table["warnings"].map("、".join)
         st.dataframe(
-            table.rename(
-                columns={
-                    "unit": "单位",
-                    "group": "考核类别",
-                    "composite": "综合得分",
-                    "rank": "排名",
-                    "grade": "等次",
-                    "appraisal": "万人评议",
-                    "satisfaction_rate": "满意率",
-                    "ballots": "问卷数",
-                    "performance": "绩效考核",
-                    "integrity": "勤廉测评",
-                    "adjustment": "加减分",
-                    "warnings": "告诫",
-                }
-            )[
+            table.rename(columns={"unit": "单位", **publication.FIGURES})[
                 [
                     "考核类别",
                     "排名",
                     "单位",
-                    "综合得分",
-                    "等次",
-                    "万人评议",
-                    "满意率",
-                    "问卷数",
-                    "绩效考核",
-                    "勤廉测评",
-                    "加减分",
-                    "告诫",
+                    *(v for k, v in publication.FIGURES.items() if k not in ("group", "rank")),
                 ]
             ],
             hide_index=True,
