@@ -152,58 +152,7 @@ def template(
         chosen = units if kinds is None else units[units["type"].isin(kinds)]
         units = chosen["name"].tolist()
     columns, example = _spec(source, scheme, units, groups)
-    numeric = _numeric_rules(source, scheme)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = SOURCE_NAMES[source][:31]
-    options = wb.create_sheet("选项")
-    options.sheet_state = "hidden"
-    header_fill = PatternFill("solid", fgColor="DDEBF7")
-    for c, (name, choices) in enumerate(columns, start=1):
-        cell = ws.cell(row=1, column=c, value=name)
-        cell.font = Font(bold=True)
-        cell.fill = header_fill
-        cell.alignment = Alignment(horizontal="center")
-        ws.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
-        letter = get_column_letter(c)
-        if choices:
-            for r, value in enumerate(choices, start=1):
-                option = options.cell(row=r, column=c, value=value)
-                option.data_type = "s"  # a name is text, never a formula
-            dv = DataValidation(
-                type="list",
-                formula1=f"=选项!${letter}$1:${letter}${len(choices)}",
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle="无效的值",
-                error=f"请从下拉列表中选择{name}",
-            )
-            ws.add_data_validation(dv)
-            dv.add(f"{letter}2:{letter}{LAST_ROW}")
-        elif name in numeric:
-            message, rule = numeric[name]
-            dv = DataValidation(
-                **rule,
-                allow_blank=True,
-                showErrorMessage=True,
-                errorTitle="无效的数字",
-                error=message,
-            )
-            ws.add_data_validation(dv)
-            dv.add(f"{letter}2:{letter}{LAST_ROW}")
-    ws.freeze_panes = "A2"
-    # The example sits on its own sheet, which the importer skips (its name has 示例),
-    # so that a forgotten example row is never imported as data.
-    sample = wb.create_sheet("填写示例")
-    for c, ((name, _), value) in enumerate(zip(columns, example, strict=True), start=1):
-        sample.cell(row=1, column=c, value=name).font = Font(bold=True)
-        cell = sample.cell(row=2, column=c, value=value)
-        if isinstance(value, str):
-            cell.data_type = "s"  # text, never a formula
-        sample.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return _workbook(SOURCE_NAMES[source], columns, example, _numeric_rules(source, scheme))
 
 
 # -- 督查与投诉 case sheet (read back by scoring/cases_sheet.py), a declaration of its own --
@@ -247,9 +196,16 @@ def case_template(
     return _workbook("督查与投诉案件", columns, example)
 
 
-def _workbook(title: str, columns: list[tuple[str, list | None]], example: list) -> bytes:
-    """A template workbook: headers with drop-downs fed from a hidden 选项 sheet, and the
-    example on a 填写示例 sheet that the importers skip."""
+def _workbook(
+    title: str,
+    columns: list[tuple[str, list | None]],
+    example: list,
+    numeric: dict[str, tuple[str, dict]] | None = None,
+) -> bytes:
+    """A template workbook: headers with drop-downs fed from a hidden 选项 sheet and number
+    checks (``numeric[column] = (message, rule)``), over whole columns, and the example on a
+    填写示例 sheet that the importers skip (so a forgotten example row is never data)."""
+    numeric = numeric or {}
     wb = Workbook()
     ws = wb.active
     ws.title = title[:31]
@@ -276,15 +232,25 @@ def _workbook(title: str, columns: list[tuple[str, list | None]], example: list)
             )
             ws.add_data_validation(dv)
             dv.add(f"{letter}2:{letter}{ROWS_WITH_DROPDOWNS}")
+        elif name in numeric:
+            message, rule = numeric[name]
+            dv = DataValidation(
+                **rule,
+                allow_blank=True,
+                showErrorMessage=True,
+                errorTitle="无效的数字",
+                error=message,
+            )
+            ws.add_data_validation(dv)
+            dv.add(f"{get_column_letter(c)}2:{get_column_letter(c)}{LAST_ROW}")
     ws.freeze_panes = "A2"
     sample = wb.create_sheet("填写示例")
     for c, ((name, _), value) in enumerate(zip(columns, example, strict=True), start=1):
         sample.cell(row=1, column=c, value=name).font = Font(bold=True)
         cell = sample.cell(row=2, column=c, value=value)
         if isinstance(value, str):
-            cell.data_type = "s"
+            cell.data_type = "s"  # text, never a formula
         sample.column_dimensions[get_column_letter(c)].width = max(12, 2.2 * len(name) + 4)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()
-
