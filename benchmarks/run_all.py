@@ -15,6 +15,7 @@ for script, args in (
     ("rank_bench.py", ["--ballots", "1000000", "--units", "200"]),
     ("rank_bench.py", ["--ballots", "1000000", "--units", "2000"]),
     ("rank_bench.py", ["--ballots", "10000000", "--units", "200"]),
+    ("publish_bench.py", []),
     ("page_bench.py", []),
     ("page_bench.py", ["--db", str(OUT / "rank-1000000-2000.duckdb")]),
 ):

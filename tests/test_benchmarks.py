@@ -54,3 +54,9 @@ def test_page_bench_runs(tmp_path):
         pytest.skip("streamlit is not installed")
     out = _run("page_bench.py", "--rounds", "1", tmp_path=tmp_path)
     assert "数据质量" in out and "server peak RSS" in out
+
+
+@pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
+def test_publish_bench_runs(tmp_path):
+    out = _run("publish_bench.py", "--runs", "1", tmp_path=tmp_path)
+    assert "whole process wall" in out and "breakdown" in out and "38 chart files" in out
