@@ -5,7 +5,10 @@ the same facts. Every fact stored gets an md5 of its content (table ``fact_print
 migration 006), computed from the stored rows themselves, so a fact has the same
 fingerprint whichever file, layout or program brought it:
 
-- a 万人评议 ballot: 问卷编号 and every answer (unit, category, item, answer);
+- a 万人评议 ballot: 问卷编号 and every answer, each answer by its cell id (the id of
+  its unit, category, item and answer in ``appraisal_cells``, which are never deleted or
+  renumbered, so an id stands for the same four strings for the life of the database;
+  migration 050 re-fingerprinted ballots stored before with the strings themselves);
 - a 万人评议 tally row: unit, category, item and its counts;
 - a 绩效考核 score: unit, indicator, score, 满分, 考核人 and 月份;
 - 勤廉测评 votes: unit, category and the count of each result;
@@ -29,15 +32,12 @@ from scoring.sqlrows import scalar
 
 __all__ = ["ContentReport", "check_upload", "drop_overlap", "keep_prints"]
 
+# One row per ballot (not per answer): the answers' cell ids in order, computed from the
+# stored rows' integers; an overlapping ballot is left out by its 问卷编号 (the key).
 _BALLOT = """
-    SELECT 'appraisal_answers', a.rowid, 'ballot', b.fp, a.ballot
-    FROM appraisal_answers a JOIN (
-        SELECT ballot, md5(ballot || '|' || string_agg(
-            unit || '|' || category || '|' || item || '=' || answer, ';'
-            ORDER BY unit, category, item, answer)) AS fp
-        FROM appraisal_answers WHERE upload_id = $id AND ballot IS NOT NULL GROUP BY ballot
-    ) b ON a.ballot = b.ballot
-    WHERE a.upload_id = $id"""
+    SELECT 'appraisal_answers', NULL, 'ballot',
+           md5(ballot || '|' || string_agg(cell_id::VARCHAR, ',' ORDER BY cell_id)), ballot
+    FROM appraisal_answers WHERE upload_id = $id AND ballot IS NOT NULL GROUP BY ballot"""
 
 _TALLY = """
     SELECT 'appraisal_answers', a.rowid, 'tally', t.fp, NULL
@@ -164,14 +164,14 @@ def drop_overlap(cur: duckdb.DuckDBPyConnection, upload_id: int, tables: tuple[s
     partial overlap); returns how many facts were left out."""
     left_out = scalar(cur.execute("SELECT count(*) FROM overlap_prints"))
     for table in tables:
-        if "ballot" in _columns(cur, table) and table != "appraisal_answers":
+        if "ballot" in _columns(cur, table):  # ballots (and what follows them) by 问卷编号
             cur.execute(
                 f"DELETE FROM {table} WHERE upload_id = ? AND ballot IN "
                 "(SELECT key FROM overlap_prints WHERE kind = 'ballot')",
                 [upload_id],
             )
-        else:
-            cur.execute(
+        if table == "appraisal_answers" or "ballot" not in _columns(cur, table):
+            cur.execute(  # facts fingerprinted row by row (tally rows among the answers)
                 f"DELETE FROM {table} WHERE upload_id = ? AND rowid IN ("
                 "SELECT n.rid FROM new_prints n SEMI JOIN overlap_prints o "
                 "ON n.kind = o.kind AND n.fp = o.fp WHERE n.tbl = ?)",

@@ -16,7 +16,14 @@ import pandas as pd
 from scoring.accounts import User, authorize
 from scoring.scheme import for_year
 from scoring.sheets import ParsedFile, Problem, Registry, parse_file
-from scoring.store import ContentRefused, OverlapNotConfirmed, Store, Upload
+from scoring.store import (
+    ContentClash,
+    ContentRefused,
+    ContentStored,
+    OverlapNotConfirmed,
+    Store,
+    Upload,
+)
 
 
 def registry_for_year(store: Store, year: int) -> Registry:
@@ -120,11 +127,16 @@ def prepare(
     source: str | None = None,
     mapping: Mapping[str, str] | None = None,
     category: str | None = None,
+    *,
+    content: bool = True,
 ) -> ParsedFile:
     """Read and check a file against the year's scheme, the registry and earlier uploads.
 
     ``mapping`` (file column -> canonical column, ``-`` to leave one out) and
-    ``category`` (the 评议人类别 of a tally without one) are the user's choices."""
+    ``category`` (the 评议人类别 of a tally without one) are the user's choices.
+    ``content=False`` leaves out the check of the facts against what the year holds (not
+    the check for the very same file): ``import_file`` has them checked once, while they
+    are stored (Store.add_upload), instead of staging the rows twice."""
     scheme, _ = for_year(store, year)
     registry = registry_for_year(store, year)  # the year's units, 简称 and 前身
     parsed = parse_file(
@@ -142,14 +154,15 @@ def prepare(
     if not registry.names and unknown_units:
         hint = Problem(name, "单位名录为空：请先导入单位名录，再导入评分表")
         return replace(parsed, problems=(hint, *parsed.problems))
-    return check_content(store, parsed, year)
+    return check_content(store, parsed, year, facts=content)
 
 
-def check_content(store: Store, parsed: ParsedFile, year: int) -> ParsedFile:
+def check_content(store: Store, parsed: ParsedFile, year: int, *, facts: bool = True) -> ParsedFile:
     """Facts the year already holds, whatever file they came in (scoring.content_store):
     a file all of whose facts are stored is refused, naming the upload that brought
     them; 问卷编号 stored with other answers are problems; a partial overlap is kept on
-    ``parsed.overlap`` for the preview (storing it needs a confirmation)."""
+    ``parsed.overlap`` for the preview (storing it needs a confirmation). With
+    ``facts=False`` only the very same file (by its bytes) is looked for."""
     if parsed.problems or not parsed.facts or parsed.source == "units":
         return parsed
     same = earlier_upload(store, parsed, year)
@@ -159,34 +172,41 @@ def check_content(store: Store, parsed: ParsedFile, year: int) -> ParsedFile:
             f"与第 {same.id} 号上传「{same.file}」（{same.at}）是同一个文件，本次未重复导入",
         )
         return replace(parsed, problems=(problem,))
+    if not facts:
+        return parsed
     report = store.content_report(year=year, source=parsed.source, facts=parsed.facts)
     names = {u.id: u.file for u in store.uploads(year)}
+    extra = _content_problems(parsed.file, report, names)
+    if extra:
+        return replace(parsed, problems=parsed.problems + tuple(extra), overlap=report)
+    return replace(parsed, overlap=report if report.overlap else None)
+
+
+def _content_problems(file: str, report, names: Mapping[int, str]) -> list[Problem]:
+    """The problems of a content report: 问卷编号 stored with other answers, else a file
+    whose facts are all stored (naming the uploads that hold them, from ``names``)."""
     where = "、".join(f"第 {u} 号上传「{names.get(u, '?')}」" for u, _ in report.earlier[:3])
     extra: list[Problem] = []
     for b in report.clash[:200]:
         extra.append(
             Problem(
-                parsed.file,
+                file,
                 "问卷编号已在本年度此前上传的文件中出现过（答案不同）",
                 column="问卷编号",
                 value=b,
             )
         )
     if len(report.clash) > 200:
-        extra.append(
-            Problem(parsed.file, f"另有 {len(report.clash) - 200} 个问卷编号与已上传的问卷重复")
-        )
+        extra.append(Problem(file, f"另有 {len(report.clash) - 200} 个问卷编号与已上传的问卷重复"))
     if not extra and report.all_stored:
         extra.append(
             Problem(
-                parsed.file,
+                file,
                 f"文件内容（{report.total} 项数据）已全部在本年度导入过，见{where}；"
                 "这可能是同一份数据另存的副本，本次未导入",
             )
         )
-    if extra:
-        return replace(parsed, problems=parsed.problems + tuple(extra), overlap=report)
-    return replace(parsed, overlap=report if report.overlap else None)
+    return extra
 
 
 def overlap_message(parsed: ParsedFile, store: Store, year: int) -> str | None:
@@ -274,8 +294,10 @@ def import_file(
     *,
     accept_overlap: bool = False,
 ) -> ImportOutcome:
-    """Prepare and commit in one go (the command line's ``import``)."""
-    parsed = prepare(store, name, data, year, source, mapping, category)
+    """Prepare and commit in one go (the command line's ``import``). The rows are staged
+    and their content checked once, inside the storing transaction; a refusal says what
+    ``prepare`` would have said (the same problems)."""
+    parsed = prepare(store, name, data, year, source, mapping, category, content=False)
     if parsed.source == "units":
         raise ImportRejected(
             [
@@ -285,7 +307,14 @@ def import_file(
                 )
             ]
         )
-    return commit(store, parsed, year, user, accept_overlap=accept_overlap)
+    try:
+        return commit(store, parsed, year, user, accept_overlap=accept_overlap)
+    except ContentRejected as exc:
+        cause = exc.__cause__
+        if not isinstance(cause, ContentClash | ContentStored):
+            raise  # a partial overlap awaiting its confirmation: add_upload's words
+        names = {u: f for u, f, _ in cause.earlier}
+        raise ImportRejected(_content_problems(parsed.file, cause.report, names)) from None
 
 
 def undo(store: Store, upload_id: int, user: User) -> Upload:

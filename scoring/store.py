@@ -20,6 +20,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from scoring import content_store
 from scoring.counts import AppraisalCounts, upload_counts
@@ -454,8 +455,12 @@ class Store:
             ).df()
             if not earlier.empty:
                 return _upload(earlier.iloc[0]), False
-            upload_id, report = self._stage(cur, year, file, source, sha256, user, rows, facts)
+            upload_id, report, answers = self._stage(
+                cur, year, file, source, sha256, user, rows, facts
+            )
             self._settle(cur, upload_id, year, report, accept_overlap)
+            if report.overlap:  # rows were left out: count what is stored
+                answers = None
             if os.environ.get("SCORING_TEST_PAUSE") == "rows-written":
                 n = scalar(
                     cur.execute(
@@ -463,7 +468,7 @@ class Store:
                     )
                 )
                 _test_pause("rows-written", f"upload {upload_id}: {n} answer rows written")
-            _count_upload(cur, upload_id, year, +1)
+            _count_upload(cur, upload_id, year, +1, answers)
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             _audit(
                 cur, user, "上传", f"{year} 年度 {source}：{file}（{rows} 行，编号 {upload_id}）"
@@ -481,7 +486,7 @@ class Store:
         with self._lock, self.cursor() as cur:
             cur.execute("BEGIN TRANSACTION")
             try:
-                _, report = self._stage(
+                _, report, _ = self._stage(
                     cur, year, "（预览）", source, "", "预览", 0, facts, preview=True
                 )
             finally:
@@ -508,23 +513,24 @@ class Store:
                     [year, file, source, rows, sha256, user],
                 )
             )
+        answers = None  # the answer rows as _count_upload takes them, when at hand
         for table, frame in facts.items():
             if len(frame) == 0:
                 continue
+            if table == "appraisal_answers":
+                answers = _insert_answers(cur, upload_id, year, frame)
+                continue
             cur.register("incoming_facts", frame)
             try:
-                if table == "appraisal_answers":
-                    _insert_answers(cur, upload_id, year)
-                else:
-                    cur.execute(
-                        f"INSERT INTO {table} BY NAME SELECT *, ?::INTEGER AS upload_id, "
-                        "?::INTEGER AS year FROM incoming_facts",
-                        [upload_id, year],
-                    )
+                cur.execute(
+                    f"INSERT INTO {table} BY NAME SELECT *, ?::INTEGER AS upload_id, "
+                    "?::INTEGER AS year FROM incoming_facts",
+                    [upload_id, year],
+                )
             finally:
                 cur.unregister("incoming_facts")
         tables = tuple(t for t, f in facts.items() if len(f))
-        return upload_id, content_store.check_upload(cur, upload_id, year, tables)
+        return upload_id, content_store.check_upload(cur, upload_id, year, tables), answers
 
     def _settle(self, cur, upload_id, year, report, accept_overlap) -> None:
         """Refuse (the caller's transaction rolls back) or keep the new facts only."""
@@ -1162,28 +1168,125 @@ def read_appraisal_counts(cur: duckdb.DuckDBPyConnection, year: int) -> Appraisa
     )
 
 
-def _insert_answers(cur: duckdb.DuckDBPyConnection, upload_id: int, year: int) -> None:
+def _insert_answers(
+    cur: duckdb.DuckDBPyConnection, upload_id: int, year: int, frame: pd.DataFrame | pa.Table
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame] | None:
     """Answer rows with their cell id and ballot number (migration 003). New cells are
     registered first; a ballot's number comes from ``ballot_row`` (its row in the sheet)
-    when the rows carry it, else from the order of the 问卷编号."""
-    cur.execute(
-        "INSERT INTO appraisal_cells (unit, category, item, answer) "
-        "SELECT DISTINCT unit, category, item, answer FROM incoming_facts "
-        "ON CONFLICT DO NOTHING"
+    when the rows carry it, else from the order of the 问卷编号.
+
+    A parsed sheet (an Arrow table with ``ballot_row``) is mapped to its cells by the
+    distinct values of its four columns (a few thousand, whatever the number of rows),
+    not by joining every row on four strings; its rows then come back as ``_count_upload``
+    takes them. Other frames (tests, the demo) go through SQL and return None."""
+    if not isinstance(frame, pa.Table) or "ballot_row" not in frame.column_names:
+        _insert_answers_sql(cur, upload_id, year, frame)
+        return None
+    keys = ("unit", "category", "item", "answer")
+    codes, values = [], []
+    keep = np.ones(len(frame), dtype=bool)
+    for key in keys:
+        code, value = _codes(frame[key])
+        keep &= code >= 0  # a row without one of the four is not an answer (as the join)
+        codes.append(code)
+        values.append(value)
+    sizes = [max(len(v), 1) for v in values]
+    flat = np.zeros(len(frame), dtype=np.int64)
+    for code, size in zip(codes, sizes, strict=True):
+        flat = flat * size + np.maximum(code, 0)
+    if not keep.all():
+        frame, flat = frame.filter(pa.array(keep)), flat[keep]
+    distinct, where = np.unique(flat, return_inverse=True)
+    parts, rest = [], distinct
+    for size in reversed(sizes):
+        rest, part = np.divmod(rest, size)
+        parts.append(part)
+    found = pa.table(
+        {
+            **{k: v.take(pa.array(c)) for k, v, c in zip(keys, values, parts[::-1], strict=True)},
+            "k": np.arange(len(distinct)),
+        }
     )
-    columns = {r[0] for r in cur.execute("DESCRIBE incoming_facts").fetchall()}
-    place = (
-        "i.ballot_row + 1" if "ballot_row" in columns else "dense_rank() OVER (ORDER BY i.ballot)"
+    cur.register("incoming_cells", found)
+    try:
+        cur.execute(
+            "INSERT INTO appraisal_cells (unit, category, item, answer) "
+            "SELECT unit, category, item, answer FROM incoming_cells ON CONFLICT DO NOTHING"
+        )
+        cells = cur.execute(
+            "SELECT c.id, c.unit, c.category, c.item, c.answer FROM incoming_cells i "
+            "JOIN appraisal_cells c ON c.unit = i.unit AND c.category = i.category "
+            "AND c.item = i.item AND c.answer = i.answer ORDER BY i.k"
+        ).df()
+    finally:
+        cur.unregister("incoming_cells")
+    cell = cells["id"].to_numpy(dtype=np.int64)[where]
+    ballot_valid = np.asarray(frame["ballot"].is_valid())
+    place = frame["ballot_row"].to_numpy().astype(np.int64) + 1
+    ballot_no = np.where(ballot_valid, (np.int64(upload_id) << 32) | place, -1)
+    n = frame["n"].to_numpy().astype(np.int64)
+    rows = pa.table(
+        {
+            "upload_id": pa.nulls(len(frame), pa.int32()).fill_null(upload_id),
+            "year": pa.nulls(len(frame), pa.int32()).fill_null(year),
+            **{k: frame[k] for k in ("ballot", *keys)},
+            "n": pa.array(n, pa.int32()),
+            "cell_id": pa.array(cell, pa.int32()),
+            "ballot_no": pa.array(ballot_no, mask=~ballot_valid),
+        }
     )
-    cur.execute(
-        "INSERT INTO appraisal_answers (upload_id, year, ballot, unit, category, item, answer, n, "
-        "cell_id, ballot_no) "
-        "SELECT ?::INTEGER, ?::INTEGER, i.ballot, i.unit, i.category, i.item, i.answer, i.n, c.id, "
-        f"CASE WHEN i.ballot IS NOT NULL THEN (?::BIGINT << 32) | ({place}) END "
-        "FROM incoming_facts i JOIN appraisal_cells c ON c.unit = i.unit "
-        "AND c.category = i.category AND c.item = i.item AND c.answer = i.answer",
-        [upload_id, year, upload_id],
+    cur.register("incoming_answers", rows)
+    try:
+        cur.execute("INSERT INTO appraisal_answers BY NAME SELECT * FROM incoming_answers")
+    finally:
+        cur.unregister("incoming_answers")
+    return cell, ballot_no, n, cells.sort_values("id").reset_index(drop=True)
+
+
+def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
+    """Each row's position among the column's distinct values (-1 for none), and them."""
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    column = column.unify_dictionaries()
+    if column.num_chunks == 0:
+        return np.zeros(0, dtype=np.int64), pa.array([], pa.string())
+    value = column.chunk(0).dictionary.cast(pa.string())
+    code = np.concatenate(
+        [pc.fill_null(c.indices, -1).to_numpy().astype(np.int64) for c in column.chunks]
     )
+    return code, value
+
+
+def _insert_answers_sql(
+    cur: duckdb.DuckDBPyConnection, upload_id: int, year: int, frame: pd.DataFrame | pa.Table
+) -> None:
+    """``_insert_answers`` in SQL, for any frame: a join of every row on four strings."""
+    cur.register("incoming_facts", frame)
+    try:
+        cur.execute(
+            "INSERT INTO appraisal_cells (unit, category, item, answer) "
+            "SELECT DISTINCT unit, category, item, answer FROM incoming_facts "
+            "ON CONFLICT DO NOTHING"
+        )
+        columns = {r[0] for r in cur.execute("DESCRIBE incoming_facts").fetchall()}
+        place = (
+            "i.ballot_row + 1"
+            if "ballot_row" in columns
+            else "dense_rank() OVER (ORDER BY i.ballot)"
+        )
+        cur.execute(
+            "INSERT INTO appraisal_answers (upload_id, year, ballot, unit, category, item, "
+            "answer, n, cell_id, ballot_no) "
+            "SELECT ?::INTEGER, ?::INTEGER, i.ballot, i.unit, i.category, i.item, i.answer, i.n, "
+            f"c.id, CASE WHEN i.ballot IS NOT NULL THEN (?::BIGINT << 32) | ({place}) END "
+            "FROM incoming_facts i JOIN appraisal_cells c ON c.unit = i.unit "
+            "AND c.category = i.category AND c.item = i.item AND c.answer = i.answer",
+            [upload_id, year, upload_id],
+        )
+    finally:
+        cur.unregister("incoming_facts")
 
 
 def _count_upload(

@@ -1,0 +1,160 @@
+"""Issue 15: an import stages its rows once; ballots are fingerprinted per ballot from
+their cell ids (migration 050), and a file stored with the old fingerprints is still
+recognised."""
+
+from __future__ import annotations
+
+import pytest
+
+from scoring.accounts import ADMIN, User
+from scoring.imports import (
+    ContentRejected,
+    ImportRejected,
+    commit,
+    import_file,
+    load_units,
+    prepare,
+    restore,
+    undo,
+)
+from scoring.scheme import default_scheme
+from scoring.store import Store
+from tests.sheetmaker import csv_bytes, xlsx
+
+ITEMS = list(default_scheme().items)
+OFFICE = User("效能办", ADMIN)
+REGISTRY = [
+    ["单位名称", "简称", "类型", "上级单位", "考核类别"],
+    ["市教育局", "教育局", "部门", None, "综合管理类"],
+    ["市财政局", None, "部门", None, "综合管理类"],
+]
+HEAD = ["问卷编号", "被评单位", "评议人类别", *ITEMS]
+
+
+def ballot(no: str, unit: str, answer: str) -> list:
+    return [no, unit, "服务对象", *[answer] * len(ITEMS)]
+
+
+FIRST = [HEAD, ballot("Q1", "教育局", "满意"), ballot("Q2", "市财政局", "基本满意")]
+SECOND = [HEAD, ballot("Q3", "教育局", "不满意"), ballot("Q4", "市财政局", "满意")]
+# The old form (before 050): md5 of the 问卷编号 and every answer's four strings.
+OLD_FORM = """
+    SELECT upload_id, year, 'ballot' AS kind, md5(ballot || '|' || string_agg(
+        unit || '|' || category || '|' || item || '=' || answer, ';'
+        ORDER BY unit, category, item, answer)) AS fp
+    FROM {table} WHERE ballot IS NOT NULL GROUP BY upload_id, year, ballot"""
+
+
+@pytest.fixture
+def registered(store):
+    load_units(store, "名录.xlsx", xlsx(REGISTRY), OFFICE)
+    return store
+
+
+def _answers(store: Store) -> list[tuple]:
+    """The stored answers, each with the four strings its cell id stands for."""
+    return store.query(
+        "SELECT a.upload_id, a.ballot, a.unit, a.category, a.item, a.answer, a.n, "
+        "c.unit, c.category, c.item, c.answer, a.ballot_no "
+        "FROM appraisal_answers a JOIN appraisal_cells c ON c.id = a.cell_id ORDER BY ALL"
+    ).values.tolist()
+
+
+def test_a_one_shot_import_refuses_with_the_words_of_the_preview(registered):
+    """import_file checks the content once, while storing; what it says is what prepare
+    (the page's preview) says: the same problems, for a copy and for a clash."""
+    import_file(registered, "第一批.xlsx", xlsx(FIRST), 2025, OFFICE)
+    copy = prepare(registered, "副本.csv", csv_bytes(FIRST), 2025)
+    with pytest.raises(ImportRejected) as refused:
+        import_file(registered, "副本.csv", csv_bytes(FIRST), 2025, OFFICE)
+    assert refused.value.problems == copy.problems
+    assert "已全部在本年度导入过，见第 1 号上传「第一批.xlsx」" in str(refused.value)
+    clash = [HEAD, ballot("Q1", "教育局", "不满意"), ballot("Q9", "教育局", "满意")]
+    preview = prepare(registered, "冲突.xlsx", xlsx(clash), 2025)
+    with pytest.raises(ImportRejected) as refused:
+        import_file(registered, "冲突.xlsx", xlsx(clash), 2025, OFFICE)
+    assert [p.value for p in refused.value.problems] == ["Q1"]
+    assert refused.value.problems == preview.problems
+    assert len(registered.uploads(2025)) == 1
+    assert registered.row_counts()["appraisal_answers"] == 2 * len(ITEMS)
+
+
+def test_an_overlap_is_dropped_by_ballot_and_preview_and_commit_agree(registered):
+    import_file(registered, "第一批.xlsx", xlsx(FIRST), 2025, OFFICE)
+    both = [HEAD, *FIRST[1:2], *SECOND[1:]]  # Q1 again, Q3 and Q4 new
+    parsed = prepare(registered, "合并.xlsx", xlsx(both), 2025)
+    assert (parsed.overlap.overlap, parsed.overlap.total) == (1, 3)
+    with pytest.raises(ContentRejected) as refused:
+        import_file(registered, "合并.xlsx", xlsx(both), 2025, OFFICE)
+    assert refused.value.needs_confirmation
+    assert "文件中有 1 项数据（共 3 项）" in str(refused.value)
+    done = commit(registered, parsed, 2025, OFFICE, accept_overlap=True)
+    stored = registered.query(
+        "SELECT ballot, count(*) AS n FROM appraisal_answers WHERE upload_id = ? GROUP BY 1 "
+        "ORDER BY 1",
+        [done.upload.id],
+    )
+    assert stored.values.tolist() == [["Q3", len(ITEMS)], ["Q4", len(ITEMS)]]
+    prints = registered.query(
+        "SELECT upload_id, count(*) AS n FROM fact_prints WHERE kind = 'ballot' GROUP BY 1 "
+        "ORDER BY 1"
+    )
+    assert prints.values.tolist() == [[1, 2], [done.upload.id, 2]]  # one per ballot
+    counts = registered.appraisal_year_counts(2025)
+    assert counts.ballots[("市教育局", "服务对象")] == (2, 0)  # Q1 and Q3, not Q1 twice
+
+
+def test_the_sheet_path_stores_the_same_rows_as_the_sql_path(registered, tmp_path):
+    """A parsed sheet is mapped to its cells by its distinct values; the rows stored are
+    those the four-string join stores (the same cells, ballots, numbers)."""
+    parsed = prepare(registered, "第一批.xlsx", xlsx(FIRST), 2025)
+    commit(registered, parsed, 2025, OFFICE)
+    fast = _answers(registered)
+    with Store(tmp_path / "sql.duckdb") as other:
+        load_units(other, "名录.xlsx", xlsx(REGISTRY), OFFICE)
+        frame = parsed.facts["appraisal_answers"].to_pandas()  # a frame: the SQL path
+        other.add_upload(
+            year=2025,
+            file="f",
+            source=parsed.source,
+            sha256="x",
+            user="t",
+            rows=2,
+            facts={"appraisal_answers": frame},
+        )
+        assert _answers(other) == fast
+    assert len(fast) == 2 * len(ITEMS)
+    assert all(r[2:6] == r[7:11] for r in fast)  # each row's cell is its own four strings
+    assert {r[-1] >> 32 for r in fast} == {1}
+
+
+def test_ballots_fingerprinted_the_old_way_are_recognised_after_migration_050(tmp_path):
+    """A database whose ballot prints (and those in the 回收站) are in the form before
+    050: opening it re-fingerprints them, so a re-saved copy of a stored file is still
+    refused and an undone upload is still restored only once."""
+    path = tmp_path / "old.duckdb"
+    with Store(path) as s:
+        load_units(s, "名录.xlsx", xlsx(REGISTRY), OFFICE)
+        import_file(s, "第一批.xlsx", xlsx(FIRST), 2025, OFFICE)
+        second = import_file(s, "第二批.xlsx", xlsx(SECOND), 2025, OFFICE).upload.id
+        undo(s, second, OFFICE)
+        new_form = s.query("SELECT fp FROM fact_prints WHERE kind = 'ballot' ORDER BY fp")
+        with s.transaction() as cur:  # as the code before 050 left them
+            for table in ("fact_prints", "bin_fact_prints"):
+                source = table.replace("fact_prints", "appraisal_answers")
+                cur.execute(f"DELETE FROM {table} WHERE kind = 'ballot'")
+                cur.execute(f"INSERT INTO {table} {OLD_FORM.format(table=source)}")
+            cur.execute("DELETE FROM schema_version WHERE version = 50")
+        old_form = s.query("SELECT fp FROM fact_prints WHERE kind = 'ballot' ORDER BY fp")
+        assert len(old_form) == 2 and set(old_form["fp"]).isdisjoint(new_form["fp"])
+        # Without the migration, the copy would be taken for other answers (a clash):
+        unmigrated = prepare(s, "副本.csv", csv_bytes(FIRST), 2025).problems
+        assert [p.value for p in unmigrated] == ["Q1", "Q2"]
+    with Store(path) as s:  # opening migrates
+        again = s.query("SELECT fp FROM fact_prints WHERE kind = 'ballot' ORDER BY fp")
+        assert again.equals(new_form)
+        copy = prepare(s, "副本.csv", csv_bytes(FIRST), 2025)
+        assert "已全部在本年度导入过，见第 1 号上传「第一批.xlsx」" in copy.problems[0].expected
+        import_file(s, "第二批副本.csv", csv_bytes(SECOND), 2025, OFFICE)
+        with pytest.raises(Exception, match="再次导入"):  # the 回收站's prints match too
+            restore(s, second, OFFICE)
