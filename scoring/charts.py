@@ -60,7 +60,7 @@ def grade_colour(grade: str | None, names: tuple[str, ...]) -> str:
 
 
 FONT_SIZE = 13
-EXPORT_WIDTH = 1000  # px of a published chart (PNG at twice that)
+EXPORT_WIDTH = 1000  # px of a published chart (PNG at 1.6 times that: chart_export)
 
 # Every figure names its template. Without one, plotly uses the process-wide
 # ``plotly.io.templates.default``, which Streamlit sets to its own "streamlit"

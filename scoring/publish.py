@@ -6,9 +6,11 @@
 - ``charts/*.png`` and ``charts/*.svg``: the dashboard's own figures (scoring.charts);
 - ``{year}年度机关效能考评结果通报.pdf``: A4, in Chinese.
 
-Static charts use kaleido, which drives Debian's Chromium (never a downloaded
-browser); the PDF embeds Noto Sans CJK from Debian's fonts-noto-cjk. Either
-missing gives a ``PublishError`` in Chinese saying what to install.
+Static charts are drawn by Debian's Chromium (never a downloaded browser), one page
+for all of them (scoring.chart_export), started first so that it loads while the
+year is computed and draws while the workbook and the PDF's tables are made; the PDF
+embeds Noto Serif CJK from Debian's fonts-noto-cjk. Either missing gives a
+``PublishError`` in Chinese saying what to install.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -283,7 +285,7 @@ def section_groups(res: Results) -> set[str]:
     return {g for g in res.groups if all(u.type == "科室" for u in res.ranked(g))}
 
 
-def report_charts(res: Results, pngs: dict[str, Path]) -> dict[str, Path]:
+def report_charts(res: Results, pngs: Mapping[str, Path]) -> dict[str, Path]:
     """The PNGs the 通报 carries: the departments' rankings, grades and item rates."""
     annex = {safe_name(g) for g in section_groups(res)}
     return {
@@ -335,11 +337,16 @@ def _ranking_rows(res: Results, group: str):
 
 
 def report_pdf(
-    res: Results, chart_pngs: dict[str, Path], letterhead: Letterhead | None = None
+    res: Results,
+    chart_pngs: Mapping[str, Path] | Callable[[], Mapping[str, Path]],
+    letterhead: Letterhead | None = None,
 ) -> bytes:
     """The printable 通报 (A4, 公文 layout): 版头, title, summary, the 落款; then the annexes
     — rankings of the departments' groups with 提示, warnings with reasons and evidence,
-    honours with the rule that selected them, charts, and the 科室 groups."""
+    honours with the rule that selected them, charts, and the 科室 groups.
+
+    ``chart_pngs`` may be a function giving them, called when the annex of charts is
+    reached: publishing lays out the text and tables while Chromium draws the charts."""
     head = letterhead or Letterhead()
     title = report_title(res.year)
     try:
@@ -425,7 +432,7 @@ def _report_annexes(
     res: Results,
     main_groups: list[str],
     section_groups_: list[str],
-    chart_pngs: dict[str, Path],
+    chart_pngs: Mapping[str, Path] | Callable[[], Mapping[str, Path]],
 ) -> None:
     """附件 1–5: rankings with 提示, warnings, honours with their rules, charts, 科室."""
     from scoring.explain_scheme import honour_rules
@@ -451,7 +458,7 @@ def _report_annexes(
     if not honours.empty:
         doc.table(honours, (22, 38, 40, 56), fmt)
     doc.annex(4, f"{res.year}年度考评图表")
-    for png in chart_pngs.values():
+    for png in (chart_pngs() if callable(chart_pngs) else chart_pngs).values():
         doc.image(png)
     if section_groups_:
         doc.annex(5, f"{res.year}年度科室考评结果")
@@ -505,26 +512,46 @@ def _publish(
     start = time.perf_counter()
     clock = _Clock()
     out.mkdir(parents=True, exist_ok=True)
-    previous = results.compute(store, year - 1) if year - 1 in store.years() else None
-    res = results.compute(store, year, previous=previous)
-    clock("compute")
-    from scoring import publication  # the figures published are frozen as a snapshot
+    try:  # Chromium starts (and loads plotly.js) while the year is computed
+        exporter = chart_export.Exporter()
+    except chart_export.ExportError as exc:
+        raise PublishError(str(exc)) from exc
+    with exporter, tempfile.TemporaryDirectory(prefix=".publish-", dir=out) as tmp_name:
+        previous = results.compute(store, year - 1) if year - 1 in store.years() else None
+        res = results.compute(store, year, previous=previous)
+        clock("compute")
+        from scoring import publication  # the figures published are frozen as a snapshot
 
-    publication.snapshot(store, year, user, res=res)
-    clock("snapshot")
-    figs = chart_figures(res, previous)
-    clock("figures")
-    with tempfile.TemporaryDirectory(prefix=".publish-", dir=out) as tmp_name:
+        publication.snapshot(store, year, user, res=res)
+        clock("snapshot")
+        figs = chart_figures(res, previous)
+        clock("figures")
         tmp = Path(tmp_name)
+        job = exporter.submit(figs, tmp / "charts")  # drawn while the files below are made
         book = f"{year}年度机关效能考评结果.xlsx"
         (tmp / book).write_bytes(workbook(res, store.uploads(year)))
         clock("workbook")
-        written = export_charts(figs, tmp / "charts", progress)
-        clock("chart export")
-        pngs = {p.stem: p for p in written if p.suffix == ".png"}
+        written: list[Path] = []
+
+        def drawn() -> list[Path]:
+            if not written:
+                try:
+                    written.extend(job.result(progress))
+                except chart_export.ExportError as exc:
+                    raise PublishError(str(exc)) from exc
+            return written
+
+        def report_pngs() -> dict[str, Path]:
+            """The report's PNGs, once drawn: called when the PDF reaches its charts."""
+            clock("PDF up to the charts")
+            pngs = {p.stem: p for p in drawn() if p.suffix == ".png"}
+            clock("waiting for the charts")
+            return report_charts(res, pngs)
+
         report = f"{title_of(year)}.pdf"
-        (tmp / report).write_bytes(report_pdf(res, report_charts(res, pngs), letterhead))
-        clock("PDF")
+        (tmp / report).write_bytes(report_pdf(res, report_pngs, letterhead))
+        drawn()
+        clock("PDF charts and output")
         chart_dir = out / "charts"
         if chart_dir.exists():
             shutil.rmtree(chart_dir)
