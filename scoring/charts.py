@@ -67,7 +67,18 @@ EXPORT_WIDTH = 1000  # px of a published chart (PNG at 1.6 times that: chart_exp
 # template as soon as it is imported: that template has no ``automargin`` on the
 # axes, so the same figure exported from the app lost its unit names and tick labels
 # to a 10 px margin while the command line's came out whole (issue 13).
-TEMPLATE = pio.templates["plotly_white"]
+#
+# The template is plotly_white's layout and its defaults for the trace types these
+# charts draw (bar and scatter; it has none for box and waterfall): the same look,
+# while checking all of plotly_white's two dozen trace types made setting it on each
+# figure about two thirds of the time it took to build one. A chart of another trace
+# type adds it to TRACE_TYPES.
+TRACE_TYPES = ("bar", "box", "scatter", "waterfall")
+_WHITE = pio.templates["plotly_white"]
+TEMPLATE = go.layout.Template(
+    layout=_WHITE.layout,
+    data={t: _WHITE.data[t] for t in TRACE_TYPES if _WHITE.data[t]},
+)
 VETO_MARK = "一票否决"
 
 

@@ -23,12 +23,14 @@ import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
+from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
 
 import plotly.graph_objects as go
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import get_column_letter
 
 from scoring import chart_export, charts, results
@@ -61,6 +63,7 @@ __all__ = [
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 GRADE_FILLS = {"优秀": "C8E6C9", "良好": "BBDEFB", "一般": "FFF59D", "较差": "FFCDD2"}
 THIN = Side(style="thin", color="BBBBBB")
+BOX = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
 
 
 class PublishError(RuntimeError):
@@ -179,21 +182,31 @@ def _sheet(
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
         cell.alignment = Alignment(horizontal="center", vertical="center")
         cell.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
+    # Each distinct cell style of the sheet is made once and then copied: openpyxl looks
+    # a style object up in the workbook's tables by hashing it on every assignment,
+    # which was most of the time spent writing the workbook.
+    styles: dict[tuple, StyleArray] = {}
+    grade_at = columns.index(grade_column) + 1 if grade_column else 0
     for r, row in enumerate(frame.itertuples(index=False), start=3):
+        grade = row[grade_at - 1] if grade_at else None
+        fill = GRADE_FILLS.get(grade) if isinstance(grade, str) else None
         for c, value in enumerate(row, start=1):
             cell = _put(ws, r, c, value)
-            cell.border = Border(top=THIN, bottom=THIN, left=THIN, right=THIN)
-            if isinstance(value, str) and len(value) > 30:  # long reasons wrap in the cell
+            wrap = isinstance(value, str) and len(value) > 30  # long reasons wrap in the cell
+            key = (c, cell.quotePrefix, wrap, fill if c == grade_at else None)
+            style = styles.get(key)
+            if style is not None:
+                cell._style = copy(style)
+                continue
+            cell.border = BOX
+            if wrap:
                 cell.alignment = Alignment(wrap_text=True, vertical="top")
             fmt = (formats or {}).get(columns[c - 1])
             if fmt:
                 cell.number_format = fmt
-        if grade_column:
-            grade = row[columns.index(grade_column)]
-            if grade in GRADE_FILLS:
-                ws.cell(row=r, column=columns.index(grade_column) + 1).fill = PatternFill(
-                    "solid", fgColor=GRADE_FILLS[grade]
-                )
+            if key[3]:
+                cell.fill = PatternFill("solid", fgColor=key[3])
+            styles[key] = copy(cell._style)
     for c, name_ in enumerate(columns, start=1):
         longest = max([len(str(name_))] + [len(str(v)) for v in frame[name_].tolist()[:500]])
         ws.column_dimensions[get_column_letter(c)].width = min(60, max(8, 1.8 * longest + 2))
