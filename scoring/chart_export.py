@@ -121,7 +121,9 @@ class Exporter:
     its own, started when the exporter is made: a publication makes it first, so that
     Chromium starts while the year is computed, and draws the charts while the workbook
     and the PDF's tables are made. ``submit`` hands it figures and returns at once;
-    ``Job.result`` waits for the files. Use as a context manager (closes Chromium)."""
+    ``Job.result`` waits for the files. Use as a context manager (closes Chromium); a
+    ``last`` submission closes it as soon as its charts are drawn, while the caller
+    goes on (closing Chromium takes a good half second)."""
 
     def __init__(self, width: int = EXPORT_WIDTH) -> None:
         os.environ.setdefault("BROWSER_PATH", browser_path())
@@ -133,6 +135,7 @@ class Exporter:
         )
         self._thread.start()
         self._browser: Any = None
+        self._closing: asyncio.Task | None = None
         self._page = asyncio.run_coroutine_threadsafe(self._open(), self._loop)
 
     def __enter__(self) -> Exporter:
@@ -161,11 +164,15 @@ class Exporter:
         return tab
 
     async def _draw_all(
-        self, figures: Mapping[str, go.Figure], out_dir: Path, done: queue.SimpleQueue
+        self,
+        figures: Mapping[str, go.Figure],
+        out_dir: Path,
+        done: queue.SimpleQueue,
+        last: bool,
     ) -> list[Path]:
-        tab = await asyncio.wrap_future(self._page)
         written: list[Path] = []
         try:
+            tab = await asyncio.wrap_future(self._page)
             for stem, fig in figures.items():
                 spec = json.dumps(fig.to_plotly_json(), cls=PlotlyJSONEncoder)
                 height = int(fig.layout.height or 500)
@@ -179,25 +186,41 @@ class Exporter:
                 done.put(len(written) // 2)
         except TimeoutError as exc:
             raise ExportError("导出图表超时（Chromium 无响应），请稍后重试。") from exc
+        finally:
+            if last:  # closed in the background: the result does not wait for it
+                self._closing = asyncio.get_running_loop().create_task(self._shut())
         return written
 
-    def submit(self, figures: Mapping[str, go.Figure], out_dir: str | os.PathLike) -> Job:
-        """Start drawing ``figures`` into ``out_dir`` (``{stem}.png`` and ``{stem}.svg``)."""
+    async def _shut(self) -> None:
+        """Close Chromium once (also when it is still starting)."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(asyncio.wrap_future(self._page), 60)
+        browser, self._browser = self._browser, None
+        if browser is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(browser.close(), 30)
+
+    def submit(
+        self, figures: Mapping[str, go.Figure], out_dir: str | os.PathLike, last: bool = False
+    ) -> Job:
+        """Start drawing ``figures`` into ``out_dir`` (``{stem}.png`` and ``{stem}.svg``);
+        ``last``: nothing more will be submitted, close Chromium when they are drawn."""
         out = Path(out_dir)
         out.mkdir(parents=True, exist_ok=True)
         done: queue.SimpleQueue = queue.SimpleQueue()
-        future = asyncio.run_coroutine_threadsafe(self._draw_all(figures, out, done), self._loop)
+        future = asyncio.run_coroutine_threadsafe(
+            self._draw_all(figures, out, done, last), self._loop
+        )
         return Job(future, done, len(figures))
 
     def close(self) -> None:
-        """Close Chromium and stop the thread (also when it is still starting)."""
+        """Close Chromium (waiting for a close already under way) and stop the thread."""
 
         async def shut() -> None:
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(asyncio.wrap_future(self._page), 60)
-            if self._browser is not None:
+            if self._closing is not None:
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(self._browser.close(), 30)
+                    await self._closing
+            await self._shut()
 
         if self._loop.is_running():
             with contextlib.suppress(Exception):
@@ -243,4 +266,4 @@ def export(
     ``progress`` is called in the calling thread (Streamlit's script thread may update
     the page from it)."""
     with Exporter(width) as exporter:
-        return exporter.submit(figures, out_dir).result(progress)
+        return exporter.submit(figures, out_dir, last=True).result(progress)

@@ -529,55 +529,61 @@ def _publish(
         exporter = chart_export.Exporter()
     except chart_export.ExportError as exc:
         raise PublishError(str(exc)) from exc
-    with exporter, tempfile.TemporaryDirectory(prefix=".publish-", dir=out) as tmp_name:
-        previous = results.compute(store, year - 1) if year - 1 in store.years() else None
-        res = results.compute(store, year, previous=previous)
-        clock("compute")
-        from scoring import publication  # the figures published are frozen as a snapshot
+    with exporter:  # closed last: it closes itself once the charts are drawn
+        with tempfile.TemporaryDirectory(prefix=".publish-", dir=out) as tmp_name:
+            previous = results.compute(store, year - 1) if year - 1 in store.years() else None
+            res = results.compute(store, year, previous=previous)
+            clock("compute")
+            from scoring import publication  # the figures published are frozen as a snapshot
 
-        publication.snapshot(store, year, user, res=res)
-        clock("snapshot")
-        figs = chart_figures(res, previous)
-        clock("figures")
-        tmp = Path(tmp_name)
-        job = exporter.submit(figs, tmp / "charts")  # drawn while the files below are made
-        book = f"{year}年度机关效能考评结果.xlsx"
-        (tmp / book).write_bytes(workbook(res, store.uploads(year)))
-        clock("workbook")
-        written: list[Path] = []
+            publication.snapshot(store, year, user, res=res)
+            clock("snapshot")
+            figs = chart_figures(res, previous)
+            clock("figures")
+            tmp = Path(tmp_name)
+            # The charts are drawn while the workbook and the PDF's text and tables are made.
+            job = exporter.submit(figs, tmp / "charts", last=True)
+            book = f"{year}年度机关效能考评结果.xlsx"
+            (tmp / book).write_bytes(workbook(res, store.uploads(year)))
+            clock("workbook")
+            written: list[Path] = []
 
-        def drawn() -> list[Path]:
-            if not written:
-                try:
-                    written.extend(job.result(progress))
-                except chart_export.ExportError as exc:
-                    raise PublishError(str(exc)) from exc
-            return written
+            def drawn() -> list[Path]:
+                if not written:
+                    try:
+                        written.extend(job.result(progress))
+                    except chart_export.ExportError as exc:
+                        raise PublishError(str(exc)) from exc
+                return written
 
-        def report_pngs() -> dict[str, Path]:
-            """The report's PNGs, once drawn: called when the PDF reaches its charts."""
-            clock("PDF up to the charts")
-            pngs = {p.stem: p for p in drawn() if p.suffix == ".png"}
-            clock("waiting for the charts")
-            return report_charts(res, pngs)
+            def report_pngs() -> dict[str, Path]:
+                """The report's PNGs, once drawn: called when the PDF reaches its charts."""
+                clock("PDF up to the charts")
+                pngs = {p.stem: p for p in drawn() if p.suffix == ".png"}
+                clock("waiting for the charts")
+                return report_charts(res, pngs)
 
-        report = f"{title_of(year)}.pdf"
-        (tmp / report).write_bytes(report_pdf(res, report_pngs, letterhead))
-        drawn()
-        clock("PDF charts and output")
-        chart_dir = out / "charts"
-        if chart_dir.exists():
-            shutil.rmtree(chart_dir)
-        (tmp / "charts").replace(chart_dir)
-        (tmp / book).replace(out / book)
-        (tmp / report).replace(out / report)
-    from scoring import rectify  # each published warning has its 整改 item (never twice)
+            report = f"{title_of(year)}.pdf"
+            (tmp / report).write_bytes(report_pdf(res, report_pngs, letterhead))
+            drawn()
+            clock("PDF charts and output")
+            chart_dir = out / "charts"
+            if chart_dir.exists():
+                shutil.rmtree(chart_dir)
+            (tmp / "charts").replace(chart_dir)
+            (tmp / book).replace(out / book)
+            (tmp / report).replace(out / report)
+        clock("files in place")
+        from scoring import rectify  # each published warning has its 整改 item (never twice)
 
-    rectify.sync_warnings(store, user, res)
-    store.audit(
-        user.name, "发布结果", f"{year} 年度，方案版本 {res.scheme_version or '默认'}，输出到 {out}"
-    )
-    clock("rectify, audit")
+        rectify.sync_warnings(store, user, res)
+        store.audit(
+            user.name,
+            "发布结果",
+            f"{year} 年度，方案版本 {res.scheme_version or '默认'}，输出到 {out}",
+        )
+        clock("rectify, audit")
+    clock("Chromium closed")
     return Published(
         out / book,
         out / report,
