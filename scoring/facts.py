@@ -160,7 +160,9 @@ def _appraisal_spread(
     stats = kept.stats(cells, scheme.appraisal_points)
     columns = ["unit", "category", "ballots", "variance", "answer_variance", "tally_ballots"]
     out: dict[str, dict[str, CategorySpread]] = defaultdict(dict)
-    for unit, cat, b, v, av, tb, tv in stats[[*columns, "tally_variance"]].itertuples(index=False):
+    for unit, cat, b, v, av, tb, tv in stats[[*columns, "tally_variance"]].itertuples(
+        index=False
+    ):
         out[unit][cat] = CategorySpread(int(b), float(v), float(av), int(tb), float(tv))
     return dict(out)
 

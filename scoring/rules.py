@@ -350,7 +350,9 @@ def performance_by_rounds(
     )
 
 
-def performance_score(stats: Mapping[str, Stats], scheme: Scheme) -> PerformanceScore:
+def performance_score(
+    stats: Mapping[str, Stats], scheme: Scheme
+) -> PerformanceScore:
     """绩效考核 → performance score (0–100).
 
     ``stats[indicator] = (n, total, lowest, highest)`` of the scores as percentages
