@@ -9,6 +9,7 @@ fingerprint whichever file, layout or program brought it:
   its unit, category, item and answer in ``appraisal_cells``, which are never deleted or
   renumbered, so an id stands for the same four strings for the life of the database;
   migration 050 re-fingerprinted ballots stored before with the strings themselves);
+  one print per ballot, its 问卷编号 the key by which an overlapping ballot is left out;
 - a 万人评议 tally row: unit, category, item and its counts;
 - a 绩效考核 score: unit, indicator, score, 满分, 考核人 and 月份;
 - 勤廉测评 votes: unit, category and the count of each result;
@@ -33,22 +34,30 @@ from scoring.sqlrows import scalar
 __all__ = ["ContentReport", "check_upload", "drop_overlap", "keep_prints"]
 
 # One row per ballot (not per answer): the answers' cell ids in order, computed from the
-# stored rows' integers; an overlapping ballot is left out by its 问卷编号 (the key).
+# stored integers (migration 051: appraisal_answer_rows, the 问卷编号 once per ballot in
+# appraisal_ballots); an overlapping ballot is left out by its 问卷编号 (the key). The
+# same print as md5(ballot || '|' || string_agg(cell_id::VARCHAR, ',' ORDER BY cell_id))
+# over a ballot's answers (migration 050), grouped by ballot number first.
 _BALLOT = """
     SELECT 'appraisal_answers', NULL, 'ballot',
-           md5(ballot || '|' || string_agg(cell_id::VARCHAR, ',' ORDER BY cell_id)), ballot
-    FROM appraisal_answers WHERE upload_id = $id AND ballot IS NOT NULL GROUP BY ballot"""
+           md5(b.ballot || '|' || array_to_string(list_sort(flatten(list(p.cells))), ',')),
+           b.ballot
+    FROM (SELECT ballot_no, list(cell_id) AS cells FROM appraisal_answer_rows
+          WHERE upload_id = $id AND ballot_no IS NOT NULL GROUP BY ballot_no) p
+    JOIN appraisal_ballots b ON b.upload_id = $id AND b.ballot_no = p.ballot_no
+    GROUP BY b.ballot"""
 
 _TALLY = """
     SELECT 'appraisal_answers', a.rowid, 'tally', t.fp, NULL
-    FROM appraisal_answers a JOIN (
+    FROM appraisal_answer_rows a JOIN appraisal_cells c ON c.id = a.cell_id JOIN (
         SELECT unit, category, item, md5(concat_ws('|', unit, category, item,
             string_agg(answer || '=' || n, ';' ORDER BY answer))) AS fp
-        FROM (SELECT unit, category, item, answer, sum(n) AS n FROM appraisal_answers
-              WHERE upload_id = $id AND ballot IS NULL GROUP BY ALL HAVING sum(n) > 0)
+        FROM (SELECT c.unit, c.category, c.item, c.answer, sum(a.n) AS n
+              FROM appraisal_answer_rows a JOIN appraisal_cells c ON c.id = a.cell_id
+              WHERE a.upload_id = $id AND a.ballot_no IS NULL GROUP BY ALL HAVING sum(a.n) > 0)
         GROUP BY unit, category, item
-    ) t ON a.unit = t.unit AND a.category = t.category AND a.item = t.item
-    WHERE a.upload_id = $id AND a.ballot IS NULL"""
+    ) t ON c.unit = t.unit AND c.category = t.category AND c.item = t.item
+    WHERE a.upload_id = $id AND a.ballot_no IS NULL"""
 
 _INTEGRITY = """
     SELECT 'integrity_votes', v.rowid, 'integrity', g.fp, NULL
@@ -146,7 +155,7 @@ def check_upload(
         clash = [
             r[0]
             for r in cur.execute(
-                "SELECT DISTINCT a.ballot FROM appraisal_answers a "
+                "SELECT DISTINCT a.ballot FROM appraisal_ballots a "
                 "WHERE a.year = ? AND a.upload_id <> ? AND a.ballot IN ("
                 "  SELECT DISTINCT key FROM new_prints WHERE kind = 'ballot'"
                 "  EXCEPT SELECT key FROM overlap_prints WHERE kind = 'ballot') "
@@ -163,20 +172,32 @@ def drop_overlap(cur: duckdb.DuckDBPyConnection, upload_id: int, tables: tuple[s
     """Leave out of the upload the rows whose facts are already stored (an accepted
     partial overlap); returns how many facts were left out."""
     left_out = scalar(cur.execute("SELECT count(*) FROM overlap_prints"))
+    overlapping = "(SELECT key FROM overlap_prints WHERE kind = 'ballot')"
     for table in tables:
-        if "ballot" in _columns(cur, table):  # ballots (and what follows them) by 问卷编号
+        if table == "appraisal_answers":  # stored as appraisal_answer_rows + appraisal_ballots
             cur.execute(
-                f"DELETE FROM {table} WHERE upload_id = ? AND ballot IN "
-                "(SELECT key FROM overlap_prints WHERE kind = 'ballot')",
+                "DELETE FROM appraisal_answer_rows WHERE upload_id = $id AND ballot_no IN "
+                "(SELECT ballot_no FROM appraisal_ballots WHERE upload_id = $id AND ballot IN "
+                f"{overlapping})",
+                {"id": upload_id},
+            )
+            cur.execute(
+                f"DELETE FROM appraisal_ballots WHERE upload_id = ? AND ballot IN {overlapping}",
                 [upload_id],
             )
-        if table == "appraisal_answers" or "ballot" not in _columns(cur, table):
-            cur.execute(  # facts fingerprinted row by row (tally rows among the answers)
-                f"DELETE FROM {table} WHERE upload_id = ? AND rowid IN ("
-                "SELECT n.rid FROM new_prints n SEMI JOIN overlap_prints o "
-                "ON n.kind = o.kind AND n.fp = o.fp WHERE n.tbl = ?)",
-                [upload_id, table],
+            table = "appraisal_answer_rows"  # tally rows, fingerprinted row by row
+        elif "ballot" in _columns(cur, table):  # what follows a ballot, by 问卷编号
+            cur.execute(
+                f"DELETE FROM {table} WHERE upload_id = ? AND ballot IN {overlapping}",
+                [upload_id],
             )
+            continue
+        cur.execute(
+            f"DELETE FROM {table} WHERE upload_id = ? AND rowid IN ("
+            "SELECT n.rid FROM new_prints n SEMI JOIN overlap_prints o "
+            "ON n.kind = o.kind AND n.fp = o.fp WHERE n.tbl = ?)",
+            [upload_id, "appraisal_answers" if table == "appraisal_answer_rows" else table],
+        )
     return int(left_out)
 
 

@@ -58,6 +58,14 @@ FACT_TABLES = (
     "integrity_attendance",
     "special_scores",
 )
+# Where an upload's rows are stored: each fact table itself, but the 万人评议 answers as
+# integers in two tables (migration 051; ``appraisal_answers`` is a view over them).
+# Undo and restore move these (and fact_prints) to and from their bin_ copies.
+ROW_TABLES = (
+    "appraisal_answer_rows",
+    "appraisal_ballots",
+    *(t for t in FACT_TABLES if t != "appraisal_answers"),
+)
 # The counts kept per year (migration 021), maintained with every upload and undo.
 COUNT_TABLES = (
     "appraisal_pair_counts",
@@ -604,7 +612,7 @@ class Store:
                 raise StoreError(f"没有编号为 {upload_id} 的上传记录。")
             _count_upload(cur, upload_id, int(row["year"].iloc[0]), -1)
             moved = 0
-            for table in (*FACT_TABLES, "fact_prints"):
+            for table in (*ROW_TABLES, "fact_prints"):
                 n = scalar(
                     cur.execute(f"SELECT count(*) FROM {table} WHERE upload_id = ?", [upload_id])
                 )
@@ -616,7 +624,8 @@ class Store:
                         [upload_id],
                     )
                     cur.execute(f"DELETE FROM {table} WHERE upload_id = ?", [upload_id])
-                    moved += n if table != "fact_prints" else 0
+                    # facts: the answers, not their 问卷编号 (stored apart) or prints
+                    moved += n if table not in ("appraisal_ballots", "fact_prints") else 0
             cur.execute(
                 'INSERT INTO recycled_uploads (id, year, file, source, rows, sha256, "at", '
                 '"user", undone_by, facts) SELECT id, year, file, source, rows, sha256, "at", '
@@ -668,7 +677,7 @@ class Store:
                 "FROM recycled_uploads WHERE id = ?",
                 [upload_id],
             )
-            for table in (*FACT_TABLES, "fact_prints"):
+            for table in (*ROW_TABLES, "fact_prints"):
                 if _has_table(cur, f"bin_{table}"):
                     cur.execute(
                         f"INSERT INTO {table} BY NAME SELECT * FROM bin_{table} "
@@ -1006,7 +1015,7 @@ class Store:
             cur.register("incoming_ids", pa.table({"ballot": ids}))
             try:
                 rows = cur.execute(
-                    "SELECT DISTINCT a.ballot FROM appraisal_answers a "
+                    "SELECT DISTINCT a.ballot FROM appraisal_ballots a "
                     "SEMI JOIN incoming_ids i ON a.ballot = i.ballot "
                     "WHERE a.year = ? ORDER BY a.ballot",
                     [year],
@@ -1170,33 +1179,33 @@ def read_appraisal_counts(cur: duckdb.DuckDBPyConnection, year: int) -> Appraisa
 
 def _insert_answers(
     cur: duckdb.DuckDBPyConnection, upload_id: int, year: int, frame: pd.DataFrame | pa.Table
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame] | None:
-    """Answer rows with their cell id and ballot number (migration 003). New cells are
-    registered first; a ballot's number comes from ``ballot_row`` (its row in the sheet)
-    when the rows carry it, else from the order of the 问卷编号.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
+    """Store answer rows once, as integers (migration 051): each row its cell id (new
+    cells are registered first), ballot number and count in ``appraisal_answer_rows``;
+    each ballot's 问卷编号 once in ``appraisal_ballots``. A ballot's number is the upload
+    id in the high 32 bits and, below, its place: ``ballot_row`` + 1 (its row in the
+    sheet) when the rows carry it, else the rank of its 问卷编号 in the upload.
 
-    A parsed sheet (an Arrow table with ``ballot_row``) is mapped to its cells by the
-    distinct values of its four columns (a few thousand, whatever the number of rows),
-    not by joining every row on four strings; its rows then come back as ``_count_upload``
-    takes them. Other frames (tests, the demo) go through SQL and return None."""
-    if not isinstance(frame, pa.Table) or "ballot_row" not in frame.column_names:
-        _insert_answers_sql(cur, upload_id, year, frame)
-        return None
+    The rows are mapped to their cells by the distinct values of the four columns (a few
+    thousand, whatever the number of rows), not by joining every row on four strings.
+    Returns the rows as ``_count_upload`` takes them (cell id, ballot number or -1, n,
+    and the cells)."""
+    table = _answer_table(frame)
     keys = ("unit", "category", "item", "answer")
     codes, values = [], []
-    keep = np.ones(len(frame), dtype=bool)
+    keep = np.ones(len(table), dtype=bool)
     for key in keys:
-        code, value = _codes(frame[key])
-        keep &= code >= 0  # a row without one of the four is not an answer (as the join)
+        code, value = _codes(table[key])
+        keep &= code >= 0  # a row without one of the four is not an answer
         codes.append(code)
         values.append(value)
     sizes = [max(len(v), 1) for v in values]
-    flat = np.zeros(len(frame), dtype=np.int64)
+    flat = np.zeros(len(table), dtype=np.int64)
     for code, size in zip(codes, sizes, strict=True):
         flat = flat * size + np.maximum(code, 0)
     if not keep.all():
-        frame, flat = frame.filter(pa.array(keep)), flat[keep]
-    distinct, where = np.unique(flat, return_inverse=True)
+        table, flat = table.filter(pa.array(keep)), flat[keep]
+    distinct, where = _distinct(flat, int(np.prod(sizes)))
     parts, rest = [], distinct
     for size in reversed(sizes):
         rest, part = np.divmod(rest, size)
@@ -1221,26 +1230,85 @@ def _insert_answers(
     finally:
         cur.unregister("incoming_cells")
     cell = cells["id"].to_numpy(dtype=np.int64)[where]
-    ballot_valid = np.asarray(frame["ballot"].is_valid())
-    place = frame["ballot_row"].to_numpy().astype(np.int64) + 1
-    ballot_no = np.where(ballot_valid, (np.int64(upload_id) << 32) | place, -1)
-    n = frame["n"].to_numpy().astype(np.int64)
+    ballot = table["ballot"]
+    has_ballot = np.asarray(ballot.is_valid())
+    place = _places(table, has_ballot)
+    ballot_no = np.where(has_ballot, (np.int64(upload_id) << 32) | place, -1)
+    n = table["n"].to_numpy().astype(np.int64)
     rows = pa.table(
         {
-            "upload_id": pa.nulls(len(frame), pa.int32()).fill_null(upload_id),
-            "year": pa.nulls(len(frame), pa.int32()).fill_null(year),
-            **{k: frame[k] for k in ("ballot", *keys)},
-            "n": pa.array(n, pa.int32()),
-            "cell_id": pa.array(cell, pa.int32()),
-            "ballot_no": pa.array(ballot_no, mask=~ballot_valid),
+            "upload_id": np.full(len(table), upload_id, dtype=np.int32),
+            "year": np.full(len(table), year, dtype=np.int32),
+            "ballot_no": pa.array(ballot_no, mask=~has_ballot),
+            "cell_id": cell.astype(np.int32),
+            "n": n.astype(np.int32),
         }
     )
-    cur.register("incoming_answers", rows)
-    try:
-        cur.execute("INSERT INTO appraisal_answers BY NAME SELECT * FROM incoming_answers")
-    finally:
-        cur.unregister("incoming_answers")
+    numbers, first = _firsts(ballot_no[has_ballot])
+    ballots = pa.table(
+        {
+            "upload_id": np.full(len(numbers), upload_id, dtype=np.int32),
+            "year": np.full(len(numbers), year, dtype=np.int32),
+            "ballot_no": numbers,
+            "ballot": ballot.filter(pa.array(has_ballot)).take(pa.array(first)),
+        }
+    )
+    for name, incoming in (("appraisal_answer_rows", rows), ("appraisal_ballots", ballots)):
+        cur.register("incoming_rows", incoming)
+        try:
+            cur.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_rows")
+        finally:
+            cur.unregister("incoming_rows")
     return cell, ballot_no, n, cells.sort_values("id").reset_index(drop=True)
+
+
+def _distinct(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
+    """The distinct keys (ascending) and each key's position among them, as np.unique
+    with ``return_inverse``; without sorting when the keys are few (below ``space``)."""
+    if space > 1 << 24:
+        distinct, where = np.unique(keys, return_inverse=True)
+        return distinct, where.reshape(-1)
+    seen = np.zeros(space, dtype=bool)
+    seen[keys] = True
+    distinct = np.flatnonzero(seen)
+    position = np.zeros(space, dtype=np.int64)
+    position[distinct] = np.arange(len(distinct))
+    return distinct, position[keys]
+
+
+def _firsts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each distinct value once and where it first occurs (hashing, not sorting)."""
+    codes, distinct = pd.factorize(values)
+    first = np.empty(len(distinct), dtype=np.int64)
+    first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)
+    return np.asarray(distinct, dtype=np.int64), first
+
+
+def _answer_table(frame: pd.DataFrame | pa.Table) -> pa.Table:
+    """Answer rows as an Arrow table with ballot (text, may be null), unit, category,
+    item, answer, n and ballot_row when the frame has it."""
+    table = (
+        frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
+    )
+    if "ballot" not in table.column_names:
+        table = table.append_column("ballot", pa.nulls(len(table), pa.string()))
+    elif not pa.types.is_string(table["ballot"].type):
+        table = table.set_column(
+            table.column_names.index("ballot"), "ballot", table["ballot"].cast(pa.string())
+        )
+    return table
+
+
+def _places(table: pa.Table, has_ballot: np.ndarray) -> np.ndarray:
+    """Each row's ballot place in the upload: ``ballot_row`` + 1, else the dense rank
+    of its 问卷编号 (1 for the first in sort order; rows without one get 0)."""
+    if "ballot_row" in table.column_names:
+        return pc.fill_null(table["ballot_row"], -1).to_numpy().astype(np.int64) + 1
+    code, value = _codes(table["ballot"])
+    if len(value) == 0:
+        return np.zeros(len(table), dtype=np.int64)
+    rank = pc.rank(value, sort_keys="ascending", tiebreaker="dense").to_numpy().astype(np.int64)
+    return np.where(has_ballot, rank[np.maximum(code, 0)], 0)
 
 
 def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
@@ -1259,36 +1327,6 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     return code, value
 
 
-def _insert_answers_sql(
-    cur: duckdb.DuckDBPyConnection, upload_id: int, year: int, frame: pd.DataFrame | pa.Table
-) -> None:
-    """``_insert_answers`` in SQL, for any frame: a join of every row on four strings."""
-    cur.register("incoming_facts", frame)
-    try:
-        cur.execute(
-            "INSERT INTO appraisal_cells (unit, category, item, answer) "
-            "SELECT DISTINCT unit, category, item, answer FROM incoming_facts "
-            "ON CONFLICT DO NOTHING"
-        )
-        columns = {r[0] for r in cur.execute("DESCRIBE incoming_facts").fetchall()}
-        place = (
-            "i.ballot_row + 1"
-            if "ballot_row" in columns
-            else "dense_rank() OVER (ORDER BY i.ballot)"
-        )
-        cur.execute(
-            "INSERT INTO appraisal_answers (upload_id, year, ballot, unit, category, item, "
-            "answer, n, cell_id, ballot_no) "
-            "SELECT ?::INTEGER, ?::INTEGER, i.ballot, i.unit, i.category, i.item, i.answer, i.n, "
-            f"c.id, CASE WHEN i.ballot IS NOT NULL THEN (?::BIGINT << 32) | ({place}) END "
-            "FROM incoming_facts i JOIN appraisal_cells c ON c.unit = i.unit "
-            "AND c.category = i.category AND c.item = i.item AND c.answer = i.answer",
-            [upload_id, year, upload_id],
-        )
-    finally:
-        cur.unregister("incoming_facts")
-
-
 def _count_upload(
     cur: duckdb.DuckDBPyConnection,
     upload_id: int,
@@ -1304,13 +1342,13 @@ def _count_upload(
     the rare upload whose ballots it cannot."""
     if rows is None:
         stored = cur.execute(
-            "SELECT cell_id, coalesce(ballot_no, -1) AS ballot_no, n FROM appraisal_answers "
+            "SELECT cell_id, coalesce(ballot_no, -1) AS ballot_no, n FROM appraisal_answer_rows "
             "WHERE upload_id = ?",
             [upload_id],
         ).fetchnumpy()
         cells = cur.execute(
             "SELECT id, unit, category, item, answer FROM appraisal_cells WHERE id IN "
-            "(SELECT DISTINCT cell_id FROM appraisal_answers WHERE upload_id = ?) ORDER BY id",
+            "(SELECT DISTINCT cell_id FROM appraisal_answer_rows WHERE upload_id = ?) ORDER BY id",
             [upload_id],
         ).df()
         rows = (stored["cell_id"], stored["ballot_no"], stored["n"], cells)
@@ -1380,8 +1418,7 @@ def _count_upload(
                 cur.unregister("upload_delta")
         others = scalar(
             cur.execute(  # a year's first upload has nothing to repeat
-                "SELECT count(*) FROM appraisal_answers WHERE year = ? AND upload_id <> ? "
-                "AND ballot IS NOT NULL",
+                "SELECT count(*) FROM appraisal_ballots WHERE year = ? AND upload_id <> ?",
                 [year, upload_id],
             )
         )
@@ -1401,7 +1438,7 @@ def _has_table(cur: duckdb.DuckDBPyConnection, name: str) -> bool:
 
 def _bin_table(cur: duckdb.DuckDBPyConnection, table: str) -> None:
     """The 回收站 copy of a fact table (bin_<table>), with every column the table has now.
-    ``table`` is one of FACT_TABLES or fact_prints, never user text."""
+    ``table`` is one of ROW_TABLES or fact_prints, never user text."""
     if not _has_table(cur, f"bin_{table}"):
         cur.execute(f"CREATE TABLE bin_{table} AS SELECT * FROM {table} WITH NO DATA")
         return

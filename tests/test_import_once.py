@@ -128,29 +128,49 @@ def test_the_sheet_path_stores_the_same_rows_as_the_sql_path(registered, tmp_pat
     assert {r[-1] >> 32 for r in fast} == {1}
 
 
-def test_ballots_fingerprinted_the_old_way_are_recognised_after_migration_050(tmp_path):
-    """A database whose ballot prints (and those in the 回收站) are in the form before
-    050: opening it re-fingerprints them, so a re-saved copy of a stored file is still
-    refused and an undone upload is still restored only once."""
+def _as_before_050(s: Store) -> None:
+    """Turn a database back into the shape the code before 050 left: answers with their
+    strings in a table (and in the 回收站's copy), ballots fingerprinted by strings."""
+    bin_answers = (
+        "SELECT a.upload_id, a.year, b.ballot, c.unit, c.category, c.item, c.answer, a.n, "
+        "a.cell_id, a.ballot_no FROM bin_appraisal_answer_rows a "
+        "JOIN appraisal_cells c ON c.id = a.cell_id "
+        "LEFT JOIN bin_appraisal_ballots b ON b.ballot_no = a.ballot_no"
+    )
+    with s.transaction() as cur:
+        cur.execute("CREATE TABLE answers_before AS SELECT * FROM appraisal_answers")
+        cur.execute(f"CREATE TABLE bin_appraisal_answers AS {bin_answers}")
+        cur.execute("DROP VIEW appraisal_answers")
+        cur.execute("ALTER TABLE answers_before RENAME TO appraisal_answers")
+        for table in ("appraisal_answer_rows", "appraisal_ballots"):
+            cur.execute(f"DROP TABLE {table}")
+            cur.execute(f"DROP TABLE bin_{table}")
+        for table in ("fact_prints", "bin_fact_prints"):
+            source = table.replace("fact_prints", "appraisal_answers")
+            cur.execute(f"DELETE FROM {table} WHERE kind = 'ballot'")
+            cur.execute(f"INSERT INTO {table} {OLD_FORM.format(table=source)}")
+        cur.execute("DELETE FROM schema_version WHERE version IN (50, 51)")
+
+
+def test_a_database_from_before_050_keeps_its_answers_and_recognises_its_files(tmp_path):
+    """A database whose answers carry their strings and whose ballot prints (and those in
+    the 回收站) are in the form before 050: opening it stores the answers as integers
+    (051) and re-fingerprints the ballots (050), so the same answers read back, a
+    re-saved copy of a stored file is still refused and an undone upload is restored
+    only once."""
     path = tmp_path / "old.duckdb"
     with Store(path) as s:
         load_units(s, "名录.xlsx", xlsx(REGISTRY), OFFICE)
         import_file(s, "第一批.xlsx", xlsx(FIRST), 2025, OFFICE)
         second = import_file(s, "第二批.xlsx", xlsx(SECOND), 2025, OFFICE).upload.id
         undo(s, second, OFFICE)
+        answers = _answers(s)
         new_form = s.query("SELECT fp FROM fact_prints WHERE kind = 'ballot' ORDER BY fp")
-        with s.transaction() as cur:  # as the code before 050 left them
-            for table in ("fact_prints", "bin_fact_prints"):
-                source = table.replace("fact_prints", "appraisal_answers")
-                cur.execute(f"DELETE FROM {table} WHERE kind = 'ballot'")
-                cur.execute(f"INSERT INTO {table} {OLD_FORM.format(table=source)}")
-            cur.execute("DELETE FROM schema_version WHERE version = 50")
+        _as_before_050(s)
         old_form = s.query("SELECT fp FROM fact_prints WHERE kind = 'ballot' ORDER BY fp")
         assert len(old_form) == 2 and set(old_form["fp"]).isdisjoint(new_form["fp"])
-        # Without the migration, the copy would be taken for other answers (a clash):
-        unmigrated = prepare(s, "副本.csv", csv_bytes(FIRST), 2025).problems
-        assert [p.value for p in unmigrated] == ["Q1", "Q2"]
     with Store(path) as s:  # opening migrates
+        assert _answers(s) == answers
         again = s.query("SELECT fp FROM fact_prints WHERE kind = 'ballot' ORDER BY fp")
         assert again.equals(new_form)
         copy = prepare(s, "副本.csv", csv_bytes(FIRST), 2025)
@@ -158,3 +178,20 @@ def test_ballots_fingerprinted_the_old_way_are_recognised_after_migration_050(tm
         import_file(s, "第二批副本.csv", csv_bytes(SECOND), 2025, OFFICE)
         with pytest.raises(Exception, match="再次导入"):  # the 回收站's prints match too
             restore(s, second, OFFICE)
+
+
+def test_an_undone_upload_from_before_051_is_restored_exactly(tmp_path):
+    path = tmp_path / "old.duckdb"
+    with Store(path) as s:
+        load_units(s, "名录.xlsx", xlsx(REGISTRY), OFFICE)
+        import_file(s, "第一批.xlsx", xlsx(FIRST), 2025, OFFICE)
+        second = import_file(s, "第二批.xlsx", xlsx(SECOND), 2025, OFFICE).upload.id
+        answers = _answers(s)
+        counts = s.appraisal_year_counts(2025).ballots
+        undo(s, second, OFFICE)
+        _as_before_050(s)
+    with Store(path) as s:
+        restore(s, second, OFFICE)
+        assert _answers(s) == answers
+        assert s.appraisal_year_counts(2025).ballots == counts
+        assert s.recycled().empty
