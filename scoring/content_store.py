@@ -37,15 +37,14 @@ __all__ = ["ContentReport", "check_upload", "drop_overlap", "keep_prints"]
 # stored integers (migration 051: appraisal_answer_rows, the 问卷编号 once per ballot in
 # appraisal_ballots); an overlapping ballot is left out by its 问卷编号 (the key). The
 # same print as md5(ballot || '|' || string_agg(cell_id::VARCHAR, ',' ORDER BY cell_id))
-# over a ballot's answers (migration 050), grouped by ballot number first.
+# over a ballot's answers (migration 050): within an upload a 问卷编号 has one ballot
+# number (a sheet repeating one is refused; other frames are numbered by 问卷编号).
 _BALLOT = """
-    SELECT 'appraisal_answers', NULL, 'ballot',
-           md5(b.ballot || '|' || array_to_string(list_sort(flatten(list(p.cells))), ',')),
-           b.ballot
-    FROM (SELECT ballot_no, list(cell_id) AS cells FROM appraisal_answer_rows
-          WHERE upload_id = $id AND ballot_no IS NOT NULL GROUP BY ballot_no) p
-    JOIN appraisal_ballots b ON b.upload_id = $id AND b.ballot_no = p.ballot_no
-    GROUP BY b.ballot"""
+    SELECT 'appraisal_answers', NULL, 'ballot', md5(b.ballot || '|' || p.cells), b.ballot
+    FROM (SELECT ballot_no, array_to_string(list_sort(list(cell_id)), ',') AS cells
+          FROM appraisal_answer_rows WHERE upload_id = $id AND ballot_no IS NOT NULL
+          GROUP BY ballot_no) p
+    JOIN appraisal_ballots b ON b.upload_id = $id AND b.ballot_no = p.ballot_no"""
 
 _TALLY = """
     SELECT 'appraisal_answers', a.rowid, 'tally', t.fp, NULL
