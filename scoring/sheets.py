@@ -20,6 +20,7 @@ import difflib
 import hashlib
 import html
 import io
+import queue
 import re
 import threading
 import unicodedata
@@ -737,20 +738,59 @@ def _is_blank(raw: bytes | None) -> bool:
 def _chunks(z: zipfile.ZipFile, member: str, cut: Callable[[bytes], int]) -> Iterator[bytes]:
     """A zip member's bytes in pieces of about _CHUNK, each ending where ``cut`` says."""
     tail = b""
-    with z.open(member) as f:
-        while True:
-            chunk = f.read(_CHUNK)
-            buf = tail + chunk
-            if not chunk:
-                if buf:
-                    yield buf
+    for chunk in _unzipped(z, member):
+        buf = tail + chunk
+        if not chunk:
+            if buf:
+                yield buf
+            return
+        at = cut(buf)
+        if at <= 0:
+            tail = buf  # one huge element: keep reading (the unzipped size is capped)
+            continue
+        yield buf[:at]
+        tail = buf[at:]
+
+
+def _unzipped(z: zipfile.ZipFile, member: str) -> Iterator[bytes]:
+    """A zip member's bytes, _CHUNK at a time and then b"", unzipped one piece ahead in a
+    thread: zlib lets go of the interpreter while it inflates, so the next piece is
+    unzipped while the caller scans this one (two cores: the scan costs about half)."""
+    pieces: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def hand(piece: bytes | BaseException) -> None:
+        while not stop.is_set():  # never stuck on a caller that stopped reading
+            try:
+                pieces.put(piece, timeout=0.05)
                 return
-            at = cut(buf)
-            if at <= 0:
-                tail = buf  # one huge element: keep reading (the unzipped size is capped)
+            except queue.Full:
                 continue
-            yield buf[:at]
-            tail = buf[at:]
+
+    def unzip() -> None:
+        try:
+            with z.open(member) as f:
+                while not stop.is_set():
+                    piece = f.read(_CHUNK)
+                    hand(piece)
+                    if not piece:
+                        return
+        except BaseException as exc:  # handed to the caller, raised there
+            hand(exc)
+
+    worker = threading.Thread(target=unzip, name="unzip", daemon=True)
+    worker.start()
+    try:
+        while True:
+            piece = pieces.get()
+            if isinstance(piece, BaseException):
+                raise piece
+            yield piece
+            if not piece:
+                return
+    finally:  # also when the caller stops early: the worker ends, holding nothing
+        stop.set()
+        worker.join()
 
 
 def _before_last_cell(buf: bytes) -> int:
@@ -786,14 +826,18 @@ def _quick_extent(z: zipfile.ZipFile, member: str) -> _Extent | None:
     for buf in _chunks(z, member, lambda b: b.rfind(b"<")):
         if b'<c r="' in buf:
             ext.rows, ext.cols = max(ext.rows, 99_999), max(ext.cols, 26)
-        if not _ODD_OR_LONG.search(buf):
+        first = _ODD_OR_LONG.search(buf)
+        if first is None:
             continue
-        if _ODD.search(buf):
+        # Every odd or long cell is at or after the first one: look from there only (a
+        # sheet just past row 99,999 has its long rows at its very end).
+        at = max(first.start() - 1, 0)
+        if _ODD.search(buf, at):
             return None
-        cols = set(_LONG_COLS.findall(buf))
+        cols = set(_LONG_COLS.findall(buf, at))
         if cols:
             ext.cols = max(ext.cols, *map(_col_number, cols))
-        rows = _LONG_ROWS.findall(buf)
+        rows = _LONG_ROWS.findall(buf, at)
         if rows:
             ext.rows = max(ext.rows, *map(int, rows))
     return ext
@@ -1187,13 +1231,24 @@ def _data_rows(table: pa.Table, header_row: int) -> tuple[pa.Table, np.ndarray]:
         return body, numbers
     blank = np.ones(n, dtype=bool)
     total = np.zeros(n, dtype=bool)
-    for name in body.column_names:
-        col = body[name]
+    for name in body.column_names:  # only rows blank so far are looked at further
+        rows = np.flatnonzero(blank)
+        if len(rows) == 0:
+            break
+        col = body[name] if len(rows) == n else body[name].take(pa.array(rows))
         stripped = pc.utf8_trim_whitespace(pc.fill_null(col, ""))
-        blank &= pc.equal(stripped, "").to_numpy(zero_copy_only=False)
-    for name in body.column_names[:3]:
-        stripped = pc.replace_substring_regex(pc.fill_null(body[name], ""), r"\s+", "")
-        total |= pc.is_in(stripped, pa.array(TOTAL_MARKERS)).to_numpy(zero_copy_only=False)
+        blank[rows] = pc.equal(stripped, "").to_numpy(zero_copy_only=False)
+    last = sorted({m[-1] for m in TOTAL_MARKERS})
+    for name in body.column_names[:3]:  # only cells with a marker's last character
+        col = pc.fill_null(body[name], "")
+        maybe = np.zeros(n, dtype=bool)
+        for ch in last:
+            maybe |= pc.match_substring(col, ch).to_numpy(zero_copy_only=False)
+        rows = np.flatnonzero(maybe)
+        if len(rows) == 0:
+            continue
+        stripped = pc.replace_substring_regex(col.take(pa.array(rows)), r"\s+", "")
+        total[rows] |= pc.is_in(stripped, pa.array(TOTAL_MARKERS)).to_numpy(zero_copy_only=False)
     keep = ~(blank | total)
     return body.filter(pa.array(keep)), numbers[keep]
 
@@ -2413,6 +2468,8 @@ def ballot_ids(facts: Mapping) -> pa.Array:
 
 def _check_repeated_ids(ctx: _Ctx, ids: pa.Array, numbers: np.ndarray, letter: str) -> None:
     """A 问卷编号 seen twice in a sheet: each repeat names the row it repeats."""
+    if len(pc.unique(ids)) == len(ids):  # the usual case, found without Python objects
+        return
     series = pd.Series(ids.to_pylist(), dtype=object)
     repeat = (series.duplicated(keep="first") & series.notna()).to_numpy()
     if not repeat.any():
