@@ -109,20 +109,25 @@ def full_import(path: str) -> tuple[float, int]:
     data = Path(path).read_bytes()
     t, _CPU[0] = time.perf_counter(), time.process_time()
     outcome = import_file(store, Path(path).name, data, 2025, User("bench", ADMIN))
-    seconds = time.perf_counter() - t
-    store.close()
+    seconds = time.perf_counter() - t  # committed: the rows are in the file (or its WAL)
+    _CPU[1] = time.process_time()
+    t = time.perf_counter()
+    store.close()  # the checkpoint (as when the command line ends), reported apart
+    _CLOSE[0] = time.perf_counter() - t
     return seconds, outcome.upload.rows
 
 
-_CPU = [0.0]  # process CPU time when the measured part started
+_CPU = [0.0, 0.0]  # process CPU time when the measured part started (and ended, if not last)
+_CLOSE = [0.0]  # full import: closing the store afterwards (not in its time)
 
 
 def _child(fn_name: str, path: str, queue) -> None:
     seconds, rows = globals()[fn_name](path)
-    queue.put((seconds, rows, _peak_mb(), time.process_time() - _CPU[0]))
+    cpu = (_CPU[1] or time.process_time()) - _CPU[0]
+    queue.put((seconds, rows, _peak_mb(), cpu, _CLOSE[0]))
 
 
-def measure(fn_name: str, path: Path, runs: int) -> list[tuple[float, int, float]]:
+def measure(fn_name: str, path: Path, runs: int) -> list[tuple]:
     out = []
     for _ in range(runs):
         queue = mp.get_context("spawn").Queue()
@@ -168,7 +173,13 @@ def main() -> None:
             f"{name:14s} median {medians[name]:6.2f} s, min {minimums[name]:6.2f} s "
             f"({args.ballots / minimums[name]:>9,.0f} ballots/s at the min); "
             f"peak RSS {max(r[2] for r in runs):,.0f} MB; {runs[0][1]:,} rows; {len(runs)} runs; "
-            f"CPU median {statistics.median(r[3] for r in runs):.2f} s",
+            f"CPU median {statistics.median(r[3] for r in runs):.2f} s"
+            + (
+                f"; closing the store after it (checkpoint, not counted): median "
+                f"{statistics.median(r[4] for r in runs):.2f} s"
+                if name == "full_import"
+                else ""
+            ),
             flush=True,
         )
     if "raw_fastexcel" in medians:
