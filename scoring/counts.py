@@ -17,17 +17,32 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
+from scoring.rules import ItemSums
 from scoring.scheme import Scheme
 
-__all__ = ["AppraisalCounts", "ItemSums", "NestedCounts", "UploadCounts", "upload_counts"]
+__all__ = [
+    "AppraisalCounts",
+    "ItemArrays",
+    "ItemSums",
+    "NestedCounts",
+    "UploadCounts",
+    "upload_counts",
+]
 
-# Per item of a unit and category: (answered, unknown, satisfied, points), the sums
-# rules.appraisal_from_sums takes (points: the answered answers' points summed).
-ItemSums = tuple[int, int, int, float]
+
+class ItemArrays(NamedTuple):
+    """Per (unit, category, item) of ``AppraisalCounts.labels``: the sums of
+    ``rules.ItemSums`` as arrays."""
+
+    answered: np.ndarray
+    unknown: np.ndarray
+    satisfied: np.ndarray
+    points: np.ndarray
 
 
 @dataclass(frozen=True, eq=False)
@@ -84,31 +99,73 @@ class AppraisalCounts:
         table: np.ndarray = np.array([value(a) for a in self.answers], dtype=dtype)
         return table[self.answer_of] if len(self.answers) else np.zeros(0, dtype=dtype)
 
-    def item_sums(self, scheme: Scheme) -> dict[str, dict[str, dict[str, ItemSums]]]:
-        """sums[unit][category][item] = (answered, unknown, satisfied, points) under the
-        scheme's answers; the points are summed cell by cell in the cells' order."""
+    def item_sums(self, scheme: Scheme) -> ItemArrays:
+        """Per (unit, category, item) of ``labels``: answered, unknown, satisfied and
+        points under the scheme's answers, for every unit at once. The points are summed
+        cell by cell in the cells' order, as ``rules.appraisal_score`` sums a unit's
+        answer counts (so the means come out the same to the last bit)."""
         size = len(self.labels)
         scored = self.per_cell(lambda a: a in scheme.appraisal_points, bool)
-
         every = self.answers_per_cell
 
-        def total(mask: np.ndarray) -> list[int]:
-            counted = np.bincount(self.item_of, weights=every * mask, minlength=size)
-            return counted.astype(np.int64).tolist()
+        def total(mask: np.ndarray) -> np.ndarray:
+            return np.bincount(self.item_of, weights=every * mask, minlength=size).astype(np.int64)
 
-        answered = total(scored)
-        unknown = total(self.per_cell(lambda a: a in scheme.appraisal_unknown, bool))
-        satisfied = total(self.per_cell(lambda a: a in scheme.appraisal_satisfied, bool))
         value = self.per_cell(lambda a: scheme.appraisal_points.get(a, 0.0))
-        points = np.bincount(
-            self.item_of, weights=np.where(scored, every * value, 0.0), minlength=size
-        ).tolist()
+        return ItemArrays(
+            total(scored),
+            total(self.per_cell(lambda a: a in scheme.appraisal_unknown, bool)),
+            total(self.per_cell(lambda a: a in scheme.appraisal_satisfied, bool)),
+            np.bincount(self.item_of, weights=np.where(scored, every * value, 0.0), minlength=size),
+        )
+
+    def nested_sums(self, sums: ItemArrays) -> dict[str, dict[str, dict[str, ItemSums]]]:
+        """sums[unit][category][item] = (answered, unknown, satisfied, points), the shape
+        rules.appraisal_from_sums takes."""
         out: dict = {}
         for (unit, cat, item), a, u, s, p in zip(
-            self.labels, answered, unknown, satisfied, points, strict=True
+            self.labels,
+            sums.answered.tolist(),
+            sums.unknown.tolist(),
+            sums.satisfied.tolist(),
+            sums.points.tolist(),
+            strict=True,
         ):
             out.setdefault(unit, {}).setdefault(cat, {})[item] = (a, u, s, p)
         return out
+
+    def variance_terms(self, sums: ItemArrays, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:
+        """Per label the (mean, coef) that ``rules.variance_cells`` gives for it from a
+        first ``rules.appraisal_score`` under ``scheme`` (coef 0 where it gives none),
+        for every unit at once: mean = points / answered; coef = v_i / answered, v_i the
+        item weight renormalised over the category's answered items. The weights are
+        summed in the scheme's item order, as the rules sum them."""
+        size = len(self.labels)
+        mean = np.zeros(size)
+        coef = np.zeros(size)
+        if not size:
+            return mean, coef
+        items = list(scheme.items)
+        slot = {item: k for k, item in enumerate(items)}
+        groups: dict[tuple[str, str], int] = {}
+        group = np.empty(size, dtype=np.int64)
+        column = np.full(size, len(items), dtype=np.int64)  # len(items): not scored
+        for k, (unit, cat, item) in enumerate(self.labels):
+            group[k] = groups.setdefault((unit, cat), len(groups))
+            if cat in scheme.categories:
+                column[k] = slot.get(item, len(items))
+        weight = np.array([float(scheme.items[i]) for i in items] + [0.0])[column]
+        used = (sums.answered > 0) & (weight > 0)
+        # Each category's answered weight, summed item by item in the scheme's order.
+        by_slot = np.zeros((len(groups), len(items) + 1))
+        by_slot[group[used], column[used]] = weight[used]
+        total = np.zeros(len(groups))
+        for k in range(len(items)):
+            total = total + by_slot[:, k]
+        at = np.flatnonzero(used)
+        mean[at] = sums.points[at] / sums.answered[at]
+        coef[at] = weight[at] / total[group[at]] / sums.answered[at]
+        return mean, coef
 
     def stats(
         self,
@@ -128,6 +185,12 @@ class AppraisalCounts:
             at = position.get((u, c, i))
             if at is not None:
                 mean[at], coef[at] = m, k
+        return self.stats_of_terms(mean, coef, points)
+
+    def stats_of_terms(
+        self, mean: np.ndarray, coef: np.ndarray, points: Mapping[str, float]
+    ) -> pd.DataFrame:
+        """``stats`` with each label's mean and coef given as arrays (0 coef: no term)."""
         scored = self.per_cell(lambda a: a in points, bool)
         value = self.per_cell(lambda a: points.get(a, 0.0))
         term = np.where(scored, coef[self.item_of] * (value - mean[self.item_of]), 0.0)
@@ -287,6 +350,7 @@ class NestedCounts(Mapping):
 
     def __init__(self, kept: AppraisalCounts) -> None:
         self._kept = kept
+        self._every = kept.answers_per_cell
         units = [u for u, _, _ in kept.labels]
         # A unit's labels, and so its cells (ordered by label), are contiguous.
         self._bounds: dict[str, tuple[int, int]] = {}
@@ -299,7 +363,7 @@ class NestedCounts(Mapping):
         kept = self._kept
         lo, hi = np.searchsorted(kept.item_of, [first, last])
         out: dict = {}
-        every = kept.answers_per_cell
+        every = self._every
         for k, a, n in zip(
             kept.item_of[lo:hi].tolist(),
             kept.answer_of[lo:hi].tolist(),
@@ -309,6 +373,9 @@ class NestedCounts(Mapping):
             _, cat, item = kept.labels[k]
             out.setdefault(cat, {}).setdefault(item, {})[kept.answers[a]] = n
         return out
+
+    def __contains__(self, unit: object) -> bool:
+        return unit in self._bounds  # without building the unit's dict
 
     def __iter__(self):
         return iter(self._bounds)

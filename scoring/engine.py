@@ -34,7 +34,7 @@ from scoring.warnings import (
     year_warnings,
 )
 
-__all__ = ["CADRE", "LEADERSHIP", "evaluate", "rank_and_grade", "score_unit"]
+__all__ = ["CADRE", "LEADERSHIP", "evaluate", "rank_and_grade", "score_unit", "warned_units"]
 
 LEADERSHIP = "领导班子"
 CADRE = "干部"
@@ -172,25 +172,42 @@ def score_unit(
     integrity: Mapping[str, rules.IntegrityScore],
     integrity_from: str | None,
     deff: float | None = None,
+    *,
+    spread: bool = True,
 ) -> UnitResult:
     """One unit's components, 加减分 and composite (not yet ranked), under the scheme
-    of the unit's 考核类别."""
+    of the unit's 考核类别; without the sampling spread and flags when ``spread`` is
+    false (an earlier year's warnings need neither)."""
     info = facts.units.get(unit, UNREGISTERED)
-    scheme = scheme.for_group(info.group)
+    year_scheme, scheme = scheme, scheme.for_group(info.group)
+    # The facts' item sums were taken under the year's scheme: they serve a group whose
+    # scheme scores the same answers the same way.
+    same_answers = scheme is year_scheme or (
+        scheme.appraisal_points == year_scheme.appraisal_points
+        and scheme.appraisal_unknown == year_scheme.appraisal_unknown
+        and scheme.appraisal_satisfied == year_scheme.appraisal_satisfied
+    )
     appraisal = None
     if unit in facts.appraisal or unit in facts.appraisal_scored:
-        appraisal = rules.appraisal_score(
-            facts.appraisal.get(unit, {}),
+        sums = facts.appraisal_sums.get(unit) if same_answers else None
+        if sums is None:
+            sums = {
+                category: {
+                    item: rules.item_sums(answers, scheme) for item, answers in items.items()
+                }
+                for category, items in facts.appraisal.get(unit, {}).items()
+            }
+        appraisal = rules.appraisal_from_sums(
+            sums,
             scheme,
             facts.appraisal_ballots.get(unit),
             facts.appraisal_variance.get(unit),
             facts.appraisal_scored.get(unit),
         )
-        appraisal = (
-            None
-            if appraisal.score is None
-            else _with_interval(appraisal, unit, facts, scheme, deff)
-        )
+        if appraisal.score is None:
+            appraisal = None
+        elif spread:
+            appraisal = _with_interval(appraisal, unit, facts, scheme, deff)
     performance = None
     if scheme.performance_rounds and unit in facts.performance_months:
         performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
@@ -233,8 +250,8 @@ def score_unit(
         adjustment_entries=tuple(entries),
         composite_detail=comp,
         extra_scores=extras,
-        flags=_flags(unit, facts, scheme, parts),
-        spread=_spread(unit, facts, scheme, parts),
+        flags=_flags(unit, facts, scheme, parts) if spread else (),
+        spread=_spread(unit, facts, scheme, parts) if spread else None,
         veto_reasons=tuple(e.reason for e in entries if e.source in scheme.veto_sources),
     )
 
@@ -394,3 +411,18 @@ def evaluate(
     ]
     honours = tuple(best_sections(final, scheme) + best_cadres(cadres, scheme))
     return Results(facts.year, scheme, scheme_version, final, tuple(warns), honours, streaks)
+
+
+def warned_units(facts: YearFacts, scheme: Scheme) -> list[str]:
+    """The units that got 末位告诫 or 效能告诫 in the facts' year (in the order
+    ``evaluate`` lists them): what escalation reads of an earlier year. Scored, ranked
+    and graded as ``evaluate`` does, without the sampling spread, the evidence and the
+    honours, on which no warning depends; so ``facts`` may lack the variances."""
+    integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
+    sources = _integrity_source(facts)
+    scored = [
+        score_unit(u, facts, scheme, integrity, sources.get(u), spread=False)
+        for u in facts.units_with_data()
+    ]
+    warns = year_warnings(rank_and_grade(scored, scheme), scheme, {})
+    return list(dict.fromkeys(w.unit for w in warns if w.kind in ESCALATING))

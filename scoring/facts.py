@@ -21,7 +21,7 @@ from typing import Any, NamedTuple
 import pandas as pd
 
 from scoring import cases, rules
-from scoring.counts import AppraisalCounts, NestedCounts
+from scoring.counts import AppraisalCounts, ItemArrays, NestedCounts
 from scoring.scheme import Scheme
 from scoring.store import Store
 
@@ -106,6 +106,12 @@ class YearFacts:
     appraisal_scored: Mapping[str, Mapping[str, Mapping[str, tuple[float, int]]]] = field(
         default_factory=dict
     )
+    # appraisal_sums[unit][category][item] = (answered, unknown, satisfied, points) of
+    # ``appraisal`` under the year's scheme (rules.ItemSums), taken for every unit at
+    # once; the engine scores from them where a unit's 考核类别 scores answers alike.
+    appraisal_sums: Mapping[str, Mapping[str, Mapping[str, rules.ItemSums]]] = field(
+        default_factory=dict
+    )
 
     def units_with_data(self) -> list[str]:
         """Every unit with any fact this year, sorted by name."""
@@ -148,20 +154,19 @@ def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str,
 
 
 def _appraisal_spread(
-    kept: AppraisalCounts, scheme: Scheme
+    kept: AppraisalCounts, scheme: Scheme, sums: ItemArrays
 ) -> dict[str, dict[str, CategorySpread]]:
     """Ballots and category-score variances per unit and category, from the counts kept
     per year (scoring/counts.py), not from the ballots.
 
-    Two steps: the item means (from the counts) say how each answer enters the score;
-    the pair counts then give ballot numbers and variances."""
-    first = {unit: rules.appraisal_score(c, scheme) for unit, c in kept.nested().items()}
-    cells = [(unit, *cell) for unit, a in first.items() for cell in rules.variance_cells(a)]
-    stats = kept.stats(cells, scheme.appraisal_points)
+    Two steps, for every unit at once: the item means (from the counts' sums) say how
+    each answer enters the score; the pair counts then give ballot numbers and variances."""
+    mean, coef = kept.variance_terms(sums, scheme)
+    stats = kept.stats_of_terms(mean, coef, scheme.appraisal_points)
     columns = ["unit", "category", "ballots", "variance", "answer_variance", "tally_ballots"]
     out: dict[str, dict[str, CategorySpread]] = defaultdict(dict)
-    for unit, cat, b, v, av, tb, tv in stats[[*columns, "tally_variance"]].itertuples(
-        index=False
+    for unit, cat, b, v, av, tb, tv in zip(
+        *(stats[c].tolist() for c in [*columns, "tally_variance"]), strict=True
     ):
         out[unit][cat] = CategorySpread(int(b), float(v), float(av), int(tb), float(tv))
     return dict(out)
@@ -206,13 +211,16 @@ def _item_scores(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, tuple[flo
     return {u: {c: dict(i) for c, i in cats.items()} for u, cats in out.items()}
 
 
-def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
-    """Every fact of ``year`` the rules need, read in one snapshot of the store."""
+def read_facts(store: Store, year: int, scheme: Scheme, *, spread: bool = True) -> YearFacts:
+    """Every fact of ``year`` the rules need, read in one snapshot of the store; without
+    the 万人评议 variances when ``spread`` is false (the pair counts are not read: an
+    earlier year's warnings need the scores only, engine.warned_units)."""
     with store.snapshot() as snap:
         units = _registry(snap.units(year))  # the registry in force that year
-        kept = snap.appraisal_year_counts(year)
+        kept = snap.appraisal_year_counts(year, pairs=spread)
         counts = NestedCounts(kept)
-        spread = _appraisal_spread(kept, scheme)
+        item_sums = kept.item_sums(scheme)
+        spreads = _appraisal_spread(kept, scheme, item_sums) if spread else {}
         perf, perf_months = _performance(
             snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
         )
@@ -234,15 +242,13 @@ def read_facts(store: Store, year: int, scheme: Scheme) -> YearFacts:
         appraisal_scored=scored,
         units=units,
         appraisal=counts,
-        appraisal_ballots={
-            u: {c: x.ballots + x.tally_ballots for c, x in cats.items()}
-            for u, cats in spread.items()
-        },
+        appraisal_sums=kept.nested_sums(item_sums),
+        appraisal_ballots=kept.ballots_by_unit(),
         appraisal_variance={
             u: {c: x.variance + x.tally_variance for c, x in cats.items()}
-            for u, cats in spread.items()
+            for u, cats in spreads.items()
         },
-        appraisal_spread=spread,
+        appraisal_spread=spreads,
         performance=perf,
         integrity=votes,
         adjustments={u: tuple(e) for u, e in entries.items()},

@@ -13,7 +13,7 @@ import math
 from collections.abc import Mapping
 
 from scoring import rules
-from scoring.engine import CADRE, LEADERSHIP, evaluate
+from scoring.engine import CADRE, LEADERSHIP, evaluate, warned_units
 from scoring.facts import YearFacts, read_facts
 from scoring.outcome import COMPONENT_NAMES, Results, Summary, UnitResult
 from scoring.scheme import Scheme, for_year
@@ -41,13 +41,21 @@ def year_facts(store: Store, year: int) -> tuple[Scheme, int, YearFacts]:
         return scheme, version, read_facts(snap, year, scheme)
 
 
+def _standing_facts(store: Store, year: int) -> tuple[YearFacts, Scheme]:
+    """The facts an earlier year's warnings need (no variances), and its scheme."""
+    with store.snapshot() as snap:
+        scheme, _ = for_year(snap, year)
+        return read_facts(snap, year, scheme, spread=False), scheme
+
+
 def previous_warnings(
     store: Store, year: int, *, previous: Results | None = None
 ) -> dict[str, int]:
     """For each unit, how many consecutive years up to last year it got 末位告诫 or
     效能告诫 (what escalation needs). From ``previous`` (last year's results, e.g. the
     app's cache) when given; else each earlier year is evaluated under its own scheme,
-    going back as far as the escalation ladder can reach."""
+    going back as far as the escalation ladder can reach, scored only as far as its
+    warnings need (engine.warned_units: no variances, evidence or honours)."""
     if previous is not None:
         return _follow_renames(store, year, dict(previous.streaks))
     years = set(store.years())
@@ -58,8 +66,7 @@ def previous_warnings(
         y = year - back
         if y not in years:
             break
-        earlier = compute(store, y, history={})
-        warned = set(earlier.streaks)
+        warned = set(warned_units(*_standing_facts(store, y)))
         alive = warned if alive is None else alive & warned
         if not alive:
             break

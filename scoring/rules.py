@@ -30,14 +30,17 @@ __all__ = [
     "IndicatorScore",
     "IntegrityScore",
     "ItemMean",
+    "ItemSums",
     "PerformanceScore",
     "RoundScore",
     "adjustment",
+    "appraisal_from_sums",
     "appraisal_score",
     "band_line_above",
     "composite",
     "grade",
     "integrity_score",
+    "item_sums",
     "performance_by_rounds",
     "performance_score",
     "round2",
@@ -86,6 +89,10 @@ def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
 
 
 # -- 万人评议 -----------------------------------------------------------------------
+
+# Per item of a unit and category: (answered, unknown, satisfied, points), points being
+# the answered answers' points summed.
+ItemSums = tuple[int, int, int, float]
 
 
 @dataclass(frozen=True)
@@ -166,25 +173,54 @@ def appraisal_score(
     category's ballots; with no answers behind them they enter neither the satisfaction
     rate nor the variance, so a category with them has no interval.
     """
+    return appraisal_from_sums(
+        {
+            category: {item: item_sums(answers, scheme) for item, answers in items.items()}
+            for category, items in counts.items()
+        },
+        scheme,
+        ballots,
+        variances,
+        scored,
+    )
+
+
+def item_sums(answers: Mapping[str, int], scheme: Scheme) -> ItemSums:
+    """(answered, unknown, satisfied, points) of one item's answer counts."""
+    answered = sum(n for a, n in answers.items() if a in scheme.appraisal_points)
+    unknown = sum(n for a, n in answers.items() if a in scheme.appraisal_unknown)
+    points = sum(
+        n * scheme.appraisal_points[a] for a, n in answers.items() if a in scheme.appraisal_points
+    )
+    sat = sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
+    return answered, unknown, sat, points
+
+
+_NO_ANSWERS: ItemSums = (0, 0, 0, 0)
+
+
+def appraisal_from_sums(
+    sums: Mapping[str, Mapping[str, ItemSums]],
+    scheme: Scheme,
+    ballots: Mapping[str, int] | None = None,
+    variances: Mapping[str, float] | None = None,
+    scored: Mapping[str, Mapping[str, tuple[float, int]]] | None = None,
+) -> AppraisalScore:
+    """``appraisal_score`` from each item's sums, ``sums[category][item] = (answered,
+    unknown, satisfied, points)`` (points: the answered answers' points summed), which
+    the facts reader takes for every unit at once from the counts kept per year."""
     ballots = ballots or {}
     variances = variances or {}
     scored = scored or {}
     categories: list[CategoryScore] = []
     satisfied = answered_total = unknown_total = 0
     for category in scheme.categories:
-        by_item = counts.get(category, {})
+        by_item = sums.get(category, {})
+        by_summary = scored.get(category, {})
         items: list[ItemMean] = []
         for item, weight in scheme.items.items():
-            answers = by_item.get(item, {})
-            answered = sum(n for a, n in answers.items() if a in scheme.appraisal_points)
-            unknown = sum(n for a, n in answers.items() if a in scheme.appraisal_unknown)
-            points = sum(
-                n * scheme.appraisal_points[a]
-                for a, n in answers.items()
-                if a in scheme.appraisal_points
-            )
-            sat = sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
-            extra_points, extra_n = scored.get(category, {}).get(item, (0.0, 0))
+            answered, unknown, sat, points = by_item.get(item, _NO_ANSWERS)
+            extra_points, extra_n = by_summary.get(item, (0.0, 0))
             base = answered + extra_n
             items.append(
                 ItemMean(
@@ -350,9 +386,7 @@ def performance_by_rounds(
     )
 
 
-def performance_score(
-    stats: Mapping[str, Stats], scheme: Scheme
-) -> PerformanceScore:
+def performance_score(stats: Mapping[str, Stats], scheme: Scheme) -> PerformanceScore:
     """绩效考核 → performance score (0–100).
 
     ``stats[indicator] = (n, total, lowest, highest)`` of the scores as percentages

@@ -922,11 +922,12 @@ class Store:
 
     # -- what scoring reads -------------------------------------------------------
 
-    def appraisal_year_counts(self, year: int) -> AppraisalCounts:
+    def appraisal_year_counts(self, year: int, *, pairs: bool = True) -> AppraisalCounts:
         """The year's 万人评议 counts kept by import and undo (migration 021): cells,
-        pairs and ballots, read in one snapshot; no ballot is read."""
+        pairs (unless ``pairs`` is false: the scores need only the cells) and ballots,
+        read in one snapshot; no ballot is read."""
         with self.snapshot() as snap, snap.cursor() as cur:
-            return read_appraisal_counts(cur, year)
+            return read_appraisal_counts(cur, year, pairs=pairs)
 
     def appraisal_counts(self, year: int) -> pd.DataFrame:
         return self.query(_sql("appraisal_counts"), {"year": year})
@@ -1142,7 +1143,9 @@ class _Snapshot(Store):
         pass
 
 
-def read_appraisal_counts(cur: duckdb.DuckDBPyConnection, year: int) -> AppraisalCounts:
+def read_appraisal_counts(
+    cur: duckdb.DuckDBPyConnection, year: int, *, pairs: bool = True
+) -> AppraisalCounts:
     """What ``Store.appraisal_year_counts`` returns, on the caller's cursor (so that a
     reader can take it within its own snapshot). Integers come as numpy arrays; strings
     only once per distinct (unit, category, item) and answer."""
@@ -1152,9 +1155,14 @@ def read_appraisal_counts(cur: duckdb.DuckDBPyConnection, year: int) -> Appraisa
         return AppraisalCounts.empty()
     labels = cur.execute(_sql("year_items"), params).fetchall()
     answers = cur.execute(_sql("year_answers"), params).fetchall()
-    pairs = cur.execute(
-        "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = ?", [year]
-    ).fetchnumpy()
+    none = np.zeros(0, dtype=np.int64)
+    pair = (
+        cur.execute(
+            "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = ?", [year]
+        ).fetchnumpy()
+        if pairs
+        else {"cell_a": none, "cell_b": none, "n": none}
+    )
     ballots = cur.execute(
         "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
         "WHERE year = ? ORDER BY unit, category",
@@ -1170,9 +1178,9 @@ def read_appraisal_counts(cur: duckdb.DuckDBPyConnection, year: int) -> Appraisa
         item_of=np.asarray(cells["item_of"], dtype=np.int64),
         n=np.asarray(cells["n"], dtype=np.int64),
         tally=np.asarray(cells["tally"], dtype=np.int64),
-        pair_a=position[np.asarray(pairs["cell_a"], dtype=np.int64)],
-        pair_b=position[np.asarray(pairs["cell_b"], dtype=np.int64)],
-        pair_n=np.asarray(pairs["n"], dtype=np.int64),
+        pair_a=position[np.asarray(pair["cell_a"], dtype=np.int64)],
+        pair_b=position[np.asarray(pair["cell_b"], dtype=np.int64)],
+        pair_n=np.asarray(pair["n"], dtype=np.int64),
         ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
     )
 
