@@ -246,7 +246,7 @@ def upload_counts(
     unit, category, item, answer for each cell the rows use. Ballots become a matrix
     (ballot × item → answer), so that each pair of items is one vector operation and
     one bincount over (unit and category, answer, answer). None when a ballot answers
-    an item twice (the caller then counts in SQL)."""
+    an item twice or answers for two units or categories (the caller then counts in SQL)."""
     cells = cells.reset_index(drop=True)
     group, group_names = pd.factorize(pd.MultiIndex.from_arrays([cells["unit"], cells["category"]]))
     item, _ = pd.factorize(cells["item"])
@@ -281,6 +281,8 @@ def upload_counts(
     matrix[b, item[r]] = answer[r]
     ballot_group = np.zeros(n_ballots, dtype=np.int64)
     ballot_group[b] = group[r]
+    if len(r) and (ballot_group[b] != group[r]).any():
+        return None  # a 问卷编号 with answers for two units or categories: SQL pairs them
     for k1 in range(n_items):
         for k2 in range(k1 + 1, n_items):
             both = (matrix[:, k1] >= 0) & (matrix[:, k2] >= 0)

@@ -200,6 +200,7 @@ class Store:
                 ) from exc
             raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
         self._lock = threading.RLock()
+        self._cells = _CellLabels()
         self.migrate()
         self.backfill_prints()
 
@@ -927,7 +928,7 @@ class Store:
         pairs (unless ``pairs`` is false: the scores need only the cells) and ballots,
         read in one snapshot; no ballot is read."""
         with self.snapshot() as snap, snap.cursor() as cur:
-            return read_appraisal_counts(cur, year, pairs=pairs)
+            return read_appraisal_counts(cur, year, pairs=pairs, cells=self._cells)
 
     def appraisal_counts(self, year: int) -> pd.DataFrame:
         return self.query(_sql("appraisal_counts"), {"year": year})
@@ -1124,6 +1125,7 @@ class _Snapshot(Store):
         self.path = store.path
         self._con = store._con
         self._lock = store._lock
+        self._cells = store._cells
         self._cur = cur
 
     @contextmanager
@@ -1143,18 +1145,63 @@ class _Snapshot(Store):
         pass
 
 
+class _CellLabels:
+    """appraisal_cells held in memory as small integers: for each cell id the rank of its
+    unit, category, item and answer among the distinct values (in the order ORDER BY
+    gives them), and those values. Cells are never changed or deleted (an id keeps its
+    strings), so the copy is read again only when cells were added; a year's counts then
+    come from the store as integers alone."""
+
+    def __init__(self) -> None:
+        self._state: tuple = ((-1, -1), None, ())
+
+    def get(self, cur: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
+        """(codes, values): codes[id] = the four ranks of cell ``id`` (-1: no such cell),
+        values = the distinct units, categories, items and answers, sorted."""
+        key = tuple(
+            cur.execute("SELECT count(*), coalesce(max(id), 0) FROM appraisal_cells").fetchone()
+            or (0, 0)
+        )
+        state = self._state
+        if state[0] != key:
+            frame = cur.execute(
+                "SELECT id, unit, category, item, answer FROM appraisal_cells"
+            ).fetchnumpy()
+            ids = np.asarray(frame["id"], dtype=np.int64)
+            codes = np.full((int(ids.max(initial=0)) + 1, 4), -1, dtype=np.int64)
+            values = []
+            for k, column in enumerate(("unit", "category", "item", "answer")):
+                code, distinct = pd.factorize(np.asarray(frame[column], dtype=object), sort=True)
+                codes[ids, k] = code
+                values.append(tuple(distinct.tolist()))
+            state = (key, codes, tuple(values))
+            self._state = state
+        return state[1], state[2]
+
+
 def read_appraisal_counts(
-    cur: duckdb.DuckDBPyConnection, year: int, *, pairs: bool = True
+    cur: duckdb.DuckDBPyConnection,
+    year: int,
+    *,
+    pairs: bool = True,
+    cells: _CellLabels | None = None,
 ) -> AppraisalCounts:
     """What ``Store.appraisal_year_counts`` returns, on the caller's cursor (so that a
     reader can take it within its own snapshot). Integers come as numpy arrays; strings
-    only once per distinct (unit, category, item) and answer."""
+    only once per distinct (unit, category, item) and answer: from ``cells`` (the
+    store's copy of the cells' strings) when given, else from the database."""
     params = {"year": year}
-    cells = cur.execute(_sql("year_cells"), params).fetchnumpy()
-    if len(cells["id"]) == 0:
-        return AppraisalCounts.empty()
-    labels = cur.execute(_sql("year_items"), params).fetchall()
-    answers = cur.execute(_sql("year_answers"), params).fetchall()
+    if cells is None:
+        found = cur.execute(_sql("year_cells"), params).fetchnumpy()
+        if len(found["id"]) == 0:
+            return AppraisalCounts.empty()
+        labels = cur.execute(_sql("year_items"), params).fetchall()
+        answers = cur.execute(_sql("year_answers"), params).fetchall()
+    else:
+        found = cur.execute(_sql("year_cell_counts"), params).fetchnumpy()
+        if len(found["id"]) == 0:
+            return AppraisalCounts.empty()
+        found, labels, answers = _label_cells(found, *cells.get(cur))
     none = np.zeros(0, dtype=np.int64)
     pair = (
         cur.execute(
@@ -1168,21 +1215,53 @@ def read_appraisal_counts(
         "WHERE year = ? ORDER BY unit, category",
         [year],
     ).fetchall()
-    ids = np.asarray(cells["id"], dtype=np.int64)
+    ids = np.asarray(found["id"], dtype=np.int64)
     position = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
     position[ids] = np.arange(len(ids))
     return AppraisalCounts(
         answers=tuple(a for (a,) in answers),
         labels=tuple(labels),
-        answer_of=np.asarray(cells["answer_of"], dtype=np.int64),
-        item_of=np.asarray(cells["item_of"], dtype=np.int64),
-        n=np.asarray(cells["n"], dtype=np.int64),
-        tally=np.asarray(cells["tally"], dtype=np.int64),
+        answer_of=np.asarray(found["answer_of"], dtype=np.int64),
+        item_of=np.asarray(found["item_of"], dtype=np.int64),
+        n=np.asarray(found["n"], dtype=np.int64),
+        tally=np.asarray(found["tally"], dtype=np.int64),
         pair_a=position[np.asarray(pair["cell_a"], dtype=np.int64)],
         pair_b=position[np.asarray(pair["cell_b"], dtype=np.int64)],
         pair_n=np.asarray(pair["n"], dtype=np.int64),
         ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
     )
+
+
+def _label_cells(
+    found: dict, codes: np.ndarray, values: tuple[tuple[str, ...], ...]
+) -> tuple[dict, list[tuple[str, str, str]], list[tuple[str]]]:
+    """year_cell_counts.sql's cells numbered and ordered as year_cells.sql numbers and
+    orders them (item_of: dense rank of (unit, category, item); answer_of: of answer;
+    by both), with year_items.sql's and year_answers.sql's rows, from the cells' ranks."""
+    ids = np.asarray(found["id"], dtype=np.int64)
+    unit, category, item, answer = codes[ids].T
+    order = np.lexsort((answer, item, category, unit))
+    unit, category, item, answer = unit[order], category[order], item[order], answer[order]
+    triple = (unit * len(values[1]) + category) * len(values[2]) + item
+    new = np.ones(len(triple), dtype=bool)
+    new[1:] = triple[1:] != triple[:-1]
+    item_of = np.cumsum(new) - 1
+    used, answer_of = np.unique(answer, return_inverse=True)
+    units, categories, items, answers = values
+    labels = [
+        (units[u], categories[c], items[i])
+        for u, c, i in zip(
+            unit[new].tolist(), category[new].tolist(), item[new].tolist(), strict=True
+        )
+    ]
+    out = {
+        "id": ids[order],
+        "n": np.asarray(found["n"], dtype=np.int64)[order],
+        "tally": np.asarray(found["tally"], dtype=np.int64)[order],
+        "item_of": item_of,
+        "answer_of": answer_of,
+    }
+    return out, labels, [(answers[a],) for a in used.tolist()]
 
 
 def _insert_answers(

@@ -7,6 +7,7 @@ attributes of ``Standing`` (``scoring.results.UnitResult`` is one).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -126,9 +127,10 @@ def last_place(members: Sequence[Standing], scheme: Scheme) -> list[Standing]:
     if len(members) < rule.min_group:
         return []
     k = rule.count(len(members))
+    ranks = sorted(o.rank or 0 for o in members)
     out = []
     for s in members:
-        below_it = sum(1 for o in members if (o.rank or 0) > (s.rank or 0))
+        below_it = len(ranks) - bisect_right(ranks, s.rank or 0)  # units ranked below it
         if below_it >= k:
             continue
         v = round_to(s.composite, scheme.decimals)

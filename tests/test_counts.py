@@ -127,6 +127,26 @@ def test_undoing_every_upload_leaves_no_counts(store):
     assert results.compute(store, 2025).units == ()
 
 
+def test_a_ballot_number_given_to_two_units_pairs_within_its_rows(store):
+    """A 问卷编号 that two units' rows share (a hand-made frame; a sheet's ballot is one
+    row): its answers still pair with their own cells (counted in SQL), none lost."""
+    add_units(store, [(u, "部门", None, "综合管理类") for u in ("甲局", "乙局")])
+    rows = [
+        {"ballot": "1", "unit": u, "category": "群众", "item": i, "answer": "满意", "n": 1}
+        for u, i in (("甲局", "工作作风"), ("乙局", "总体评价"))
+    ]
+    add_facts(store, 2025, "appraisal_answers", rows)
+    pairs = store.query("SELECT cell_a, cell_b, n FROM appraisal_pair_counts")
+    cells = dict(store.query("SELECT id, unit FROM appraisal_cells").itertuples(index=False))
+    found = {(cells[a], cells[b]): n for a, b, n in pairs.itertuples(index=False)}
+    assert len(found) == 3 and set(found.values()) == {1}
+    assert {frozenset(k) for k in found} == {
+        frozenset({"甲局", "乙局"}),
+        frozenset({"甲局"}),
+        frozenset({"乙局"}),
+    }
+
+
 def test_pairs_of_one_ballot_by_hand(store):
     """Two ballots of 甲局/服务对象 over two items: (满意, 满意) and (满意, 不满意).
     Diagonal: 工作作风·满意 2, 总体评价·满意 1, 总体评价·不满意 1; pairs: 工作作风·满意
@@ -213,3 +233,36 @@ def test_a_ballot_answering_an_item_twice_is_counted_in_sql(store):
     assert kept.ballots == {("甲局", "群众"): (1, 0)}
     assert int(kept.n.sum()) == 3
     assert _from_counts(store, 2025)[0] == _from_ballots(store, 2025)[0]
+
+
+def _same_counts(a, b) -> None:
+    assert (a.answers, a.labels, a.ballots) == (b.answers, b.labels, b.ballots)
+    for name in ("answer_of", "item_of", "n", "tally", "pair_a", "pair_b", "pair_n"):
+        assert getattr(a, name).tolist() == getattr(b, name).tolist(), name
+
+
+def test_counts_labelled_from_the_stores_copy_of_the_cells(store):
+    """The year's cells numbered from the store's in-memory copy of appraisal_cells are
+    numbered and ordered as the SQL numbers them, also after an upload adds cells (the
+    copy is read again) and for a year without answers."""
+    from scoring.store import _CellLabels, read_appraisal_counts
+
+    rnd = random.Random(5)
+    add_units(store, [(u, "部门", None, "综合管理类") for u in UNITS])
+    add_facts(store, 2025, "appraisal_answers", _random_ballots(rnd, 80, "A"))
+    add_facts(store, 2025, "appraisal_answers", _random_tally(rnd), source="appraisal-tally")
+    copy = _CellLabels()
+    with store.cursor() as cur:
+        _same_counts(read_appraisal_counts(cur, 2025, cells=copy), read_appraisal_counts(cur, 2025))
+    rows = _random_ballots(rnd, 40, "B")
+    for row in rows:
+        if int(row["ballot"][1:]) % 3 == 0:
+            row["unit"] = "戊局"  # cells never seen before
+    add_facts(store, 2025, "appraisal_answers", rows)
+    add_facts(store, 2024, "appraisal_answers", _random_ballots(rnd, 30, "C"))
+    with store.cursor() as cur:
+        for year in (2024, 2025):
+            cached = read_appraisal_counts(cur, year, cells=copy)
+            _same_counts(cached, read_appraisal_counts(cur, year))
+        assert "戊局" in {u for u, _, _ in cached.labels}
+        assert read_appraisal_counts(cur, 2023, cells=copy).labels == ()
