@@ -114,9 +114,16 @@ def design_effect(facts: YearFacts) -> float | None:
 
 
 def _with_interval(
-    a: rules.AppraisalScore, unit: str, facts: YearFacts, scheme: Scheme, deff: float | None
+    a: rules.AppraisalScore,
+    unit: str,
+    facts: YearFacts,
+    scheme: Scheme,
+    deff: float | None,
+    pending: dict[str, tuple[float, float]] | None = None,
 ) -> rules.AppraisalScore:
-    """The appraisal score with its sampling variance and interval at the scheme's level."""
+    """The appraisal score with its sampling variance and interval at the scheme's level;
+    with ``pending``, the variance only, the t quantile the interval needs being noted
+    there (unit → (p, df)) for ``_intervals`` to take with every unit's at once."""
     figures = facts.appraisal_spread.get(unit, {})
     samples = []
     for c in a.categories:
@@ -132,10 +139,37 @@ def _with_interval(
                 c.weight, c.score, x.ballots, x.variance, x.tally_ballots, x.tally_variance, items
             )
         )
-    s = evidence.appraisal_spread(samples, scheme.confidence, deff)
+    s = evidence.appraisal_spread(samples, scheme.confidence, deff, interval=pending is None)
+    if pending is not None and s.variance is not None:
+        pending[unit] = (0.5 + scheme.confidence / 2, s.df)
     return replace(
         a, ci_low=s.low, ci_high=s.high, variance=s.variance, conservative=s.conservative
     )
+
+
+def _intervals(
+    units: list[UnitResult],
+    facts: YearFacts,
+    scheme: Scheme,
+    deff: float | None,
+    pending: Mapping[str, tuple[float, float]],
+) -> list[UnitResult]:
+    """The appraisal intervals left pending by ``score_unit``: every unit's t quantile
+    computed at once (evidence.prime_t_quantiles, the same values as one by one), then
+    each interval as ``_with_interval`` makes it."""
+    by_level: dict[float, list[float]] = defaultdict(list)
+    for p, df in pending.values():
+        by_level[p].append(df)
+    for p, dfs in by_level.items():
+        evidence.prime_t_quantiles(p, dfs)
+    out = []
+    for u in units:
+        a = u.appraisal_detail
+        if u.unit in pending and a is not None:
+            sch = scheme.for_group(facts.units.get(u.unit, UNREGISTERED).group)
+            u = replace(u, appraisal_detail=_with_interval(a, u.unit, facts, sch, deff))
+        out.append(u)
+    return out
 
 
 def _spread(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> evidence.Spread:
@@ -174,10 +208,12 @@ def score_unit(
     deff: float | None = None,
     *,
     spread: bool = True,
+    pending: dict[str, tuple[float, float]] | None = None,
 ) -> UnitResult:
     """One unit's components, 加减分 and composite (not yet ranked), under the scheme
     of the unit's 考核类别; without the sampling spread and flags when ``spread`` is
-    false (an earlier year's warnings need neither)."""
+    false (an earlier year's warnings need neither). With ``pending``, the appraisal
+    interval is left for ``_intervals`` (see ``_with_interval``)."""
     info = facts.units.get(unit, UNREGISTERED)
     year_scheme, scheme = scheme, scheme.for_group(info.group)
     # The facts' item sums were taken under the year's scheme: they serve a group whose
@@ -207,7 +243,7 @@ def score_unit(
         if appraisal.score is None:
             appraisal = None
         elif spread:
-            appraisal = _with_interval(appraisal, unit, facts, scheme, deff)
+            appraisal = _with_interval(appraisal, unit, facts, scheme, deff, pending)
     performance = None
     if scheme.performance_rounds and unit in facts.performance_months:
         performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
@@ -382,10 +418,12 @@ def evaluate(
     integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
     sources = _integrity_source(facts)
     deff = design_effect(facts)
+    pending: dict[str, tuple[float, float]] = {}
     scored = [
-        score_unit(u, facts, scheme, integrity, sources.get(u), deff)
+        score_unit(u, facts, scheme, integrity, sources.get(u), deff, pending=pending)
         for u in facts.units_with_data()
     ]
+    scored = _intervals(scored, facts, scheme, deff, pending)
     graded = with_last_place_odds(rank_and_grade(scored, scheme))
 
     warns = with_evidence(year_warnings(graded, scheme, history), graded, scheme)

@@ -26,6 +26,20 @@ from scoring import evidence as ev
 )
 def test_t_quantiles_match_the_printed_tables(p, df, expected):
     assert ev.t_quantile(p, df) == pytest.approx(expected, abs=2e-4)
+    assert ev.t_quantiles(p, [df, 7.5]) == [ev.t_quantile(p, df), ev.t_quantile(p, 7.5)]
+
+
+@pytest.mark.parametrize("p", [0.975, 0.95, 0.995, 0.025])
+def test_t_quantiles_together_are_one_by_ones_to_the_last_bit(p):
+    """The bisection run for many degrees of freedom at once (numpy) gives exactly what it
+    gives for each alone: intervals stay the same to the last bit."""
+    rnd = np.random.default_rng(7)
+    dfs = [1.0, 0.5, 1.5, 2.0, 3.3, 1e6, 1e6 + 1, math.inf, 999_999.5]
+    dfs += rnd.uniform(1, 40, 40).tolist() + np.exp(rnd.uniform(3, 13, 80)).tolist()
+    one_by_one = [ev._t_quantile.__wrapped__(p, df) for df in dfs]
+    assert ev.t_quantiles(p, dfs) == one_by_one
+    ev.prime_t_quantiles(p, dfs)
+    assert [ev.t_quantile(p, df) for df in dfs] == one_by_one
 
 
 def test_integrity_variance_of_the_spec_example_by_hand():
