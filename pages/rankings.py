@@ -4,7 +4,7 @@ import streamlit as st
 
 from pages.common import CHART_CONFIG, md, results_page, score_columns
 from scoring import charts
-from scoring.publish import safe_name
+from scoring.names import safe_name
 from scoring.tables import SORTABLE, csv_safe, ranking_table
 
 res = results_page(__file__, "分类排名")

@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import io
 import os
-import re
 import shutil
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Mapping
 from copy import copy
 from dataclasses import dataclass
 from pathlib import Path
@@ -38,6 +37,7 @@ from scoring.accounts import User, authorize
 from scoring.document import FontMissing, Letterhead, OfficialDocument, find_font
 from scoring.explain_scheme import rules as scheme_rules
 from scoring.formats import fmt, fmt_rate
+from scoring.names import Names, safe_name
 from scoring.results import Results
 from scoring.store import Store, Upload
 from scoring.tables import (
@@ -95,43 +95,6 @@ class _Clock:
 
 def title_of(year: int) -> str:
     return f"{year}年度机关效能考评结果通报"
-
-
-# -- names in files and sheets ----------------------------------------------------------
-
-# Excel refuses these in sheet names; file systems refuse / and \ (and Windows the rest);
-# the full-width forms are replaced too, so that a name never looks like a path.
-_UNSAFE = re.compile(r'[\[\]:*?/\\<>|"\x00-\x1f／＼：＊？［］]')
-
-
-def safe_name(text: str, limit: int | None = None) -> str:
-    """``text`` usable as a sheet title or a file name: each forbidden character becomes
-    「_」, leading and trailing dots, quotes and blanks go, and it is cut to ``limit``."""
-    name = _UNSAFE.sub("_", str(text)).strip(" .'")
-    name = name or "_"
-    return name[:limit] if limit else name
-
-
-class Names:
-    """Unique safe names for the sheets or files of one publication, remembering which
-    original each stands for (shown on the workbook's 说明 sheet)."""
-
-    def __init__(self, limit: int | None = None, taken: Iterable[str] = ()) -> None:
-        self.limit = limit
-        self.used = {t.casefold() for t in taken}
-        self.changed: list[tuple[str, str]] = []
-
-    def __call__(self, text: str) -> str:
-        base = safe_name(text, self.limit)
-        name, n = base, 1
-        while name.casefold() in self.used:
-            n += 1
-            suffix = f"~{n}"
-            name = base[: (self.limit - len(suffix)) if self.limit else None] + suffix
-        self.used.add(name.casefold())
-        if name != text:
-            self.changed.append((name, str(text)))
-        return name
 
 
 # -- one publication at a time per year ---------------------------------------------------
