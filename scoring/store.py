@@ -1331,7 +1331,8 @@ def _insert_answers(
             "n": n.astype(np.int32),
         }
     )
-    numbers, first = _firsts(ballot_no[has_ballot])
+    places, first = _firsts(place[has_ballot])
+    numbers = (np.int64(upload_id) << 32) | places
     ballots = pa.table(
         {
             "upload_id": np.full(len(numbers), upload_id, dtype=np.int32),
@@ -1364,7 +1365,14 @@ def _distinct(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _firsts(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each distinct value once and where it first occurs (hashing, not sorting)."""
+    """Each distinct value (non-negative) once and where it first occurs: by a table
+    over the values when they are small (ballots' places in a sheet), else by hashing."""
+    top = int(values.max()) + 1 if len(values) else 0
+    if top <= 1 << 22:
+        at = np.full(top, -1, dtype=np.int64)
+        at[values[::-1]] = np.arange(len(values) - 1, -1, -1)
+        distinct = np.flatnonzero(at >= 0)
+        return distinct, at[distinct]
     codes, distinct = pd.factorize(values)
     first = np.empty(len(distinct), dtype=np.int64)
     first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)
@@ -1398,10 +1406,24 @@ def _places(table: pa.Table, has_ballot: np.ndarray) -> np.ndarray:
     return np.where(has_ballot, rank[np.maximum(code, 0)], 0)
 
 
+def _identity(chunk: pa.Array) -> tuple:
+    """Where an array's data lies (the same for the same array taken twice)."""
+    return (
+        chunk.offset,
+        len(chunk),
+        tuple(b.address if b is not None else 0 for b in chunk.buffers()),
+    )
+
+
 def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     """Each row's position among the column's distinct values (-1 for none), and them."""
     if isinstance(column, pa.Array):
         column = pa.chunked_array([column])
+    if column.num_chunks > 1 and not pa.types.is_dictionary(column.type):
+        same = {_identity(c) for c in column.chunks}
+        if len(same) == 1:  # one array repeated (a sheet's units, once per item): once
+            code, value = _codes(column.chunk(0))
+            return np.tile(code, column.num_chunks), value
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
     column = column.unify_dictionaries()

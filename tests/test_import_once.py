@@ -195,3 +195,32 @@ def test_an_undone_upload_from_before_051_is_restored_exactly(tmp_path):
         assert _answers(s) == answers
         assert s.appraisal_year_counts(2025).ballots == counts
         assert s.recycled().empty
+
+
+def test_the_integer_helpers_agree_with_their_plain_forms():
+    """The shortcuts of the answer insert (a repeated chunk coded once, firsts by a table,
+    distinct keys without sorting) give what the plain computations give."""
+    import numpy as np
+    import pyarrow as pa
+
+    from scoring.store import _codes, _distinct, _firsts
+
+    units = pa.array(["乙局", None, "甲局", "乙局"])
+    repeated = pa.chunked_array([units, units, units])
+    other = pa.chunked_array([units, pa.array(["丙局", "甲局", None, None])])
+    for column in (repeated, other):
+        code, value = _codes(column)
+        flat = column.to_pylist()
+        assert [None if c < 0 else value[c].as_py() for c in code] == flat
+    rng = np.random.default_rng(5)
+    keys = rng.integers(0, 50, 1000)
+    for space in (50, 1 << 30):  # a table over the keys, then np.unique
+        distinct, where = _distinct(keys, space)
+        plain, inverse = np.unique(keys, return_inverse=True)
+        assert distinct.tolist() == plain.tolist() and where.tolist() == inverse.tolist()
+    for values in (keys, keys + (1 << 40)):  # small places, then large values (hashing)
+        distinct, first = _firsts(values)
+        assert sorted(distinct.tolist()) == np.unique(values).tolist()
+        assert all(
+            values[f] == d and d not in values[:f] for d, f in zip(distinct, first, strict=True)
+        )
