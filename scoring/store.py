@@ -1311,9 +1311,11 @@ def _insert_answers(
     )
     cur.register("incoming_cells", found)
     try:
-        cur.execute(
+        cur.execute(  # new cells only: DuckDB's ON CONFLICT costs ~1 ms per existing cell
             "INSERT INTO appraisal_cells (unit, category, item, answer) "
-            "SELECT unit, category, item, answer FROM incoming_cells ON CONFLICT DO NOTHING"
+            "SELECT unit, category, item, answer FROM incoming_cells i "
+            "ANTI JOIN appraisal_cells c ON c.unit = i.unit AND c.category = i.category "
+            "AND c.item = i.item AND c.answer = i.answer"
         )
         cells = cur.execute(
             "SELECT c.id, c.unit, c.category, c.item, c.answer FROM incoming_cells i "
