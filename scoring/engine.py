@@ -60,6 +60,14 @@ def _integrity_source(facts: YearFacts) -> dict[str, str]:
     return out
 
 
+class Pending(NamedTuple):
+    """An appraisal interval still to take (``_intervals``): level, samples, spread."""
+
+    level: float
+    samples: list[evidence.CategorySample]
+    spread: evidence.AppraisalSpread
+
+
 class Parts(NamedTuple):
     """A unit's scored parts, as the flags and the spread read them."""
 
@@ -119,11 +127,11 @@ def _with_interval(
     facts: YearFacts,
     scheme: Scheme,
     deff: float | None,
-    pending: dict[str, tuple[float, float]] | None = None,
+    pending: dict[str, Pending] | None = None,
 ) -> rules.AppraisalScore:
     """The appraisal score with its sampling variance and interval at the scheme's level;
-    with ``pending``, the variance only, the t quantile the interval needs being noted
-    there (unit → (p, df)) for ``_intervals`` to take with every unit's at once."""
+    with ``pending``, the variance only, what the interval needs being noted there for
+    ``_intervals``, which takes every unit's t quantile at once."""
     figures = facts.appraisal_spread.get(unit, {})
     samples = []
     for c in a.categories:
@@ -141,7 +149,7 @@ def _with_interval(
         )
     s = evidence.appraisal_spread(samples, scheme.confidence, deff, interval=pending is None)
     if pending is not None and s.variance is not None:
-        pending[unit] = (0.5 + scheme.confidence / 2, s.df)
+        pending[unit] = Pending(scheme.confidence, samples, s)
     return replace(
         a, ci_low=s.low, ci_high=s.high, variance=s.variance, conservative=s.conservative
     )
@@ -152,22 +160,22 @@ def _intervals(
     facts: YearFacts,
     scheme: Scheme,
     deff: float | None,
-    pending: Mapping[str, tuple[float, float]],
+    pending: Mapping[str, Pending],
 ) -> list[UnitResult]:
     """The appraisal intervals left pending by ``score_unit``: every unit's t quantile
     computed at once (evidence.prime_t_quantiles, the same values as one by one), then
-    each interval as ``_with_interval`` makes it."""
+    each interval as ``evidence.appraisal_spread`` makes it."""
     by_level: dict[float, list[float]] = defaultdict(list)
-    for p, df in pending.values():
-        by_level[p].append(df)
+    for x in pending.values():
+        by_level[0.5 + x.level / 2].append(x.spread.df)
     for p, dfs in by_level.items():
         evidence.prime_t_quantiles(p, dfs)
     out = []
     for u in units:
-        a = u.appraisal_detail
-        if u.unit in pending and a is not None:
-            sch = scheme.for_group(facts.units.get(u.unit, UNREGISTERED).group)
-            u = replace(u, appraisal_detail=_with_interval(a, u.unit, facts, sch, deff))
+        a, x = u.appraisal_detail, pending.get(u.unit)
+        if x is not None and a is not None:
+            s = evidence.appraisal_interval(x.samples, x.level, x.spread)
+            u = replace(u, appraisal_detail=replace(a, ci_low=s.low, ci_high=s.high))
         out.append(u)
     return out
 
@@ -208,7 +216,7 @@ def score_unit(
     deff: float | None = None,
     *,
     spread: bool = True,
-    pending: dict[str, tuple[float, float]] | None = None,
+    pending: dict[str, Pending] | None = None,
 ) -> UnitResult:
     """One unit's components, 加减分 and composite (not yet ranked), under the scheme
     of the unit's 考核类别; without the sampling spread and flags when ``spread`` is
@@ -418,7 +426,7 @@ def evaluate(
     integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
     sources = _integrity_source(facts)
     deff = design_effect(facts)
-    pending: dict[str, tuple[float, float]] = {}
+    pending: dict[str, Pending] = {}
     scored = [
         score_unit(u, facts, scheme, integrity, sources.get(u), deff, pending=pending)
         for u in facts.units_with_data()

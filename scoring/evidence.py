@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from statistics import NormalDist
@@ -47,6 +47,7 @@ __all__ = [
     "CategorySample",
     "Evidence",
     "Spread",
+    "appraisal_interval",
     "appraisal_spread",
     "composite_spread",
     "design_effect",
@@ -355,7 +356,7 @@ def appraisal_spread(
 ) -> AppraisalSpread:
     """The appraisal score's variance and its interval at ``level`` (none when
     ``interval`` is false: the caller takes the t quantiles of many units at once,
-    ``prime_t_quantiles``, and then asks again).
+    ``prime_t_quantiles``, and adds the intervals with ``appraisal_interval``).
 
     Categories are independent samples, weighted as in the score (weights renormalised over
     the categories that have answers). The interval is symmetric on the logit scale of
@@ -372,16 +373,27 @@ def appraisal_spread(
     denom = sum(v * v / max(n - 1, 1) for v, n in parts)
     df = variance * variance / denom if denom > 0 else math.inf
     conservative = deff is None and any(c.tally_ballots for c in used)
-    if not interval:
-        return AppraisalSpread(variance, df, None, None, conservative)
+    spread = AppraisalSpread(variance, df, None, None, conservative)
+    return appraisal_interval(categories, level, spread) if interval else spread
+
+
+def appraisal_interval(
+    categories: Sequence[CategorySample], level: float, spread: AppraisalSpread
+) -> AppraisalSpread:
+    """``spread`` (``appraisal_spread`` of ``categories`` without its interval) with the
+    interval at ``level``."""
+    if spread.variance is None:
+        return spread
+    used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
+    total_w = sum(c.weight for c in used)
     # The logit is taken at the score with the same pseudo-ballots as the variance, which
     # keeps it finite at 0 and 100.
     p = sum(c.weight / total_w * _pseudo_mean(c) for c in used) / 100
-    se_logit = math.sqrt(variance) / 100 / (p * (1 - p))
-    half = _two_sided(level, df) * se_logit
+    se_logit = math.sqrt(spread.variance) / 100 / (p * (1 - p))
+    half = _two_sided(level, spread.df) * se_logit
     centre = math.log(p / (1 - p))
     low, high = (100 / (1 + math.exp(-(centre + s * half))) for s in (-1, 1))
-    return AppraisalSpread(variance, df, low, high, conservative)
+    return replace(spread, low=low, high=high)
 
 
 # -- 绩效考核 and 勤廉测评 -------------------------------------------------------------------

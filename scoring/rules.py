@@ -214,30 +214,33 @@ def appraisal_from_sums(
     scored = scored or {}
     categories: list[CategoryScore] = []
     satisfied = answered_total = unknown_total = 0
+    no_summary: Mapping[str, tuple[float, int]] = {}
+    scheme_items = tuple(scheme.items.items())
     for category in scheme.categories:
         by_item = sums.get(category, {})
-        by_summary = scored.get(category, {})
+        by_summary = scored.get(category, no_summary)
         items: list[ItemMean] = []
-        for item, weight in scheme.items.items():
+        # The category score is _weighted_mean over the items with a mean, its two sums
+        # taken in the same order over the same terms (written out: it runs per item).
+        weights: list[float] = []
+        terms: list[float] = []
+        summary_ballots = 0
+        for item, weight in scheme_items:
             answered, unknown, sat, points = by_item.get(item, _NO_ANSWERS)
-            extra_points, extra_n = by_summary.get(item, (0.0, 0))
+            extra_points, extra_n = by_summary.get(item, (0.0, 0)) if by_summary else (0.0, 0)
             base = answered + extra_n
-            items.append(
-                ItemMean(
-                    item,
-                    (points + extra_points) / base if base else None,
-                    answered,
-                    unknown,
-                    weight,
-                    sat,
-                    extra_n,
-                )
-            )
+            mean = (points + extra_points) / base if base else None
+            items.append(ItemMean(item, mean, answered, unknown, weight, sat, extra_n))
+            if mean is not None:
+                weights.append(weight)
+                terms.append(mean * weight)
+            if extra_n > summary_ballots:
+                summary_ballots = extra_n
             satisfied += sat
             answered_total += answered
             unknown_total += unknown
-        score = _weighted_mean([(i.mean, i.weight) for i in items if i.mean is not None])
-        summary_ballots = max((i.scored for i in items), default=0)
+        total = sum(weights)
+        score = sum(terms) / total if total > 0 else None
         categories.append(
             CategoryScore(
                 category,
