@@ -187,7 +187,7 @@ def _numpy_baseline(store, years: tuple[int, ...], points: dict[str, float]) -> 
         mean = np.divide(total, answered, out=np.zeros_like(total), where=answered > 0)
         coef = np.divide(1.0, answered, out=np.zeros_like(total), where=answered > 0)
         term = np.where(scored, coef[ig] * (np.nan_to_num(pts[cell]) - mean[ig]), 0.0)
-        ballot, first = np.unique(np.asarray(m["ballot_no"]), return_inverse=True)[0:2]
+        first, ballot = pd.factorize(np.asarray(m["ballot_no"]))  # hashing, not sorting
         per_ballot = np.bincount(first, weights=term)
         ballot_group = np.zeros(len(ballot), dtype=np.int64)
         ballot_group[first] = group[cell]
