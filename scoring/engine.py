@@ -166,8 +166,8 @@ def _intervals(
     computed at once (evidence.prime_t_quantiles, the same values as one by one), then
     each interval as ``evidence.appraisal_spread`` makes it."""
     by_level: dict[float, list[float]] = defaultdict(list)
-    for x in pending.values():
-        by_level[0.5 + x.level / 2].append(x.spread.df)
+    for waiting in pending.values():
+        by_level[0.5 + waiting.level / 2].append(waiting.spread.df)
     for p, dfs in by_level.items():
         evidence.prime_t_quantiles(p, dfs)
     out = []
