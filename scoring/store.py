@@ -12,7 +12,6 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring import content_store
-from scoring.counts import AppraisalCounts, UploadCounts, upload_counts
+from scoring.counts import AppraisalCounts, upload_counts
 from scoring.sqlrows import one, scalar
 
 __all__ = [
@@ -465,12 +464,12 @@ class Store:
             ).df()
             if not earlier.empty:
                 return _upload(earlier.iloc[0]), False
-            upload_id, report, counting = self._stage(
+            upload_id, report, answers = self._stage(
                 cur, year, file, source, sha256, user, rows, facts
             )
             self._settle(cur, upload_id, year, report, accept_overlap)
             if report.overlap:  # rows were left out: count what is stored
-                counting = None
+                answers = None
             if os.environ.get("SCORING_TEST_PAUSE") == "rows-written":
                 n = scalar(
                     cur.execute(
@@ -478,7 +477,7 @@ class Store:
                     )
                 )
                 _test_pause("rows-written", f"upload {upload_id}: {n} answer rows written")
-            _count_upload(cur, upload_id, year, +1, counting=counting)
+            _count_upload(cur, upload_id, year, +1, answers)
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             _audit(
                 cur, user, "上传", f"{year} 年度 {source}：{file}（{rows} 行，编号 {upload_id}）"
@@ -505,10 +504,7 @@ class Store:
 
     def _stage(self, cur, year, file, source, sha256, user, rows, facts, preview=False):
         """Insert an upload's rows and check their content (the caller commits or rolls
-        back). A preview takes upload id 10⁹ (rolled back), using up no id of the sequence.
-        Returns the upload id, the content report and, unless a preview, the counting of
-        the answer rows (counts.upload_counts), started in a thread as soon as they are
-        stored, so that it runs while the database fingerprints them."""
+        back). A preview takes upload id 10⁹ (rolled back), using up no id of the sequence."""
         cur.execute("INSERT INTO years (year) VALUES (?) ON CONFLICT DO NOTHING", [year])
         if preview:
             upload_id = scalar(
@@ -526,14 +522,12 @@ class Store:
                     [year, file, source, rows, sha256, user],
                 )
             )
-        counting = None
+        answers = None  # the answer rows as _count_upload takes them, when at hand
         for table, frame in facts.items():
             if len(frame) == 0:
                 continue
             if table == "appraisal_answers":
                 answers = _insert_answers(cur, upload_id, year, frame)
-                if not preview:
-                    counting = _COUNTING.submit(_counts_of, answers)
                 continue
             cur.register("incoming_facts", frame)
             try:
@@ -545,7 +539,7 @@ class Store:
             finally:
                 cur.unregister("incoming_facts")
         tables = tuple(t for t, f in facts.items() if len(f))
-        return upload_id, content_store.check_upload(cur, upload_id, year, tables), counting
+        return upload_id, content_store.check_upload(cur, upload_id, year, tables), answers
 
     def _settle(self, cur, upload_id, year, report, accept_overlap) -> None:
         """Refuse (the caller's transaction rolls back) or keep the new facts only."""
@@ -1444,63 +1438,40 @@ def _codes(column: pa.ChunkedArray | pa.Array) -> tuple[np.ndarray, pa.Array]:
     return code, value
 
 
-# Counting an upload's answers (numpy) runs beside the database's own work on them.
-_COUNTING = ThreadPoolExecutor(max_workers=2, thread_name_prefix="upload-counts")
-
-
-def _counts_of(
-    rows: tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame],
-) -> tuple[bool, UploadCounts | None]:
-    """(whether there is anything to count, counts.upload_counts of the rows)."""
+def _count_upload(
+    cur: duckdb.DuckDBPyConnection,
+    upload_id: int,
+    year: int,
+    sign: int,
+    rows: tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame] | None = None,
+) -> None:
+    """Add (sign +1: import, restore) or subtract (-1: undo) one upload's 万人评议 counts
+    to its year's (migrations 021, 022), in the caller's transaction. ``rows`` are the
+    upload's answer rows as ``_insert_answers`` returns them (cell id, ballot number or
+    -1, n, and the cells); else they are read back from the store. Rows whose count
+    falls to zero go. The counting runs in numpy (counts.upload_counts); SQL counts
+    the rare upload whose ballots it cannot."""
+    if rows is None:
+        stored = cur.execute(
+            "SELECT cell_id, coalesce(ballot_no, -1) AS ballot_no, n FROM appraisal_answer_rows "
+            "WHERE upload_id = ?",
+            [upload_id],
+        ).fetchnumpy()
+        cells = cur.execute(
+            "SELECT id, unit, category, item, answer FROM appraisal_cells WHERE id IN "
+            "(SELECT DISTINCT cell_id FROM appraisal_answer_rows WHERE upload_id = ?) ORDER BY id",
+            [upload_id],
+        ).df()
+        rows = (stored["cell_id"], stored["ballot_no"], stored["n"], cells)
     cell, ballot, n, cells = rows
     if len(cell) == 0:
-        return False, None
+        return
     counted = upload_counts(
         np.asarray(cell, dtype=np.int64),
         np.asarray(ballot, dtype=np.int64),
         np.asarray(n, dtype=np.int64),
         cells,
     )
-    return True, counted
-
-
-def _stored_answers(
-    cur: duckdb.DuckDBPyConnection, upload_id: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]:
-    """One upload's stored answer rows as ``_insert_answers`` returns them."""
-    stored = cur.execute(
-        "SELECT cell_id, coalesce(ballot_no, -1) AS ballot_no, n FROM appraisal_answer_rows "
-        "WHERE upload_id = ?",
-        [upload_id],
-    ).fetchnumpy()
-    cells = cur.execute(
-        "SELECT id, unit, category, item, answer FROM appraisal_cells WHERE id IN "
-        "(SELECT DISTINCT cell_id FROM appraisal_answer_rows WHERE upload_id = ?) ORDER BY id",
-        [upload_id],
-    ).df()
-    return stored["cell_id"], stored["ballot_no"], stored["n"], cells
-
-
-def _count_upload(
-    cur: duckdb.DuckDBPyConnection,
-    upload_id: int,
-    year: int,
-    sign: int,
-    *,
-    counting: Future | None = None,
-) -> None:
-    """Add (sign +1: import, restore) or subtract (-1: undo) one upload's 万人评议 counts
-    to its year's (migrations 021, 022), in the caller's transaction. ``counting`` is
-    the counting of the rows ``_insert_answers`` stored (``_counts_of``, started by
-    ``_stage``); else the rows are read back from the store. Rows whose count falls to
-    zero go. The counting runs in numpy (counts.upload_counts); SQL counts the rare
-    upload whose ballots it cannot."""
-    if counting is not None:
-        anything, counted = counting.result()
-    else:
-        anything, counted = _counts_of(_stored_answers(cur, upload_id))
-    if not anything:
-        return
     params = {"upload_id": upload_id, "year": year, "sign": sign}
     merges = (  # table, SQL fallback, part of UploadCounts, keys, values
         ("appraisal_pair_counts", "upload_pair_counts", "pairs", ("cell_a", "cell_b"), ("n",)),
