@@ -20,7 +20,6 @@ import difflib
 import hashlib
 import html
 import io
-import queue
 import re
 import threading
 import unicodedata
@@ -738,59 +737,20 @@ def _is_blank(raw: bytes | None) -> bool:
 def _chunks(z: zipfile.ZipFile, member: str, cut: Callable[[bytes], int]) -> Iterator[bytes]:
     """A zip member's bytes in pieces of about _CHUNK, each ending where ``cut`` says."""
     tail = b""
-    for chunk in _unzipped(z, member):
-        buf = tail + chunk
-        if not chunk:
-            if buf:
-                yield buf
-            return
-        at = cut(buf)
-        if at <= 0:
-            tail = buf  # one huge element: keep reading (the unzipped size is capped)
-            continue
-        yield buf[:at]
-        tail = buf[at:]
-
-
-def _unzipped(z: zipfile.ZipFile, member: str) -> Iterator[bytes]:
-    """A zip member's bytes, _CHUNK at a time and then b"", unzipped one piece ahead in a
-    thread: zlib lets go of the interpreter while it inflates, so the next piece is
-    unzipped while the caller scans this one (two cores: the scan costs about half)."""
-    pieces: queue.Queue = queue.Queue(maxsize=1)
-    stop = threading.Event()
-
-    def hand(piece: bytes | BaseException) -> None:
-        while not stop.is_set():  # never stuck on a caller that stopped reading
-            try:
-                pieces.put(piece, timeout=0.05)
-                return
-            except queue.Full:
-                continue
-
-    def unzip() -> None:
-        try:
-            with z.open(member) as f:
-                while not stop.is_set():
-                    piece = f.read(_CHUNK)
-                    hand(piece)
-                    if not piece:
-                        return
-        except BaseException as exc:  # handed to the caller, raised there
-            hand(exc)
-
-    worker = threading.Thread(target=unzip, name="unzip", daemon=True)
-    worker.start()
-    try:
+    with z.open(member) as f:
         while True:
-            piece = pieces.get()
-            if isinstance(piece, BaseException):
-                raise piece
-            yield piece
-            if not piece:
+            chunk = f.read(_CHUNK)
+            buf = tail + chunk
+            if not chunk:
+                if buf:
+                    yield buf
                 return
-    finally:  # also when the caller stops early: the worker ends, holding nothing
-        stop.set()
-        worker.join()
+            at = cut(buf)
+            if at <= 0:
+                tail = buf  # one huge element: keep reading (the unzipped size is capped)
+                continue
+            yield buf[:at]
+            tail = buf[at:]
 
 
 def _before_last_cell(buf: bytes) -> int:
