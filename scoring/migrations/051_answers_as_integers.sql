@@ -19,11 +19,12 @@ CREATE TABLE appraisal_ballots (
     ballot VARCHAR NOT NULL      -- 问卷编号
 );
 
+-- In the order they were stored (no sort: a city's years of answers are tens of millions).
 INSERT INTO appraisal_answer_rows
-SELECT upload_id, year, ballot_no, cell_id, n FROM appraisal_answers ORDER BY upload_id;
+SELECT upload_id, year, ballot_no, cell_id, n FROM appraisal_answers;
 INSERT INTO appraisal_ballots
 SELECT DISTINCT upload_id, year, ballot_no, ballot FROM appraisal_answers
-WHERE ballot IS NOT NULL ORDER BY ballot_no;
+WHERE ballot IS NOT NULL;
 
 CREATE TABLE bin_appraisal_answer_rows AS
 SELECT upload_id, year, ballot_no, cell_id, n FROM bin_appraisal_answers;
