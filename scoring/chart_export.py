@@ -25,8 +25,8 @@ import os
 import queue
 import tempfile
 import threading
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -183,7 +183,7 @@ class Exporter:
                 png_path.write_bytes(base64.b64decode(png))
                 svg_path.write_text(svg, encoding="utf-8")
                 written += [png_path, svg_path]
-                done.put(len(written) // 2)
+                done.put((stem, png_path))
         except TimeoutError as exc:
             raise ExportError("导出图表超时（Chromium 无响应），请稍后重试。") from exc
         finally:
@@ -234,24 +234,39 @@ class Exporter:
 
 @dataclass
 class Job:
-    """Charts being drawn by an Exporter."""
+    """Charts being drawn by an Exporter, in the order submitted."""
 
     future: concurrent.futures.Future
     done: queue.SimpleQueue
     count: int
+    pngs: dict[str, Path] = field(default_factory=dict)  # drawn so far, by stem
+
+    def _wait(self, until: Callable[[], bool], progress: Callable[[float], None] | None) -> None:
+        while not until():
+            try:
+                stem, png = self.done.get(timeout=0.1)
+            except queue.Empty:
+                if self.future.done():
+                    self.future.result()  # raises what stopped the drawing
+                    return
+                continue
+            self.pngs[stem] = png
+            if progress and self.count:
+                progress(len(self.pngs) / self.count)
+
+    def pngs_of(
+        self, stems: Iterable[str], progress: Callable[[float], None] | None = None
+    ) -> dict[str, Path]:
+        """The PNGs of ``stems`` as soon as those are drawn (the others may still be
+        drawing): a document that needs a few charts submits them first."""
+        wanted = list(stems)
+        self._wait(lambda: all(s in self.pngs for s in wanted), progress)
+        return {s: self.pngs[s] for s in wanted}
 
     def result(self, progress: Callable[[float], None] | None = None) -> list[Path]:
         """The paths written, PNG then SVG of each figure, once all are drawn; meanwhile
         ``progress`` (called in this thread, e.g. Streamlit's) gets the share drawn."""
-        while True:
-            try:
-                drawn = self.done.get(timeout=0.1)
-            except queue.Empty:
-                if self.future.done():
-                    break
-                continue
-            if progress and self.count:
-                progress(drawn / self.count)
+        self._wait(lambda: len(self.pngs) == self.count, progress)
         return self.future.result()
 
 

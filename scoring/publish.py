@@ -504,8 +504,11 @@ def _publish(
             figs = chart_figures(res, previous)
             clock("figures")
             tmp = Path(tmp_name)
-            # The charts are drawn while the workbook and the PDF's text and tables are made.
-            job = exporter.submit(figs, tmp / "charts", last=True)
+            # The charts are drawn while the workbook and the PDF's text and tables are made,
+            # the PDF's own first: the others are drawn while it embeds those.
+            in_report = list(report_charts(res, {stem: Path(stem) for stem in figs}))
+            first = {k: figs[k] for k in in_report} | figs
+            job = exporter.submit(first, tmp / "charts", last=True)
             book = f"{year}年度机关效能考评结果.xlsx"
             (tmp / book).write_bytes(workbook(res, store.uploads(year)))
             clock("workbook")
@@ -517,19 +520,25 @@ def _publish(
                         written.extend(job.result(progress))
                     except chart_export.ExportError as exc:
                         raise PublishError(str(exc)) from exc
+                    order = {stem: i for i, stem in enumerate(figs)}  # the figures' order
+                    written.sort(key=lambda p: (order.get(p.stem, len(order)), p.suffix))
                 return written
 
             def report_pngs() -> dict[str, Path]:
                 """The report's PNGs, once drawn: called when the PDF reaches its charts."""
                 clock("PDF up to the charts")
-                pngs = {p.stem: p for p in drawn() if p.suffix == ".png"}
-                clock("waiting for the charts")
-                return report_charts(res, pngs)
+                try:
+                    pngs = job.pngs_of(in_report, progress)
+                except chart_export.ExportError as exc:
+                    raise PublishError(str(exc)) from exc
+                clock("waiting for the report's charts")
+                return pngs
 
             report = f"{title_of(year)}.pdf"
             (tmp / report).write_bytes(report_pdf(res, report_pngs, letterhead))
-            drawn()
             clock("PDF charts and output")
+            drawn()
+            clock("waiting for the other charts")
             chart_dir = out / "charts"
             if chart_dir.exists():
                 shutil.rmtree(chart_dir)
