@@ -224,3 +224,14 @@ def test_the_integer_helpers_agree_with_their_plain_forms():
         assert all(
             values[f] == d and d not in values[:f] for d, f in zip(distinct, first, strict=True)
         )
+
+
+def test_fact_prints_keep_no_index_that_no_query_uses(store):
+    """052: the content checks join the prints as a whole (hash joins); the index on
+    (year, fp) only cost each upload its upkeep."""
+    versions = set(store.query("SELECT version FROM schema_version")["version"])
+    assert {50, 51, 52} <= versions
+    found = store.query(
+        "SELECT count(*) AS n FROM duckdb_indexes() WHERE table_name = 'fact_prints'"
+    )
+    assert found["n"].iloc[0] == 0
