@@ -783,24 +783,50 @@ def _quick_extent(z: zipfile.ZipFile, member: str) -> _Extent | None:
     pass in the usual case); None when the sheet is not written the usual way (a cell
     without its address first, a name prefix), which the exact pass then handles."""
     ext = _Extent()
-    for buf in _chunks(z, member, lambda b: b.rfind(b"<")):
-        if b'<c r="' in buf:
+    for buf, start, end in _tag_spans(z, member):
+        if buf.find(b'<c r="', start, end) >= 0:
             ext.rows, ext.cols = max(ext.rows, 99_999), max(ext.cols, 26)
-        first = _ODD_OR_LONG.search(buf)
+        first = _ODD_OR_LONG.search(buf, start, end)
         if first is None:
             continue
         # Every odd or long cell is at or after the first one: look from there only (a
         # sheet just past row 99,999 has its long rows at its very end).
-        at = max(first.start() - 1, 0)
-        if _ODD.search(buf, at):
+        at = max(first.start() - 1, start)
+        if _ODD.search(buf, at, end):
             return None
-        cols = set(_LONG_COLS.findall(buf, at))
+        cols = set(_LONG_COLS.findall(buf, at, end))
         if cols:
             ext.cols = max(ext.cols, *map(_col_number, cols))
-        rows = _LONG_ROWS.findall(buf, at)
+        rows = _LONG_ROWS.findall(buf, at, end)
         if rows:
             ext.rows = max(ext.rows, *map(int, rows))
     return ext
+
+
+def _tag_spans(z: zipfile.ZipFile, member: str) -> Iterator[tuple[bytes, int, int]]:
+    """A zip member's bytes as (buffer, start, end) spans that hold whole tags, about
+    _CHUNK at a time without copying them: each piece read, from its first "<" to its
+    last; and the tag cut at the end of a piece, joined with the start of the next one
+    (a tag holds no "<", so it ends before the next one starts)."""
+    tail = b""
+    with z.open(member) as f:
+        while True:
+            piece = f.read(_CHUNK)
+            if not piece:
+                if tail:
+                    yield tail, 0, len(tail)
+                return
+            first = piece.find(b"<")
+            if first < 0:
+                tail += piece  # one element runs on (the unzipped size is capped)
+                continue
+            if tail or first:
+                joint = tail + piece[:first]
+                yield joint, 0, len(joint)
+            last = piece.rfind(b"<")
+            if last > first:
+                yield piece, first, last
+            tail = piece[last:]
 
 
 def _blank_strings(z: zipfile.ZipFile) -> set[int]:

@@ -50,3 +50,17 @@ def test_an_odd_cell_after_a_long_one_still_sends_the_sheet_to_the_exact_pass(ch
     rows = [_row(r) for r in range(1, 400)] + [_row(100000)]
     rows.append(f'<row r="100001">{odd}</row>')
     assert sheets._quick_extent(_zip(_sheet(rows)), "xl/worksheets/sheet1.xml") is None
+
+
+@pytest.mark.parametrize("size", [7, 64, 4096])
+def test_the_spans_scanned_are_the_whole_member_each_tag_whole(monkeypatch, size):
+    monkeypatch.setattr(sheets, "_CHUNK", size)
+    text = "<t>" + "长" * 300 + "</t>"  # one element longer than a piece
+    xml = _sheet([_row(r) for r in range(1, 60)] + [f'<row r="60"><c r="A60">{text}</c></row>'])
+    z = _zip(xml)
+    spans = list(sheets._tag_spans(z, "xl/worksheets/sheet1.xml"))
+    assert b"".join(buf[a:b] for buf, a, b in spans) == xml.encode()
+    for buf, a, b in spans:
+        assert buf[a : a + 1] == b"<"  # each span starts at a tag ...
+        if b < len(buf):
+            assert buf[b : b + 1] == b"<"  # ... and ends where a tag starts
