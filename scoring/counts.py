@@ -203,7 +203,9 @@ class AppraisalCounts:
 
         def by_group(group: np.ndarray, weights: np.ndarray) -> np.ndarray:
             keep = group >= 0
-            return np.bincount(group[keep], weights=weights[keep], minlength=len(keys))
+            if not keep.all():
+                group, weights = group[keep], weights[keep]
+            return np.bincount(group, weights=weights, minlength=len(keys))
 
         diagonal = self.pair_a == self.pair_b
         weight = np.where(diagonal, 1.0, 2.0)
@@ -216,7 +218,8 @@ class AppraisalCounts:
                 "category": [c for _, c in keys],
                 "ballots": counts[:, 0],
                 "variance": by_group(pair_group, pair_terms),
-                "answer_variance": by_group(pair_group, np.where(diagonal, pair_terms, 0.0)),
+                # The diagonal's terms alone (adding the others' zeros changed no sum).
+                "answer_variance": by_group(pair_group[diagonal], pair_terms[diagonal]),
                 "tally_ballots": counts[:, 1],
                 "tally_variance": by_group(cell_group, self.tally * term * term),
             }
