@@ -131,3 +131,36 @@ def test_veto_ranks_last_and_escalates_next_year(store):
     # Handing in last year's results (as the app's cache does) changes nothing.
     given = results.compute(store, 2025, previous=results.compute(store, 2024))
     assert given.warnings == r.warnings
+
+
+def test_the_garbage_collector_is_paused_only_while_computing(store, monkeypatch):
+    """compute pauses Python's cyclic collector and leaves it as it found it: on, off, or
+    on after a computation that failed."""
+    import gc
+
+    worked_example(store)
+    seen = []
+    real = results.evaluate
+
+    def spy(*args, **kwargs):
+        seen.append(gc.isenabled())
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(results, "evaluate", spy)
+    assert gc.isenabled()
+    results.compute(store, 2025)
+    assert seen == [False] and gc.isenabled()
+    gc.disable()
+    try:
+        results.compute(store, 2025)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("坏")
+
+    monkeypatch.setattr(results, "evaluate", broken)
+    with pytest.raises(RuntimeError):
+        results.compute(store, 2025)
+    assert gc.isenabled()
