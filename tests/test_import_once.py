@@ -235,3 +235,27 @@ def test_fact_prints_keep_no_index_that_no_query_uses(store):
         "SELECT count(*) AS n FROM duckdb_indexes() WHERE table_name = 'fact_prints'"
     )
     assert found["n"].iloc[0] == 0
+
+
+def test_a_tally_overlap_is_dropped_row_by_row_and_undo_restores_it(registered):
+    """Tally rows carry no 问卷编号: an accepted overlap leaves them out by their row in
+    appraisal_answer_rows; the counts follow, also through undo and restore."""
+    head = ["被评单位", "评议人类别", "评议项目", "满意", "基本满意", "不满意", "不了解"]
+    first = [head, *[["市教育局", "服务对象", i, 150, 50, 20, 10] for i in ITEMS]]
+    more = [*first, *[["市财政局", "服务对象", i, 100, 40, 5, 1] for i in ITEMS]]
+    import_file(registered, "甲.xlsx", xlsx(first), 2025, OFFICE)
+    parsed = prepare(registered, "乙.xlsx", xlsx(more), 2025)
+    assert (parsed.overlap.overlap, parsed.overlap.total) == (len(ITEMS), 2 * len(ITEMS))
+    second = commit(registered, parsed, 2025, OFFICE, accept_overlap=True).upload.id
+    stored = registered.query(
+        "SELECT upload_id, unit, sum(n)::INTEGER AS n FROM appraisal_answers GROUP BY ALL "
+        "ORDER BY ALL"
+    ).values.tolist()
+    six = len(ITEMS)
+    assert stored == [[1, "市教育局", 230 * six], [second, "市财政局", 146 * six]]
+    both = {("市教育局", "服务对象"): (0, 230), ("市财政局", "服务对象"): (0, 146)}
+    assert registered.appraisal_year_counts(2025).ballots == both
+    undo(registered, second, OFFICE)
+    assert registered.appraisal_year_counts(2025).ballots == {("市教育局", "服务对象"): (0, 230)}
+    restore(registered, second, OFFICE)
+    assert registered.appraisal_year_counts(2025).ballots == both
