@@ -8,7 +8,7 @@
 
 Static charts are drawn by Debian's Chromium (never a downloaded browser), one page
 for all of them (scoring.chart_export), started first so that it loads while the
-year is computed and draws while the workbook and the PDF's tables are made; the PDF
+year is computed and draws while the PDF and the workbook are made; the PDF
 embeds Noto Serif CJK from Debian's fonts-noto-cjk. Either missing gives a
 ``PublishError`` in Chinese saying what to install.
 """
@@ -504,14 +504,11 @@ def _publish(
             figs = chart_figures(res, previous)
             clock("figures")
             tmp = Path(tmp_name)
-            # The charts are drawn while the workbook and the PDF's text and tables are made,
-            # the PDF's own first: the others are drawn while it embeds those.
+            # The charts are drawn while the PDF's text and tables are made, the PDF's own
+            # first; the others while it embeds those and the workbook is made.
             in_report = list(report_charts(res, {stem: Path(stem) for stem in figs}))
             first = {k: figs[k] for k in in_report} | figs
             job = exporter.submit(first, tmp / "charts", last=True)
-            book = f"{year}年度机关效能考评结果.xlsx"
-            (tmp / book).write_bytes(workbook(res, store.uploads(year)))
-            clock("workbook")
             written: list[Path] = []
 
             def drawn() -> list[Path]:
@@ -537,6 +534,9 @@ def _publish(
             report = f"{title_of(year)}.pdf"
             (tmp / report).write_bytes(report_pdf(res, report_pngs, letterhead))
             clock("PDF charts and output")
+            book = f"{year}年度机关效能考评结果.xlsx"
+            (tmp / book).write_bytes(workbook(res, store.uploads(year)))
+            clock("workbook")
             drawn()
             clock("waiting for the other charts")
             chart_dir = out / "charts"
