@@ -22,6 +22,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.common import loadavg
+
 ITEMS = ["工作作风", "工作效率", "服务质量", "依法行政", "廉洁自律", "总体评价"]
 UNITS = [f"市第{i}局" for i in range(40)]
 CATEGORIES = ["服务对象", "企业代表", "人大代表政协委员", "基层单位", "群众"]
@@ -136,13 +138,6 @@ def measure(fn_name: str, path: Path, runs: int) -> list[tuple]:
         out.append(queue.get(timeout=600))  # a child that fails says so instead of hanging
         proc.join()
     return out
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "n/a"
 
 
 def main() -> None:

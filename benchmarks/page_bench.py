@@ -35,6 +35,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import PASSWORD, USER, loadavg, prepare  # noqa: E402
+
 PAGES = [  # sidebar label, title shown on the page
     ("总览", "总览"),
     ("分类排名", "分类排名"),
@@ -42,29 +44,7 @@ PAGES = [  # sidebar label, title shown on the page
     ("告诫名单", "告诫名单"),
     ("数据质量", "数据质量"),
 ]
-USER, PASSWORD = "bench", "bench-password-1"
 CHROMIUM = "/usr/bin/chromium"
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "n/a"
-
-
-def prepare(db: Path) -> None:
-    """The demo city when the file is missing; the benchmark account in any case."""
-    from scoring import accounts
-    from scoring.accounts import ADMIN
-    from scoring.demo import load_demo
-    from scoring.store import Store
-
-    with Store(db) as store:
-        if not store.years():
-            load_demo(store)
-        if store.user_row(USER) is None:
-            accounts.add_user(store, USER, PASSWORD, ADMIN, sources=[], years=[], by="bench")
 
 
 def _free_port() -> int:

@@ -36,28 +36,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-USER, PASSWORD = "bench", "bench-password-1"
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "n/a"
-
-
-def prepare(db: Path) -> None:
-    """The demo city when the file is missing; the benchmark account in any case."""
-    from scoring import accounts
-    from scoring.accounts import ADMIN
-    from scoring.demo import load_demo
-    from scoring.store import Store
-
-    with Store(db) as store:
-        if not store.years():
-            load_demo(store)
-        if store.user_row(USER) is None:
-            accounts.add_user(store, USER, PASSWORD, ADMIN, sources=[], years=[], by="bench")
+from benchmarks.common import USER, loadavg, prepare  # noqa: E402
 
 
 def child(db: str, year: int, out: str) -> None:

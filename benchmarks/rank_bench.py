@@ -41,18 +41,13 @@ import pyarrow as pa
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.common import loadavg  # noqa: E402
+
 YEAR = 2025
 # Ballots per upload when filling (offices upload in batches). Each upload's content
 # check reads the year's answers stored before it, so many small uploads of a large
 # year take quadratic time: the builder uses few, large ones.
 PER_UPLOAD = 2_000_000
-
-
-def loadavg() -> str:
-    try:
-        return " ".join(Path("/proc/loadavg").read_text().split()[:3])
-    except OSError:
-        return "n/a"
 
 
 def _units(n: int) -> pd.DataFrame:
