@@ -93,9 +93,12 @@ def test_home_shows_department_rankings_of_latest_year(app_db, demo_db):
     assert at.sidebar.selectbox(key="year").value == 2025
     metrics = {m.label: m.value for m in at.metric}
     assert int(metrics["万人评议问卷"].replace(",", "")) > 20_000
-    tables = [t.value for t in at.dataframe]
-    assert len(tables) == 4  # four department groups
-    social = next(t for t in tables if "市信访局" in set(t["单位名称"]))
+    assert [t.label for t in at.tabs] == ["执法监管类", "社会服务类", "经济发展类", "综合管理类"]
+    assert len(at.dataframe) == 1  # only the open tab's group is built and sent
+    assert set(at.dataframe[0].value["考核类别"]) == {"执法监管类"}
+    at.session_state["overview-group"] = "社会服务类"  # the leader opens another tab
+    at.run()
+    (social,) = [t.value for t in at.dataframe]
     last = social.sort_values("排名").iloc[-1]
     assert last["单位名称"] == "市信访局" and last["等次"] == "较差"
     assert "末位告诫" in last["告诫"]
