@@ -234,19 +234,16 @@ def score_unit(
     appraisal = None
     if unit in facts.appraisal or unit in facts.appraisal_scored:
         sums = facts.appraisal_sums.get(unit) if same_answers else None
-        if sums is None:
-            sums = {
-                category: {
-                    item: rules.item_sums(answers, scheme) for item, answers in items.items()
-                }
-                for category, items in facts.appraisal.get(unit, {}).items()
-            }
-        appraisal = rules.appraisal_from_sums(
-            sums,
+        known = (
             scheme,
             facts.appraisal_ballots.get(unit),
             facts.appraisal_variance.get(unit),
             facts.appraisal_scored.get(unit),
+        )
+        appraisal = (
+            rules.appraisal_from_sums(sums, *known)
+            if sums is not None  # else its answer counts, summed under the group's scheme
+            else rules.appraisal_score(facts.appraisal.get(unit, {}), *known)
         )
         if appraisal.score is None:
             appraisal = None
