@@ -981,14 +981,14 @@ class Store:
     def integrity_counts(self, year: int) -> pd.DataFrame:
         return self.query(
             "SELECT unit, result, sum(n)::BIGINT AS n FROM integrity_votes "
-            "WHERE year = ? GROUP BY ALL",
+            "WHERE year = ? GROUP BY ALL ORDER BY unit, result",
             [year],
         )
 
     def adjustments(self, year: int) -> pd.DataFrame:
         return self.query(
             "SELECT unit, reason, points, source, date, basis, upload_id FROM adjustments "
-            "WHERE year = ? ORDER BY unit, date, reason",
+            "WHERE year = ? ORDER BY unit, date, reason, points, source, upload_id",
             [year],
         )
 
@@ -996,9 +996,10 @@ class Store:
         """专项考评 per unit and 项目: count, sum, lowest and highest of the scores as
         percentages of their 满分 (100 where the sheet gives none)."""
         return self.query(
-            "SELECT unit, item, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo, "
-            "max(pct) AS hi FROM (SELECT unit, item, 100.0 * score / coalesce(max_score, 100) "
-            "AS pct FROM special_scores WHERE year = ?) GROUP BY ALL",
+            "SELECT unit, item, count(*)::BIGINT AS n, sum(pct ORDER BY pct) AS total, "
+            "min(pct) AS lo, max(pct) AS hi FROM (SELECT unit, item, "
+            "100.0 * score / coalesce(max_score, 100) AS pct FROM special_scores "
+            "WHERE year = ?) GROUP BY ALL ORDER BY unit, item",
             [year],
         )
 
@@ -1090,7 +1091,7 @@ class Store:
         """分项得分汇总 rows: unit, category, item, score, ballots."""
         return self.query(
             "SELECT unit, category, item, score, ballots FROM appraisal_item_scores "
-            "WHERE year = ? ORDER BY unit, category, item",
+            "WHERE year = ? ORDER BY unit, category, item, score, ballots",
             [year],
         )
 

@@ -9,7 +9,7 @@ from scoring import results
 from scoring.engine import evaluate
 from scoring.facts import AdjustmentEntry, IndicatorStats, UnitInfo, YearFacts, read_facts
 from scoring.rules import round2
-from scoring.store import StoreError
+from scoring.store import Store, StoreError
 from tests.conftest import add_facts, add_units, scheme
 
 EXAMPLE = scheme(
@@ -147,3 +147,32 @@ def test_explain_prints_each_warning_with_its_reason():
     text = "\n".join(results.explain(r.unit("E"), r.scheme))
     assert "告诫：末位告诫——甲类第 5 名（共 5 个单位），综合得分 65.00" in text
     assert "告诫：效能告诫——考评等次为较差（综合得分 65.00 低于 70 分）" in text
+
+
+def test_the_same_scores_in_another_order_give_the_same_bits(tmp_path):
+    """Floating-point sums depend on their order: 69.5 + 81.8 + 74.8 is 226.10000000000002
+    added left to right and 226.1 added right to left. A year's figures must not move
+    with the order rows were saved in (or with DuckDB's threads): scores are summed in
+    the order of their values within a month, and months pooled in month order."""
+    rows = [
+        {"unit": "甲局", "indicator": "工作效率", "score": x, "month": m}
+        for x, m in [
+            (69.5, "2025-06"),
+            (81.8, "2025-06"),
+            (74.8, "2025-06"),
+            (84.9, "2025-09"),
+            (89.7, "2025-03"),
+        ]
+    ]
+    assert 69.5 + 81.8 + 74.8 != 74.8 + 81.8 + 69.5  # the premise
+    found = []
+    for order in (rows, rows[::-1], rows[1:] + rows[:1]):
+        s = Store(str(tmp_path / f"{len(found)}.duckdb"))
+        add_units(s, [("甲局", "部门", None, "甲类")])
+        add_facts(s, 2025, "performance_scores", order)
+        found.append(read_facts(s, 2025, scheme()).performance["甲局"]["工作效率"])
+        s.close()
+    assert found[0] == found[1] == found[2]
+    # Months in order (03, 06, 09), each month's scores in the order of their values.
+    assert found[0].total == 0 + 89.7 + (69.5 + 74.8 + 81.8) + 84.9
+    assert found[0].sumsq == 0 + 89.7**2 + (69.5**2 + 74.8**2 + 81.8**2) + 84.9**2

@@ -3,6 +3,10 @@
 -- and highest that the trimmed mean needs, and the sum of squares for its sampling
 -- variance (evidence.py). Months pool exactly (counts and sums add, extremes take
 -- min/max), so rounds within the year and the whole year both come from this.
+-- Sums of doubles are taken in the order of their values and rows come sorted: DuckDB's
+-- parallel sum adds in whatever order its threads finish, and the month pooling adds
+-- rows in the order they come, so otherwise the same data gave means differing in the
+-- last bit from one run to the next (and ties could flip).
 WITH maxes AS (
     SELECT unnest($indicators) AS indicator, unnest($maxes) AS max_score
 ),
@@ -13,7 +17,8 @@ s AS (
     LEFT JOIN maxes m USING (indicator)
     WHERE p.year = $year
 )
-SELECT unit, indicator, month, count(*)::BIGINT AS n, sum(pct) AS total, min(pct) AS lo,
-       max(pct) AS hi, sum(pct * pct) AS sumsq
+SELECT unit, indicator, month, count(*)::BIGINT AS n, sum(pct ORDER BY pct) AS total,
+       min(pct) AS lo, max(pct) AS hi, sum(pct * pct ORDER BY pct) AS sumsq
 FROM s
 GROUP BY ALL
+ORDER BY unit, indicator, month NULLS FIRST
