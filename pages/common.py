@@ -367,17 +367,25 @@ CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 def chinese_chrome() -> None:
     """Streamlit offers no setting for the file uploader's English ("Upload", "200MB per
-    file • XLSX"): the smallest honest fix is CSS that puts the same facts in Chinese
-    in their place (the limit read from server.maxUploadSize)."""
+    file • XLSX", "File must be 20.0MB or smaller."): the smallest honest fix is CSS
+    that puts the same facts in Chinese in their place (the limit read from
+    server.maxUploadSize). Only the empty dropzone's button is relabelled: a chosen
+    file's remove button and the "+" that adds more keep their icons. The one error
+    tooltip the uploaders show is a file refused before upload (too large, or a type
+    that uploader does not take, which its label names), so it says both."""
     limit = st.get_option("server.maxUploadSize")
+    button = '[data-testid="stFileUploaderDropzone"] [data-testid="stBaseButton-secondary"]'
     st.html(
         "<style>"
         '[data-testid="stFileUploaderDropzoneInstructions"] span{font-size:0}'
         '[data-testid="stFileUploaderDropzoneInstructions"] span::after{'
-        f'content:"拖放文件到此处，或点击右侧按钮选择文件；每个文件不超过 {limit}MB";'
+        f'content:"拖放文件到此处，或点击「选择文件」；每个文件不超过 {limit}MB";'
         "font-size:0.875rem}"
-        '[data-testid="stFileUploaderDropzone"] button *{font-size:0 !important}'
-        '[data-testid="stFileUploaderDropzone"] button::after{content:"选择文件";'
+        f"{button} *{{font-size:0 !important}}"
+        f'{button}::after{{content:"选择文件";font-size:0.875rem;white-space:nowrap}}'
+        '[data-testid="stTooltipErrorContent"]{font-size:0}'
+        '[data-testid="stTooltipErrorContent"]::after{'
+        f'content:"此文件不能上传：超过 {limit}MB，或不是这里接受的文件类型（见上方标题）";'
         "font-size:0.875rem}"
         "</style>"
     )

@@ -88,29 +88,45 @@ def server(demo_db, tmp_path):
             by=accounts.User("效能办", accounts.ADMIN),
         )
         session_store.set_must_change_password(store, "王局长", False)  # changed already
+        accounts.add_user(
+            store,
+            "效能办小李",
+            "e2e-password",
+            accounts.ADMIN,
+            by=accounts.User("效能办", accounts.ADMIN),
+        )
+        session_store.set_must_change_password(store, "效能办小李", False)
     with serve(db) as url:
         yield url
+
+
+def _launch(p):
+    return p.chromium.launch(
+        executable_path=CHROMIUM,
+        args=[
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--no-first-run",
+        ],
+    )
+
+
+def _sign_in(page, url: str, name: str) -> None:
+    page.goto(url)
+    page.get_by_label("用户名").fill(name)
+    page.get_by_label("密码").fill("e2e-password")
+    page.get_by_role("button", name="登录").click()
 
 
 def test_rankings_follow_the_year_and_a_row_opens_the_profile(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-        )
+        browser = _launch(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
-        page.goto(f"{server}/rankings")
-        page.get_by_label("用户名").fill("王局长")
-        page.get_by_label("密码").fill("e2e-password")
-        page.get_by_role("button", name="登录").click()
+        _sign_in(page, f"{server}/rankings", "王局长")
         page.get_by_role("link", name="分类排名").click()
         caption = page.get_by_text("年度执法监管类，共 10 个单位", exact=False)
         expect(caption).to_contain_text("2025 年度", timeout=30_000)
@@ -140,4 +156,44 @@ def test_rankings_follow_the_year_and_a_row_opens_the_profile(server, tmp_path):
         expect(page.get_by_role("heading", name="单位画像")).to_be_visible()
         expect(page.get_by_text(f"【{last}】").first).to_be_visible(timeout=30_000)
         page.screenshot(path=str(tmp_path / "profile.png"))
+        browser.close()
+
+
+def _after(locator) -> str:
+    """What CSS puts after an element (the app's Chinese for Streamlit's English)."""
+    return locator.evaluate("e => getComputedStyle(e, '::after').content")
+
+
+def test_the_uploader_speaks_chinese_also_when_it_refuses_a_file(server, tmp_path):
+    """Streamlit's uploader says "Upload" and, for a file over the limit, "File must be
+    20.0MB or smaller." (in a tooltip). The app's CSS shows Chinese in their place, and
+    only there: a chosen file's remove button and the "+" keep their icons."""
+    from playwright.sync_api import expect, sync_playwright
+
+    big = tmp_path / "全年问卷.xlsx"
+    big.write_bytes(b"0" * (21 * 1024 * 1024))
+    with sync_playwright() as p:
+        browser = _launch(p)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        _sign_in(page, server, "效能办小李")
+        page.get_by_role("link", name="数据上传").click()
+        zone = page.locator("[data-testid='stFileUploaderDropzone']").first
+        button = zone.locator("[data-testid='stBaseButton-secondary']")
+        expect(button).to_be_visible(timeout=30_000)
+        assert _after(button) == '"选择文件"'
+        assert "拖放文件到此处" in _after(
+            zone.locator("[data-testid='stFileUploaderDropzoneInstructions'] span").first
+        )
+        zone.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(big)
+        chip = page.locator("[data-testid='stFileChip']").first
+        expect(chip).to_have_attribute("aria-invalid", "true", timeout=30_000)
+        remove = chip.locator("[data-testid='stFileChipDeleteBtn'] button")
+        assert _after(remove) == "none"
+        chip.hover()
+        tip = page.locator("[data-testid='stTooltipErrorContent']")
+        expect(tip).to_be_visible(timeout=10_000)
+        assert "20.0MB or smaller" in tip.text_content()  # Streamlit's, drawn at size 0
+        assert tip.evaluate("e => getComputedStyle(e).fontSize") == "0px"
+        assert "此文件不能上传：超过 20MB" in _after(tip)
+        page.screenshot(path=str(tmp_path / "refused.png"))
         browser.close()
