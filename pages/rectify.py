@@ -349,7 +349,9 @@ if office:
             file_name="整改台账导入模板.xlsx",
             key="rectify_template",
         )
-        upload = st.file_uploader("整改台账表格（.xlsx 或 .csv）", type=["xlsx", "csv"], key="rectify_upload")
+        upload = st.file_uploader(
+            "整改台账表格（.xlsx 或 .csv）", type=["xlsx", "csv"], key="rectify_upload"
+        )
         if upload is not None and st.button("导入", key="rectify_import"):
             act(
                 f"已导入「{upload.name}」。",
