@@ -5,7 +5,7 @@ confirmed; ``scoring.accounts`` checks the role again before writing."""
 
 import streamlit as st
 
-from pages.common import flash, get_store, md, page_setup
+from pages.common import flash, get_store, md, page_setup, show_table
 from scoring import accounts, cases
 from scoring.sheets import SOURCE_NAMES
 from scoring.tables import audit_table, csv_safe
@@ -38,7 +38,7 @@ def _propose(**fields) -> None:
 
 st.subheader("账号")
 users = store.users()
-st.dataframe(
+show_table(
     users.assign(
         active=users["active"].map({True: "启用", False: "停用"}),
         sources=users["sources"].map(lambda keys: [SOURCE_NAMES.get(k, k) for k in keys]),
@@ -68,6 +68,7 @@ with new_tab, st.form("add_user"):
         SOURCES,
         format_func=_source_name,
         key="new_sources",
+        placeholder="全部来源",
     )
     years = st.text_input("录入员可上传的年度（逗号分隔，不填为全部）", key="new_years")
     if st.form_submit_button("预览新建"):
@@ -107,6 +108,7 @@ with edit_tab:
                 default=[s for s in row["sources"] if s in SOURCES],
                 format_func=_source_name,
                 key=f"edit_sources_{target}",
+                placeholder="全部来源",
             )
             new_years = st.text_input(
                 "录入员可上传的年度（逗号分隔，不填为全部）",
@@ -166,7 +168,7 @@ else:
 
 st.subheader("审计日志")
 log = audit_table(store.audit_log())
-st.dataframe(log, hide_index=True)
+show_table(log, hide_index=True)
 st.download_button(
     "导出审计日志（CSV）",
     data=lambda: csv_safe(log).to_csv(index=False).encode("utf-8-sig"),

@@ -6,7 +6,15 @@ from datetime import date
 import streamlit as st
 
 from pages.cases_parts import show_done, write_action, xlsx_download
-from pages.common import EMPTY_HINT, get_store, md, page_setup, selected_year, year_results
+from pages.common import (
+    EMPTY_HINT,
+    get_store,
+    md,
+    page_setup,
+    selected_year,
+    show_table,
+    year_results,
+)
 from scoring import accounts, case_reports, cases, cases_sheet, templates
 from scoring.scheme import SchemeError, for_year
 
@@ -45,7 +53,7 @@ if not twice.empty:
         f"{len(twice)} 条加减分表记录与已核实案件的对象、分值和日期（或依据中的案件编号）相同，"
         "可能重复计分。请核对：如确属同一事项，撤销其中一项（数据上传页撤销该上传，或撤销案件）。"
     )
-    st.dataframe(twice, hide_index=True)
+    show_table(twice, hide_index=True)
 
 names = ["案件登记簿", "统计", "专报"] + (["新建案件", "导入"] if may_register else [])
 tabs = dict(zip(names, st.tabs(names), strict=True))
@@ -54,11 +62,21 @@ DATE = st.column_config.DateColumn(format="YYYY-MM-DD")
 
 with tabs["案件登记簿"]:
     c1, c2, c3, c4 = st.columns([3, 2, 2, 1])
-    f_units = c1.multiselect("对象", sorted(frame["unit"].dropna().unique()), key="cases_f_unit")
-    f_sources = c2.multiselect(
-        "来源", sorted(frame["source"].dropna().unique()), key="cases_f_source"
+    f_units = c1.multiselect(
+        "对象",
+        sorted(frame["unit"].dropna().unique()),
+        key="cases_f_unit",
+        placeholder="全部对象",
     )
-    f_status = c3.multiselect("状态", [*cases.STATUSES, cases.WITHDRAWN], key="cases_f_status")
+    f_sources = c2.multiselect(
+        "来源",
+        sorted(frame["source"].dropna().unique()),
+        key="cases_f_source",
+        placeholder="全部来源",
+    )
+    f_status = c3.multiselect(
+        "状态", [*cases.STATUSES, cases.WITHDRAWN], key="cases_f_status", placeholder="全部状态"
+    )
     f_over = c4.checkbox("只看超期", key="cases_f_over")
     with_sheet = st.checkbox(
         "包括加减分表导入的记录（视为已办结的案件）", value=True, key="cases_f_sheet"
@@ -91,7 +109,7 @@ with tabs["案件登记簿"]:
         + (["contact"] if office else [])
         + ["origin"]
     )
-    st.dataframe(
+    show_table(
         cases.labelled(shown, columns),
         hide_index=True,
         column_config={"日期": DATE, "期限": DATE, "办结日期": DATE},
@@ -118,7 +136,7 @@ with tabs["案件登记簿"]:
         case_id = st.selectbox("案件", list(labels), format_func=labels.get, key="cases_pick")
         row = registered[registered["id"] == case_id].iloc[0]
         st.markdown(md(f"发现问题：{row['finding']}"))
-        st.dataframe(
+        show_table(
             cases.case_history(store, user, case_id),
             hide_index=True,
             column_config={"日期": DATE, "期限": DATE},
@@ -237,9 +255,9 @@ with tabs["统计"]:
     by = st.radio("按", ["对象", "来源"], horizontal=True, key="cases_stats_by")
     key = "unit" if by == "对象" else "source"
     st.markdown("**每月案件数**")
-    st.dataframe(cases.monthly_counts(frame, key).rename(columns={key: by}), hide_index=True)
+    show_table(cases.monthly_counts(frame, key).rename(columns={key: by}), hide_index=True)
     st.markdown("**办理时效**")
-    st.dataframe(cases.responsiveness(frame, key).rename(columns={key: by}), hide_index=True)
+    show_table(cases.responsiveness(frame, key).rename(columns={key: by}), hide_index=True)
 
 with tabs["专报"]:
     c1, c2 = st.columns(2)
@@ -255,7 +273,7 @@ with tabs["专报"]:
         st.markdown(md(report.summary()))
         for name, table in report.tables():
             st.markdown(f"**{name}（{len(table)}）**")
-            st.dataframe(table, hide_index=True)
+            show_table(table, hide_index=True)
         c1, c2 = st.columns(2)
         c1.download_button(
             "下载专报（PDF）",

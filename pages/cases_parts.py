@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from pages.common import current_user, get_store
+from pages.common import current_user, get_store, show_table
 from scoring import cases
 
 
@@ -35,7 +35,7 @@ def unit_cases(year: int, unit: str) -> None:
             "doc_no",
             "origin",
         ]
-        st.dataframe(
+        show_table(
             cases.labelled(mine, columns),
             hide_index=True,
             column_config={
@@ -44,7 +44,7 @@ def unit_cases(year: int, unit: str) -> None:
             },
         )
     if not acc.empty:
-        st.dataframe(
+        show_table(
             acc[["person", "measure", "date", "doc_no", "case_number", "warning"]].rename(
                 columns={
                     "person": "问责对象",

@@ -6,6 +6,7 @@ Pages stay thin: they read widgets, call these and ``scoring``, and render.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import streamlit as st
 
@@ -359,6 +360,18 @@ def confirm_action(
 
 
 # -- Streamlit's own chrome in Chinese ---------------------------------------------------------
+
+
+def show_table(data: Any, *, empty: str | None = "（无记录）", **kwargs: Any) -> Any:
+    """``st.dataframe``, except for a table without rows: Streamlit draws the English word
+    "empty" into its canvas (no setting, and no CSS reaches a canvas), so an empty table
+    is said in Chinese (``empty``; ``None`` shows nothing, where the page says it already)."""
+    if len(data) == 0:
+        if empty:
+            st.caption(empty)
+        return None
+    return st.dataframe(data, **kwargs)
+
 
 # Plotly's toolbar speaks English (its zh-CN locale is not in Streamlit's bundle): hidden;
 # the charts still show values on hover, and the published PNG/SVG are the downloads.

@@ -8,6 +8,7 @@ from pages.common import (
     md,
     results_page,
     score_columns,
+    show_table,
     verdict_cards,
     year_results,
 )
@@ -40,7 +41,7 @@ for tab, group in zip(tabs, groups, strict=True):
     if not tab.open:
         continue
     with tab:
-        st.dataframe(
+        show_table(
             ranking_table(res, group, "部门"),
             hide_index=True,
             placeholder="—",

@@ -10,6 +10,7 @@ from pages.common import (
     md,
     results_page,
     score_columns,
+    show_table,
     year_results,
 )
 from pages.rectify_parts import unit_items, visible_comments
@@ -67,7 +68,7 @@ adj = adjustments_table(unit)
 if adj.empty:
     st.caption("本年度没有加减分记录。")
 else:
-    st.dataframe(adj, hide_index=True, placeholder="—", column_config=score_columns(adj.columns))
+    show_table(adj, hide_index=True, placeholder="—", column_config=score_columns(adj.columns))
 
 st.subheader("得分来源")
 st.code("\n".join(explain(unit, res.scheme)), language=None)
@@ -80,4 +81,4 @@ st.subheader(f"意见建议（{len(comments)} 条）")
 if comments.empty:
     st.caption("没有意见建议。")
 else:
-    st.dataframe(comments, hide_index=True, placeholder="—")
+    show_table(comments, hide_index=True, placeholder="—")

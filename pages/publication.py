@@ -5,7 +5,7 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from pages.common import get_store, md, page_setup, selected_year, year_results
+from pages.common import get_store, md, page_setup, selected_year, show_table, year_results
 from scoring import publication
 from scoring.store import StoreError
 
@@ -50,7 +50,7 @@ def render_record(rec: dict) -> None:
     table = pd.DataFrame(rec["units"])
     if not table.empty:
         table["warnings"] = table["warnings"].map("、".join)
-        st.dataframe(
+        show_table(
             table.rename(columns={"unit": "单位", **publication.FIGURES})[
                 [
                     "考核类别",
@@ -88,7 +88,7 @@ if changed:
         f"当前数据与公示的第 {record['version']} 版结果有 {len(changed)} 处不同"
         "（下表）；公示的结果不变，如需更正请通过申诉处理。"
     )
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [(d.unit, d.figure, str(d.published), str(d.current)) for d in changed],
             columns=["单位", "项目", "公示值", "当前值"],
@@ -134,7 +134,7 @@ if record["status"] == publication.NOTICE:
 decided = [a for a in publication.appeals(store, year) if a["decision"]]
 if decided:
     st.subheader("已处理的申诉")
-    st.dataframe(
+    show_table(
         pd.DataFrame(
             [
                 (a["id"], a["unit"], a["text"], a["decision"], a["reason"], a["decided_by"])

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import CHART_CONFIG, md, results_page, score_columns
+from pages.common import CHART_CONFIG, md, results_page, score_columns, show_table
 from scoring import charts
 from scoring.names import safe_name
 from scoring.tables import SORTABLE, csv_safe, ranking_table
@@ -21,7 +21,7 @@ st.caption(
     f"{year} 年度{md(group)}，共 {len(table)} 个单位；考评方案：{md(res.scheme.name)}"
     f"（版本 {res.scheme_version or '默认'}）。点击表格中的一行可查看单位画像。"
 )
-picked = st.dataframe(
+picked = show_table(
     table,
     hide_index=True,
     placeholder="—",

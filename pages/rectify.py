@@ -7,7 +7,15 @@ import pandas as pd
 import streamlit as st
 
 from pages.cases_parts import show_done, write_action, xlsx_download
-from pages.common import EMPTY_HINT, get_store, md, page_setup, selected_year, year_results
+from pages.common import (
+    EMPTY_HINT,
+    get_store,
+    md,
+    page_setup,
+    selected_year,
+    show_table,
+    year_results,
+)
 from scoring import accounts, checklists, opinions, rectify, rectify_export, rectify_sheet
 from scoring.scheme import for_year
 
@@ -89,11 +97,12 @@ with tabs[0]:
     )
     ledger = rectify.ledger_table(shown, today)
     first = ["编号", "单位", "来源", "状态", "时限", "下一节点", "逾期"]
-    st.dataframe(
+    show_table(
         ledger[first + [c for c in ledger.columns if c not in first]],
         hide_index=True,
         column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},
         key="rectify_table",
+        empty=None,  # said below: 没有符合条件的整改事项
     )
     xlsx_download(
         "下载整改台账（Excel）",
@@ -123,7 +132,7 @@ with tabs[0]:
         if item.evidence:
             right.text_area("依据与佐证", item.evidence, height=160, disabled=True)
         st.caption("办理记录")
-        st.dataframe(rectify.history(store, item.id), hide_index=True)
+        show_table(rectify.history(store, item.id), hide_index=True)
 
         can_update = updater and (mine is None or item.unit in mine)
         if can_update and item.status in (rectify.DRAFTING, *rectify.WORKING):
@@ -193,7 +202,7 @@ with tabs[0]:
 
 with tabs[1]:
     progress = rectify.unit_progress(all_items, today)
-    st.dataframe(
+    show_table(
         progress,
         hide_index=True,
         column_config={"完成率": st.column_config.ProgressColumn(format="percent")},
@@ -225,7 +234,7 @@ with tabs[2]:
             st.markdown("\n".join(f"- {md(p)}" for p in ci.points))
     found = rectify.findings(store, year, mine[0] if mine and len(mine) == 1 else None)
     if not found.empty:
-        st.dataframe(
+        show_table(
             found.rename(
                 columns={
                     "unit": "单位",
@@ -373,6 +382,7 @@ if office:
                 units_to_rectify,
                 default=rectify.units_of(store, clerk),
                 key=f"rectify_scope_{clerk}",
+                placeholder="选择单位",
             )
             if st.button("保存负责单位", key="rectify_save_scope"):
                 act("负责单位已保存。", rectify.assign_units, store, user, clerk, assigned)
@@ -389,7 +399,7 @@ if office:
             sub = frame[frame["unit"] == f_unit].reset_index(drop=True)
             routed = {i.origin_ref: i.id for i in all_items if i.origin == rectify.ORIGIN_OPINION}
             sub["routed"] = sub["key"].map(routed)
-            st.dataframe(
+            show_table(
                 sub[["category", "text", "tag", "hidden", "routed"]]
                 .fillna({"tag": ""})
                 .rename(

@@ -8,7 +8,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from pages.common import current_user, get_store, md
+from pages.common import current_user, get_store, md, show_table
 from scoring import opinions, rectify
 
 
@@ -39,7 +39,7 @@ def campaign_stage(year: int, today: date | None = None) -> None:
         # Everything due by the end of the stage, the overdue first.
         due = rectify.due_between(items, date.min, stage.finish)
         if due:
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     [
                         {
@@ -68,7 +68,7 @@ def unit_items(year: int, unit: str, today: date | None = None) -> None:
     if found:
         table = rectify.ledger_table(found, today).drop(columns=["单位"])
         first = ["编号", "来源", "状态", "时限", "下一节点", "逾期"]
-        st.dataframe(
+        show_table(
             table[first + [c for c in table.columns if c not in first]],
             hide_index=True,
             column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},

@@ -5,7 +5,14 @@ All logic lives in scoring.scheme_preview; this page only renders."""
 import pandas as pd
 import streamlit as st
 
-from pages.common import available_years, get_store, page_setup, selected_year, year_results
+from pages.common import (
+    available_years,
+    get_store,
+    page_setup,
+    selected_year,
+    show_table,
+    year_results,
+)
 from scoring import scheme_preview as sp
 from scoring.accounts import PermissionDenied
 from scoring.outcome import COMPONENT_NAMES
@@ -158,6 +165,7 @@ with tab_form:
         names,
         default=[g for g in form.inefficient_grades if g in names],
         key=f"{K}ineff",
+        placeholder="选择等次",
     )
     c1, c2 = st.columns(2)
     form.supervision_below = (
@@ -223,7 +231,7 @@ with tab_form:
             st.info("与当前方案相同。")
         else:
             st.subheader("修改了哪些设置")
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     [(c.label, c.old, c.new) for c in changes],
                     columns=["设置", "当前方案", "修改后"],
@@ -253,7 +261,7 @@ with tab_form:
                     f"（共 {len(table)} 个单位）。左为当前方案，右为修改后。"
                 )
                 everything = st.checkbox("显示全部单位", key=f"{K}preview_all")
-                st.dataframe(
+                show_table(
                     (table if everything else moved).drop(columns=["有变化"]), hide_index=True
                 )
             reason = st.text_area("修改原因（必填，记入方案历史和审计日志）", key=f"{K}reason")
@@ -298,14 +306,14 @@ with tab_sens:
             if every
             else table[(table["排名变动幅度"] > 0) | (table["末位告诫（组合数）"] > 0)]
         )
-        st.dataframe(view, hide_index=True)
+        show_table(view, hide_index=True)
 
 with tab_history:
     history = sp.versions(store, year)
     if history.empty:
         st.info(f"{year} 年度尚未设置方案，使用默认方案。")
     else:
-        st.dataframe(history.drop(columns=["text"]), hide_index=True)
+        show_table(history.drop(columns=["text"]), hide_index=True)
         texts = {int(v): t for v, t in zip(history["版本"], history["text"], strict=True)}
         texts[0] = default_text()
         labels = {v: f"版本 {v}" if v else "默认方案" for v in texts}
@@ -317,7 +325,7 @@ with tab_history:
         b = c2.selectbox("与", order, index=0, format_func=labels.get, key="scheme_b")
         changes = sp.diff(texts[a], texts[b])
         if changes:
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     [(c.label, c.old, c.new) for c in changes],
                     columns=["设置", labels[a], labels[b]],
@@ -357,7 +365,7 @@ with tab_text:
             for note in sp.weight_notes(text):
                 st.warning(note)
             changes = sp.diff(scheme.text, text)
-            st.dataframe(
+            show_table(
                 pd.DataFrame(
                     [(c.label, c.old, c.new) for c in changes],
                     columns=["设置", "当前方案", "修改后"],

@@ -5,7 +5,7 @@ from datetime import date
 
 import streamlit as st
 
-from pages.common import get_store, md, page_setup, score_columns, selected_year
+from pages.common import get_store, md, page_setup, score_columns, selected_year, show_table
 from scoring import accounts, imports
 from scoring.scheme import for_year
 from scoring.sheets import MAX_UPLOAD_BYTES, SOURCE_NAMES
@@ -77,7 +77,7 @@ def mapping_panel(i: int, parsed, chosen: dict) -> None:
         if c
     ]
     st.caption(f"按「{md(parsed.layout)}」格式对照：文件中的列与系统的标准列")
-    st.dataframe(rows, hide_index=True)
+    show_table(rows, hide_index=True)
     saved = imports.saved_mappings(store, parsed)
     if saved:
         names = [m["name"] for m in saved]
@@ -175,7 +175,7 @@ def recycle_bin_section(year: int) -> None:
     if binned.empty:
         return
     with st.expander(f"回收站（{len(binned)} 个已撤销的上传）"):
-        st.dataframe(
+        show_table(
             [
                 {
                     "编号": r.id,
@@ -234,7 +234,7 @@ if files:
             )
         if parsed.problems:
             st.error(f"发现 {len(parsed.problems)} 处问题，此文件不会导入。请修改后重新上传。")
-            st.dataframe(imports.problems_frame(parsed.problems), hide_index=True)
+            show_table(imports.problems_frame(parsed.problems), hide_index=True)
             for p in parsed.problems[:3]:  # what to do, readable without widening a cell
                 if len(p.expected) > 40:
                     st.markdown(f"- {md(p.expected)}")
@@ -253,7 +253,7 @@ if files:
         if chosen:
             with st.expander("列对应"):
                 mapping_panel(i, parsed, chosen)
-        st.dataframe(parsed.preview, hide_index=True)
+        show_table(parsed.preview, hide_index=True)
         if (named := imports.year_mismatch(f.name, year)) is not None:
             st.warning(
                 f"文件名表明这是 {named} 年度的数据，但将导入到 {year} 年度，请核对上方的年度。"
@@ -274,7 +274,7 @@ uploads = store.uploads(year)
 if not uploads:
     st.info("本年度还没有导入任何文件。")
 else:
-    st.dataframe(
+    show_table(
         [
             {
                 "编号": u.id,
@@ -323,12 +323,12 @@ def registry_section(year: int) -> None:
             plan = registry.preview(store, registry_file.name, registry_file.getvalue(), year)
             if plan.problems:
                 st.error(f"单位名录未导入，共 {len(plan.problems)} 处问题：")
-                st.dataframe(imports.problems_frame(plan.problems), hide_index=True)
+                show_table(imports.problems_frame(plan.problems), hide_index=True)
             elif not plan.changes:
                 st.info(f"与 {year} 年度在用的名录相同，没有需要导入的变更。")
             else:
                 st.markdown(f"**导入前预览：{len(plan.changes)} 项变更**（尚未保存）")
-                st.dataframe(plan.frame(), hide_index=True)
+                show_table(plan.frame(), hide_index=True)
                 confirmed = True
                 for reason in plan.confirm:
                     st.warning(md(reason))
@@ -348,7 +348,7 @@ def registry_section(year: int) -> None:
                         )
                     except (registry.NeedsConfirmation, StoreError) as exc:
                         st.error(md(exc))
-        st.dataframe(
+        show_table(
             units.rename(
                 columns={
                     "name": "单位名称",

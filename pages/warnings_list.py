@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pages.common import results_page, verdict_cards
+from pages.common import results_page, show_table, verdict_cards
 from pages.rectify_parts import warning_status_column
 from scoring.tables import csv_safe, warnings_table
 from scoring.warnings import INEFFICIENT, LAST_PLACE, LAST_SECTION, SUPERVISION
@@ -25,7 +25,7 @@ kinds = st.multiselect(
     "告诫类型", every_kind, default=every_kind, key="warn_kinds", placeholder="选择告诫类型"
 )
 table = warning_status_column(year, warnings_table([w for w in res.warnings if w.kind in kinds]))
-st.dataframe(table, hide_index=True, placeholder="—")
+show_table(table, hide_index=True, placeholder="—")
 noisy = int((table["差异显著"] == "否").sum())
 if noisy:
     st.warning(

@@ -321,3 +321,42 @@ def test_deactivating_an_account_asks_first_and_names_it(app_db, tmp_path):
     assert not at.exception
     assert not bool(get_store().user_row("王局长")["active"])
     assert "已保存账号「王局长」：状态：启用 → 停用" in at.success[0].value
+
+
+def _tables_app() -> None:
+    import pandas as pd
+
+    from pages.common import show_table
+
+    show_table(pd.DataFrame({"单位": []}), hide_index=True)
+    show_table(pd.DataFrame({"单位": []}), empty=None)
+    show_table(pd.DataFrame({"单位": ["市水利局"]}), hide_index=True)
+
+
+def test_an_empty_table_is_said_in_chinese_not_drawn_as_empty():
+    """Streamlit draws "empty" into the canvas of a table without rows; the pages say it
+    in Chinese instead (or nothing, where the page says it already)."""
+    at = AppTest.from_function(_tables_app).run()
+    assert not at.exception
+    assert [c.value for c in at.caption] == ["（无记录）"]
+    assert len(at.dataframe) == 1
+    assert list(at.dataframe[0].value["单位"]) == ["市水利局"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "pages/cases.py",
+        "pages/rectify.py",
+        "pages/warnings_list.py",
+        "pages/admin.py",
+        "pages/scheme_page.py",
+    ],
+)
+def test_choices_left_empty_say_so_in_chinese(app_db, demo_db, page):
+    """An empty multiselect shows its placeholder; Streamlit's own is "Choose options"."""
+    app_db(demo_db)
+    at = run_app(page)
+    shown = [m.proto.placeholder for m in at.multiselect]
+    assert shown, "the page has choices"
+    assert all(p and not any("a" <= c.lower() <= "z" for c in p) for p in shown), shown
