@@ -382,6 +382,11 @@ class NestedCounts(Mapping):
     def __contains__(self, unit: object) -> bool:
         return unit in self._bounds  # without building the unit's dict
 
+    @property
+    def kept(self) -> AppraisalCounts:
+        """The counts behind (columns.from_facts takes their cells as arrays)."""
+        return self._kept
+
     def __iter__(self):
         return iter(self._bounds)
 

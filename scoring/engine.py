@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import NamedTuple
 
-from scoring import evidence, rules
+from scoring import columns, evidence, rules
 from scoring.facts import UnitInfo, YearFacts
 from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
 from scoring.ranking import rank_within_group
@@ -459,13 +459,7 @@ def evaluate(
 def warned_units(facts: YearFacts, scheme: Scheme) -> list[str]:
     """The units that got 末位告诫 or 效能告诫 in the facts' year (in the order
     ``evaluate`` lists them): what escalation reads of an earlier year. Scored, ranked
-    and graded as ``evaluate`` does, without the sampling spread, the evidence and the
+    and graded as ``evaluate`` does, every unit at once (scoring/columns.py, the same
+    floats as ``score_unit``), without the sampling spread, the evidence and the
     honours, on which no warning depends; so ``facts`` may lack the variances."""
-    integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
-    sources = _integrity_source(facts)
-    scored = [
-        score_unit(u, facts, scheme, integrity, sources.get(u), spread=False)
-        for u in facts.units_with_data()
-    ]
-    warns = year_warnings(rank_and_grade(scored, scheme), scheme, {})
-    return list(dict.fromkeys(w.unit for w in warns if w.kind in ESCALATING))
+    return columns.warned(columns.from_facts(facts), scheme)
