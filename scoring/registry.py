@@ -150,6 +150,8 @@ def lineage(store: Store, year: int | None = None) -> dict[str, frozenset[str]]:
     for name, before in store.unit_predecessors():
         direct.setdefault(name, set()).update(before)
     out: dict[str, frozenset[str]] = {}
+    if not direct:  # no unit has a 前身: the year's registry need not be read
+        return out
     for name in store.units(year)["name"]:
         seen: set[str] = set()
         todo = list(direct.get(name, ()))

@@ -15,8 +15,10 @@ import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
-from scoring import rules
-from scoring.engine import CADRE, LEADERSHIP, evaluate, warned_units
+from scoring import columns, rules
+from scoring.column_facts import read_columns
+from scoring.columns import FactColumns
+from scoring.engine import CADRE, LEADERSHIP, evaluate
 from scoring.facts import YearFacts, read_facts
 from scoring.outcome import COMPONENT_NAMES, Results, Summary, UnitResult
 from scoring.scheme import Scheme, for_year
@@ -44,11 +46,12 @@ def year_facts(store: Store, year: int) -> tuple[Scheme, int, YearFacts]:
         return scheme, version, read_facts(snap, year, scheme)
 
 
-def _standing_facts(store: Store, year: int) -> tuple[YearFacts, Scheme]:
-    """The facts an earlier year's warnings need (no variances), and its scheme."""
+def _standing_facts(store: Store, year: int) -> tuple[FactColumns, Scheme]:
+    """The facts an earlier year's warnings need (no variances), as columns, and its
+    scheme."""
     with store.snapshot() as snap:
         scheme, _ = for_year(snap, year)
-        return read_facts(snap, year, scheme, spread=False), scheme
+        return read_columns(snap, year, scheme), scheme
 
 
 def previous_warnings(
@@ -58,7 +61,8 @@ def previous_warnings(
     效能告诫 (what escalation needs). From ``previous`` (last year's results, e.g. the
     app's cache) when given; else each earlier year is evaluated under its own scheme,
     going back as far as the escalation ladder can reach, scored only as far as its
-    warnings need (engine.warned_units: no variances, evidence or honours)."""
+    warnings need: every unit at once (columns.warned, the same figures as
+    engine.warned_units), no variances, evidence or honours."""
     if previous is not None:
         return _follow_renames(store, year, dict(previous.streaks))
     years = set(store.years())
@@ -69,7 +73,8 @@ def previous_warnings(
         y = year - back
         if y not in years:
             break
-        warned = set(warned_units(*_standing_facts(store, y)))
+        facts, earlier = _standing_facts(store, y)
+        warned = set(columns.warned(facts, earlier))
         alive = warned if alive is None else alive & warned
         if not alive:
             break

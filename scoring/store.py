@@ -933,6 +933,35 @@ class Store:
     def appraisal_counts(self, year: int) -> pd.DataFrame:
         return self.query(_sql("appraisal_counts"), {"year": year})
 
+    def appraisal_cell_codes(self, year: int) -> tuple[dict[str, np.ndarray], tuple]:
+        """The year's 万人评议 answer cells as integers alone, for scoring every unit at
+        once (scoring/columns.py): per cell the ranks of its unit, category, item and
+        answer among ``values`` (the distinct strings of each, sorted) and its answers on
+        ballot and tally sheets together (``n``), in no particular order; and the ballots
+        per unit and category (``ballot_unit``, ``ballot_category``: strings; ``ballots``:
+        ballot and tally sheets together). Returns (columns, values)."""
+        with self.snapshot() as snap, snap.cursor() as cur:
+            found = cur.execute(_sql("year_cell_counts"), {"year": year}).fetchnumpy()
+            codes, values = self._cells.get(cur)
+            ballots = cur.execute(
+                "SELECT unit, category, (ballots + tally_ballots)::BIGINT AS n "
+                "FROM appraisal_ballot_counts WHERE year = ? ORDER BY unit, category",
+                [year],
+            ).fetchnumpy()
+        ids = np.asarray(found["id"], dtype=np.int64)
+        unit, category, item, answer = codes[ids].T if len(ids) else np.zeros((4, 0), np.int64)
+        out = {
+            "unit": unit,
+            "category": category,
+            "item": item,
+            "answer": answer,
+            "n": np.asarray(found["n"], dtype=np.int64) + np.asarray(found["tally"], np.int64),
+            "ballot_unit": np.asarray(ballots["unit"], dtype=object),
+            "ballot_category": np.asarray(ballots["category"], dtype=object),
+            "ballots": np.asarray(ballots["n"], dtype=np.int64),
+        }
+        return out, values
+
     def appraisal_ballot_stats(
         self, year: int, points: Mapping[str, float], cells: pd.DataFrame
     ) -> pd.DataFrame:

@@ -316,3 +316,103 @@ def random_facts(seed: int) -> tuple[YearFacts, Scheme]:
 @pytest.mark.parametrize("seed", range(12))
 def test_generated_cities(seed):
     same(*random_facts(seed))
+
+
+def test_read_columns_reads_what_read_facts_reads(store):
+    """The columns read from the store score, rank and warn exactly as the facts that
+    read_facts reads; previous_warnings from them as the unit-by-unit path."""
+    from scoring import results
+    from scoring.column_facts import read_columns
+    from scoring.facts import read_facts
+    from tests.conftest import add_facts, add_units
+
+    sch = scheme(composite={"weights": {"appraisal": 0.4, "performance": 0.4, "目标考核": 0.2}})
+    names = ["甲局", "乙局", "丙局", "丁局", "戊局", "己局"]
+    add_units(
+        store,
+        [(n, "部门", None, "甲类") for n in names] + [("甲局领导班子", "领导班子", "甲局", None)],
+    )
+    rnd = random.Random(5)
+    answers = ["满意", "基本满意", "不满意", "不了解", "很满意"]
+    for year in (2023, 2024, 2025):
+        ballots = [
+            {"ballot": f"{year}-{b}", "unit": u, "category": c, "item": i, "answer": a, "n": 1}
+            for b in range(120)
+            for u, c in [(rnd.choice(names[:5]), rnd.choice(list(sch.categories)[:3]))]
+            for i in sch.items
+            if rnd.random() < 0.9
+            for a in [rnd.choice(answers)]
+        ]
+        add_facts(store, year, "appraisal_answers", ballots)
+        tally = [
+            {"ballot": None, "unit": "乙局", "category": "群众", "item": i, "answer": a, "n": k}
+            for k, (i, a) in enumerate(zip(sch.items, answers * 2, strict=False), start=1)
+        ]
+        add_facts(store, year, "appraisal_answers", tally, source="appraisal-tally")
+        add_facts(
+            store,
+            year,
+            "performance_scores",
+            [
+                {"unit": u, "indicator": ind, "score": rnd.uniform(55, 100), "month": m}
+                for u in [*names, "未登记局"]
+                for ind in sch.indicators
+                for m in ["2025-03", "2025-06", None]
+                if rnd.random() < 0.7
+            ],
+        )
+        add_facts(
+            store,
+            year,
+            "integrity_votes",
+            [
+                {"unit": u, "result": r, "n": rnd.randint(0, 9)}
+                for u in ["甲局领导班子", "丙局"]
+                for r in ["优秀", "称职", "不称职"]
+            ],
+        )
+        add_facts(
+            store,
+            year,
+            "adjustments",
+            [
+                {"unit": "丁局", "reason": "表彰", "points": 4.5, "source": "表彰"},
+                {"unit": "丁局", "reason": "表彰", "points": 3.25, "source": "表彰"},
+                {"unit": "戊局", "reason": "暗访", "points": -1.3, "source": "暗访"},
+                {"unit": names[year % 6], "reason": "否决", "points": 0, "source": "一票否决"},
+            ],
+        )
+        add_facts(
+            store,
+            year,
+            "appraisal_item_scores",
+            [{"unit": "己局", "category": "群众", "item": "总体评价", "score": 88.8, "ballots": 9}],
+        )
+        add_facts(
+            store,
+            year,
+            "special_scores",
+            [{"unit": u, "item": "目标考核", "score": rnd.uniform(70, 100)} for u in names[::2]],
+        )
+        facts = read_facts(store, year, sch, spread=False)
+        c = read_columns(store, year, sch)
+        assert c.units == tuple(facts.units_with_data())
+        assert not c.registered[c.units.index("未登记局")]
+        want, got = columns.standings(columns.from_facts(facts), sch), columns.standings(c, sch)
+        assert [repr(x) for x in got.composite.tolist()] == [
+            repr(x) for x in want.composite.tolist()
+        ]
+        assert got.grade == want.grade and got.rank.tolist() == want.rank.tolist()
+        assert columns.warned(c, sch) == scalar(facts, sch)[1]
+    # The store's own scheme (the default) each year, two years back at most.
+    for year in (2024, 2025):
+        streak: dict[str, int] = {}
+        alive = None
+        for back in (1, 2):
+            if year - back < 2023:
+                break
+            earlier = read_facts(store, year - back, scheme(), spread=False)
+            warned = set(scalar(earlier, scheme())[1])
+            alive = warned if alive is None else alive & warned
+            streak.update(dict.fromkeys(alive, back))
+        assert results.previous_warnings(store, year) == streak
