@@ -38,12 +38,19 @@ if TYPE_CHECKING:
     from scoring.facts import IndicatorStats, YearFacts
 
 __all__ = [
+    "AdjustmentColumns",
     "AppraisalColumns",
     "FactColumns",
+    "PerformanceColumns",
     "Standings",
+    "adjustment",
     "appraisal",
+    "by_scheme",
     "composite",
+    "extras",
     "from_facts",
+    "integrity",
+    "performance",
     "round_to",
     "standings",
     "warned",
@@ -428,7 +435,21 @@ def appraisal(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) ->
     )
 
 
-def performance(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) -> np.ndarray:
+class PerformanceColumns(NamedTuple):
+    """绩效考核 of the units scored (rules.PerformanceScore as columns; NaN for None):
+    per unit and per unit and indicator (the scheme's order). Units scored by rounds
+    have their ``rules.PerformanceScore`` in ``by_rounds`` (by their place in the rows)."""
+
+    score: np.ndarray
+    mean: np.ndarray  # [unit, indicator] (trimmed) mean, NaN: no score
+    scores: np.ndarray  # [unit, indicator] how many scores
+    trimmed: np.ndarray  # [unit, indicator] highest and lowest dropped
+    by_rounds: Mapping[int, rules.PerformanceScore]
+
+
+def performance(
+    c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None
+) -> PerformanceColumns:
     """绩效考核 (rules.performance_score) of the units at ``rows``: per indicator the
     (trimmed) mean, then the indicators' weighted mean over those with scores. With
     rounds (``performance.rounds``) each unit with months is scored by
@@ -449,26 +470,28 @@ def performance(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) 
 
     n = dense(c.perf_n, np.int64)
     total, lo, hi = dense(c.perf_total), dense(c.perf_lo), dense(c.perf_hi)
+    trimmed = n >= scheme.trim_from
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.where(trimmed, (total - lo - hi) / (n - 2), total / n)
+    mean = np.where(n > 0, mean, np.nan)
     weight_sum = np.zeros(size)
     term_sum = np.zeros(size)
+    for j, weight in enumerate(scheme.indicators.values()):
+        here = n[:, j] > 0
+        weight_sum = np.where(here, weight_sum + weight, weight_sum)
+        term_sum = np.where(here, term_sum + mean[:, j] * weight, term_sum)
     with np.errstate(divide="ignore", invalid="ignore"):
-        for j, weight in enumerate(scheme.indicators.values()):
-            here = n[:, j] > 0
-            trimmed = n[:, j] >= scheme.trim_from
-            mean = np.where(
-                trimmed, (total[:, j] - lo[:, j] - hi[:, j]) / (n[:, j] - 2), total[:, j] / n[:, j]
-            )
-            weight_sum = np.where(here, weight_sum + weight, weight_sum)
-            term_sum = np.where(here, term_sum + mean * weight, term_sum)
         score = np.where(weight_sum > 0, term_sum / weight_sum, np.nan)
+    by_rounds = {}
     if scheme.performance_rounds:
         months = c.performance_months
         for j, unit in enumerate(rows.tolist()):
             name = c.units[unit]
             if name in months:
-                value = rules.performance_by_rounds(months[name], scheme).score
+                by_rounds[j] = rules.performance_by_rounds(months[name], scheme)
+                value = by_rounds[j].score
                 score[j] = np.nan if value is None else value
-    return score
+    return PerformanceColumns(score, mean, n, trimmed & (n > 0), by_rounds)
 
 
 def integrity(c: FactColumns, scheme: Scheme) -> np.ndarray:
@@ -487,11 +510,24 @@ def integrity(c: FactColumns, scheme: Scheme) -> np.ndarray:
     return np.where(source >= 0, own[np.maximum(source, 0)], np.nan) if size else own
 
 
-def adjustment(
-    c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None
-) -> tuple[np.ndarray, np.ndarray]:
-    """加减分 (rules.adjustment) of the units at ``rows``: (value, vetoed). Positives and
-    negatives summed in the entries' order and capped; a veto source adds no points."""
+class AdjustmentColumns(NamedTuple):
+    """加减分 of the units scored (rules.Adjustment as columns). Where a unit has no
+    positive (negative) entry the scalar rule's sum is the integer 0: ``positives``
+    (``negatives``) counts the entries, for whoever rebuilds the rule's objects."""
+
+    value: np.ndarray
+    positive: np.ndarray
+    negative: np.ndarray
+    positive_capped: np.ndarray
+    negative_capped: np.ndarray
+    vetoed: np.ndarray
+    positives: np.ndarray
+    negatives: np.ndarray
+
+
+def adjustment(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) -> AdjustmentColumns:
+    """加减分 (rules.adjustment) of the units at ``rows``: positives and negatives summed
+    in the entries' order and capped; a veto source adds no points, it vetoes."""
     rows = np.arange(len(c)) if rows is None else np.asarray(rows, dtype=np.int64)
     size = len(rows)
     local = _local(len(c), rows)
@@ -504,8 +540,18 @@ def adjustment(
     up, down = (points > 0) & ~veto, (points < 0) & ~veto
     pos = np.bincount(unit[up], weights=points[up], minlength=size)
     neg = np.bincount(unit[down], weights=points[down], minlength=size)
-    value = np.minimum(pos, scheme.positive_cap) + np.maximum(neg, scheme.negative_cap)
-    return value, vetoed
+    capped_pos = np.minimum(pos, scheme.positive_cap)
+    capped_neg = np.maximum(neg, scheme.negative_cap)
+    return AdjustmentColumns(
+        capped_pos + capped_neg,
+        pos,
+        neg,
+        capped_pos < pos,
+        capped_neg > neg,
+        vetoed,
+        np.bincount(unit[up], minlength=size),
+        np.bincount(unit[down], minlength=size),
+    )
 
 
 def extras(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) -> dict[str, np.ndarray]:
@@ -585,8 +631,9 @@ class Standings(NamedTuple):
     satisfaction_rate: np.ndarray
 
 
-def _schemes(c: FactColumns, scheme: Scheme) -> list[tuple[Scheme, np.ndarray]]:
-    """The units (positions) scored under each 考核类别's scheme."""
+def by_scheme(c: FactColumns, scheme: Scheme) -> list[tuple[Scheme, np.ndarray]]:
+    """The units (positions) scored under each 考核类别's scheme (Scheme.for_group),
+    each scheme once."""
     by: dict[int, tuple[Scheme, list[int]]] = {}
     for k, group in enumerate(c.groups):
         sch = scheme.for_group(group)
@@ -603,17 +650,17 @@ def standings(c: FactColumns, scheme: Scheme) -> Standings:
     rounded = np.full(size, np.nan)
     satisfaction = np.full(size, np.nan)
     integ = integrity(c, scheme)
-    for sch, rows in _schemes(c, scheme):
+    for sch, rows in by_scheme(c, scheme):
         a = appraisal(c, sch, rows)
-        adj, veto = adjustment(c, sch, rows)
+        adj = adjustment(c, sch, rows)
         parts = {
             "appraisal": a.score,
-            "performance": performance(c, sch, rows),
+            "performance": performance(c, sch, rows).score,
             "integrity": integ[rows],
             **extras(c, sch, rows),
         }
-        value[rows] = composite(parts, adj, sch)
-        vetoed[rows] = veto
+        value[rows] = composite(parts, adj.value, sch)
+        vetoed[rows] = adj.vetoed
         rounded[rows] = round_to(value[rows], sch.decimals)
         satisfaction[rows] = np.where(np.isnan(a.score), np.nan, a.satisfaction_rate)
     rank = np.zeros(size, dtype=np.int64)

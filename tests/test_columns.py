@@ -47,7 +47,62 @@ def same(facts: YearFacts, sch: Scheme) -> columns.Standings:
         rate = None if math.isnan(s.satisfaction_rate[k]) else float(s.satisfaction_rate[k])
         assert rate == u.satisfaction_rate, u.unit
     assert columns.warned(c, sch) == warned == engine.warned_units(facts, sch)
+    details(c, sch, graded)
     return s
+
+
+def nan_none(x: float) -> float | None:
+    return None if math.isnan(x) else float(x)
+
+
+def details(c: columns.FactColumns, sch: Scheme, graded: list) -> None:
+    """What the columns keep of each part equals the scalar rules' objects."""
+    for group_scheme, rows in columns.by_scheme(c, sch):
+        a = columns.appraisal(c, group_scheme, rows)
+        p = columns.performance(c, group_scheme, rows)
+        adj = columns.adjustment(c, group_scheme, rows)
+        for j, k in enumerate(rows.tolist()):
+            u = graded[k]
+            if u.appraisal_detail is not None:
+                want = u.appraisal_detail
+                assert nan_none(a.score[j]) == want.score
+                assert nan_none(a.satisfaction_rate[j]) == want.satisfaction_rate
+                assert nan_none(a.awareness_rate[j]) == want.awareness_rate
+                assert int(a.ballots[j]) == want.ballots
+                for ci, cat in enumerate(want.categories):
+                    assert nan_none(a.category_score[j, ci]) == cat.score
+                    assert int(a.category_ballots[j, ci]) == cat.ballots
+                    for ii, item in enumerate(cat.items):
+                        assert nan_none(a.mean[j, ci, ii]) == item.mean
+                        got = (a.answered, a.unknown, a.satisfied, a.scored)
+                        assert [int(x[j, ci, ii]) for x in got] == [
+                            item.answered,
+                            item.unknown,
+                            item.satisfied,
+                            item.scored,
+                        ]
+            if u.performance_detail is not None and j not in p.by_rounds:
+                assert nan_none(p.score[j]) == u.performance_detail.score
+                means = {
+                    i.indicator: (i.mean, i.scores, i.trimmed)
+                    for i in u.performance_detail.indicators
+                }
+                for ii, ind in enumerate(group_scheme.indicators):
+                    if ind in means:
+                        got = (float(p.mean[j, ii]), int(p.scores[j, ii]), bool(p.trimmed[j, ii]))
+                        assert got == means[ind]
+                    else:
+                        assert math.isnan(p.mean[j, ii])
+            d = u.adjustment_detail
+            assert (float(adj.value[j]), float(adj.positive[j]), float(adj.negative[j])) == (
+                d.value,
+                d.positive,
+                d.negative,
+            )
+            assert (bool(adj.positive_capped[j]), bool(adj.negative_capped[j])) == (
+                d.positive_capped,
+                d.negative_capped,
+            )
 
 
 def composite_of(facts: YearFacts, sch: Scheme, unit: str) -> float | None:
