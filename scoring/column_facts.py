@@ -9,8 +9,6 @@ apart in what they read, only in shape.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 
@@ -22,13 +20,24 @@ from scoring.store import Store
 __all__ = ["read_columns"]
 
 
-def _text(x: object) -> str | None:
-    """facts._none: a registry cell as text, None for a missing one."""
-    return None if x is None or (isinstance(x, float) and x != x) or pd.isna(x) else str(x)
+def _texts(column: pd.Series) -> list[str | None]:
+    """A registry column as text, None for a missing cell (facts._none, vectorised)."""
+    present = column.notna().to_numpy()
+    return [str(x) if ok else None for x, ok in zip(column.tolist(), present, strict=True)]
 
 
-def _codes(values: Sequence[object], names: dict[str, int]) -> np.ndarray:
-    return np.array([names.setdefault(str(v), len(names)) for v in values], dtype=np.int64)
+def _factor(column: pd.Series, names: dict[str, int]) -> np.ndarray:
+    """Each value's number in ``names`` (a new name numbered on), looked up once per
+    distinct value."""
+    codes, distinct = pd.factorize(column)
+    table = [names.setdefault(str(v), len(names)) for v in distinct]
+    return np.array([*table, -1], dtype=np.int64)[codes]
+
+
+def _lookup(column: pd.Series, position: dict[str, int]) -> np.ndarray:
+    """Each value's place in ``position`` (-1: none), looked up once per distinct value."""
+    codes, distinct = pd.factorize(column)
+    return np.array([*(position.get(str(v), -1) for v in distinct), -1], dtype=np.int64)[codes]
 
 
 def _runs(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -52,30 +61,31 @@ def read_columns(store: Store, year: int, scheme: Scheme) -> FactColumns:
         votes = snap.integrity_counts(year)
         entries = cases.adjustments_with_cases(snap, year, scheme)
         scored = snap.item_scores(year)
-    unit_names: tuple[str, ...] = values[0] if values else ()
-    with_cells = np.unique(cells["unit"])
+    unit_names, categories_of, items_of, answers_of = values
+    with_cells = np.flatnonzero(np.bincount(cells["unit"], minlength=len(unit_names)))
     named = {unit_names[k] for k in with_cells.tolist()}
     for frame in (perf, special, votes, entries, scored):
-        named.update(frame["unit"].tolist())
+        named.update(str(u) for u in pd.unique(frame["unit"]))
     units = sorted(named)
     position = {u: k for k, u in enumerate(units)}
     size = len(units)
 
     # 万人评议: a cell's unit as its position; the cells of each (unit, category, item)
-    # in the order of their answers (stable: by answer alone), as the counts add them.
+    # in the order of their answers (a stable sort by answer alone), as the counts add them.
     at = np.array([position.get(u, -1) for u in unit_names] + [-1], dtype=np.int64)
-    order = np.argsort(cells["answer"].astype(np.int32), kind="stable")
-    categories = {c: k for k, c in enumerate(values[1] if values else ())}
-    items = {i: k for k, i in enumerate(values[2] if values else ())}
-    keep = np.array([u in position for u in cells["ballot_unit"].tolist()], dtype=bool)
-    ballot_unit = [position[u] for u in cells["ballot_unit"][keep].tolist()]
-    ballot_category = _codes(cells["ballot_category"][keep].tolist(), categories)
+    small = np.uint8 if len(answers_of) < 256 else np.uint16 if len(answers_of) < 65536 else None
+    answer = cells["answer"].astype(small) if small is not None else cells["answer"]
+    order = np.argsort(answer, kind="stable")
+    categories = {c: k for k, c in enumerate(categories_of)}
+    items = {i: k for k, i in enumerate(items_of)}
+    ballot_unit = _lookup(pd.Series(cells["ballot_unit"]), position)
+    keep = ballot_unit >= 0
+    ballot_category = _factor(pd.Series(cells["ballot_category"][keep]), categories)
 
     # 分项得分汇总: rows summed per (unit, category, item) in their order (facts._item_scores).
-    s_unit = scored["unit"].to_numpy(dtype=object)
-    s_cat = scored["category"].to_numpy(dtype=object)
-    s_item = scored["item"].to_numpy(dtype=object)
-    run, first = _runs(s_unit, s_cat, s_item) if len(scored) else (np.zeros(0, np.int64),) * 2
+    s_unit = _lookup(scored["unit"], position)
+    s_cat, s_item = _factor(scored["category"], categories), _factor(scored["item"], items)
+    run, first = _runs(s_unit, s_cat, s_item)
     s_points = np.bincount(
         run,
         weights=scored["score"].to_numpy(dtype=np.float64) * scored["ballots"].to_numpy(np.int64),
@@ -84,71 +94,64 @@ def read_columns(store: Store, year: int, scheme: Scheme) -> FactColumns:
     s_n = np.bincount(run, weights=scored["ballots"].to_numpy(np.int64), minlength=len(first))
     has_appraisal = np.zeros(size, dtype=bool)
     has_appraisal[at[with_cells]] = True
-    has_appraisal[[position[u] for u in s_unit[first].tolist()]] = True
+    has_appraisal[s_unit[first]] = True
 
     # 绩效考核, sorted by unit, indicator and month: months pooled in that order (facts.pool).
-    p_unit = perf["unit"].to_numpy(dtype=object)
-    p_ind = perf["indicator"].to_numpy(dtype=object)
-    prun, pfirst = _runs(p_unit, p_ind) if len(perf) else (np.zeros(0, np.int64),) * 2
+    indicators: dict[str, int] = {}
+    p_unit, p_ind = _lookup(perf["unit"], position), _factor(perf["indicator"], indicators)
+    prun, pfirst = _runs(p_unit, p_ind)
     p_n = perf["n"].to_numpy(dtype=np.int64)
     p_lo, p_hi = perf["lo"].to_numpy(np.float64), perf["hi"].to_numpy(np.float64)
-    indicators: dict[str, int] = {}
     months = {}
     if scheme.performance_rounds or any(g.performance_rounds for g in scheme.groups.values()):
         from scoring.facts import _performance  # the rounds' months, as read_facts keeps them
 
         months = _performance(perf)[1]
 
+    names = [str(n) for n in registry["name"].tolist()]
+    row_of = {n: k for k, n in enumerate(names)}
+    types_all = [str(t) for t in registry["type"].tolist()]
+    parents_all, groups_all = _texts(registry["parent"]), _texts(registry["group"])
+    rows = [row_of.get(u) for u in units]
+    leadership = {
+        n: (LEADERSHIP, parents_all[k]) for k, n in enumerate(names) if types_all[k] == LEADERSHIP
+    }
+    types = tuple(NO_GROUP_TYPE if r is None else types_all[r] for r in rows)
+    parents = tuple(None if r is None else parents_all[r] for r in rows)
     results: dict[str, int] = {}
     sources: dict[str, int] = {}
     specials: dict[str, int] = {}
-    names = registry["name"].tolist()
-    row_of = {n: k for k, n in enumerate(names)}
-    types_all, parents_all = registry["type"].tolist(), registry["parent"].tolist()
-    groups_all = registry["group"].tolist()
-    rows = [row_of.get(u) for u in units]
-    leadership = {
-        n: (LEADERSHIP, _text(p))
-        for n, t, p in zip(names, types_all, parents_all, strict=True)
-        if str(t) == LEADERSHIP
-    }
-    types = tuple(NO_GROUP_TYPE if r is None else str(types_all[r]) for r in rows)
-    parents = tuple(None if r is None else _text(parents_all[r]) for r in rows)
-    vote_units = votes["unit"].tolist()
-    # Every name numbered before the numbers are frozen into tuples.
-    scored_category = _codes(s_cat[first].tolist(), categories)
-    scored_item = _codes(s_item[first].tolist(), items)
-    perf_indicator = _codes(p_ind[pfirst].tolist(), indicators)
-    vote_result = _codes(votes["result"].tolist(), results)
-    adj_source = _codes(entries["source"].tolist(), sources)
-    special_item = _codes(special["item"].tolist(), specials)
+    vote_unit = _lookup(votes["unit"], position)
+    vote_result = _factor(votes["result"], results)
+    adj_source = _factor(entries["source"], sources)
+    special_item = _factor(special["item"], specials)
     return FactColumns(
         year=year,
         units=tuple(units),
         types=types,
         parents=parents,
-        groups=tuple(None if r is None else _text(groups_all[r]) for r in rows),
+        groups=tuple(None if r is None else groups_all[r] for r in rows),
         registered=np.array([r is not None for r in rows], dtype=bool),
         categories=tuple(categories),
         items=tuple(items),
-        answers=tuple(values[3]) if values else (),
+        answers=tuple(answers_of),
         cell_unit=at[cells["unit"]][order],
         cell_category=cells["category"][order],
         cell_item=cells["item"][order],
         cell_answer=cells["answer"][order],
         cell_n=cells["n"][order],
-        ballot_unit=np.array(ballot_unit, dtype=np.int64),
+        ballot_unit=ballot_unit[keep],
         ballot_category=ballot_category,
         ballot_n=cells["ballots"][keep],
-        scored_unit=np.array([position[u] for u in s_unit[first].tolist()], dtype=np.int64),
-        scored_category=scored_category,
-        scored_item=scored_item,
+        scored_unit=s_unit[first],
+        scored_category=s_cat[first],
+        scored_item=s_item[first],
         scored_points=s_points,
         scored_n=s_n.astype(np.int64),
         has_appraisal=has_appraisal,
         indicators=tuple(indicators),
-        perf_unit=np.array([position[u] for u in p_unit[pfirst].tolist()], dtype=np.int64),
-        perf_indicator=perf_indicator,
+        perf_unit=p_unit[pfirst],
+        perf_indicator=p_ind[pfirst],
         perf_n=np.bincount(prun, weights=p_n, minlength=len(pfirst)).astype(np.int64),
         perf_total=np.bincount(
             prun, weights=perf["total"].to_numpy(np.float64), minlength=len(pfirst)
@@ -156,16 +159,18 @@ def read_columns(store: Store, year: int, scheme: Scheme) -> FactColumns:
         perf_lo=np.minimum.reduceat(p_lo, pfirst) if len(pfirst) else p_lo,
         perf_hi=np.maximum.reduceat(p_hi, pfirst) if len(pfirst) else p_hi,
         results=tuple(results),
-        vote_unit=np.array([position[u] for u in vote_units], dtype=np.int64),
+        vote_unit=vote_unit,
         vote_result=vote_result,
         vote_n=votes["n"].to_numpy(dtype=np.int64),
-        integrity_from=integrity_sources(units, types, parents, leadership, vote_units),
+        integrity_from=integrity_sources(
+            units, types, parents, leadership, (units[k] for k in np.unique(vote_unit).tolist())
+        ),
         sources=tuple(sources),
-        adj_unit=np.array([position[u] for u in entries["unit"].tolist()], dtype=np.int64),
+        adj_unit=_lookup(entries["unit"], position),
         adj_points=entries["points"].to_numpy(dtype=np.float64),
         adj_source=adj_source,
         specials=tuple(specials),
-        special_unit=np.array([position[u] for u in special["unit"].tolist()], dtype=np.int64),
+        special_unit=_lookup(special["unit"], position),
         special_item=special_item,
         special_n=special["n"].to_numpy(dtype=np.int64),
         special_total=special["total"].to_numpy(dtype=np.float64),

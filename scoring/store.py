@@ -935,27 +935,44 @@ class Store:
 
     def appraisal_cell_codes(self, year: int) -> tuple[dict[str, np.ndarray], tuple]:
         """The year's 万人评议 answer cells as integers alone, for scoring every unit at
-        once (scoring/columns.py): per cell the ranks of its unit, category, item and
-        answer among ``values`` (the distinct strings of each, sorted) and its answers on
-        ballot and tally sheets together (``n``), in no particular order; and the ballots
-        per unit and category (``ballot_unit``, ``ballot_category``: strings; ``ballots``:
-        ballot and tally sheets together). Returns (columns, values)."""
+        once (scoring/columns.py): per cell (by id) the ranks of its unit, category, item
+        and answer among ``values`` (the distinct strings of each, sorted) and its answers
+        on ballot and tally sheets together (``n``: the diagonal of the pair counts plus
+        the tally counts, as year_cell_counts.sql adds them, here without a GROUP BY over
+        the year's pairs); and the ballots per unit and category (``ballot_unit``,
+        ``ballot_category``: strings; ``ballots``: both kinds of sheet). Returns
+        (columns, values)."""
         with self.snapshot() as snap, snap.cursor() as cur:
-            found = cur.execute(_sql("year_cell_counts"), {"year": year}).fetchnumpy()
+            diagonal = cur.execute(
+                "SELECT cell_a, n FROM appraisal_pair_counts WHERE year = ? AND cell_a = cell_b",
+                [year],
+            ).fetchnumpy()
+            tally = cur.execute(
+                "SELECT cell_id, n FROM appraisal_tally_counts WHERE year = ?", [year]
+            ).fetchnumpy()
             codes, values = self._cells.get(cur)
             ballots = cur.execute(
                 "SELECT unit, category, (ballots + tally_ballots)::BIGINT AS n "
                 "FROM appraisal_ballot_counts WHERE year = ? ORDER BY unit, category",
                 [year],
             ).fetchnumpy()
-        ids = np.asarray(found["id"], dtype=np.int64)
-        unit, category, item, answer = codes[ids].T if len(ids) else np.zeros((4, 0), np.int64)
+        ids = np.concatenate(
+            [np.asarray(diagonal["cell_a"], np.int64), np.asarray(tally["cell_id"], np.int64)]
+        )
+        counts = np.concatenate(
+            [np.asarray(diagonal["n"], np.int64), np.asarray(tally["n"], np.int64)]
+        )
+        size = max(len(codes), int(ids.max(initial=-1)) + 1)
+        total = np.zeros(size, dtype=np.int64)
+        np.add.at(total, ids, counts)
+        present = np.flatnonzero(np.bincount(ids, minlength=size))
+        unit, category, item, answer = codes[present].T
         out = {
             "unit": unit,
             "category": category,
             "item": item,
             "answer": answer,
-            "n": np.asarray(found["n"], dtype=np.int64) + np.asarray(found["tally"], np.int64),
+            "n": total[present],
             "ballot_unit": np.asarray(ballots["unit"], dtype=object),
             "ballot_category": np.asarray(ballots["category"], dtype=object),
             "ballots": np.asarray(ballots["n"], dtype=np.int64),
