@@ -90,31 +90,52 @@ def find_font(kind: str) -> tuple[str, int]:
 
 CLOSING = set("，。、；：？！）》」』”’％…—】〕,.;:?!)%")
 OPENING = set("（《「『“‘【〔(")
-_TOKEN = re.compile(r"[A-Za-z0-9][A-Za-z0-9.,%:/+\-]*|.", re.S)
+# Unbreakable runs: a number or Latin word with its sign, else one character.
+_TOKEN = re.compile(r"[−+\-]?[A-Za-z0-9][A-Za-z0-9.,%:/+\-]*|.", re.S)
 
 
-def _break_lines(text: str, width_of, first: float, measure: float) -> list[str]:
+def _break_lines(
+    text: str, width_of, first: float, measure: float, *, hang: bool = True
+) -> list[str]:
     """Greedy lines of at most ``first`` (then ``measure``) mm, 避头尾: a closing mark
-    that would start a line stays at the end of the line before (hanging a little),
-    an opening mark that would end a line moves to the next."""
+    that would start a line stays at the end of the line before, hanging a little into
+    the margin (``hang``) or, where there is no margin to hang into (a table cell),
+    taking the line's last character along to the next line; an opening mark that
+    would end a line moves to the next. Runs of digits and Latin letters never break."""
     lines: list[str] = []
-    cur, avail = "", first
+    cur: list[str] = []
+    avail = first
     for token in _TOKEN.findall(text):
-        if cur and width_of(cur + token) > avail:
-            if token in CLOSING:
-                cur += token  # hangs into the margin by one mark at most
-                lines.append(cur)
-                cur, avail = "", measure
+        if cur and width_of("".join(cur) + token) > avail:
+            if token in CLOSING and (hang or len(cur) < 2):
+                cur.append(token)  # hangs into the margin by one mark at most
+                lines.append("".join(cur))
+                cur, avail = [], measure
                 continue
-            carry = ""
+            carry: list[str] = []
+            if token in CLOSING:  # the marks before it and the character they follow
+                while len(cur) > 1 and cur[-1] in CLOSING:
+                    carry.insert(0, cur.pop())
+                carry.insert(0, cur.pop())
             while cur and cur[-1] in OPENING:
-                carry, cur = cur[-1] + carry, cur[:-1]
-            lines.append(cur)
+                carry.insert(0, cur.pop())
+            if not cur:  # nothing would be left on the line: break where the width says
+                cur, carry = carry, []
+            lines.append("".join(cur))
             cur, avail = carry, measure
-        cur += token
+        cur.append(token)
     if cur:
-        lines.append(cur)
+        lines.append("".join(cur))
     return lines
+
+
+def cell_text(text: str, width_of, width: float) -> str:
+    """A table cell's text broken into lines that fit ``width`` mm, 避头尾 without
+    hanging (fpdf's own breaking puts a line anywhere, 「，」 first included)."""
+    return "\n".join(
+        "\n".join(_break_lines(part, width_of, width, width, hang=False)) if part else ""
+        for part in text.split("\n")
+    )
 
 
 def cjk_text(text: str) -> str:
@@ -299,6 +320,15 @@ class OfficialDocument:
         pdf = self.pdf
         self.font(size)
         header = FontFace(emphasis=None, fill_color=HEADER_FILL)
+        # Lines are broken here (避头尾) at each column's inner width: the table spans the
+        # text width, shared in proportion to ``widths``, less the cell margins.
+        inner = [
+            pdf.epw * w / sum(widths) - 2 * pdf.c_margin - pdf.line_width - 0.05 for w in widths
+        ]
+
+        def text(k: int, value: str) -> str:
+            return cell_text(value, pdf.get_string_width, inner[k])
+
         with pdf.table(
             col_widths=tuple(widths),
             headings_style=header,
@@ -309,14 +339,14 @@ class OfficialDocument:
             wrapmode=WrapMode.CHAR,
         ) as t:
             row = t.row()
-            for c in frame.columns:
-                row.cell(str(c))
+            for k, c in enumerate(frame.columns):
+                row.cell(text(k, str(c)))
             for _, rec in frame.iterrows():
                 fill = row_fill(rec) if row_fill else None
                 style = FontFace(fill_color=fill) if fill else None
                 row = t.row(style=style)
-                for c in frame.columns:
-                    row.cell(formatter(str(c), rec[c]))
+                for k, c in enumerate(frame.columns):
+                    row.cell(text(k, formatter(str(c), rec[c])))
         pdf.ln(2)
 
     def image(self, path: Path, width_mm: float = 156) -> None:
