@@ -15,7 +15,7 @@ Python loops run per item of a unit and category, never per answer cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -29,6 +29,7 @@ __all__ = [
     "AppraisalCounts",
     "ItemArrays",
     "ItemSums",
+    "LabelCodes",
     "NestedCounts",
     "UploadCounts",
     "upload_counts",
@@ -43,6 +44,31 @@ class ItemArrays(NamedTuple):
     unknown: np.ndarray
     satisfied: np.ndarray
     points: np.ndarray
+
+
+class LabelCodes(NamedTuple):
+    """The (unit, category, item) of each label as ranks among the distinct ``units``,
+    ``categories`` and ``items`` (sorted, so ordering by the ranks orders by the strings):
+    what lets numpy find a label's unit and category without comparing strings."""
+
+    unit: np.ndarray
+    category: np.ndarray
+    item: np.ndarray
+    units: tuple[str, ...]
+    categories: tuple[str, ...]
+    items: tuple[str, ...]
+
+    @classmethod
+    def of(cls, labels: Sequence[tuple[str, str, str]]) -> LabelCodes:
+        """The codes of labels read without them (the SQL path, hand-built counts)."""
+        columns = []
+        for k in range(3):
+            values = sorted({label[k] for label in labels})
+            rank = {v: r for r, v in enumerate(values)}
+            codes = np.array([rank[label[k]] for label in labels], dtype=np.int64)
+            columns.append((codes, tuple(values)))
+        (u, us), (c, cs), (i, items) = columns
+        return cls(u, c, i, us, cs, items)
 
 
 @dataclass(frozen=True, eq=False)
@@ -63,6 +89,11 @@ class AppraisalCounts:
     pair_n: np.ndarray  # ballots holding both (the diagonal: the cell's answer count)
     # (unit, category) -> (ballots on ballot sheets, ballots of tally sheets)
     ballots: Mapping[tuple[str, str], tuple[int, int]]
+    codes: LabelCodes | None = None  # the labels as ranks, when the reader has them
+
+    def label_codes(self) -> LabelCodes:
+        """``codes``, or the labels' ranks taken from the strings."""
+        return self.codes if self.codes is not None else LabelCodes.of(self.labels)
 
     @classmethod
     def empty(cls) -> AppraisalCounts:
@@ -147,19 +178,22 @@ class AppraisalCounts:
             return mean, coef
         items = list(scheme.items)
         slot = {item: k for k, item in enumerate(items)}
-        groups: dict[tuple[str, str], int] = {}
-        group = np.empty(size, dtype=np.int64)
-        column = np.full(size, len(items), dtype=np.int64)  # len(items): not scored
-        for k, (unit, cat, item) in enumerate(self.labels):
-            group[k] = groups.setdefault((unit, cat), len(groups))
-            if cat in scheme.categories:
-                column[k] = slot.get(item, len(items))
+        codes = self.label_codes()
+        # A group per (unit, category), numbered by rank (only the sums within it count).
+        distinct, group = np.unique(
+            codes.unit * len(codes.categories) + codes.category, return_inverse=True
+        )
+        n_groups = len(distinct)
+        # len(items): not scored (an item or a category the scheme does not have)
+        item_slot = np.array([slot.get(i, len(items)) for i in codes.items], dtype=np.int64)
+        scored = np.array([c in scheme.categories for c in codes.categories], dtype=bool)
+        column = np.where(scored[codes.category], item_slot[codes.item], len(items))
         weight = np.array([float(scheme.items[i]) for i in items] + [0.0])[column]
         used = (sums.answered > 0) & (weight > 0)
         # Each category's answered weight, summed item by item in the scheme's order.
-        by_slot = np.zeros((len(groups), len(items) + 1))
+        by_slot = np.zeros((n_groups, len(items) + 1))
         by_slot[group[used], column[used]] = weight[used]
-        total = np.zeros(len(groups))
+        total = np.zeros(n_groups)
         for k in range(len(items)):
             total = total + by_slot[:, k]
         at = np.flatnonzero(used)
@@ -195,10 +229,15 @@ class AppraisalCounts:
         value = self.per_cell(lambda a: points.get(a, 0.0))
         term = np.where(scored, coef[self.item_of] * (value - mean[self.item_of]), 0.0)
         keys = list(self.ballots)
-        groups = {key: g for g, key in enumerate(keys)}
-        group_of_item = np.array(
-            [groups.get((u, c), -1) for u, c, _ in self.labels], dtype=np.int64
-        )
+        codes = self.label_codes()
+        unit_rank = {u: k for k, u in enumerate(codes.units)}
+        category_rank = {c: k for k, c in enumerate(codes.categories)}
+        width = len(codes.categories)
+        group_at = np.full(len(codes.units) * width, -1, dtype=np.int64)
+        for g, (u, c) in enumerate(keys):
+            if u in unit_rank and c in category_rank:
+                group_at[unit_rank[u] * width + category_rank[c]] = g
+        group_of_item = group_at[codes.unit * width + codes.category]
         cell_group = group_of_item[self.item_of] if len(self.item_of) else self.item_of
 
         def by_group(group: np.ndarray, weights: np.ndarray) -> np.ndarray:
@@ -356,12 +395,13 @@ class NestedCounts(Mapping):
     def __init__(self, kept: AppraisalCounts) -> None:
         self._kept = kept
         self._every = kept.answers_per_cell
-        units = [u for u, _, _ in kept.labels]
         # A unit's labels, and so its cells (ordered by label), are contiguous.
-        self._bounds: dict[str, tuple[int, int]] = {}
-        for k, unit in enumerate(units):
-            start, _ = self._bounds.get(unit, (k, k))
-            self._bounds[unit] = (start, k + 1)
+        unit = kept.label_codes().unit
+        starts = np.flatnonzero(np.diff(unit, prepend=-1)).tolist()
+        ends = [*starts[1:], len(unit)] if starts else []
+        self._bounds: dict[str, tuple[int, int]] = {
+            kept.labels[a][0]: (a, b) for a, b in zip(starts, ends, strict=True)
+        }
 
     def __getitem__(self, unit: str) -> dict[str, dict[str, dict[str, int]]]:
         first, last = self._bounds[unit]

@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring import content_store
-from scoring.counts import AppraisalCounts, upload_counts
+from scoring.counts import AppraisalCounts, LabelCodes, upload_counts
 from scoring.sqlrows import one, scalar
 
 __all__ = [
@@ -1236,8 +1236,13 @@ def read_appraisal_counts(
     """What ``Store.appraisal_year_counts`` returns, on the caller's cursor (so that a
     reader can take it within its own snapshot). Integers come as numpy arrays; strings
     only once per distinct (unit, category, item) and answer: from ``cells`` (the
-    store's copy of the cells' strings) when given, else from the database."""
+    store's copy of the cells' strings) when given, else from the database. With
+    ``cells`` and ``pairs``, the pair counts are scanned once: the cells' answer counts
+    are their diagonal."""
     params = {"year": year}
+    none = np.zeros(0, dtype=np.int64)
+    pair = {"cell_a": none, "cell_b": none, "n": none}
+    codes = None
     if cells is None:
         found = cur.execute(_sql("year_cells"), params).fetchnumpy()
         if len(found["id"]) == 0:
@@ -1245,18 +1250,23 @@ def read_appraisal_counts(
         labels = cur.execute(_sql("year_items"), params).fetchall()
         answers = cur.execute(_sql("year_answers"), params).fetchall()
     else:
-        found = cur.execute(_sql("year_cell_counts"), params).fetchnumpy()
+        if pairs:
+            pair = cur.execute(
+                "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = ?", [year]
+            ).fetchnumpy()
+            tally = cur.execute(
+                "SELECT cell_id, n FROM appraisal_tally_counts WHERE year = ?", [year]
+            ).fetchnumpy()
+            found = _cell_counts(pair, tally)
+        else:
+            found = cur.execute(_sql("year_cell_counts"), params).fetchnumpy()
         if len(found["id"]) == 0:
             return AppraisalCounts.empty()
-        found, labels, answers = _label_cells(found, *cells.get(cur))
-    none = np.zeros(0, dtype=np.int64)
-    pair = (
-        cur.execute(
+        found, labels, answers, codes = _label_cells(found, *cells.get(cur))
+    if pairs and cells is None:
+        pair = cur.execute(
             "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = ?", [year]
         ).fetchnumpy()
-        if pairs
-        else {"cell_a": none, "cell_b": none, "n": none}
-    )
     ballots = cur.execute(
         "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
         "WHERE year = ? ORDER BY unit, category",
@@ -1276,29 +1286,57 @@ def read_appraisal_counts(
         pair_b=position[np.asarray(pair["cell_b"], dtype=np.int64)],
         pair_n=np.asarray(pair["n"], dtype=np.int64),
         ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
+        codes=codes,
     )
+
+
+def _cell_counts(pair: dict, tally: dict) -> dict:
+    """year_cell_counts.sql's rows (id, n, tally; in id order) from the year's pair and
+    tally counts already read: n is the diagonal's count (summed, as the SQL sums it)."""
+    a = np.asarray(pair["cell_a"], dtype=np.int64)
+    diagonal = a == np.asarray(pair["cell_b"], dtype=np.int64)
+    cell, n = a[diagonal], np.asarray(pair["n"], dtype=np.int64)[diagonal]
+    tally_cell = np.asarray(tally["cell_id"], dtype=np.int64)
+    size = int(max(cell.max(initial=-1), tally_cell.max(initial=-1))) + 1
+    on_ballots = np.zeros(size, dtype=np.int64)
+    np.add.at(on_ballots, cell, n)
+    on_tallies = np.zeros(size, dtype=np.int64)
+    np.add.at(on_tallies, tally_cell, np.asarray(tally["n"], dtype=np.int64))
+    seen = np.zeros(size, dtype=bool)
+    seen[cell] = True
+    seen[tally_cell] = True
+    ids = np.flatnonzero(seen)
+    return {"id": ids, "n": on_ballots[ids], "tally": on_tallies[ids]}
 
 
 def _label_cells(
     found: dict, codes: np.ndarray, values: tuple[tuple[str, ...], ...]
-) -> tuple[dict, list[tuple[str, str, str]], list[tuple[str]]]:
+) -> tuple[dict, list[tuple[str, str, str]], list[tuple[str]], LabelCodes]:
     """year_cell_counts.sql's cells numbered and ordered as year_cells.sql numbers and
     orders them (item_of: dense rank of (unit, category, item); answer_of: of answer;
-    by both), with year_items.sql's and year_answers.sql's rows, from the cells' ranks."""
+    by both), with year_items.sql's and year_answers.sql's rows, from the cells' ranks;
+    and the labels' ranks (counts.LabelCodes). The four ranks make one integer key, so
+    one sort orders the cells."""
     ids = np.asarray(found["id"], dtype=np.int64)
     unit, category, item, answer = codes[ids].T
-    order = np.lexsort((answer, item, category, unit))
+    sizes = [len(v) for v in values]
+    key = ((unit * sizes[1] + category) * sizes[2] + item) * sizes[3] + answer
+    order = np.argsort(key)  # the keys are distinct: any sort gives this order
     unit, category, item, answer = unit[order], category[order], item[order], answer[order]
-    triple = (unit * len(values[1]) + category) * len(values[2]) + item
+    triple = key[order] // sizes[3]
     new = np.ones(len(triple), dtype=bool)
     new[1:] = triple[1:] != triple[:-1]
     item_of = np.cumsum(new) - 1
-    used, answer_of = np.unique(answer, return_inverse=True)
+    present = np.zeros(sizes[3], dtype=bool)
+    present[answer] = True
+    used = np.flatnonzero(present)
+    answer_of = (np.cumsum(present) - 1)[answer]
     units, categories, items, answers = values
+    label_unit, label_category, label_item = unit[new], category[new], item[new]
     labels = [
         (units[u], categories[c], items[i])
         for u, c, i in zip(
-            unit[new].tolist(), category[new].tolist(), item[new].tolist(), strict=True
+            label_unit.tolist(), label_category.tolist(), label_item.tolist(), strict=True
         )
     ]
     out = {
@@ -1308,7 +1346,8 @@ def _label_cells(
         "item_of": item_of,
         "answer_of": answer_of,
     }
-    return out, labels, [(answers[a],) for a in used.tolist()]
+    label_codes = LabelCodes(label_unit, label_category, label_item, units, categories, items)
+    return out, labels, [(answers[a],) for a in used.tolist()], label_codes
 
 
 def _insert_answers(
