@@ -14,12 +14,12 @@ order, each a function below:
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
 from scoring import columns, evidence, rules
-from scoring.facts import UnitInfo, YearFacts
+from scoring.facts import AdjustmentEntry, CategorySpread, UnitInfo, YearFacts
 from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
 from scoring.ranking import rank_within_group
 from scoring.scheme import Scheme
@@ -34,7 +34,16 @@ from scoring.warnings import (
     year_warnings,
 )
 
-__all__ = ["CADRE", "LEADERSHIP", "evaluate", "rank_and_grade", "score_unit", "warned_units"]
+__all__ = [
+    "CADRE",
+    "LEADERSHIP",
+    "Scored",
+    "components",
+    "evaluate",
+    "rank_and_grade",
+    "score_unit",
+    "warned_units",
+]
 
 LEADERSHIP = "领导班子"
 CADRE = "干部"
@@ -58,14 +67,6 @@ def _integrity_source(facts: YearFacts) -> dict[str, str]:
         if source is not None:
             out[unit] = source
     return out
-
-
-class Pending(NamedTuple):
-    """An appraisal interval still to take (``_intervals``): level, samples, spread."""
-
-    level: float
-    samples: list[evidence.CategorySample]
-    spread: evidence.AppraisalSpread
 
 
 class Parts(NamedTuple):
@@ -121,62 +122,77 @@ def design_effect(facts: YearFacts) -> float | None:
     return ballot / answer if answer > 0 else None
 
 
-def _with_interval(
-    a: rules.AppraisalScore,
-    unit: str,
-    facts: YearFacts,
-    scheme: Scheme,
-    deff: float | None,
-    pending: dict[str, Pending] | None = None,
-) -> rules.AppraisalScore:
-    """The appraisal score with its sampling variance and interval at the scheme's level;
-    with ``pending``, the variance only, what the interval needs being noted there for
-    ``_intervals``, which takes every unit's t quantile at once."""
-    figures = facts.appraisal_spread.get(unit, {})
+def _samples(
+    a: rules.AppraisalScore, figures: Mapping[str, CategorySpread]
+) -> list[evidence.CategorySample] | None:
+    """The sampling figures of the appraisal's weighted categories (evidence.py); None
+    when a category's score has no answers behind it (an item-score summary): then
+    the score has no variance and no interval."""
     samples = []
     for c in a.categories:
         if c.score is None or c.weight <= 0:
             continue
         x = figures.get(c.category)
         if x is None or c.variance is None:
-            # Scores without answers behind them (an item-score summary): no interval.
-            return a
+            return None
         items = sum(1 for i in c.items if i.mean is not None and i.weight > 0)
         samples.append(
             evidence.CategorySample(
                 c.weight, c.score, x.ballots, x.variance, x.tally_ballots, x.tally_variance, items
             )
         )
-    s = evidence.appraisal_spread(samples, scheme.confidence, deff, interval=pending is None)
-    if pending is not None and s.variance is not None:
-        pending[unit] = Pending(scheme.confidence, samples, s)
+    return samples
+
+
+def _with_interval(
+    a: rules.AppraisalScore,
+    unit: str,
+    facts: YearFacts,
+    scheme: Scheme,
+    deff: float | None,
+) -> rules.AppraisalScore:
+    """The appraisal score with its sampling variance and interval at the scheme's level."""
+    samples = _samples(a, facts.appraisal_spread.get(unit, {}))
+    if samples is None:
+        return a
+    s = evidence.appraisal_spread(samples, scheme.confidence, deff)
     return replace(
         a, ci_low=s.low, ci_high=s.high, variance=s.variance, conservative=s.conservative
     )
 
 
-def _intervals(
-    units: list[UnitResult],
-    facts: YearFacts,
-    scheme: Scheme,
-    deff: float | None,
-    pending: Mapping[str, Pending],
-) -> list[UnitResult]:
-    """The appraisal intervals left pending by ``score_unit``: every unit's t quantile
-    computed at once (evidence.prime_t_quantiles, the same values as one by one), then
-    each interval as ``evidence.appraisal_spread`` makes it."""
+def _with_intervals(scored: list[Scored], facts: YearFacts, deff: float | None) -> list[Scored]:
+    """Every unit's appraisal with its variance and interval (``_with_interval``), the
+    intervals' t quantiles taken for all units at once (evidence.prime_t_quantiles: the
+    same values as one by one, which cost a millisecond each)."""
+    spreads: dict[str, tuple[list[evidence.CategorySample], evidence.AppraisalSpread]] = {}
     by_level: dict[float, list[float]] = defaultdict(list)
-    for waiting in pending.values():
-        by_level[0.5 + waiting.level / 2].append(waiting.spread.df)
+    for s in scored:
+        a = s.parts.appraisal
+        samples = _samples(a, facts.appraisal_spread.get(s.unit, {})) if a else None
+        if samples is not None:
+            level = s.scheme.confidence
+            spread = evidence.appraisal_spread(samples, level, deff, interval=False)
+            spreads[s.unit] = samples, spread
+            if spread.variance is not None:
+                by_level[0.5 + level / 2].append(spread.df)
     for p, dfs in by_level.items():
         evidence.prime_t_quantiles(p, dfs)
     out = []
-    for u in units:
-        a, x = u.appraisal_detail, pending.get(u.unit)
-        if x is not None and a is not None:
-            s = evidence.appraisal_interval(x.samples, x.level, x.spread)
-            u = replace(u, appraisal_detail=replace(a, ci_low=s.low, ci_high=s.high))
-        out.append(u)
+    for s in scored:
+        a, found = s.parts.appraisal, spreads.get(s.unit)
+        if a is not None and found is not None:
+            samples, spread = found
+            spread = evidence.appraisal_interval(samples, s.scheme.confidence, spread)
+            a = replace(
+                a,
+                ci_low=spread.low,
+                ci_high=spread.high,
+                variance=spread.variance,
+                conservative=spread.conservative,
+            )
+            s = s._replace(parts=s.parts._replace(appraisal=a))
+        out.append(s)
     return out
 
 
@@ -207,21 +223,27 @@ def _spread(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> eviden
     )
 
 
-def score_unit(
+class Scored(NamedTuple):
+    """A unit's scored parts before its result is made (``components``)."""
+
+    unit: str
+    info: UnitInfo
+    scheme: Scheme  # the scheme of the unit's 考核类别
+    parts: Parts
+    extras: dict[str, float]
+    entries: tuple[AdjustmentEntry, ...]
+    integrity_from: str | None
+
+
+def components(
     unit: str,
     facts: YearFacts,
     scheme: Scheme,
     integrity: Mapping[str, rules.IntegrityScore],
     integrity_from: str | None,
-    deff: float | None = None,
-    *,
-    spread: bool = True,
-    pending: dict[str, Pending] | None = None,
-) -> UnitResult:
-    """One unit's components, 加减分 and composite (not yet ranked), under the scheme
-    of the unit's 考核类别; without the sampling spread and flags when ``spread`` is
-    false (an earlier year's warnings need neither). With ``pending``, the appraisal
-    interval is left for ``_intervals`` (see ``_with_interval``)."""
+) -> Scored:
+    """One unit's components, 加减分 and composite (rules.py) under the scheme of the
+    unit's 考核类别, without the appraisal's sampling variance."""
     info = facts.units.get(unit, UNREGISTERED)
     year_scheme, scheme = scheme, scheme.for_group(info.group)
     # The facts' item sums were taken under the year's scheme: they serve a group whose
@@ -247,8 +269,6 @@ def score_unit(
         )
         if appraisal.score is None:
             appraisal = None
-        elif spread:
-            appraisal = _with_interval(appraisal, unit, facts, scheme, deff, pending)
     performance = None
     if scheme.performance_rounds and unit in facts.performance_months:
         performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
@@ -265,7 +285,7 @@ def score_unit(
     integ = integrity.get(integrity_from) if integrity_from else None
     if integ is not None and integ.score is None:
         integ = None
-    entries = facts.adjustments.get(unit, ())
+    entries = tuple(facts.adjustments.get(unit, ()))
     adj = rules.adjustment([(e.points, e.source) for e in entries], scheme)
     comp = rules.composite(
         {
@@ -278,40 +298,84 @@ def score_unit(
         scheme,
     )
     parts = Parts(appraisal, performance, integ, adj, comp)
+    return Scored(unit, info, scheme, parts, extras, entries, integrity_from if integ else None)
+
+
+def _result(
+    s: Scored,
+    facts: YearFacts,
+    spread: bool,
+    place: tuple[int | None, int | None, str | None] = (None, None, None),
+) -> UnitResult:
+    """The unit's result from its parts; with ``spread``, its flags and the composite's
+    sampling spread; ``place`` = (rank, group size, grade)."""
+    appraisal, performance, integ, adj, comp = s.parts
+    rank, size, grade = place
     return UnitResult(
-        unit=unit,
-        type=info.type,
-        parent=info.parent,
-        group=info.group,
+        unit=s.unit,
+        type=s.info.type,
+        parent=s.info.parent,
+        group=s.info.group,
         appraisal_detail=appraisal,
         performance_detail=performance,
         integrity_detail=integ,
-        integrity_from=integrity_from if integ else None,
+        integrity_from=s.integrity_from,
         adjustment_detail=adj,
-        adjustment_entries=tuple(entries),
+        adjustment_entries=s.entries,
         composite_detail=comp,
-        extra_scores=extras,
-        flags=_flags(unit, facts, scheme, parts) if spread else (),
-        spread=_spread(unit, facts, scheme, parts) if spread else None,
-        veto_reasons=tuple(e.reason for e in entries if e.source in scheme.veto_sources),
+        extra_scores=s.extras,
+        rank=rank,
+        group_size=size,
+        grade=grade,
+        flags=_flags(s.unit, facts, s.scheme, s.parts) if spread else (),
+        spread=_spread(s.unit, facts, s.scheme, s.parts) if spread else None,
+        veto_reasons=tuple(e.reason for e in s.entries if e.source in s.scheme.veto_sources),
     )
+
+
+def score_unit(
+    unit: str,
+    facts: YearFacts,
+    scheme: Scheme,
+    integrity: Mapping[str, rules.IntegrityScore],
+    integrity_from: str | None,
+    deff: float | None = None,
+    *,
+    spread: bool = True,
+) -> UnitResult:
+    """One unit's components, 加减分 and composite (not yet ranked), under the scheme
+    of the unit's 考核类别; without the sampling spread and flags when ``spread`` is
+    false (an earlier year's warnings need neither). ``evaluate`` scores every unit
+    this way, the intervals' t quantiles taken at once (``_with_intervals``)."""
+    s = components(unit, facts, scheme, integrity, integrity_from)
+    a = s.parts.appraisal
+    if spread and a is not None:
+        a = _with_interval(a, unit, facts, s.scheme, deff)
+        s = s._replace(parts=s.parts._replace(appraisal=a))
+    return _result(s, facts, spread)
+
+
+def _places(
+    units: Sequence[tuple[str, str | None, float | None, bool]], scheme: Scheme
+) -> dict[str, tuple[int, int]]:
+    """(rank, group size) of each (unit, group, composite, vetoed) ranked within its
+    考核类别 (ranking.rank_within_group); units without a group or composite have none."""
+    groups: dict[str, list[tuple[str, float, bool]]] = defaultdict(list)
+    for unit, group, value, vetoed in units:
+        if group and value is not None:
+            groups[group].append((unit, value, vetoed))
+    placed: dict[str, tuple[int, int]] = {}
+    for group, members in groups.items():
+        decimals = scheme.for_group(group).decimals
+        for unit, place in rank_within_group(members, decimals).items():
+            placed[str(unit)] = (place, len(members))
+    return placed
 
 
 def rank_and_grade(units: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
     """Rank within each 考核类别 (composite descending, ties at the display decimals
     share a rank, vetoed units last) and grade every ranked unit."""
-    groups: dict[str, list[UnitResult]] = defaultdict(list)
-    for u in units:
-        if u.group and u.composite is not None:
-            groups[u.group].append(u)
-    placed: dict[str, tuple[int | None, int | None]] = {}
-    for group, members in groups.items():
-        decimals = scheme.for_group(group).decimals
-        ranks = rank_within_group(
-            [(m.unit, m.composite or 0.0, m.vetoed) for m in members], decimals
-        )
-        for unit, place in ranks.items():
-            placed[str(unit)] = (place, len(members))
+    placed = _places([(u.unit, u.group, u.composite, u.vetoed) for u in units], scheme)
     out = []
     for u in units:
         r, size = placed.get(u.unit, (None, None))
@@ -422,20 +486,32 @@ def evaluate(
     history = history or {}
     integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
     sources = _integrity_source(facts)
-    deff = design_effect(facts)
-    pending: dict[str, Pending] = {}
     scored = [
-        score_unit(u, facts, scheme, integrity, sources.get(u), deff, pending=pending)
-        for u in facts.units_with_data()
+        components(u, facts, scheme, integrity, sources.get(u)) for u in facts.units_with_data()
     ]
-    scored = _intervals(scored, facts, scheme, deff, pending)
-    graded = with_last_place_odds(rank_and_grade(scored, scheme))
+    scored = _with_intervals(scored, facts, design_effect(facts))
+    placed = _places(
+        [
+            (s.unit, s.info.group, s.parts.composite.value, s.parts.adjustment.vetoed)
+            for s in scored
+        ],
+        scheme,
+    )
+    graded = []
+    for s in scored:
+        r, size = placed.get(s.unit, (None, None))
+        grade = rules.grade(s.parts.composite.value, r, size, s.parts.adjustment.vetoed, s.scheme)
+        graded.append(_result(s, facts, True, (r, size, grade)))
+    graded = with_last_place_odds(graded)
 
     warns = with_evidence(year_warnings(graded, scheme, history), graded, scheme)
     by_unit: dict[str, list[Warning]] = defaultdict(list)
     for w in warns:
         by_unit[w.unit].append(w)
-    final = tuple(replace(u, warning_details=tuple(by_unit.get(u.unit, ()))) for u in graded)
+    final = tuple(
+        replace(u, warning_details=tuple(by_unit[u.unit])) if u.unit in by_unit else u
+        for u in graded
+    )
     streaks = {
         u: history.get(u, 0) + 1
         for u in dict.fromkeys(w.unit for w in warns if w.kind in ESCALATING)
