@@ -205,11 +205,43 @@ def _continued_fractions(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndar
     return out
 
 
+def _t_guess(z: float, df: np.ndarray) -> np.ndarray:
+    """The t quantile near the normal one ``z`` by its expansion in 1/df (Abramowitz and
+    Stegun 26.7.5): its error is of order df^-5, under 1e-11 from df 100 on."""
+    z2 = z * z
+    g1 = (z2 + 1) * z / 4
+    g2 = ((5 * z2 + 16) * z2 + 3) * z / 96
+    g3 = (((3 * z2 + 19) * z2 + 17) * z2 - 15) * z / 384
+    g4 = ((((79 * z2 + 776) * z2 + 1482) * z2 - 1920) * z2 - 945) * z / 92160
+    v = 1.0 / df
+    return z + (g1 + (g2 + (g3 + g4 * v) * v) * v) * v
+
+
+# The bisection's steps far from the quantile are decided without the t distribution's
+# cdf (see t_quantiles): outside a bracket around the guess (half-width ``_step``, by df:
+# the guess errs by under 1e-10 from df 100 on, 3e-8 from df 30), where the cdf at the
+# bracket's ends is at least _MARGIN from p (far above the cdf's own error, ~1e-14), for
+# degrees of freedom up to _SURE_DF (beyond, the continued fraction may not converge).
+_MARGIN, _SURE_DF = 1e-11, 1e4
+
+
+def _step(df: np.ndarray) -> np.ndarray:
+    return np.where(df >= 100, 1e-9, 1e-6)
+
+
 def t_quantiles(p: float, dfs: Sequence[float]) -> list[float]:
     """``t_quantile(p, df)`` for each df, computed together: the same bisection and the
     same steps for every df at once (numpy), so the values are ``t_quantile``'s to the
     last bit. A city's units have as many degrees of freedom as units, and the bisection
-    costs a millisecond each in Python."""
+    costs a millisecond each in Python.
+
+    Most of the bisection's 45 steps compare the cdf with p far from the quantile, where
+    the answer is known: the cdf is taken at the ends of a bracket around an approximate
+    quantile (``_t_guess``), and where it lies clearly below p at one end and above it
+    at the other, a step outside the bracket takes the side it must (the cdf rises)
+    without computing the cdf. A df whose next step needs the cdf waits until every df
+    still running needs it, so each of the ~12 steps within the brackets is one
+    vectorised cdf for all (each costs the same whether for 2 dfs or 2,000)."""
     df_in = np.asarray(dfs, dtype=float)
     out = np.empty(len(df_in))
     z = NormalDist().inv_cdf(p)
@@ -232,29 +264,58 @@ def t_quantiles(p: float, dfs: Sequence[float]) -> list[float]:
         return _t_cdfs(x, df[at], (front_all[0][at], front_all[1][at]))
 
     n = len(df)
+    every = np.arange(n)
+    guess, step = _t_guess(z, df), _step(df)
+    low_end, high_end = guess - step, guess + step
+    sure = (
+        (df <= _SURE_DF)
+        & (cdf(low_end, every) < p - _MARGIN)
+        & (cdf(high_end, every) > p + _MARGIN)
+    )
+    # Where the cdf is below p for certain (x ≤ below) and above it (x ≥ above).
+    below = np.where(sure, low_end, -np.inf)
+    above = np.where(sure, high_end, np.inf)
+
+    def compare(x: np.ndarray, at: np.ndarray, greater: bool) -> np.ndarray:
+        """cdf(x) > p (``greater``) or cdf(x) < p for the dfs at ``at``."""
+        out = x >= above[at] if greater else x <= below[at]
+        open_ = (x > below[at]) & (x < above[at])
+        if open_.any():
+            found = cdf(x[open_], at[open_])
+            out[open_] = found > p if greater else found < p
+        return out
+
     if p > 0.5:
         lo, hi = np.zeros(n), np.full(n, max(1.0, abs(z)))
     else:
         lo, hi = np.full(n, min(-1.0, -abs(z))), np.zeros(n)
-    at = np.arange(n)
+    at = every
     while len(at):
-        low = cdf(hi[at], at) < p
+        low = compare(hi[at], at, greater=False)
         hi[at[low]] *= 2
         at = at[low]
-    at = np.arange(n)
+    at = every
     while len(at):
-        high = cdf(lo[at], at) > p
+        high = compare(lo[at], at, greater=True)
         lo[at[high]] *= 2
         at = at[high]
-    at = np.arange(n)
-    for _ in range(200):
-        if not len(at):
-            break
+    steps = np.zeros(n, dtype=np.int64)  # the scalar loop's count, at most 200
+    at = every
+    while len(at):
         mid = (lo[at] + hi[at]) / 2
-        below = cdf(mid, at) < p
-        lo[at[below]] = mid[below]
-        hi[at[~below]] = mid[~below]
-        at = at[~(hi[at] - lo[at] < 1e-12)]
+        known_low, known_high = mid <= below[at], mid >= above[at]
+        decided = known_low | known_high
+        if decided.any():  # these steps only; the others wait
+            go, step_down = at[decided], known_low[decided]
+            mid = mid[decided]
+        else:
+            go, step_down = at, cdf(mid, at) < p
+        lo[go[step_down]] = mid[step_down]
+        hi[go[~step_down]] = mid[~step_down]
+        steps[go] += 1
+        done = (hi[go] - lo[go] < 1e-12) | (steps[go] >= 200)
+        if done.any():
+            at = np.setdiff1d(at, go[done], assume_unique=True)
     out[rest] = (lo + hi) / 2
     return out.tolist()
 

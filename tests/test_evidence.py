@@ -42,6 +42,18 @@ def test_t_quantiles_together_are_one_by_ones_to_the_last_bit(p):
     assert [ev.t_quantile(p, df) for df in dfs] == one_by_one
 
 
+@pytest.mark.parametrize("p", [0.975, 0.995, 0.05])
+def test_t_quantiles_decided_near_a_guess_are_one_by_ones_to_the_last_bit(p):
+    """Steps far from the quantile are decided without the cdf (around an approximate
+    quantile): a city's degrees of freedom, and those where the guess's bracket
+    changes or fails, give what the bisection gives for each alone."""
+    rnd = np.random.default_rng(11)
+    dfs = [12.0, 15.0, 29.9, 30.0, 99.99, 100.0, 100.01, 9_999.0, 10_000.0, 10_001.0]
+    dfs += rnd.uniform(150, 600, 120).tolist() + np.exp(rnd.uniform(1, 10, 120)).tolist()
+    one_by_one = [ev._t_quantile.__wrapped__(p, df) for df in dfs]
+    assert ev.t_quantiles(p, dfs) == one_by_one
+
+
 def test_integrity_variance_of_the_spec_example_by_hand():
     # 优秀 12, 称职 6, 基本称职 1, 不称职 1: mean 87; Σ n (x − 87)² = 12·169 + 6·49 + 729 + 7569
     # = 10620; sample variance 10620 / 19; variance of the mean / 20.
