@@ -367,8 +367,8 @@ def _places(
     placed: dict[str, tuple[int, int]] = {}
     for group, members in groups.items():
         decimals = scheme.for_group(group).decimals
-        for unit, place in rank_within_group(members, decimals).items():
-            placed[str(unit)] = (place, len(members))
+        for name, place in rank_within_group(members, decimals).items():
+            placed[str(name)] = (place, len(members))
     return placed
 
 

@@ -226,7 +226,8 @@ _MARGIN, _SURE_DF = 1e-11, 1e4
 
 
 def _step(df: np.ndarray) -> np.ndarray:
-    return np.where(df >= 100, 1e-9, 1e-6)
+    step: np.ndarray = np.where(df >= 100, 1e-9, 1e-6)
+    return step
 
 
 def t_quantiles(p: float, dfs: Sequence[float]) -> list[float]:
