@@ -279,7 +279,7 @@ def t_quantiles(p: float, dfs: Sequence[float]) -> list[float]:
 
     def compare(x: np.ndarray, at: np.ndarray, greater: bool) -> np.ndarray:
         """cdf(x) > p (``greater``) or cdf(x) < p for the dfs at ``at``."""
-        out = x >= above[at] if greater else x <= below[at]
+        out: np.ndarray = x >= above[at] if greater else x <= below[at]
         open_ = (x > below[at]) & (x < above[at])
         if open_.any():
             found = cdf(x[open_], at[open_])
