@@ -64,3 +64,32 @@ def test_the_spans_scanned_are_the_whole_member_each_tag_whole(monkeypatch, size
         assert buf[a : a + 1] == b"<"  # each span starts at a tag ...
         if b < len(buf):
             assert buf[b : b + 1] == b"<"  # ... and ends where a tag starts
+
+
+@pytest.mark.parametrize("size", [7, 4096, 8 * 1024 * 1024])
+@pytest.mark.parametrize("method", [zipfile.ZIP_DEFLATED, zipfile.ZIP_STORED])
+def test_the_scan_unzips_the_same_bytes_as_zipfile(monkeypatch, size, method):
+    monkeypatch.setattr(sheets, "_CHUNK", size)
+    monkeypatch.setattr(sheets, "_INPUT", 100)  # many inputs, each inflating to many pieces
+    xml = _sheet([_row(r, "ABCDEFGHIJ") for r in range(1, 3000)]).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", method) as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/worksheets/sheet1.xml", xml)
+    z = zipfile.ZipFile(io.BytesIO(buf.getvalue()))
+    pieces = list(sheets._member_pieces(z, "xl/worksheets/sheet1.xml"))
+    assert b"".join(pieces) == xml
+    assert max(map(len, pieces)) <= size
+
+
+def test_the_scan_reads_no_more_than_the_size_the_directory_records():
+    xml = _sheet([_row(r) for r in range(1, 500)]).encode()
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("xl/worksheets/sheet1.xml", xml)
+    data = bytearray(buf.getvalue())
+    # Say in the central directory that the member unzips to 100 bytes only.
+    at = data.rfind(b"PK\x01\x02")
+    data[at + 24 : at + 28] = (100).to_bytes(4, "little")
+    z = zipfile.ZipFile(io.BytesIO(bytes(data)))
+    assert b"".join(sheets._member_pieces(z, "xl/worksheets/sheet1.xml")) == xml[:100]
