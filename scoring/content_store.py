@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import duckdb
+import pyarrow as pa
 
 from scoring.sqlrows import scalar
 
@@ -106,9 +107,16 @@ def _columns(cur: duckdb.DuckDBPyConnection, table: str) -> set[str]:
     return {r[0] for r in cur.execute(f"DESCRIBE {table}").fetchall()}
 
 
-def upload_prints(cur: duckdb.DuckDBPyConnection, upload_id: int, tables: tuple[str, ...]) -> None:
+def upload_prints(
+    cur: duckdb.DuckDBPyConnection,
+    upload_id: int,
+    tables: tuple[str, ...],
+    ballots: pa.Table | None = None,
+) -> None:
     """Fingerprint every stored row of one upload into the temp table ``new_prints``
-    (tbl, rid, kind, fp, key)."""
+    (tbl, rid, kind, fp, key). ``ballots``, when given, holds each ballot's 问卷编号
+    (key) and the text whose md5 is its print (text), made by the store from the rows
+    it has just inserted: the same text as _BALLOT's, without reading the rows back."""
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE new_prints "
         "(tbl VARCHAR, rid BIGINT, kind VARCHAR, fp VARCHAR, key VARCHAR)"
@@ -116,7 +124,17 @@ def upload_prints(cur: duckdb.DuckDBPyConnection, upload_id: int, tables: tuple[
     params = {"id": upload_id}
     for table in tables:
         if table == "appraisal_answers":
-            cur.execute(f"INSERT INTO new_prints {_BALLOT}", params)
+            if ballots is None:
+                cur.execute(f"INSERT INTO new_prints {_BALLOT}", params)
+            else:
+                cur.register("incoming_prints", ballots)
+                try:
+                    cur.execute(
+                        "INSERT INTO new_prints SELECT 'appraisal_answers', NULL, 'ballot', "
+                        "md5(text), key FROM incoming_prints"
+                    )
+                finally:
+                    cur.unregister("incoming_prints")
             cur.execute(f"INSERT INTO new_prints {_TALLY}", params)
         elif table == "integrity_votes":
             cur.execute(f"INSERT INTO new_prints {_INTEGRITY}", params)
@@ -129,12 +147,16 @@ def upload_prints(cur: duckdb.DuckDBPyConnection, upload_id: int, tables: tuple[
 
 
 def check_upload(
-    cur: duckdb.DuckDBPyConnection, upload_id: int, year: int, tables: tuple[str, ...]
+    cur: duckdb.DuckDBPyConnection,
+    upload_id: int,
+    year: int,
+    tables: tuple[str, ...],
+    ballots: pa.Table | None = None,
 ) -> ContentReport:
     """Fingerprint the upload's rows (just inserted, same transaction) and compare them
     with every other upload of the year: shared facts, the uploads they came in, and
-    问卷编号 stored before with other answers."""
-    upload_prints(cur, upload_id, tables)
+    问卷编号 stored before with other answers. ``ballots``: as for ``upload_prints``."""
+    upload_prints(cur, upload_id, tables, ballots)
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE overlap_prints AS "
         "SELECT DISTINCT n.kind, n.fp, n.key FROM new_prints n "

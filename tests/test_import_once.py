@@ -259,3 +259,46 @@ def test_a_tally_overlap_is_dropped_row_by_row_and_undo_restores_it(registered):
     assert registered.appraisal_year_counts(2025).ballots == {("市教育局", "服务对象"): (0, 230)}
     restore(registered, second, OFFICE)
     assert registered.appraisal_year_counts(2025).ballots == both
+
+
+def test_ballot_prints_made_from_the_rows_at_hand_are_the_sql_prints(store):
+    """The store fingerprints a new upload's ballots from the integers it has just
+    inserted (store._print_texts); the prints are those content_store's SQL makes from
+    the stored rows: ballots with answers missing, an item answered twice, tally rows
+    beside them, 问卷编号 in any order and frames with and without ballot_row."""
+    import numpy as np
+    import pandas as pd
+
+    from scoring import content_store
+
+    rng = np.random.default_rng(3)
+    units, answers = ["甲局", "乙局"], ["满意", "基本满意", "不满意", "不了解"]
+    rows = []
+    for b in rng.permutation(60):
+        unit = units[b % 2]
+        for item in rng.choice(ITEMS, size=int(rng.integers(1, len(ITEMS) + 1)), replace=False):
+            rows.append((f"Q{b:03d}", unit, "服务对象", item, str(rng.choice(answers)), 1, b))
+    rows.append(("Q007", "甲局", "服务对象", ITEMS[0], "满意", 1, 7))  # an item twice
+    rows += [(None, "乙局", "企业代表", ITEMS[1], a, 3, None) for a in answers]  # a tally
+    frame = pd.DataFrame(
+        rows, columns=["ballot", "unit", "category", "item", "answer", "n", "ballot_row"]
+    )
+    frame["ballot_row"] = frame["ballot_row"].astype("Int64")
+    for facts in (frame, frame.drop(columns="ballot_row"), frame.iloc[::-1]):
+        upload, created = store.add_upload(
+            year=2030 + len(store.uploads()),
+            file="f",
+            source="appraisal",
+            sha256=str(len(store.uploads())),
+            user="t",
+            rows=len(facts),
+            facts={"appraisal_answers": facts},
+        )
+        assert created
+        made = store.query(
+            "SELECT fp FROM fact_prints WHERE upload_id = ? AND kind = 'ballot' ORDER BY fp",
+            [upload.id],
+        )["fp"].tolist()
+        sql = content_store._BALLOT.replace("$id", str(upload.id))
+        expected = sorted(r[3] for r in store.query(sql).itertuples(index=False))
+        assert made == expected and len(made) == 60
