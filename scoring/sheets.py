@@ -1109,11 +1109,13 @@ def _check_values(
     required: bool,
     blank: object = None,
     blank_error: str = "不能为空",
+    as_codes: bool = False,
 ) -> pa.Array:
     """Convert a text column through its distinct values; record a problem per bad cell.
 
-    ``convert`` returns (value, error); error None means fine.
-    """
+    ``convert`` returns (value, error); error None means fine. ``as_codes`` (text values
+    only) returns the values dictionary-encoded, each distinct value once (the store
+    takes the codes as they are instead of encoding 100,000s of strings again)."""
     encoded = pc.dictionary_encode(column)
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.combine_chunks()
@@ -1149,8 +1151,24 @@ def _check_values(
                     str(uniques[int(code)]),
                 )
             )
+    if as_codes:
+        return _encoded([*converted, blank], np.where(nulls, len(converted), idx))
     dictionary = pa.array([*converted, blank])
     return dictionary.take(pa.array(np.where(nulls, len(converted), idx)))
+
+
+def _encoded(values: list, idx: np.ndarray) -> pa.DictionaryArray:
+    """``values[idx]`` as a dictionary array of text: each distinct value once in the
+    dictionary (aliases and blanks map to the value they stand for), None as null."""
+    distinct = list(dict.fromkeys(v for v in values if v is not None))
+    where = {v: k for k, v in enumerate(distinct)}
+    remap = np.array([where.get(v, -1) if v is not None else -1 for v in values], dtype=np.int32)
+    codes = remap[idx]
+    missing = codes < 0
+    return pa.DictionaryArray.from_arrays(
+        pa.array(codes, pa.int32(), mask=missing if missing.any() else None),
+        pa.array([str(v) for v in distinct], pa.string()),
+    )
 
 
 def _check_text(
@@ -1589,9 +1607,10 @@ def _parse(name, data, sha, scheme, registry, source, mapping, category) -> Pars
                 ]
             )
         raise _Reject([Problem(name, "工作簿是空的，没有任何数据")])
-    candidates = [lay for lay in layouts(scheme) if source is None or lay.source == source]
+    every = layouts(scheme)
+    candidates = [lay for lay in every if source is None or lay.source == source]
     user_map = _user_mapping(mapping)
-    known = {c.name for lay in layouts(scheme) for c in lay.columns}
+    known = {c.name for lay in every for c in lay.columns}
     wrong = sorted(t for t in set(user_map.values()) if t != IGNORE and t not in known)
     if wrong:
         raise _Reject(
@@ -2022,13 +2041,15 @@ def _build_appraisal(ctx, cols, numbers):
         _check_repeated_ids(ctx, ballot, numbers, cols["问卷编号"][1])
     else:
         ballot = _derived_ids(ctx, cols, numbers)
-    unit = _col(ctx, cols, "被评单位", numbers, _unit_converter(ctx))
-    category = _col(ctx, cols, "评议人类别", numbers, _category_convert(ctx))
+    unit = _col(ctx, cols, "被评单位", numbers, _unit_converter(ctx), as_codes=True)
+    category = _col(ctx, cols, "评议人类别", numbers, _category_convert(ctx), as_codes=True)
     answer = _answer_convert(ctx)
     unknown = ctx.scheme.appraisal_unknown[0] if ctx.scheme.appraisal_unknown else "不了解"
     pieces = []
     for item in ctx.scheme.items:
-        values = _col(ctx, cols, item, numbers, answer, required=False, blank=unknown)
+        values = _col(
+            ctx, cols, item, numbers, answer, required=False, blank=unknown, as_codes=True
+        )
         pieces.append(
             pa.table(
                 {
@@ -2036,7 +2057,7 @@ def _build_appraisal(ctx, cols, numbers):
                     "unit": unit,
                     "category": category,
                     "item": _constant(item, len(numbers)),
-                    "answer": values.cast(pa.string()),
+                    "answer": values,
                     "n": pa.array(np.ones(len(numbers), dtype=np.int32)),
                     # A ballot's place in the upload: sheet in the high bits, row below
                     # (a sheet has at most 2^20 rows), for the store's ballot number.
