@@ -289,11 +289,12 @@ def category_bars(unit: UnitResult) -> go.Figure:
         x=[c.category for c in cats],
         y=[round2(c.score) for c in cats],
         marker_color="#6a1b9a",
-        text=[f"{c.score:.2f}（{c.ballots}份）" for c in cats],
+        # Two short lines: one long label over a narrow bar is shrunk to fit its width.
+        text=[f"{c.score:.2f}<br>{c.ballots}份" for c in cats],
         textposition="outside",
         cliponaxis=False,
     )
-    fig.update_yaxes(range=[0, 105], title="类别得分")
+    fig.update_yaxes(range=[0, 112], title="类别得分")
     return _layout(fig, f"{_plain(unit.unit)} 各类评议人评分")
 
 
@@ -335,7 +336,11 @@ def trend(history: Sequence[tuple[int, UnitResult]]) -> go.Figure:
     fig.update_xaxes(tickmode="array", tickvals=years, ticktext=[f"{y}年" for y in years])
     fig.update_yaxes(title="得分")
     name = _plain(history[0][1].unit) if history else ""
-    return _layout(fig, f"{name} 历年得分")
+    _layout(fig, f"{name} 历年得分")
+    # Four series wrap the legend onto two rows in half a page, which then covers the
+    # title: it goes under the plot, where the two or three year ticks leave room.
+    fig.update_layout(legend={"y": -0.12, "yanchor": "top", "x": 0, "xanchor": "left"})
+    return fig
 
 
 def movement(current: Results, previous: Results, group: str) -> go.Figure:
