@@ -33,18 +33,28 @@ def _quality(year: int, data_version: str) -> Quality:
 res = results_page(__file__, "数据质量")
 year = res.year
 q = _quality(year, get_store().data_version())
+# (heading, what the headline counts, rows): six headlines in two rows of three, so
+# that each label is read whole (in one row of six they were cut to 「问卷不足 100 份的…」).
 sections = [
-    (f"问卷不足 {MIN_BALLOTS} 份的单位", q.few_ballots),
-    ("缺少考评组成部分的单位（权重已重新分配）", q.missing_components),
-    ("缺少评议人类别的单位", q.missing_categories),
-    ("重复的问卷编号", q.duplicate_ballots),
-    ("所有评议项目答案相同的问卷（可能未认真填写）", q.straight_lined),
-    ("各项数据完全相同的单位（可能同一数据上传了两次）", identical_units(res)),
+    (f"问卷不足 {MIN_BALLOTS} 份的单位", f"问卷不足 {MIN_BALLOTS} 份的单位", q.few_ballots),
+    ("缺少考评组成部分的单位（权重已重新分配）", "缺少考评组成部分的单位", q.missing_components),
+    ("缺少评议人类别的单位", "缺少评议人类别的单位", q.missing_categories),
+    ("重复的问卷编号", "重复的问卷编号", q.duplicate_ballots),
+    (
+        "所有评议项目答案相同的问卷（可能未认真填写）",
+        "有答案全同问卷的单位",  # one row per unit, its count of such ballots in the table
+        q.straight_lined,
+    ),
+    (
+        "各项数据完全相同的单位（可能同一数据上传了两次）",
+        "各项数据完全相同的单位",
+        identical_units(res),
+    ),
 ]
-cols = st.columns(len(sections))
-for col, (title, frame) in zip(cols, sections, strict=True):
-    col.metric(title.split("（")[0], len(frame))
-for title, frame in sections:
+for start in range(0, len(sections), 3):
+    for col, (_, label, frame) in zip(st.columns(3), sections[start : start + 3], strict=False):
+        col.metric(label, len(frame))
+for title, _, frame in sections:
     st.subheader(title)
     if frame.empty:
         st.success("无")

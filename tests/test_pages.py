@@ -167,6 +167,11 @@ def test_quality_page(app_db, demo_db):
     assert "缺少评议人类别的单位" in frames
     missing = next(d.value for d in at.dataframe if "缺少的评议人类别" in d.value.columns)
     assert missing["单位名称"].tolist() == ["市口岸办公室"]
+    # Each headline names what it counts: straight-lined ballots are listed per unit.
+    straight = next(d.value for d in at.dataframe if "全部同一答案的问卷数" in d.value.columns)
+    headlines = {m.label: m.value for m in at.metric}
+    assert headlines["缺少评议人类别的单位"] == "1"
+    assert headlines["有答案全同问卷的单位"] == str(len(straight))
 
 
 def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
