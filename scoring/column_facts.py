@@ -20,24 +20,19 @@ from scoring.store import Store
 __all__ = ["read_columns"]
 
 
-def _texts(column: pd.Series) -> list[str | None]:
-    """A registry column as text, None for a missing cell (facts._none, vectorised)."""
-    present = column.notna().to_numpy()
-    return [str(x) if ok else None for x, ok in zip(column.tolist(), present, strict=True)]
-
-
 def _factor(column: pd.Series, names: dict[str, int]) -> np.ndarray:
     """Each value's number in ``names`` (a new name numbered on), looked up once per
     distinct value."""
     codes, distinct = pd.factorize(column)
-    table = [names.setdefault(str(v), len(names)) for v in distinct]
+    table = [names.setdefault(str(v), len(names)) for v in distinct.tolist()]
     return np.array([*table, -1], dtype=np.int64)[codes]
 
 
 def _lookup(column: pd.Series, position: dict[str, int]) -> np.ndarray:
     """Each value's place in ``position`` (-1: none), looked up once per distinct value."""
     codes, distinct = pd.factorize(column)
-    return np.array([*(position.get(str(v), -1) for v in distinct), -1], dtype=np.int64)[codes]
+    table = [position.get(str(v), -1) for v in distinct.tolist()]
+    return np.array([*table, -1], dtype=np.int64)[codes]
 
 
 def _runs(*keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -54,7 +49,7 @@ def read_columns(store: Store, year: int, scheme: Scheme) -> FactColumns:
     """The facts of ``year`` that scores, ranks and warnings need (no variances), as
     columns, read in one snapshot of the store."""
     with store.snapshot() as snap:
-        registry = snap.units(year)
+        registry = snap.unit_infos(year)
         cells, values = snap.appraisal_cell_codes(year)
         perf = snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
         special = snap.special_stats(year)
@@ -65,7 +60,7 @@ def read_columns(store: Store, year: int, scheme: Scheme) -> FactColumns:
     with_cells = np.flatnonzero(np.bincount(cells["unit"], minlength=len(unit_names)))
     named = {unit_names[k] for k in with_cells.tolist()}
     for frame in (perf, special, votes, entries, scored):
-        named.update(str(u) for u in pd.unique(frame["unit"]))
+        named.update(str(u) for u in pd.unique(frame["unit"]).tolist())
     units = sorted(named)
     position = {u: k for k, u in enumerate(units)}
     size = len(units)
@@ -108,13 +103,15 @@ def read_columns(store: Store, year: int, scheme: Scheme) -> FactColumns:
 
         months = _performance(perf)[1]
 
-    names = [str(n) for n in registry["name"].tolist()]
-    row_of = {n: k for k, n in enumerate(names)}
-    types_all = [str(t) for t in registry["type"].tolist()]
-    parents_all, groups_all = _texts(registry["parent"]), _texts(registry["group"])
+    row_of = {str(n): k for k, (n, *_) in enumerate(registry)}
+    types_all = [str(t) for _, t, _, _ in registry]
+    parents_all = [None if p is None else str(p) for _, _, p, _ in registry]
+    groups_all = [None if g is None else str(g) for _, _, _, g in registry]
     rows = [row_of.get(u) for u in units]
     leadership = {
-        n: (LEADERSHIP, parents_all[k]) for k, n in enumerate(names) if types_all[k] == LEADERSHIP
+        str(n): (LEADERSHIP, parents_all[k])
+        for k, (n, *_) in enumerate(registry)
+        if types_all[k] == LEADERSHIP
     }
     types = tuple(NO_GROUP_TYPE if r is None else types_all[r] for r in rows)
     parents = tuple(None if r is None else parents_all[r] for r in rows)

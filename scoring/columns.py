@@ -635,8 +635,11 @@ def by_scheme(c: FactColumns, scheme: Scheme) -> list[tuple[Scheme, np.ndarray]]
     """The units (positions) scored under each 考核类别's scheme (Scheme.for_group),
     each scheme once."""
     by: dict[int, tuple[Scheme, list[int]]] = {}
+    known: dict[str | None, Scheme] = {}
     for k, group in enumerate(c.groups):
-        sch = scheme.for_group(group)
+        sch = known.get(group)
+        if sch is None:
+            sch = known[group] = scheme.for_group(group)
         by.setdefault(id(sch), (sch, []))[1].append(k)
     return [(sch, np.array(rows, dtype=np.int64)) for sch, rows in by.values()]
 
@@ -685,22 +688,25 @@ def standings(c: FactColumns, scheme: Scheme) -> Standings:
         placed[order] = start + 1
         rank[at] = placed
         group_size[at] = len(at)
-        for k, r, v, veto in zip(
-            at.tolist(), placed.tolist(), key_r.tolist(), key_v.tolist(), strict=True
-        ):
-            grade[k] = _grade(v, r, len(at), veto, sch)
+        for k, name in zip(at.tolist(), _grades(key_r, placed, key_v, sch), strict=True):
+            grade[k] = name
     return Standings(value, vetoed, rank, group_size, grade, rounded, satisfaction)
 
 
-def _grade(v: float, rank: int, size: int, vetoed: bool, scheme: Scheme) -> str:
-    """rules.grade with the composite already at the display decimals."""
-    if vetoed:
-        return scheme.floor_grade
+def _grades(rounded: np.ndarray, rank: np.ndarray, vetoed: np.ndarray, scheme: Scheme) -> list[str]:
+    """rules.grade of one group's units, their composites already at the display
+    decimals: the first band whose line a unit reaches, within the band's top share of
+    the group; the floor band for the rest and for a veto."""
+    size = len(rank)
+    out = np.full(size, scheme.floor_grade, dtype=object)
+    done = vetoed.copy()
     for band in scheme.grade_bands[:-1]:
-        within = band.top_share is None or rank <= math.ceil(band.top_share * size - 1e-9)
-        if v >= band.min and within:
-            return band.name
-    return scheme.floor_grade
+        here = ~done & (rounded >= band.min)
+        if band.top_share is not None:
+            here &= rank <= math.ceil(band.top_share * size - 1e-9)
+        out[here] = band.name
+        done |= here
+    return out.tolist()
 
 
 def warned(c: FactColumns, scheme: Scheme, ranked: Standings | None = None) -> list[str]:

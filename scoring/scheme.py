@@ -16,6 +16,7 @@ any section for one 考核类别 (``Scheme.for_group``).
 from __future__ import annotations
 
 import copy
+import functools
 import itertools
 import math
 import tomllib
@@ -443,7 +444,15 @@ def _int(raw: dict, path: str, default: int, lo: int, hi: int, p: list[str]) -> 
 
 
 def parse(text: str) -> Scheme:
-    """Parse and validate a scheme's TOML text; raise ``SchemeError`` listing every problem."""
+    """Parse and validate a scheme's TOML text; raise ``SchemeError`` listing every problem.
+
+    The same text gives the same (immutable) Scheme, parsed once: a year's recomputation
+    asks for its scheme and for last year's, each a few milliseconds of TOML."""
+    return _parse(text)
+
+
+@functools.lru_cache(maxsize=16)
+def _parse(text: str) -> Scheme:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

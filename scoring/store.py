@@ -315,12 +315,18 @@ class Store:
         registry. Columns name, aliases, type, parent, group, predecessors (and status)."""
         status = ", status" if include_withdrawn else ""
         return self.query(
-            f'SELECT name, aliases, type, parent, grp AS "group", predecessors{status} FROM ('
-            "  SELECT *, row_number() OVER (PARTITION BY name ORDER BY from_year DESC) AS k"
-            "  FROM unit_versions WHERE from_year <= ?"
-            ") WHERE k = 1 AND (? OR status <> '撤销') ORDER BY name",
+            _IN_FORCE.format(f'name, aliases, type, parent, grp AS "group", predecessors{status}')
+            + " ORDER BY name",
             [2**31 - 1 if year is None else int(year), include_withdrawn],
         )
+
+    def unit_infos(self, year: int) -> list[tuple[str, str, str | None, str | None]]:
+        """(name, type, parent, group) of each unit of ``units(year)``, in no particular
+        order: what scoring every unit at once needs of the registry (columns.py)."""
+        with self.cursor() as cur:
+            return cur.execute(
+                _IN_FORCE.format("name, type, parent, grp"), [year, False]
+            ).fetchall()
 
     def registry_version(self) -> int:
         """The latest registry version (0 before any registry was loaded)."""
@@ -955,7 +961,7 @@ class Store:
             codes, values = self._cells.get(cur)
             ballots = cur.execute(
                 "SELECT unit, category, (ballots + tally_ballots)::BIGINT AS n "
-                "FROM appraisal_ballot_counts WHERE year = ? ORDER BY unit, category",
+                "FROM appraisal_ballot_counts WHERE year = ?",
                 [year],
             ).fetchnumpy()
         ids = np.concatenate(
@@ -1192,6 +1198,16 @@ class _Snapshot(Store):
 
     def close(self) -> None:  # the snapshot's store stays open
         pass
+
+
+# The registry in force in a year (migration 005): each unit's latest record from that
+# year or before, without units withdrawn (撤销) unless the second parameter is true.
+_IN_FORCE = (
+    "SELECT {} FROM ("
+    "  SELECT *, row_number() OVER (PARTITION BY name ORDER BY from_year DESC) AS k"
+    "  FROM unit_versions WHERE from_year <= ?"
+    ") WHERE k = 1 AND (? OR status <> '撤销')"
+)
 
 
 class _CellLabels:
