@@ -365,11 +365,13 @@ def confirm_action(
 def show_table(data: Any, *, empty: str | None = "（无记录）", **kwargs: Any) -> Any:
     """``st.dataframe``, except for a table without rows: Streamlit draws the English word
     "empty" into its canvas (no setting, and no CSS reaches a canvas), so an empty table
-    is said in Chinese (``empty``; ``None`` shows nothing, where the page says it already)."""
+    is said in Chinese (``empty``; ``None`` shows nothing, where the page says it already).
+    A missing value shows as 「—」 unless the page says otherwise (Streamlit: "None")."""
     if len(data) == 0:
         if empty:
             st.caption(empty)
         return None
+    kwargs.setdefault("placeholder", "—")
     return st.dataframe(data, **kwargs)
 
 

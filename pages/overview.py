@@ -44,7 +44,6 @@ for tab, group in zip(tabs, groups, strict=True):
         show_table(
             ranking_table(res, group, "部门"),
             hide_index=True,
-            placeholder="—",
             column_config=score_columns(),
         )
         # Full width: the bars' margins are sized for their names and warning labels,

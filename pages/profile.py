@@ -68,7 +68,7 @@ adj = adjustments_table(unit)
 if adj.empty:
     st.caption("本年度没有加减分记录。")
 else:
-    show_table(adj, hide_index=True, placeholder="—", column_config=score_columns(adj.columns))
+    show_table(adj, hide_index=True, column_config=score_columns(adj.columns))
 
 st.subheader("得分来源")
 st.code("\n".join(explain(unit, res.scheme)), language=None)
@@ -81,4 +81,4 @@ st.subheader(f"意见建议（{len(comments)} 条）")
 if comments.empty:
     st.caption("没有意见建议。")
 else:
-    show_table(comments, hide_index=True, placeholder="—")
+    show_table(comments, hide_index=True)

@@ -59,11 +59,9 @@ for title, _, frame in sections:
     if frame.empty:
         st.success("无")
     else:
-        show_table(
-            frame, hide_index=True, placeholder="—", column_config=score_columns(frame.columns)
-        )
+        show_table(frame, hide_index=True, column_config=score_columns(frame.columns))
 st.subheader("各单位各来源的数据行数（万人评议为答题行数，一份问卷有多行）")
-show_table(q.coverage, hide_index=True, placeholder="—")
+show_table(q.coverage, hide_index=True)
 
 st.divider()
 st.header("问卷工具记录的异常迹象")
@@ -89,15 +87,15 @@ for title, frame in (
     if frame.empty:
         st.success("无")
     else:
-        show_table(frame, hide_index=True, placeholder="—")
+        show_table(frame, hide_index=True)
 st.subheader("问卷发放与回收（承包方汇总表的发出数、收回数）")
 if survey.roster.empty:
     st.info("本年度导入的汇总表中没有发出数、收回数记录。")
 else:
-    show_table(survey.roster, hide_index=True, placeholder="—")
+    show_table(survey.roster, hide_index=True)
 st.subheader("民主测评实到人数未过半（实到不超过应到的一半）")
 quorum = quorum_flags(get_store(), year)
 if quorum.empty:
     st.success("无")
 else:
-    show_table(quorum, hide_index=True, placeholder="—")
+    show_table(quorum, hide_index=True)

@@ -24,7 +24,6 @@ st.caption(
 picked = show_table(
     table,
     hide_index=True,
-    placeholder="—",
     on_select="rerun",
     selection_mode="single-row",
     key="rank_table",

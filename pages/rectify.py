@@ -292,6 +292,7 @@ if office:
             start,
             num_rows="dynamic",
             hide_index=True,
+            placeholder="—",
             key="rectify_stages",
             column_config={
                 "开始": st.column_config.DateColumn(format="YYYY-MM-DD"),

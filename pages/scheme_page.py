@@ -119,6 +119,7 @@ with tab_form:
         ),
         num_rows="dynamic",
         hide_index=True,
+        placeholder="不限",  # an empty 名额比例 sets no quota (Streamlit would show "None")
         key=f"{K}bands",
         column_config={
             "分数线": st.column_config.NumberColumn(min_value=0, max_value=200),

@@ -25,7 +25,7 @@ kinds = st.multiselect(
     "告诫类型", every_kind, default=every_kind, key="warn_kinds", placeholder="选择告诫类型"
 )
 table = warning_status_column(year, warnings_table([w for w in res.warnings if w.kind in kinds]))
-show_table(table, hide_index=True, placeholder="—")
+show_table(table, hide_index=True)
 noisy = int((table["差异显著"] == "否").sum())
 if noisy:
     st.warning(

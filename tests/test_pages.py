@@ -335,7 +335,7 @@ def _tables_app() -> None:
 
     show_table(pd.DataFrame({"单位": []}), hide_index=True)
     show_table(pd.DataFrame({"单位": []}), empty=None)
-    show_table(pd.DataFrame({"单位": ["市水利局"]}), hide_index=True)
+    show_table(pd.DataFrame({"单位": ["市水利局"], "提示": [None]}), hide_index=True)
 
 
 def test_an_empty_table_is_said_in_chinese_not_drawn_as_empty():
@@ -346,6 +346,7 @@ def test_an_empty_table_is_said_in_chinese_not_drawn_as_empty():
     assert [c.value for c in at.caption] == ["（无记录）"]
     assert len(at.dataframe) == 1
     assert list(at.dataframe[0].value["单位"]) == ["市水利局"]
+    assert at.dataframe[0].proto.placeholder == "—"  # a missing value, not "None"
 
 
 @pytest.mark.parametrize(
