@@ -2045,6 +2045,10 @@ def _build_appraisal(ctx, cols, numbers):
     category = _col(ctx, cols, "评议人类别", numbers, _category_convert(ctx), as_codes=True)
     answer = _answer_convert(ctx)
     unknown = ctx.scheme.appraisal_unknown[0] if ctx.scheme.appraisal_unknown else "不了解"
+    # A ballot's place in the upload: sheet in the high bits, row below (a sheet has at
+    # most 2^20 rows), for the store's ballot number; one array for every item (the
+    # store sees that the items' rows are blocks over the same ballots).
+    ballot_row = pa.array((ctx.sheet_index << 20) + numbers.astype(np.int64))
     pieces = []
     for item in ctx.scheme.items:
         values = _col(
@@ -2059,9 +2063,7 @@ def _build_appraisal(ctx, cols, numbers):
                     "item": _constant(item, len(numbers)),
                     "answer": values,
                     "n": pa.array(np.ones(len(numbers), dtype=np.int32)),
-                    # A ballot's place in the upload: sheet in the high bits, row below
-                    # (a sheet has at most 2^20 rows), for the store's ballot number.
-                    "ballot_row": pa.array((ctx.sheet_index << 20) + numbers.astype(np.int64)),
+                    "ballot_row": ballot_row,
                 }
             )
         )

@@ -1424,57 +1424,88 @@ def _insert_answers(
         cur.unregister("incoming_cells")
     cell = cells["id"].to_numpy(dtype=np.int64)[where]
     ballot = table["ballot"]
-    has_ballot = np.asarray(ballot.is_valid())
-    place = _places(table, has_ballot)
+    block = _block(table)
+    if block is not None:  # a sheet's answers: every item over the same ballots
+        has_ballot = np.ones(len(table), dtype=bool)
+        places = table["ballot_row"].chunk(0).to_numpy().astype(np.int64) + 1
+        place = np.tile(places, len(table) // block)
+        names = ballot.chunk(0)
+    else:
+        has_ballot = np.asarray(ballot.is_valid())
+        place = _places(table, has_ballot)
+        with_ballot = np.flatnonzero(has_ballot)
+        places, first = _firsts(place[with_ballot])
+        names = ballot.take(pa.array(with_ballot[first]))
     ballot_no = np.where(has_ballot, (np.int64(upload_id) << 32) | place, -1)
     n = table["n"].to_numpy().astype(np.int64)
     rows = pa.table(
         {
-            "upload_id": np.full(len(table), upload_id, dtype=np.int32),
-            "year": np.full(len(table), year, dtype=np.int32),
-            "ballot_no": pa.array(ballot_no, mask=~has_ballot),
+            "ballot_no": pa.array(ballot_no, mask=None if block else ~has_ballot),
             "cell_id": cell.astype(np.int32),
             "n": n.astype(np.int32),
         }
     )
-    with_ballot = np.flatnonzero(has_ballot)
-    places, first = _firsts(place[with_ballot])
-    numbers = (np.int64(upload_id) << 32) | places
-    names = ballot.take(pa.array(with_ballot[first]))
-    ballots = pa.table(
-        {
-            "upload_id": np.full(len(numbers), upload_id, dtype=np.int32),
-            "year": np.full(len(numbers), year, dtype=np.int32),
-            "ballot_no": numbers,
-            "ballot": names,
-        }
-    )
+    ballots = pa.table({"ballot_no": (np.int64(upload_id) << 32) | places, "ballot": names})
     for name, incoming in (("appraisal_answer_rows", rows), ("appraisal_ballots", ballots)):
         cur.register("incoming_rows", incoming)
         try:
-            cur.execute(f"INSERT INTO {name} BY NAME SELECT * FROM incoming_rows")
+            cur.execute(
+                f"INSERT INTO {name} BY NAME SELECT *, ?::INTEGER AS upload_id, "
+                "?::INTEGER AS year FROM incoming_rows",
+                [upload_id, year],
+            )
         finally:
             cur.unregister("incoming_rows")
-    prints = _print_texts(place[with_ballot], cell[with_ballot], names)
+    if block is not None:
+        prints = _print_texts(np.sort(cell.reshape(-1, block).T, axis=1), None, names)
+    else:
+        prints = _print_texts(cell[with_ballot], place[with_ballot], names)
     return (cell, ballot_no, n, cells.sort_values("id").reset_index(drop=True)), prints
 
 
-def _print_texts(place: np.ndarray, cell: np.ndarray, names: pa.ChunkedArray) -> pa.Table:
+def _block(table: pa.Table) -> int | None:
+    """The length of a block when the rows are blocks over the same ballots in the same
+    order (a sheet's answers: one block per item, each with the very same 问卷编号 and
+    ballot_row arrays, rows ascending, every row with its 问卷编号), else None."""
+    if "ballot_row" not in table.column_names or table.num_rows == 0:
+        return None
+    rows, ballots = table["ballot_row"], table["ballot"]
+    if len({_identity(c) for c in rows.chunks}) != 1:
+        return None
+    if len({_identity(c) for c in ballots.chunks}) != 1:
+        return None
+    first = rows.chunk(0)
+    if len(ballots.chunk(0)) != len(first) or first.null_count or ballots.chunk(0).null_count:
+        return None
+    if [len(c) for c in rows.chunks] != [len(c) for c in ballots.chunks]:
+        return None
+    values = first.to_numpy()
+    return len(first) if bool((values[1:] > values[:-1]).all()) else None
+
+
+def _print_texts(
+    cell: np.ndarray, place: np.ndarray | None, names: pa.Array | pa.ChunkedArray
+) -> pa.Table:
     """What each ballot's fingerprint is the md5 of (scoring.content_store): its 问卷编号,
     "|" and its answers' cell ids in ascending order, joined by "," — the text that
     content_store's SQL builds from the stored rows, made here from the rows at hand
-    (one sort of 600,000 integers instead of a GROUP BY with lists of strings).
-    ``place`` and ``cell`` are the ballot rows'; ``names`` the 问卷编号 of each distinct
-    place in ascending order. Returns the 问卷编号 (key) and the text of each ballot."""
-    if len(place) == 0:
+    instead of a GROUP BY with lists of strings. Either ``cell`` is a matrix of each
+    ballot's cell ids (a row per ballot, sorted) and ``place`` None, or ``cell`` and
+    ``place`` are the ballot rows'; ``names`` the 问卷编号 of each ballot (of each
+    distinct place in ascending order). Returns the 问卷编号 (key) and the text."""
+    if len(names) == 0:
         return pa.table({"key": pa.array([], pa.string()), "text": pa.array([], pa.string())})
-    span = int(cell.max()) + 1
-    key = np.sort(place * span + cell)  # by place, then cell id (duplicates kept)
-    at, ids = np.divmod(key, span)
-    new = np.empty(len(at), dtype=bool)
-    new[0] = True
-    np.not_equal(at[1:], at[:-1], out=new[1:])
-    offsets = np.append(np.flatnonzero(new), len(at))
+    if place is None:
+        ids = cell.reshape(-1)
+        offsets = np.arange(0, len(ids) + 1, cell.shape[1], dtype=np.int64)
+    else:
+        span = int(cell.max()) + 1
+        key = np.sort(place * span + cell)  # by place, then cell id (duplicates kept)
+        at, ids = np.divmod(key, span)
+        new = np.empty(len(at), dtype=bool)
+        new[0] = True
+        np.not_equal(at[1:], at[:-1], out=new[1:])
+        offsets = np.append(np.flatnonzero(new), len(at))
     listed = pa.LargeListArray.from_arrays(
         pa.array(offsets, pa.int64()), pc.cast(pa.array(ids), pa.string())
     )

@@ -302,3 +302,51 @@ def test_ballot_prints_made_from_the_rows_at_hand_are_the_sql_prints(store):
         sql = content_store._BALLOT.replace("$id", str(upload.id))
         expected = sorted(r[3] for r in store.query(sql).itertuples(index=False))
         assert made == expected and len(made) == 60
+
+
+def test_a_sheets_ballot_prints_are_the_sql_prints(registered):
+    """A sheet's answers come as blocks over the same ballots (one per item); the store
+    takes each ballot's cell ids from a matrix then (store._block): the prints are those
+    of content_store's SQL over the stored rows."""
+    import pandas as pd
+
+    from scoring import content_store
+    from scoring.store import _answer_table, _block
+
+    answers = ["满意", "基本满意", "不满意", "不了解", None]
+    # Cells made first by a tally of another year with the items the other way round:
+    # a ballot's cell ids then fall as its items go on (so they must be sorted).
+    tally = [
+        (u, "服务对象", item, a, 1)
+        for item in reversed(ITEMS)
+        for u in ("市教育局", "市财政局")
+        for a in answers[:4]
+    ]
+    registered.add_upload(
+        year=2024,
+        file="t",
+        source="appraisal-tally",
+        sha256="t",
+        user="t",
+        rows=len(tally),
+        facts={
+            "appraisal_answers": pd.DataFrame(
+                tally, columns=["unit", "category", "item", "answer", "n"]
+            )
+        },
+    )
+    rows = [HEAD] + [
+        [f"B{k:02d}", ("教育局", "市财政局")[k % 2], "服务对象"]
+        + [answers[(k * 7 + i * 3) % len(answers)] for i in range(len(ITEMS))]
+        for k in range(12)
+    ]
+    parsed = prepare(registered, "十二份.xlsx", xlsx(rows), 2025)
+    assert parsed.ok and _block(_answer_table(parsed.facts["appraisal_answers"])) == 12
+    upload = commit(registered, parsed, 2025, OFFICE).upload
+    made = registered.query(
+        "SELECT fp FROM fact_prints WHERE upload_id = ? AND kind = 'ballot' ORDER BY fp",
+        [upload.id],
+    )["fp"].tolist()
+    sql = content_store._BALLOT.replace("$id", str(upload.id))
+    assert made == sorted(r[3] for r in registered.query(sql).itertuples(index=False))
+    assert len(made) == 12
