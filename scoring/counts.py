@@ -313,7 +313,7 @@ def upload_counts(
     rows = np.bincount(unit_codes[row], minlength=len(unit_names))
     by_unit = pd.DataFrame({"unit": unit_names, "rows": rows})
 
-    b, _ = pd.factorize(ballot[is_ballot])
+    b = _dense(ballot[is_ballot])
     n_ballots = int(b.max()) + 1 if len(b) else 0
     r = row[is_ballot]
     slot = b * n_items + item[r]
@@ -325,24 +325,34 @@ def upload_counts(
     ballot_group[b] = group[r]
     if len(r) and (ballot_group[b] != group[r]).any():
         return None  # a 问卷编号 with answers for two units or categories: SQL pairs them
-    for k1 in range(n_items):
-        for k2 in range(k1 + 1, n_items):
-            both = (matrix[:, k1] >= 0) & (matrix[:, k2] >= 0)
-            key = (ballot_group[both] * n_answers + matrix[both, k1]) * n_answers + matrix[both, k2]
-            found = np.bincount(key, minlength=n_groups * n_answers * n_answers)
-            where = np.flatnonzero(found)
-            g, rest = np.divmod(where, n_answers * n_answers)
-            a1, a2 = np.divmod(rest, n_answers)
-            one, other = cell_at[g, k1, a1], cell_at[g, k2, a2]
-            pieces.append(
-                pd.DataFrame(
-                    {
-                        "cell_a": np.minimum(one, other),
-                        "cell_b": np.maximum(one, other),
-                        "n": found[where],
-                    }
-                )
+    # Every pair of items (k1 < k2) at once, a few million keys at a time: one bincount
+    # over (pair, unit and category, answer, answer); rows in the order of a loop over
+    # the pairs.
+    first_item, second_item = np.triu_indices(n_items, 1)
+    size = n_groups * n_answers * n_answers
+    step = max(1, _PAIR_KEYS // max(n_ballots, 1))
+    for lo in range(0, len(first_item), step):
+        k1, k2 = first_item[lo : lo + step], second_item[lo : lo + step]
+        one, other = matrix[:, k1], matrix[:, k2]
+        both = (one >= 0) & (other >= 0)
+        key = ((np.arange(len(k1)) * n_groups + ballot_group[:, None]) * n_answers + one) * (
+            n_answers
+        ) + other
+        found = np.bincount(key[both], minlength=len(k1) * size)
+        where = np.flatnonzero(found)
+        pair, rest = np.divmod(where, size)
+        g, rest = np.divmod(rest, n_answers * n_answers)
+        a1, a2 = np.divmod(rest, n_answers)
+        one_cell, other_cell = cell_at[g, k1[pair], a1], cell_at[g, k2[pair], a2]
+        pieces.append(
+            pd.DataFrame(
+                {
+                    "cell_a": np.minimum(one_cell, other_cell),
+                    "cell_b": np.maximum(one_cell, other_cell),
+                    "n": found[where],
+                }
             )
+        )
     pairs = pd.concat(pieces, ignore_index=True)
 
     # Ballots per unit and category: ballot sheets count ballots; a tally sheet the
@@ -385,6 +395,25 @@ def upload_counts(
     return UploadCounts(
         pairs, tally_frame, ballots.reset_index(drop=True), straight, by_unit[rows > 0]
     )
+
+
+_PAIR_KEYS = 4_000_000  # keys of item pairs counted at once (32 MB each array)
+
+
+def _dense(values: np.ndarray) -> np.ndarray:
+    """Each value's rank among the distinct values (0, 1, …): by a table over the values
+    when they span little more than their number (ballot numbers of one upload), else
+    by hashing (pd.factorize; the order of the codes does not matter to the counts)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    lo = int(values.min())
+    span = int(values.max()) - lo + 1
+    if span > 4 * len(values) + (1 << 20):
+        return pd.factorize(values)[0].astype(np.int64)
+    seen = np.zeros(span, dtype=bool)
+    seen[values - lo] = True
+    rank = np.cumsum(seen) - 1
+    return rank[values - lo]
 
 
 class NestedCounts(Mapping):

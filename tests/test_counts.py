@@ -266,3 +266,12 @@ def test_counts_labelled_from_the_stores_copy_of_the_cells(store):
             _same_counts(cached, read_appraisal_counts(cur, year))
         assert "戊局" in {u for u, _, _ in cached.labels}
         assert read_appraisal_counts(cur, 2023, cells=copy).labels == ()
+
+
+def test_counts_give_what_the_ballots_give_pair_by_pair(store, monkeypatch):
+    """The pairs of items are counted a few million keys at a time (a 2M-ballot upload
+    takes several steps): one pair per step gives the same counts."""
+    from scoring import counts
+
+    monkeypatch.setattr(counts, "_PAIR_KEYS", 1)
+    test_counts_give_what_the_ballots_give(store, 4)
