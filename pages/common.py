@@ -175,13 +175,26 @@ def current_user() -> User | None:
 
 
 def client_address() -> str | None:
-    """The visitor's address for sign-in throttling; None where Streamlit cannot tell (a
-    visit through localhost, an older Streamlit, AppTest): then only the account counts."""
+    """The visitor's address for sign-in throttling (scoring.addresses: the peer, or
+    behind a reverse proxy the address it forwards); None for a visit from this machine
+    and where Streamlit cannot tell (AppTest): then only the account counts."""
+    from scoring import addresses
+
     try:
-        address = st.context.ip_address
+        peer = st.context.ip_address
+        forwarded = st.context.headers.get("X-Forwarded-For")
     except Exception:  # not in a browser session
         return None
-    return address if isinstance(address, str) and address else None  # AppTest: a mock
+    if not isinstance(peer, str):  # AppTest: a mock
+        return None
+    try:
+        trusted = addresses.trusted_proxies()
+    except ValueError as exc:  # the server's setting is wrong: say so where it is seen
+        st.error(str(exc))
+        trusted = ()
+    return addresses.sign_in_address(
+        peer, forwarded if isinstance(forwarded, str) else None, trusted
+    )
 
 
 def md(text: object) -> str:
