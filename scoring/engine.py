@@ -38,6 +38,7 @@ __all__ = [
     "CADRE",
     "LEADERSHIP",
     "Scored",
+    "appraisals",
     "components",
     "evaluate",
     "rank_and_grade",
@@ -223,6 +224,95 @@ def _spread(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> eviden
     )
 
 
+def _appraisal(
+    unit: str, facts: YearFacts, scheme: Scheme, year_scheme: Scheme
+) -> rules.AppraisalScore | None:
+    """One unit's 万人评议 under its group's ``scheme`` (None: no score)."""
+    if unit not in facts.appraisal and unit not in facts.appraisal_scored:
+        return None
+    # The facts' item sums were taken under the year's scheme: they serve a group whose
+    # scheme scores the same answers the same way.
+    same_answers = scheme is year_scheme or (
+        scheme.appraisal_points == year_scheme.appraisal_points
+        and scheme.appraisal_unknown == year_scheme.appraisal_unknown
+        and scheme.appraisal_satisfied == year_scheme.appraisal_satisfied
+    )
+    sums = facts.appraisal_sums.get(unit) if same_answers else None
+    known = (
+        scheme,
+        facts.appraisal_ballots.get(unit),
+        facts.appraisal_variance.get(unit),
+        facts.appraisal_scored.get(unit),
+    )
+    appraisal = (
+        rules.appraisal_from_sums(sums, *known)
+        if sums is not None  # else its answer counts, summed under the group's scheme
+        else rules.appraisal_score(facts.appraisal.get(unit, {}), *known)
+    )
+    return appraisal if appraisal.score is not None else None
+
+
+def _number(x: float) -> float | None:
+    """A column's value as the rules give it: NaN is None."""
+    return None if x != x else x
+
+
+def appraisals(facts: YearFacts, scheme: Scheme) -> dict[str, rules.AppraisalScore]:
+    """Every scored unit's 万人评议 (``_appraisal``, as rules.appraisal_score makes it)
+    from the columns of all units at once (columns.appraisal: the same floats), under
+    its group's scheme; units without a score are left out. Only the objects are made
+    unit by unit (35 per unit), from plain lists."""
+    c = columns.from_facts(facts)
+    out: dict[str, rules.AppraisalScore] = {}
+    for sch, rows in columns.by_scheme(c, scheme):
+        a = columns.appraisal(c, sch, rows)
+        items = tuple(sch.items.items())
+        categories = tuple(sch.categories.items())
+        mean, answered, unknown = a.mean.tolist(), a.answered.tolist(), a.unknown.tolist()
+        satisfied, summaries = a.satisfied.tolist(), a.scored.tolist()
+        category_score, category_ballots = a.category_score.tolist(), a.category_ballots.tolist()
+        scores, ballots = a.score.tolist(), a.ballots.tolist()
+        rates, heard = a.satisfaction_rate.tolist(), a.awareness_rate.tolist()
+        for j, row in enumerate(rows.tolist()):
+            if scores[j] != scores[j]:  # NaN: no score
+                continue
+            unit = c.units[row]
+            variances = facts.appraisal_variance.get(unit) or {}
+            made = []
+            for k, (category, weight) in enumerate(categories):
+                m, n, u, sat, extra = (
+                    mean[j][k],
+                    answered[j][k],
+                    unknown[j][k],
+                    satisfied[j][k],
+                    summaries[j][k],
+                )
+                made.append(
+                    rules.CategoryScore(
+                        category,
+                        _number(category_score[j][k]),
+                        category_ballots[j][k],
+                        weight,
+                        None if max(extra) else variances.get(category),
+                        tuple(
+                            rules.ItemMean(item, _number(m[i]), n[i], u[i], w, sat[i], extra[i])
+                            for i, (item, w) in enumerate(items)
+                        ),
+                    )
+                )
+            out[unit] = rules.AppraisalScore(
+                score=scores[j],
+                categories=tuple(made),
+                satisfaction_rate=_number(rates[j]),
+                awareness_rate=_number(heard[j]),
+                ballots=ballots[j],
+                missing_categories=tuple(
+                    x.category for x in made if x.score is None and x.weight > 0
+                ),
+            )
+    return out
+
+
 class Scored(NamedTuple):
     """A unit's scored parts before its result is made (``components``)."""
 
@@ -241,34 +331,17 @@ def components(
     scheme: Scheme,
     integrity: Mapping[str, rules.IntegrityScore],
     integrity_from: str | None,
+    appraisals: Mapping[str, rules.AppraisalScore] | None = None,
 ) -> Scored:
     """One unit's components, 加减分 and composite (rules.py) under the scheme of the
-    unit's 考核类别, without the appraisal's sampling variance."""
+    unit's 考核类别, without the appraisal's sampling variance; its 万人评议 from
+    ``appraisals`` when given (``appraisals``: every unit's at once)."""
     info = facts.units.get(unit, UNREGISTERED)
     year_scheme, scheme = scheme, scheme.for_group(info.group)
-    # The facts' item sums were taken under the year's scheme: they serve a group whose
-    # scheme scores the same answers the same way.
-    same_answers = scheme is year_scheme or (
-        scheme.appraisal_points == year_scheme.appraisal_points
-        and scheme.appraisal_unknown == year_scheme.appraisal_unknown
-        and scheme.appraisal_satisfied == year_scheme.appraisal_satisfied
-    )
-    appraisal = None
-    if unit in facts.appraisal or unit in facts.appraisal_scored:
-        sums = facts.appraisal_sums.get(unit) if same_answers else None
-        known = (
-            scheme,
-            facts.appraisal_ballots.get(unit),
-            facts.appraisal_variance.get(unit),
-            facts.appraisal_scored.get(unit),
-        )
-        appraisal = (
-            rules.appraisal_from_sums(sums, *known)
-            if sums is not None  # else its answer counts, summed under the group's scheme
-            else rules.appraisal_score(facts.appraisal.get(unit, {}), *known)
-        )
-        if appraisal.score is None:
-            appraisal = None
+    if appraisals is not None:
+        appraisal = appraisals.get(unit)
+    else:
+        appraisal = _appraisal(unit, facts, scheme, year_scheme)
     performance = None
     if scheme.performance_rounds and unit in facts.performance_months:
         performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
@@ -486,8 +559,10 @@ def evaluate(
     history = history or {}
     integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
     sources = _integrity_source(facts)
+    ready = appraisals(facts, scheme)
     scored = [
-        components(u, facts, scheme, integrity, sources.get(u)) for u in facts.units_with_data()
+        components(u, facts, scheme, integrity, sources.get(u), ready)
+        for u in facts.units_with_data()
     ]
     scored = _with_intervals(scored, facts, design_effect(facts))
     placed = _places(

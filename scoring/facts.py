@@ -245,7 +245,7 @@ def read_facts(store: Store, year: int, scheme: Scheme, *, spread: bool = True) 
         appraisal_scored=scored,
         units=units,
         appraisal=counts,
-        appraisal_sums=kept.nested_sums(item_sums),
+        appraisal_sums=counts.sums(item_sums),
         appraisal_ballots=kept.ballots_by_unit(),
         appraisal_variance={
             u: {c: x.variance + x.tally_variance for c, x in cats.items()}

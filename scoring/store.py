@@ -1223,10 +1223,9 @@ class _CellLabels:
     def get(self, cur: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
         """(codes, values): codes[id] = the four ranks of cell ``id`` (-1: no such cell),
         values = the distinct units, categories, items and answers, sorted."""
-        key = tuple(
-            cur.execute("SELECT count(*), coalesce(max(id), 0) FROM appraisal_cells").fetchone()
-            or (0, 0)
-        )
+        (key,) = cur.execute(
+            "SELECT count(*), coalesce(max(id), 0) FROM appraisal_cells"
+        ).fetchall()
         state = self._state
         if state[0] != key:
             frame = cur.execute(
@@ -1242,6 +1241,20 @@ class _CellLabels:
             state = (key, codes, tuple(values))
             self._state = state
         return state[1], state[2]
+
+
+_PAIRS = "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = $year"
+_TALLIES = "SELECT cell_id, n FROM appraisal_tally_counts WHERE year = $year"
+
+
+def _arrays(cur: duckdb.DuckDBPyConnection, sql: str, params: dict) -> dict[str, np.ndarray]:
+    """A query's columns as numpy arrays, through a relation (``cur.sql``, in the
+    cursor's transaction): ``execute().fetchnumpy()`` materialises the rows first and
+    took three times as long for a year's 2 million pair counts. A result of an earlier
+    ``execute()`` on the cursor is run to its end first (DuckDB refuses a relation while
+    one is pending)."""
+    cur.complete()
+    return cur.sql(sql, params=params).fetchnumpy()
 
 
 def read_appraisal_counts(
@@ -1269,26 +1282,19 @@ def read_appraisal_counts(
         answers = cur.execute(_sql("year_answers"), params).fetchall()
     else:
         if pairs:
-            pair = cur.execute(
-                "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = ?", [year]
-            ).fetchnumpy()
-            tally = cur.execute(
-                "SELECT cell_id, n FROM appraisal_tally_counts WHERE year = ?", [year]
-            ).fetchnumpy()
-            found = _cell_counts(pair, tally)
+            pair = _arrays(cur, _PAIRS, params)
+            found = _cell_counts(pair, _arrays(cur, _TALLIES, params))
         else:
-            found = cur.execute(_sql("year_cell_counts"), params).fetchnumpy()
+            found = _arrays(cur, _sql("year_cell_counts"), params)
         if len(found["id"]) == 0:
             return AppraisalCounts.empty()
         found, labels, answers, codes = _label_cells(found, *cells.get(cur))
     if pairs and cells is None:
-        pair = cur.execute(
-            "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = ?", [year]
-        ).fetchnumpy()
+        pair = _arrays(cur, _PAIRS, params)
     ballots = cur.execute(
         "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
-        "WHERE year = ? ORDER BY unit, category",
-        [year],
+        "WHERE year = $year ORDER BY unit, category",
+        params,
     ).fetchall()
     ids = np.asarray(found["id"], dtype=np.int64)
     position = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
@@ -1300,8 +1306,8 @@ def read_appraisal_counts(
         item_of=np.asarray(found["item_of"], dtype=np.int64),
         n=np.asarray(found["n"], dtype=np.int64),
         tally=np.asarray(found["tally"], dtype=np.int64),
-        pair_a=position[np.asarray(pair["cell_a"], dtype=np.int64)],
-        pair_b=position[np.asarray(pair["cell_b"], dtype=np.int64)],
+        pair_a=position[pair["cell_a"]],
+        pair_b=position[pair["cell_b"]],
         pair_n=np.asarray(pair["n"], dtype=np.int64),
         ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
         codes=codes,
