@@ -65,6 +65,15 @@ def _codes(values: Iterable[str], names: dict[str, int]) -> np.ndarray:
     return np.array([names.setdefault(v, len(names)) for v in values], dtype=np.int64)
 
 
+def _numbered(ranks: np.ndarray, values: Sequence[str], names: dict[str, int]) -> np.ndarray:
+    """Each rank's value (``values[rank]``) numbered in ``names`` (added when new), each
+    distinct rank looked up once (a year's 60,000 labels have a few thousand)."""
+    table = np.full(len(values), -1, dtype=np.int64)
+    for k in np.unique(ranks).tolist():
+        table[k] = names.setdefault(values[k], len(names))
+    return table[ranks]
+
+
 def _ints(values: Iterable[int]) -> np.ndarray:
     return np.fromiter(values, dtype=np.int64)
 
@@ -183,9 +192,10 @@ def from_facts(facts: YearFacts) -> FactColumns:
     answers: dict[str, int] = {}
     if isinstance(facts.appraisal, NestedCounts) and len(facts.appraisal.kept.labels):
         kept = facts.appraisal.kept  # the counts as read: cells in the order they are added
-        unit_at = _ints(position[u] for u, _, _ in kept.labels)
-        cat_at = _codes((c for _, c, _ in kept.labels), categories)
-        item_at = _codes((i for _, _, i in kept.labels), items)
+        ranks = kept.label_codes()  # each label's unit, category and item as integers
+        unit_at = np.array([position.get(u, -1) for u in ranks.units], dtype=np.int64)[ranks.unit]
+        cat_at = _numbered(ranks.category, ranks.categories, categories)
+        item_at = _numbered(ranks.item, ranks.items, items)
         answer_at = _codes(kept.answers, answers)
         cells = (
             unit_at[kept.item_of],
