@@ -647,9 +647,9 @@ def by_scheme(c: FactColumns, scheme: Scheme) -> list[tuple[Scheme, np.ndarray]]
     by: dict[int, tuple[Scheme, list[int]]] = {}
     known: dict[str | None, Scheme] = {}
     for k, group in enumerate(c.groups):
-        sch = known.get(group)
-        if sch is None:
-            sch = known[group] = scheme.for_group(group)
+        if group not in known:
+            known[group] = scheme.for_group(group)
+        sch = known[group]
         by.setdefault(id(sch), (sch, []))[1].append(k)
     return [(sch, np.array(rows, dtype=np.int64)) for sch, rows in by.values()]
 
@@ -744,7 +744,8 @@ def warned(c: FactColumns, scheme: Scheme, ranked: Standings | None = None) -> l
             c.units[k]
             for _, _, k in sorted((int(s.rank[k]), c.units[k], k) for k in at[chosen].tolist())
         ]
+    inefficient = {g: scheme.for_group(g).inefficient_grades for g in groups}
     for k, grade in enumerate(s.grade):
-        if grade is not None and grade in scheme.for_group(c.groups[k]).inefficient_grades:
+        if grade is not None and grade in inefficient[c.groups[k] or ""]:
             out.append(c.units[k])
     return list(dict.fromkeys(out))
