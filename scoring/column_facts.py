@@ -20,7 +20,7 @@ from scoring.store import Store
 __all__ = ["read_columns"]
 
 
-def _factor(column: pd.Series, names: dict[str, int]) -> np.ndarray:
+def _factor(column: pd.Series | np.ndarray, names: dict[str, int]) -> np.ndarray:
     """Each value's number in ``names`` (a new name numbered on), looked up once per
     distinct value."""
     codes, distinct = pd.factorize(column)
@@ -28,7 +28,7 @@ def _factor(column: pd.Series, names: dict[str, int]) -> np.ndarray:
     return np.array([*table, -1], dtype=np.int64)[codes]
 
 
-def _lookup(column: pd.Series, position: dict[str, int]) -> np.ndarray:
+def _lookup(column: pd.Series | np.ndarray, position: dict[str, int]) -> np.ndarray:
     """Each value's place in ``position`` (-1: none), looked up once per distinct value."""
     codes, distinct = pd.factorize(column)
     table = [position.get(str(v), -1) for v in distinct.tolist()]
@@ -73,9 +73,9 @@ def read_columns(store: Store, year: int, scheme: Scheme) -> FactColumns:
     order = np.argsort(answer, kind="stable")
     categories = {c: k for k, c in enumerate(categories_of)}
     items = {i: k for k, i in enumerate(items_of)}
-    ballot_unit = _lookup(pd.Series(cells["ballot_unit"]), position)
+    ballot_unit = _lookup(cells["ballot_unit"], position)
     keep = ballot_unit >= 0
-    ballot_category = _factor(pd.Series(cells["ballot_category"][keep]), categories)
+    ballot_category = _factor(cells["ballot_category"][keep], categories)
 
     # 分项得分汇总: rows summed per (unit, category, item) in their order (facts._item_scores).
     s_unit = _lookup(scored["unit"], position)
