@@ -971,8 +971,8 @@ class Store:
             [np.asarray(diagonal["n"], np.int64), np.asarray(tally["n"], np.int64)]
         )
         size = max(len(codes), int(ids.max(initial=-1)) + 1)
-        total = np.zeros(size, dtype=np.int64)
-        np.add.at(total, ids, counts)
+        # Counts are far below 2**53: summed as doubles, they are exact.
+        total = np.bincount(ids, weights=counts, minlength=size).astype(np.int64)
         present = np.flatnonzero(np.bincount(ids, minlength=size))
         unit, category, item, answer = codes[present].T
         out = {
