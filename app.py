@@ -27,7 +27,6 @@ st.set_page_config(
     page_title="效能考评看板",
     page_icon=":material/leaderboard:",
     layout="wide",
-    menu_items={"About": "效能考评看板：机关效能考评的计分、排名、告诫与结果发布。"},
 )
 
 

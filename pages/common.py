@@ -395,7 +395,7 @@ CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
 
 def chinese_chrome() -> None:
     """Streamlit offers no setting for the file uploader's English ("Upload", "200MB per
-    file • XLSX", "File must be 20.0MB or smaller."): the smallest honest fix is CSS
+    file • XLSX", "File must be 20.0MB or smaller.") or its menu's: the smallest honest fix is CSS
     that puts the same facts in Chinese in their place (the limit read from
     server.maxUploadSize). Only the empty dropzone's button is relabelled: a chosen
     file's remove button and the "+" that adds more keep their icons. The one error
@@ -411,6 +411,9 @@ def chinese_chrome() -> None:
         "font-size:0.875rem}"
         f"{button} *{{font-size:0 !important}}"
         f'{button}::after{{content:"选择文件";font-size:0.875rem;white-space:nowrap}}'
+        # The ⋮ menu holds only Streamlit's "About" (its dialog titled in English, its
+        # version line): nothing an office needs.
+        '[data-testid="stMainMenu"]{display:none}'
         '[data-testid="stTooltipErrorContent"]{font-size:0}'
         '[data-testid="stTooltipErrorContent"]::after{'
         f'content:"此文件不能上传：超过 {limit}MB，或不是这里接受的文件类型（见上方标题）";'

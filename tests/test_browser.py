@@ -196,4 +196,6 @@ def test_the_uploader_speaks_chinese_also_when_it_refuses_a_file(server, tmp_pat
         assert tip.evaluate("e => getComputedStyle(e).fontSize") == "0px"
         assert "此文件不能上传：超过 20MB" in _after(tip)
         page.screenshot(path=str(tmp_path / "refused.png"))
+        # Streamlit's ⋮ menu (only its English "About" and version line) is not shown.
+        expect(page.locator("[data-testid='stMainMenu']")).to_be_hidden()
         browser.close()
