@@ -176,8 +176,7 @@ def rules(scheme: Scheme) -> list[tuple[str, list[str]]]:
             "告诫",
             [
                 _last_place_line(scheme),
-                f"效能告诫：考评等次为{'、'.join(scheme.inefficient_grades)}的单位"
-                "（含一票否决）。",
+                f"效能告诫：考评等次为{'、'.join(scheme.inefficient_grades)}的单位（含一票否决）。",
                 f"重点监督检查：万人评议满意率低于 {_pct(scheme.supervision_below)} 的单位。",
                 "连续告诫：本年度受到末位告诫或效能告诫、上一年度也受到其中之一的，标注"
                 f"「{scheme.escalation_ladder[0]}」"

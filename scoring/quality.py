@@ -56,9 +56,7 @@ def missing_by_design_excluded(unit, res: Results) -> list[str]:
     design, not missing data."""
     peers = [u for u in res.ranked(unit.group) if u.unit != unit.unit]
     return [
-        m
-        for m in unit.composite_detail.missing
-        if any(p.component(m) is not None for p in peers)
+        m for m in unit.composite_detail.missing if any(p.component(m) is not None for p in peers)
     ]
 
 

@@ -180,9 +180,7 @@ def preview(store: Store, name: str, data: bytes, year: int | None = None) -> Re
     parsed = parse_file(name, data, scheme=scheme, registry=registry, source="units")
     base = store.registry_version()
     if parsed.problems:
-        return RegistryPlan(
-            name, year, base, pd.DataFrame(), (), (), tuple(parsed.problems)
-        )
+        return RegistryPlan(name, year, base, pd.DataFrame(), (), (), tuple(parsed.problems))
     incoming = parsed.facts["units"]
     present = set(incoming.attrs.get("columns", FIELDS.values()))
     file_aliases: dict[str, str] = {}
@@ -238,19 +236,25 @@ def preview(store: Store, name: str, data: bytes, year: int | None = None) -> Re
                 changes.append(Change(unit, "修改", column, _text(before), _text(after)))
         if any(c.unit == unit for c in changes):
             rows.append({"name": unit, **merged})
-    new_groups = sorted(
-        {r["group"] for r in rows if r["group"] and r["group"] not in known_groups}
-    )
+    new_groups = sorted({r["group"] for r in rows if r["group"] and r["group"] not in known_groups})
     for g in new_groups:
         members = [r["name"] for r in rows if r["group"] == g]
-        changes.append(Change("、".join(members[:5]) + ("等" if len(members) > 5 else ""),
-                              "新考核类别", "考核类别", "", g))
+        changes.append(
+            Change(
+                "、".join(members[:5]) + ("等" if len(members) > 5 else ""),
+                "新考核类别",
+                "考核类别",
+                "",
+                g,
+            )
+        )
     if new_groups and known_groups:
         near = {g: _closest(g, known_groups) for g in new_groups}
         confirm.append(
             "文件带来新的考核类别："
-            + "、".join(f"「{g}」" + (f"（是否应为「{near[g]}」？）" if near[g] else "")
-                       for g in new_groups)
+            + "、".join(
+                f"「{g}」" + (f"（是否应为「{near[g]}」？）" if near[g] else "") for g in new_groups
+            )
             + "。新类别会单独排名，请确认不是笔误。"
         )
     if cleared:
