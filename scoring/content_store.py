@@ -172,7 +172,14 @@ def check_upload(
         [year],
     ).fetchall()
     clash = []
-    if "appraisal_answers" in tables:
+    others = "appraisal_answers" in tables and (
+        cur.execute(  # a year's first ballots have nothing to clash with
+            "SELECT 1 FROM appraisal_ballots WHERE year = ? AND upload_id <> ? LIMIT 1",
+            [year, upload_id],
+        ).fetchone()
+        is not None
+    )
+    if others:
         clash = [
             r[0]
             for r in cur.execute(

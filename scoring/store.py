@@ -1696,13 +1696,11 @@ def _count_upload(
                 )
             finally:
                 cur.unregister("upload_delta")
-        others = scalar(
-            cur.execute(  # a year's first upload has nothing to repeat
-                "SELECT count(*) FROM appraisal_ballots WHERE year = ? AND upload_id <> ?",
-                [year, upload_id],
-            )
-        )
-        if others:
+        others = cur.execute(  # a year's first upload has nothing to repeat
+            "SELECT 1 FROM appraisal_ballots WHERE year = ? AND upload_id <> ? LIMIT 1",
+            [year, upload_id],
+        ).fetchone()
+        if others is not None:
             cur.execute(_sql("upload_ballot_repeats"), {"upload_id": upload_id, "year": year})
 
 
