@@ -398,7 +398,7 @@ def upload_counts(
     )
 
 
-_PAIR_KEYS = 4_000_000  # keys of item pairs counted at once (32 MB each array)
+_PAIR_KEYS = 1_000_000  # keys of item pairs counted at once (8 MB an array)
 
 
 def _dense(values: np.ndarray) -> np.ndarray:
