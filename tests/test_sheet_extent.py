@@ -93,3 +93,14 @@ def test_the_scan_reads_no_more_than_the_size_the_directory_records():
     data[at + 24 : at + 28] = (100).to_bytes(4, "little")
     z = zipfile.ZipFile(io.BytesIO(bytes(data)))
     assert b"".join(sheets._member_pieces(z, "xl/worksheets/sheet1.xml")) == xml[:100]
+
+
+def test_the_scan_gives_the_same_bytes_with_zlib(monkeypatch):
+    """Without isal the scan inflates with zlib (the same interface)."""
+    import zlib
+
+    monkeypatch.setattr(sheets, "_inflate", zlib)
+    monkeypatch.setattr(sheets, "_CHUNK", 4096)
+    xml = _sheet([_row(r) for r in range(1, 2000)]).encode()
+    z = _zip(xml.decode())
+    assert b"".join(sheets._member_pieces(z, "xl/worksheets/sheet1.xml")) == xml
