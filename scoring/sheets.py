@@ -747,10 +747,11 @@ _INPUT = 1 << 20  # compressed bytes given to the inflater at a time
 
 
 def _member_pieces(z: zipfile.ZipFile, member: str) -> Iterator[bytes]:
-    """A zip member's bytes, unzipped in pieces of at most _CHUNK and, in all, at most
-    its recorded size (what zipfile reads): deflated members through ISA-L from the
-    archive's bytes, without zipfile's CRC (the reader checks the file itself); an
-    encrypted member or another method goes through zipfile as before."""
+    """A zip member's bytes, unzipped in pieces of at most _CHUNK: deflated members
+    through ISA-L from the archive's bytes, checked as zipfile checks them (the CRC of
+    the bytes up to the recorded size), and refused (BadZipFile) when the data goes on
+    past the size the directory records: the reader would read on where the scan did
+    not look. An encrypted member or another method goes through zipfile as before."""
     info = z.getinfo(member)
     raw = _raw_member(z, info)
     if raw is None:
@@ -758,26 +759,35 @@ def _member_pieces(z: zipfile.ZipFile, member: str) -> Iterator[bytes]:
             while piece := f.read(_CHUNK):
                 yield piece
         return
-    left = info.file_size
+    left, crc = info.file_size, 0
     if info.compress_type == zipfile.ZIP_STORED:
-        for at in range(0, min(left, len(raw)), _CHUNK):
-            yield raw[at : min(at + _CHUNK, left)]
-        return
-    inflater = _inflate.decompressobj(-15)
-    at = 0
-    while left > 0 and not inflater.eof:
-        if inflater.unconsumed_tail:
-            data = inflater.unconsumed_tail
-        elif at < len(raw):
-            data, at = raw[at : at + _INPUT], at + _INPUT
-        else:
-            data = b""  # all given: what the inflater still holds (a long match's rest)
-        piece = inflater.decompress(data, min(_CHUNK, left))
-        if piece:
-            left -= len(piece)
+        if len(raw) != left:
+            raise zipfile.BadZipFile(f"{member}: stored size differs from the directory's")
+        for at in range(0, left, _CHUNK):
+            piece = raw[at : at + _CHUNK]
+            crc = _inflate.crc32(piece, crc)
             yield piece
-        elif not data:
-            return
+    else:
+        inflater = _inflate.decompressobj(-15)
+        at = 0
+        while not inflater.eof:
+            if inflater.unconsumed_tail:
+                data = inflater.unconsumed_tail
+            elif at < len(raw):
+                data, at = raw[at : at + _INPUT], at + _INPUT
+            else:
+                data = b""  # all given: what the inflater still holds (a long match's rest)
+            piece = inflater.decompress(data, min(_CHUNK, left) if left else 1)
+            if piece and not left:
+                raise zipfile.BadZipFile(f"{member}: more data than the directory records")
+            if piece:
+                left -= len(piece)
+                crc = _inflate.crc32(piece, crc)
+                yield piece
+            elif not data:
+                break
+    if crc != info.CRC:
+        raise zipfile.BadZipFile(f"Bad CRC-32 for file {member!r}")
 
 
 def _raw_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:

@@ -82,17 +82,60 @@ def test_the_scan_unzips_the_same_bytes_as_zipfile(monkeypatch, size, method):
     assert max(map(len, pieces)) <= size
 
 
-def test_the_scan_reads_no_more_than_the_size_the_directory_records():
-    xml = _sheet([_row(r) for r in range(1, 500)]).encode()
+def _understated(xml: bytes, size: int, crc_of_prefix: bool) -> bytes:
+    """A zipped sheet whose directory says it unzips to ``size`` bytes (fewer than it
+    does), with the CRC of the whole or of the first ``size`` bytes."""
+    import zlib
+
     buf = io.BytesIO()
     with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("xl/worksheets/sheet1.xml", xml)
     data = bytearray(buf.getvalue())
-    # Say in the central directory that the member unzips to 100 bytes only.
-    at = data.rfind(b"PK\x01\x02")
-    data[at + 24 : at + 28] = (100).to_bytes(4, "little")
-    z = zipfile.ZipFile(io.BytesIO(bytes(data)))
-    assert b"".join(sheets._member_pieces(z, "xl/worksheets/sheet1.xml")) == xml[:100]
+    crc = zlib.crc32(xml[:size] if crc_of_prefix else xml).to_bytes(4, "little")
+    for at, offset in ((data.find(b"PK\x03\x04"), 14), (data.rfind(b"PK\x01\x02"), 16)):
+        data[at + offset : at + offset + 4] = crc
+        data[at + offset + 8 : at + offset + 12] = size.to_bytes(4, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("crc_of_prefix", [False, True], ids=["crc-of-all", "crc-of-prefix"])
+def test_a_sheet_longer_than_its_recorded_size_is_refused(crc_of_prefix):
+    """Data past the size the directory records would be read by the reader where the
+    scan did not look (a stray cell at XFD1048576 after the first 100 bytes): refused."""
+    far = '<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    xml = _sheet([_row(r) for r in range(1, 500)] + [far]).encode()
+    z = zipfile.ZipFile(io.BytesIO(_understated(xml, 100, crc_of_prefix)))
+    with pytest.raises(zipfile.BadZipFile):
+        b"".join(sheets._member_pieces(z, "xl/worksheets/sheet1.xml"))
+
+
+def test_a_workbook_whose_sheet_runs_past_its_recorded_size_is_refused_in_chinese():
+    import zlib
+
+    from tests.sheetmaker import xlsx
+
+    data = xlsx([["问卷编号", "被评单位"], ["1", "市教育局"]])
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        members = {i.filename: z.read(i.filename) for i in z.infolist()}
+    sheet = next(m for m in members if m.startswith("xl/worksheets/"))
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row></sheetData>'
+    xml = members[sheet].replace(b"</sheetData>", far)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in members.items():
+            z.writestr(name, xml if name == sheet else body)
+    data = bytearray(buf.getvalue())
+    size = xml.index(b'<row r="1048576"')
+
+    crc = zlib.crc32(xml[:size]).to_bytes(4, "little")
+    local = data.find(sheet.encode()) - 30  # the sheet's headers, found by its name
+    central = data.rfind(sheet.encode()) - 46
+    for at, offset in ((local, 14), (central, 16)):
+        data[at + offset : at + offset + 4] = crc
+        data[at + offset + 8 : at + offset + 12] = size.to_bytes(4, "little")
+    with pytest.raises(sheets._Reject) as refused:
+        sheets._read_xlsx("问卷.xlsx", bytes(data))
+    assert "无法读取" in refused.value.problems[0].expected
 
 
 def test_the_scan_gives_the_same_bytes_with_zlib(monkeypatch):
