@@ -18,6 +18,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from typing import NamedTuple
 
+import numpy as np
+
 from scoring import columns, evidence, rules
 from scoring.facts import AdjustmentEntry, CategorySpread, UnitInfo, YearFacts
 from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
@@ -162,41 +164,6 @@ def _with_interval(
     )
 
 
-def _with_intervals(scored: list[Scored], facts: YearFacts, deff: float | None) -> list[Scored]:
-    """Every unit's appraisal with its variance and interval (``_with_interval``), the
-    intervals' t quantiles taken for all units at once (evidence.prime_t_quantiles: the
-    same values as one by one, which cost a millisecond each)."""
-    spreads: dict[str, tuple[list[evidence.CategorySample], evidence.AppraisalSpread]] = {}
-    by_level: dict[float, list[float]] = defaultdict(list)
-    for s in scored:
-        a = s.parts.appraisal
-        samples = _samples(a, facts.appraisal_spread.get(s.unit, {})) if a else None
-        if samples is not None:
-            level = s.scheme.confidence
-            spread = evidence.appraisal_spread(samples, level, deff, interval=False)
-            spreads[s.unit] = samples, spread
-            if spread.variance is not None:
-                by_level[0.5 + level / 2].append(spread.df)
-    for p, dfs in by_level.items():
-        evidence.prime_t_quantiles(p, dfs)
-    out = []
-    for s in scored:
-        a, found = s.parts.appraisal, spreads.get(s.unit)
-        if a is not None and found is not None:
-            samples, spread = found
-            spread = evidence.appraisal_interval(samples, s.scheme.confidence, spread)
-            a = replace(
-                a,
-                ci_low=spread.low,
-                ci_high=spread.high,
-                variance=spread.variance,
-                conservative=spread.conservative,
-            )
-            s = s._replace(parts=s.parts._replace(appraisal=a))
-        out.append(s)
-    return out
-
-
 def _spread(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> evidence.Spread:
     """The composite's sampling spread from its components' (evidence.composite_spread)."""
     appraisal, performance, integ, _, comp = parts
@@ -257,15 +224,57 @@ def _number(x: float) -> float | None:
     return None if x != x else x
 
 
-def appraisals(facts: YearFacts, scheme: Scheme) -> dict[str, rules.AppraisalScore]:
-    """Every scored unit's 万人评议 (``_appraisal``, as rules.appraisal_score makes it)
-    from the columns of all units at once (columns.appraisal: the same floats), under
-    its group's scheme; units without a score are left out. Only the objects are made
-    unit by unit (35 per unit), from plain lists."""
+def _samples_of(
+    facts: YearFacts, units: Sequence[str], a: columns.AppraisalColumns, scheme: Scheme
+) -> tuple[evidence.CategoryArrays, np.ndarray]:
+    """``_samples`` of the units' appraisals (columns) as [unit, category] arrays, and
+    which units have none (a category scored from an item-score summary, or without
+    figures: no variance, no interval)."""
+    size, width = a.category_score.shape
+    figures = np.zeros((4, size, width))  # ballots, variance, tally ballots and variance
+    found = np.zeros((size, width), dtype=bool)
+    names = list(scheme.categories)
+    for j, unit in enumerate(units):
+        by_category = facts.appraisal_spread.get(unit)
+        if by_category:
+            for k, category in enumerate(names):
+                x = by_category.get(category)
+                if x is not None:
+                    found[j, k] = True
+                    figures[:, j, k] = x.ballots, x.variance, x.tally_ballots, x.tally_variance
+    weight = np.array([float(w) for w in scheme.categories.values()])
+    item_weight = np.array([float(w) for w in scheme.items.values()])
+    sampled = ~np.isnan(a.category_score) & (weight > 0)
+    summary = a.scored.max(axis=2, initial=0) > 0
+    none = (sampled & (~found | summary)).any(axis=1)
+    arrays = evidence.CategoryArrays(
+        sampled,
+        np.broadcast_to(weight, (size, width)),
+        a.category_score,
+        figures[0].astype(np.int64),
+        figures[1],
+        figures[2].astype(np.int64),
+        figures[3],
+        (~np.isnan(a.mean) & (item_weight > 0)).sum(axis=2),
+    )
+    return arrays, none
+
+
+def appraisals(
+    facts: YearFacts, scheme: Scheme, deff: float | None = None
+) -> dict[str, rules.AppraisalScore]:
+    """Every scored unit's 万人评议 with its sampling variance and interval (as
+    ``_appraisal`` and ``_with_interval`` make them), from the columns of all units at
+    once (columns.appraisal, evidence.appraisal_spreads: the same floats), under its
+    group's scheme; units without a score are left out. Only the objects are made unit
+    by unit (35 per unit), from plain lists."""
     c = columns.from_facts(facts)
     out: dict[str, rules.AppraisalScore] = {}
     for sch, rows in columns.by_scheme(c, scheme):
         a = columns.appraisal(c, sch, rows)
+        units = [c.units[row] for row in rows.tolist()]
+        arrays, none = _samples_of(facts, units, a, sch)
+        spreads = evidence.appraisal_spreads(arrays, sch.confidence, deff)
         items = tuple(sch.items.items())
         categories = tuple(sch.categories.items())
         mean, answered, unknown = a.mean.tolist(), a.answered.tolist(), a.unknown.tolist()
@@ -273,10 +282,9 @@ def appraisals(facts: YearFacts, scheme: Scheme) -> dict[str, rules.AppraisalSco
         category_score, category_ballots = a.category_score.tolist(), a.category_ballots.tolist()
         scores, ballots = a.score.tolist(), a.ballots.tolist()
         rates, heard = a.satisfaction_rate.tolist(), a.awareness_rate.tolist()
-        for j, row in enumerate(rows.tolist()):
+        for j, unit in enumerate(units):
             if scores[j] != scores[j]:  # NaN: no score
                 continue
-            unit = c.units[row]
             variances = facts.appraisal_variance.get(unit) or {}
             made = []
             for k, (category, weight) in enumerate(categories):
@@ -300,6 +308,7 @@ def appraisals(facts: YearFacts, scheme: Scheme) -> dict[str, rules.AppraisalSco
                         ),
                     )
                 )
+            spread = None if none[j] else spreads[j]
             out[unit] = rules.AppraisalScore(
                 score=scores[j],
                 categories=tuple(made),
@@ -309,6 +318,10 @@ def appraisals(facts: YearFacts, scheme: Scheme) -> dict[str, rules.AppraisalSco
                 missing_categories=tuple(
                     x.category for x in made if x.score is None and x.weight > 0
                 ),
+                ci_low=spread.low if spread else None,
+                ci_high=spread.high if spread else None,
+                variance=spread.variance if spread else None,
+                conservative=spread.conservative if spread else False,
             )
     return out
 
@@ -559,12 +572,11 @@ def evaluate(
     history = history or {}
     integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
     sources = _integrity_source(facts)
-    ready = appraisals(facts, scheme)
+    ready = appraisals(facts, scheme, design_effect(facts))
     scored = [
         components(u, facts, scheme, integrity, sources.get(u), ready)
         for u in facts.units_with_data()
     ]
-    scored = _with_intervals(scored, facts, design_effect(facts))
     placed = _places(
         [
             (s.unit, s.info.group, s.parts.composite.value, s.parts.adjustment.vetoed)

@@ -54,6 +54,43 @@ def test_t_quantiles_decided_near_a_guess_are_one_by_ones_to_the_last_bit(p):
     assert ev.t_quantiles(p, dfs) == one_by_one
 
 
+@pytest.mark.parametrize("deff", [None, 1.7, 0.5, 9.0])
+def test_appraisal_spreads_of_many_units_are_each_units_to_the_last_bit(deff):
+    """The spreads and intervals of many units at once (engine.appraisals) are what
+    appraisal_spread gives for each unit alone: tallies, empty and unweighted
+    categories, a unit without any sample included."""
+    rnd = np.random.default_rng(3)
+    size, width = 300, 5
+    weight = np.array([0.3, 0.2, 0.0, 0.35, 0.15])
+    c = ev.CategoryArrays(
+        sampled=rnd.random((size, width)) < 0.85,
+        weight=np.broadcast_to(weight, (size, width)),
+        score=rnd.uniform(0, 100, (size, width)),
+        ballots=rnd.integers(0, 40, (size, width)) * (rnd.random((size, width)) < 0.9),
+        variance=rnd.uniform(0, 30, (size, width)),
+        tally_ballots=rnd.integers(0, 30, (size, width)) * (rnd.random((size, width)) < 0.2),
+        tally_variance=rnd.uniform(0, 10, (size, width)),
+        items=rnd.integers(0, 7, (size, width)),
+    )
+    c.sampled[0] = False
+    together = ev.appraisal_spreads(c, 0.95, deff)
+    for j in range(size):
+        samples = [
+            ev.CategorySample(
+                float(c.weight[j, k]),
+                float(c.score[j, k]),
+                int(c.ballots[j, k]),
+                float(c.variance[j, k]),
+                int(c.tally_ballots[j, k]),
+                float(c.tally_variance[j, k]),
+                int(c.items[j, k]),
+            )
+            for k in range(width)
+            if c.sampled[j, k]
+        ]
+        assert together[j] == ev.appraisal_spread(samples, 0.95, deff), j
+
+
 def test_integrity_variance_of_the_spec_example_by_hand():
     # 优秀 12, 称职 6, 基本称职 1, 不称职 1: mean 87; Σ n (x − 87)² = 12·169 + 6·49 + 729 + 7569
     # = 10620; sample variance 10620 / 19; variance of the mean / 20.
