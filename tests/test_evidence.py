@@ -91,6 +91,19 @@ def test_appraisal_spreads_of_many_units_are_each_units_to_the_last_bit(deff):
         assert together[j] == ev.appraisal_spread(samples, 0.95, deff), j
 
 
+def test_p_last_skips_only_the_flat_tails_of_erfc(monkeypatch):
+    """p_last takes erfc's flat tails (exactly 2 and 0) without computing them: the same
+    probabilities, to the last bit, as computing every one."""
+    rnd = np.random.default_rng(5)
+    values = rnd.normal(80, 6, 250).tolist()
+    ses = rnd.uniform(0.3, 3, 250).tolist()
+    ses[7] = 0.0
+    last = int(np.argmin(values))
+    quick = [ev.p_last(values, ses, i) for i in (last, 7, 0)]
+    monkeypatch.setattr(ev, "_FLAT", False)
+    assert quick == [ev.p_last(values, ses, i) for i in (last, 7, 0)]
+
+
 def test_integrity_variance_of_the_spec_example_by_hand():
     # 优秀 12, 称职 6, 基本称职 1, 不称职 1: mean 87; Σ n (x − 87)² = 12·169 + 6·49 + 729 + 7569
     # = 10620; sample variance 10620 / 19; variance of the mean / 20.
