@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -130,10 +130,16 @@ def _none(x: object) -> str | None:
     return None if x is None or (isinstance(x, float) and math.isnan(x)) or pd.isna(x) else str(x)
 
 
+def _rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[tuple[Any, ...]]:
+    """The frame's rows over ``columns`` as plain Python values: each column converted
+    at once (``itertuples`` steps through Arrow-backed strings one Python call each)."""
+    return zip(*(frame[c].tolist() for c in columns), strict=True)
+
+
 def _registry(frame: pd.DataFrame) -> dict[str, UnitInfo]:
     return {
-        r.name: UnitInfo(str(r.name), str(r.type), _none(r.parent), _none(r.group))
-        for r in frame.itertuples(index=False)
+        name: UnitInfo(str(name), str(kind), _none(parent), _none(group))
+        for name, kind, parent, group in _rows(frame, ["name", "type", "parent", "group"])
     }
 
 
@@ -192,9 +198,9 @@ def _performance(
 ) -> tuple[dict[str, dict[str, IndicatorStats]], dict[str, dict[str, dict[str, IndicatorStats]]]]:
     months: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
     parts: dict[str, Any] = defaultdict(lambda: defaultdict(list))
-    for unit, ind, month, n, total, lo, hi, sumsq in frame[
-        ["unit", "indicator", "month", "n", "total", "lo", "hi", "sumsq"]
-    ].itertuples(index=False):
+    for unit, ind, month, n, total, lo, hi, sumsq in _rows(
+        frame, ["unit", "indicator", "month", "n", "total", "lo", "hi", "sumsq"]
+    ):
         stats = IndicatorStats(int(n), float(total), float(lo), float(hi), float(sumsq))
         months[unit][_none(month) or ""][ind] = stats
         parts[unit][ind].append(stats)
