@@ -1219,6 +1219,7 @@ class _CellLabels:
 
     def __init__(self) -> None:
         self._state: tuple = ((-1, -1), None, ())
+        self._order: tuple[np.ndarray, np.ndarray] | None = None
 
     def get(self, cur: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
         """(codes, values): codes[id] = the four ranks of cell ``id`` (-1: no such cell),
@@ -1240,7 +1241,22 @@ class _CellLabels:
                 values.append(tuple(distinct.tolist()))
             state = (key, codes, tuple(values))
             self._state = state
+            self._order = None
         return state[1], state[2]
+
+    def order(self, cur: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
+        """(rank, ids): rank[id] = the cell's place among all cells ordered by their four
+        ranks (unit, category, item, answer), ids = the cells in that order; so a
+        year's cells are put in order without sorting them (``_label_cells``)."""
+        codes, values = self.get(cur)
+        if self._order is None:
+            key = _cell_key(codes, values)
+            ids = np.flatnonzero(codes[:, 0] >= 0)
+            ids = ids[np.argsort(key[ids], kind="stable")]
+            rank = np.full(len(codes), -1, dtype=np.int64)
+            rank[ids] = np.arange(len(ids))
+            self._order = (rank, ids)
+        return self._order
 
 
 _PAIRS = "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = $year"
@@ -1288,7 +1304,7 @@ def read_appraisal_counts(
             found = _arrays(cur, _sql("year_cell_counts"), params)
         if len(found["id"]) == 0:
             return AppraisalCounts.empty()
-        found, labels, answers, codes = _label_cells(found, *cells.get(cur))
+        found, labels, answers, codes = _label_cells(found, *cells.get(cur), cells.order(cur))
     if pairs and cells is None:
         pair = _arrays(cur, _PAIRS, params)
     ballots = cur.execute(
@@ -1333,21 +1349,38 @@ def _cell_counts(pair: dict, tally: dict) -> dict:
     return {"id": ids, "n": on_ballots[ids], "tally": on_tallies[ids]}
 
 
+def _cell_key(codes: np.ndarray, values: tuple[tuple[str, ...], ...]) -> np.ndarray:
+    """One integer per cell that orders cells by their unit, category, item and answer."""
+    unit, category, item, answer = codes.T
+    sizes = [len(v) for v in values]
+    key: np.ndarray = ((unit * sizes[1] + category) * sizes[2] + item) * sizes[3] + answer
+    return key
+
+
 def _label_cells(
-    found: dict, codes: np.ndarray, values: tuple[tuple[str, ...], ...]
+    found: dict,
+    codes: np.ndarray,
+    values: tuple[tuple[str, ...], ...],
+    order: tuple[np.ndarray, np.ndarray] | None = None,
 ) -> tuple[dict, list[tuple[str, str, str]], list[tuple[str]], LabelCodes]:
     """year_cell_counts.sql's cells numbered and ordered as year_cells.sql numbers and
     orders them (item_of: dense rank of (unit, category, item); answer_of: of answer;
     by both), with year_items.sql's and year_answers.sql's rows, from the cells' ranks;
-    and the labels' ranks (counts.LabelCodes). The four ranks make one integer key, so
-    one sort orders the cells."""
+    and the labels' ranks (counts.LabelCodes). ``order`` (``_CellLabels.order``) puts
+    them in order without a sort: the year's cells marked among all cells in order."""
     ids = np.asarray(found["id"], dtype=np.int64)
-    unit, category, item, answer = codes[ids].T
+    if order is None:
+        place = np.argsort(_cell_key(codes[ids], values))  # distinct keys: any sort will do
+    else:
+        rank, ordered = order
+        marked = np.zeros(len(ordered), dtype=bool)
+        marked[rank[ids]] = True
+        at = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+        at[ids] = np.arange(len(ids))
+        place = at[ordered[marked]]
+    unit, category, item, answer = codes[ids[place]].T
     sizes = [len(v) for v in values]
-    key = ((unit * sizes[1] + category) * sizes[2] + item) * sizes[3] + answer
-    order = np.argsort(key)  # the keys are distinct: any sort gives this order
-    unit, category, item, answer = unit[order], category[order], item[order], answer[order]
-    triple = key[order] // sizes[3]
+    triple = (unit * sizes[1] + category) * sizes[2] + item
     new = np.ones(len(triple), dtype=bool)
     new[1:] = triple[1:] != triple[:-1]
     item_of = np.cumsum(new) - 1
@@ -1364,9 +1397,9 @@ def _label_cells(
         )
     ]
     out = {
-        "id": ids[order],
-        "n": np.asarray(found["n"], dtype=np.int64)[order],
-        "tally": np.asarray(found["tally"], dtype=np.int64)[order],
+        "id": ids[place],
+        "n": np.asarray(found["n"], dtype=np.int64)[place],
+        "tally": np.asarray(found["tally"], dtype=np.int64)[place],
         "item_of": item_of,
         "answer_of": answer_of,
     }
