@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -219,9 +219,12 @@ def _appraisal(
     return appraisal if appraisal.score is not None else None
 
 
-def _number(x: float) -> float | None:
-    """A column's value as the rules give it: NaN is None."""
-    return None if x != x else x
+def _numbers(x: np.ndarray) -> list[Any]:
+    """A column's values as the rules give them (nested lists): NaN is None."""
+    out = x.astype(object)
+    out[np.isnan(x)] = None
+    values: list[Any] = out.tolist()
+    return values
 
 
 def _samples_of(
@@ -275,36 +278,39 @@ def appraisals(
         units = [c.units[row] for row in rows.tolist()]
         arrays, none = _samples_of(facts, units, a, sch)
         spreads = evidence.appraisal_spreads(arrays, sch.confidence, deff)
-        items = tuple(sch.items.items())
+        names, weights = tuple(sch.items), tuple(sch.items.values())
         categories = tuple(sch.categories.items())
-        mean, answered, unknown = a.mean.tolist(), a.answered.tolist(), a.unknown.tolist()
+        mean, category_score = _numbers(a.mean), _numbers(a.category_score)
+        answered, unknown = a.answered.tolist(), a.unknown.tolist()
         satisfied, summaries = a.satisfied.tolist(), a.scored.tolist()
-        category_score, category_ballots = a.category_score.tolist(), a.category_ballots.tolist()
+        category_ballots = a.category_ballots.tolist()
         scores, ballots = a.score.tolist(), a.ballots.tolist()
-        rates, heard = a.satisfaction_rate.tolist(), a.awareness_rate.tolist()
+        rates, heard = _numbers(a.satisfaction_rate), _numbers(a.awareness_rate)
         for j, unit in enumerate(units):
             if scores[j] != scores[j]:  # NaN: no score
                 continue
             variances = facts.appraisal_variance.get(unit) or {}
             made = []
             for k, (category, weight) in enumerate(categories):
-                m, n, u, sat, extra = (
-                    mean[j][k],
-                    answered[j][k],
-                    unknown[j][k],
-                    satisfied[j][k],
-                    summaries[j][k],
-                )
+                extra = summaries[j][k]
                 made.append(
                     rules.CategoryScore(
                         category,
-                        _number(category_score[j][k]),
+                        category_score[j][k],
                         category_ballots[j][k],
                         weight,
                         None if max(extra) else variances.get(category),
                         tuple(
-                            rules.ItemMean(item, _number(m[i]), n[i], u[i], w, sat[i], extra[i])
-                            for i, (item, w) in enumerate(items)
+                            map(
+                                rules.ItemMean,
+                                names,
+                                mean[j][k],
+                                answered[j][k],
+                                unknown[j][k],
+                                weights,
+                                satisfied[j][k],
+                                extra,
+                            )
                         ),
                     )
                 )
@@ -312,8 +318,8 @@ def appraisals(
             out[unit] = rules.AppraisalScore(
                 score=scores[j],
                 categories=tuple(made),
-                satisfaction_rate=_number(rates[j]),
-                awareness_rate=_number(heard[j]),
+                satisfaction_rate=rates[j],
+                awareness_rate=heard[j],
                 ballots=ballots[j],
                 missing_categories=tuple(
                     x.category for x in made if x.score is None and x.weight > 0
