@@ -24,12 +24,14 @@ def rank_within_group(
     display ``decimals`` share a rank and the next rank skips. Vetoed units (一票否决)
     come after every other unit, ranked among themselves by composite the same way.
     """
-    ordered = sorted(entries, key=lambda e: (e[2], -(round_to(e[1], decimals) or 0.0)))
+    rounded = [round_to(value, decimals) for _, value, _ in entries]  # once per unit
+    order = sorted(range(len(entries)), key=lambda k: (entries[k][2], -(rounded[k] or 0.0)))
     ranks: dict[Hashable, int] = {}
     previous: tuple[bool, float | None] | None = None
     current = 0
-    for position, (unit, value, vetoed) in enumerate(ordered, start=1):
-        key = (vetoed, round_to(value, decimals))
+    for position, k in enumerate(order, start=1):
+        unit, _, vetoed = entries[k]
+        key = (vetoed, rounded[k])
         if key != previous:
             current = position
             previous = key
