@@ -43,6 +43,7 @@ __all__ = [
     "appraisals",
     "components",
     "evaluate",
+    "performances",
     "rank_and_grade",
     "score_unit",
     "warned_units",
@@ -264,14 +265,17 @@ def _samples_of(
 
 
 def appraisals(
-    facts: YearFacts, scheme: Scheme, deff: float | None = None
+    facts: YearFacts,
+    scheme: Scheme,
+    deff: float | None = None,
+    c: columns.FactColumns | None = None,
 ) -> dict[str, rules.AppraisalScore]:
     """Every scored unit's 万人评议 with its sampling variance and interval (as
     ``_appraisal`` and ``_with_interval`` make them), from the columns of all units at
     once (columns.appraisal, evidence.appraisal_spreads: the same floats), under its
     group's scheme; units without a score are left out. Only the objects are made unit
-    by unit (35 per unit), from plain lists."""
-    c = columns.from_facts(facts)
+    by unit (35 per unit), from plain lists. ``c``: the facts as columns, if made."""
+    c = columns.from_facts(facts) if c is None else c
     out: dict[str, rules.AppraisalScore] = {}
     for sch, rows in columns.by_scheme(c, scheme):
         a = columns.appraisal(c, sch, rows)
@@ -332,6 +336,37 @@ def appraisals(
     return out
 
 
+def performances(c: columns.FactColumns, scheme: Scheme) -> dict[str, rules.PerformanceScore]:
+    """Every scored unit's 绩效考核 (as rules.performance_score or, with rounds,
+    rules.performance_by_rounds makes it) from the columns of all units at once
+    (columns.performance: the same floats), under its group's scheme; units without a
+    score are left out."""
+    out: dict[str, rules.PerformanceScore] = {}
+    for sch, rows in columns.by_scheme(c, scheme):
+        p = columns.performance(c, sch, rows)
+        indicators = tuple(sch.indicators.items())
+        scores, mean = p.score.tolist(), p.mean.tolist()
+        counts, trimmed = p.scores.tolist(), p.trimmed.tolist()
+        for j, row in enumerate(rows.tolist()):
+            unit = c.units[row]
+            by_rounds = p.by_rounds.get(j)
+            if by_rounds is not None:
+                if by_rounds.score is not None:
+                    out[unit] = by_rounds
+                continue
+            if scores[j] != scores[j]:  # NaN: no score
+                continue
+            made = tuple(
+                rules.IndicatorScore(name, mean[j][k], counts[j][k], trimmed[j][k], weight)
+                for k, (name, weight) in enumerate(indicators)
+                if counts[j][k] > 0
+            )
+            present = {i.indicator for i in made}
+            missing = tuple(i for i, w in indicators if i not in present and w > 0)
+            out[unit] = rules.PerformanceScore(scores[j], made, missing)
+    return out
+
+
 class Scored(NamedTuple):
     """A unit's scored parts before its result is made (``components``)."""
 
@@ -351,10 +386,11 @@ def components(
     integrity: Mapping[str, rules.IntegrityScore],
     integrity_from: str | None,
     appraisals: Mapping[str, rules.AppraisalScore] | None = None,
+    performances: Mapping[str, rules.PerformanceScore] | None = None,
 ) -> Scored:
     """One unit's components, 加减分 and composite (rules.py) under the scheme of the
-    unit's 考核类别, without the appraisal's sampling variance; its 万人评议 from
-    ``appraisals`` when given (``appraisals``: every unit's at once)."""
+    unit's 考核类别, without the appraisal's sampling variance; its 万人评议 and
+    绩效考核 from ``appraisals`` and ``performances`` when given (every unit's at once)."""
     info = facts.units.get(unit, UNREGISTERED)
     year_scheme, scheme = scheme, scheme.for_group(info.group)
     if appraisals is not None:
@@ -362,7 +398,9 @@ def components(
     else:
         appraisal = _appraisal(unit, facts, scheme, year_scheme)
     performance = None
-    if scheme.performance_rounds and unit in facts.performance_months:
+    if performances is not None:
+        performance = performances.get(unit)
+    elif scheme.performance_rounds and unit in facts.performance_months:
         performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
     elif unit in facts.performance:
         performance = rules.performance_score(facts.performance[unit], scheme)
@@ -578,9 +616,10 @@ def evaluate(
     history = history or {}
     integrity = {u: rules.integrity_score(c, scheme) for u, c in facts.integrity.items()}
     sources = _integrity_source(facts)
-    ready = appraisals(facts, scheme, design_effect(facts))
+    c = columns.from_facts(facts)
+    ready = appraisals(facts, scheme, design_effect(facts), c), performances(c, scheme)
     scored = [
-        components(u, facts, scheme, integrity, sources.get(u), ready)
+        components(u, facts, scheme, integrity, sources.get(u), *ready)
         for u in facts.units_with_data()
     ]
     placed = _places(
