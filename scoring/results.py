@@ -108,10 +108,18 @@ def compute(
     ``previous`` when the caller already has last year's results, or ``history``
     (unit → consecutive earlier years warned) to skip that step."""
     with _cyclic_gc_paused():
-        scheme, version, facts = year_facts(store, year)
-        if history is None:
-            history = previous_warnings(store, year, previous=previous)
-        return evaluate(facts, scheme, history, scheme_version=version)
+        # The facts are freed when _evaluated returns, before the collector resumes: it
+        # then walks only the results, not the facts too.
+        return _evaluated(store, year, previous, history)
+
+
+def _evaluated(
+    store: Store, year: int, previous: Results | None, history: Mapping[str, int] | None
+) -> Results:
+    scheme, version, facts = year_facts(store, year)
+    if history is None:
+        history = previous_warnings(store, year, previous=previous)
+    return evaluate(facts, scheme, history, scheme_version=version)
 
 
 _gc_lock = threading.Lock()
