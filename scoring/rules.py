@@ -97,9 +97,10 @@ ItemSums = tuple[int, int, int, float]
 
 
 class ItemMean(NamedTuple):
-    """One item's mean points within one evaluator category. A named tuple, not a
-    dataclass like the other results: a year holds one per unit, category and item
-    (60,000 at 2,000 units), and a tuple is made in a third of the time."""
+    """One item's mean points within one evaluator category. A named tuple, as the
+    other records made per unit and category or indicator: a year holds one per unit,
+    category and item (60,000 at 2,000 units), and a tuple is made in a third of a
+    frozen dataclass's time."""
 
     item: str
     mean: float | None
@@ -110,8 +111,9 @@ class ItemMean(NamedTuple):
     scored: int = 0  # ballots from an item-score summary (分项得分汇总), in the mean only
 
 
-@dataclass(frozen=True)
-class CategoryScore:
+class CategoryScore(NamedTuple):
+    """One evaluator category's score (a named tuple: one per unit and category)."""
+
     category: str
     score: float | None
     ballots: int
@@ -301,8 +303,9 @@ def trimmed_mean(n: int, total: float, lo: float, hi: float, trim_from: int) -> 
     return total / n
 
 
-@dataclass(frozen=True)
-class IndicatorScore:
+class IndicatorScore(NamedTuple):
+    """One 绩效考核 indicator's (trimmed) mean (a named tuple: one per unit and indicator)."""
+
     indicator: str
     mean: float
     scores: int
