@@ -283,45 +283,43 @@ def appraisals(
         arrays, none = _samples_of(facts, units, a, sch)
         spreads = evidence.appraisal_spreads(arrays, sch.confidence, deff)
         names, weights = tuple(sch.items), tuple(sch.items.values())
-        categories = tuple(sch.categories.items())
+        categories, category_weights = tuple(sch.categories), tuple(sch.categories.values())
         mean, category_score = _numbers(a.mean), _numbers(a.category_score)
         answered, unknown = a.answered.tolist(), a.unknown.tolist()
         satisfied, summaries = a.satisfied.tolist(), a.scored.tolist()
+        from_summary = (a.scored.max(axis=2, initial=0) > 0).tolist()
         category_ballots = a.category_ballots.tolist()
         scores, ballots = a.score.tolist(), a.ballots.tolist()
         rates, heard = _numbers(a.satisfaction_rate), _numbers(a.awareness_rate)
         for j, unit in enumerate(units):
             if scores[j] != scores[j]:  # NaN: no score
                 continue
-            variances = facts.appraisal_variance.get(unit) or {}
-            made = []
-            for k, (category, weight) in enumerate(categories):
-                extra = summaries[j][k]
-                made.append(
-                    rules.CategoryScore(
-                        category,
-                        category_score[j][k],
-                        category_ballots[j][k],
-                        weight,
-                        None if max(extra) else variances.get(category),
-                        tuple(
-                            map(
-                                rules.ItemMean,
-                                names,
-                                mean[j][k],
-                                answered[j][k],
-                                unknown[j][k],
-                                weights,
-                                satisfied[j][k],
-                                extra,
-                            )
-                        ),
-                    )
+            known = facts.appraisal_variance.get(unit) or {}
+            items = [
+                tuple(map(rules.ItemMean, names, m, n, u, weights, sat, extra))
+                for m, n, u, sat, extra in zip(
+                    mean[j], answered[j], unknown[j], satisfied[j], summaries[j], strict=True
                 )
+            ]
+            variances = [
+                None if summary else known.get(category)
+                for category, summary in zip(categories, from_summary[j], strict=True)
+            ]
+            made = tuple(
+                map(
+                    rules.CategoryScore,
+                    categories,
+                    category_score[j],
+                    category_ballots[j],
+                    category_weights,
+                    variances,
+                    items,
+                )
+            )
             spread = None if none[j] else spreads[j]
             out[unit] = rules.AppraisalScore(
                 score=scores[j],
-                categories=tuple(made),
+                categories=made,
                 satisfaction_rate=rates[j],
                 awareness_rate=heard[j],
                 ballots=ballots[j],

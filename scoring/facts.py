@@ -136,10 +136,10 @@ def _rows(frame: pd.DataFrame, columns: list[str]) -> Iterator[tuple[Any, ...]]:
     return zip(*(frame[c].tolist() for c in columns), strict=True)
 
 
-def _registry(frame: pd.DataFrame) -> dict[str, UnitInfo]:
+def _registry(rows: list[tuple[str, str, str | None, str | None]]) -> dict[str, UnitInfo]:
     return {
         name: UnitInfo(str(name), str(kind), _none(parent), _none(group))
-        for name, kind, parent, group in _rows(frame, ["name", "type", "parent", "group"])
+        for name, kind, parent, group in rows
     }
 
 
@@ -225,7 +225,7 @@ def read_facts(store: Store, year: int, scheme: Scheme, *, spread: bool = True) 
     the 万人评议 variances when ``spread`` is false (the pair counts are not read: an
     earlier year's warnings need the scores only, engine.warned_units)."""
     with store.snapshot() as snap:
-        units = _registry(snap.units(year))  # the registry in force that year
+        units = _registry(snap.unit_infos(year))  # the registry in force that year
         kept = snap.appraisal_year_counts(year, pairs=spread)
         counts = NestedCounts(kept)
         item_sums = kept.item_sums(scheme)

@@ -321,11 +321,11 @@ class Store:
         )
 
     def unit_infos(self, year: int) -> list[tuple[str, str, str | None, str | None]]:
-        """(name, type, parent, group) of each unit of ``units(year)``, in no particular
-        order: what scoring every unit at once needs of the registry (columns.py)."""
+        """(name, type, parent, group) of each unit of ``units(year)``, in its order (by
+        name): what scoring needs of the registry (columns.py, facts.py), as plain rows."""
         with self.cursor() as cur:
             return cur.execute(
-                _IN_FORCE.format("name, type, parent, grp"), [year, False]
+                _IN_FORCE.format("name, type, parent, grp") + " ORDER BY name", [year, False]
             ).fetchall()
 
     def registry_version(self) -> int:
