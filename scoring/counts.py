@@ -85,12 +85,31 @@ class AppraisalCounts:
     item_of: np.ndarray  # per cell
     n: np.ndarray  # per cell: its answers on ballot sheets (int64)
     tally: np.ndarray  # per cell: its answers on tally sheets (int64)
-    pair_a: np.ndarray  # cell positions of each pair of the same ballot
-    pair_b: np.ndarray
+    ids: np.ndarray  # per cell: its id (appraisal_cells)
+    pair_ids: tuple[np.ndarray, np.ndarray]  # the cell ids of each pair of the same ballot
     pair_n: np.ndarray  # ballots holding both (the diagonal: the cell's answer count)
     # (unit, category) -> (ballots on ballot sheets, ballots of tally sheets)
     ballots: Mapping[tuple[str, str], tuple[int, int]]
     codes: LabelCodes | None = None  # the labels as ranks, when the reader has them
+
+    def by_id(self, values: np.ndarray) -> np.ndarray:
+        """A per-cell array indexed by cell id instead (0 where no cell): what the pairs,
+        which name their cells by id, look up without mapping ids to positions first."""
+        out = np.zeros(int(self.ids.max(initial=-1)) + 1, dtype=values.dtype)
+        out[self.ids] = values
+        return out
+
+    @property
+    def pair_a(self) -> np.ndarray:
+        """The cell positions of each pair's first cell."""
+        return self._position()[self.pair_ids[0]]
+
+    @property
+    def pair_b(self) -> np.ndarray:
+        return self._position()[self.pair_ids[1]]
+
+    def _position(self) -> np.ndarray:
+        return self.by_id(np.arange(len(self.ids)))
 
     def label_codes(self) -> LabelCodes:
         """``codes``, or the labels' ranks taken from the strings."""
@@ -99,7 +118,7 @@ class AppraisalCounts:
     @classmethod
     def empty(cls) -> AppraisalCounts:
         none = np.zeros(0, dtype=np.int64)
-        return cls((), (), none, none, none, none, none, none, none, {})
+        return cls((), (), none, none, none, none, none, (none, none), none, {})
 
     @property
     def answers_per_cell(self) -> np.ndarray:
@@ -247,10 +266,14 @@ class AppraisalCounts:
                 group, weights = group[keep], weights[keep]
             return np.bincount(group, weights=weights, minlength=len(keys))
 
-        diagonal = self.pair_a == self.pair_b
-        weight = np.where(diagonal, 1.0, 2.0)
-        pair_terms = weight * self.pair_n * term[self.pair_a] * term[self.pair_b]
-        pair_group = cell_group[self.pair_a]
+        a, b = self.pair_ids
+        diagonal = a == b
+        # Each pair's weight (1 on the diagonal, else 2) times its count, as integers:
+        # the same floats as weight * n, exact either way.
+        counted = np.where(diagonal, self.pair_n, 2 * self.pair_n)
+        term_of = self.by_id(term)
+        pair_terms = counted * term_of[a] * term_of[b]
+        pair_group = self.by_id(cell_group)[a]
         counts = np.array([self.ballots[k] for k in keys], dtype=np.int64).reshape(-1, 2)
         return pd.DataFrame(
             {

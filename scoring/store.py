@@ -1312,9 +1312,6 @@ def read_appraisal_counts(
         "WHERE year = $year ORDER BY unit, category",
         params,
     ).fetchall()
-    ids = np.asarray(found["id"], dtype=np.int64)
-    position = np.full(int(ids.max()) + 1, -1, dtype=np.int64)
-    position[ids] = np.arange(len(ids))
     return AppraisalCounts(
         answers=tuple(a for (a,) in answers),
         labels=tuple(labels),
@@ -1322,8 +1319,8 @@ def read_appraisal_counts(
         item_of=np.asarray(found["item_of"], dtype=np.int64),
         n=np.asarray(found["n"], dtype=np.int64),
         tally=np.asarray(found["tally"], dtype=np.int64),
-        pair_a=position[pair["cell_a"]],
-        pair_b=position[pair["cell_b"]],
+        ids=np.asarray(found["id"], dtype=np.int64),
+        pair_ids=(pair["cell_a"], pair["cell_b"]),
         pair_n=np.asarray(pair["n"], dtype=np.int64),
         ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
         codes=codes,
