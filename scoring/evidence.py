@@ -221,14 +221,16 @@ def _t_guess(z: float, df: np.ndarray) -> np.ndarray:
 
 # The bisection's steps far from the quantile are decided without the t distribution's
 # cdf (see t_quantiles): outside a bracket around the guess (half-width ``_step``, by df:
-# the guess errs by under 1e-10 from df 100 on, 3e-8 from df 30), where the cdf at the
-# bracket's ends is at least _MARGIN from p (far above the cdf's own error, ~1e-14), for
-# degrees of freedom up to _SURE_DF (beyond, the continued fraction may not converge).
-_MARGIN, _SURE_DF = 1e-11, 1e4
+# the guess errs by under 1e-11 from df 150 on, 1e-10 from df 100, 3e-8 from df 30),
+# where the cdf at the bracket's ends is at least _MARGIN from p. The cdf's error is a
+# factor constant in x for a given df (its lgamma terms) and a rounding noise of about
+# 1e-15; the margin is far above the noise, and a constant factor keeps the order.
+# Degrees of freedom up to _SURE_DF (beyond, the continued fraction may not converge).
+_MARGIN, _SURE_DF = 1e-12, 1e4
 
 
 def _step(df: np.ndarray) -> np.ndarray:
-    step: np.ndarray = np.where(df >= 100, 1e-9, 1e-6)
+    step: np.ndarray = np.where(df >= 150, 1e-10, np.where(df >= 100, 1e-9, 1e-6))
     return step
 
 
@@ -243,7 +245,7 @@ def t_quantiles(p: float, dfs: Sequence[float]) -> list[float]:
     quantile (``_t_guess``), and where it lies clearly below p at one end and above it
     at the other, a step outside the bracket takes the side it must (the cdf rises)
     without computing the cdf. A df whose next step needs the cdf waits until every df
-    still running needs it, so each of the ~12 steps within the brackets is one
+    still running needs it, so each of the ~8 steps within the brackets is one
     vectorised cdf for all (each costs the same whether for 2 dfs or 2,000)."""
     df_in = np.asarray(dfs, dtype=float)
     out = np.empty(len(df_in))

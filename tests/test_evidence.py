@@ -48,7 +48,8 @@ def test_t_quantiles_decided_near_a_guess_are_one_by_ones_to_the_last_bit(p):
     quantile): a city's degrees of freedom, and those where the guess's bracket
     changes or fails, give what the bisection gives for each alone."""
     rnd = np.random.default_rng(11)
-    dfs = [12.0, 15.0, 29.9, 30.0, 99.99, 100.0, 100.01, 9_999.0, 10_000.0, 10_001.0]
+    dfs = [12.0, 15.0, 29.9, 30.0, 99.99, 100.0, 100.01, 149.9, 150.0, 150.2, 9_999.0, 10_000.0]
+    dfs += [10_001.0]
     dfs += rnd.uniform(150, 600, 120).tolist() + np.exp(rnd.uniform(1, 10, 120)).tolist()
     one_by_one = [ev._t_quantile.__wrapped__(p, df) for df in dfs]
     assert ev.t_quantiles(p, dfs) == one_by_one
