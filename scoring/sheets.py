@@ -1324,6 +1324,9 @@ def _data_rows(table: pa.Table, header_row: int) -> tuple[pa.Table, np.ndarray]:
         stripped = pc.replace_substring_regex(col.take(pa.array(rows)), r"\s+", "")
         total[rows] |= pc.is_in(stripped, pa.array(TOTAL_MARKERS)).to_numpy(zero_copy_only=False)
     keep = ~(blank | total)
+    kept = np.flatnonzero(keep)
+    if len(kept) and kept[-1] - kept[0] + 1 == len(kept):  # one run (合计 at the end)
+        return body.slice(kept[0], len(kept)), numbers[keep]
     return body.filter(pa.array(keep)), numbers[keep]
 
 
