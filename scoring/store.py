@@ -15,6 +15,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -1210,6 +1211,16 @@ _IN_FORCE = (
 )
 
 
+class CellOrder(NamedTuple):
+    """appraisal_cells in the order of their unit, category, item and answer (store's copy,
+    ``_CellLabels.order``)."""
+
+    rank: np.ndarray  # rank[id]: the cell's place in that order (-1: no such cell)
+    ids: np.ndarray  # the cells in that order
+    columns: np.ndarray  # columns[k][id]: the cell's rank of unit, category, item, answer
+    names: tuple[np.ndarray, ...]  # the distinct values of each, as object arrays
+
+
 class _CellLabels:
     """appraisal_cells held in memory as small integers: for each cell id the rank of its
     unit, category, item and answer among the distinct values (in the order ORDER BY
@@ -1219,7 +1230,7 @@ class _CellLabels:
 
     def __init__(self) -> None:
         self._state: tuple = ((-1, -1), None, ())
-        self._order: tuple[np.ndarray, np.ndarray] | None = None
+        self._order: CellOrder | None = None
 
     def get(self, cur: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
         """(codes, values): codes[id] = the four ranks of cell ``id`` (-1: no such cell),
@@ -1244,9 +1255,8 @@ class _CellLabels:
             self._order = None
         return state[1], state[2]
 
-    def order(self, cur: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, np.ndarray]:
-        """(rank, ids): rank[id] = the cell's place among all cells ordered by their four
-        ranks (unit, category, item, answer), ids = the cells in that order; so a
+    def order(self, cur: duckdb.DuckDBPyConnection) -> CellOrder:
+        """All cells ordered by their four ranks (unit, category, item, answer), so that a
         year's cells are put in order without sorting them (``_label_cells``)."""
         codes, values = self.get(cur)
         if self._order is None:
@@ -1255,7 +1265,12 @@ class _CellLabels:
             ids = ids[np.argsort(key[ids], kind="stable")]
             rank = np.full(len(codes), -1, dtype=np.int64)
             rank[ids] = np.arange(len(ids))
-            self._order = (rank, ids)
+            self._order = CellOrder(
+                rank,
+                ids,
+                np.ascontiguousarray(codes.T),
+                tuple(np.array(v, dtype=object) for v in values),
+            )
         return self._order
 
 
@@ -1358,7 +1373,7 @@ def _label_cells(
     found: dict,
     codes: np.ndarray,
     values: tuple[tuple[str, ...], ...],
-    order: tuple[np.ndarray, np.ndarray] | None = None,
+    order: CellOrder | None = None,
 ) -> tuple[dict, list[tuple[str, str, str]], list[tuple[str]], LabelCodes]:
     """year_cell_counts.sql's cells numbered and ordered as year_cells.sql numbers and
     orders them (item_of: dense rank of (unit, category, item); answer_of: of answer;
@@ -1368,14 +1383,15 @@ def _label_cells(
     ids = np.asarray(found["id"], dtype=np.int64)
     if order is None:
         place = np.argsort(_cell_key(codes[ids], values))  # distinct keys: any sort will do
+        unit, category, item, answer = codes[ids[place]].T
     else:
-        rank, ordered = order
-        marked = np.zeros(len(ordered), dtype=bool)
-        marked[rank[ids]] = True
+        marked = np.zeros(len(order.ids), dtype=bool)
+        marked[order.rank[ids]] = True
         at = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
         at[ids] = np.arange(len(ids))
-        place = at[ordered[marked]]
-    unit, category, item, answer = codes[ids[place]].T
+        in_order = order.ids[marked]
+        place = at[in_order]
+        unit, category, item, answer = (column[in_order] for column in order.columns)
     sizes = [len(v) for v in values]
     triple = (unit * sizes[1] + category) * sizes[2] + item
     new = np.ones(len(triple), dtype=bool)
@@ -1387,12 +1403,15 @@ def _label_cells(
     answer_of = (np.cumsum(present) - 1)[answer]
     units, categories, items, answers = values
     label_unit, label_category, label_item = unit[new], category[new], item[new]
-    labels = [
-        (units[u], categories[c], items[i])
-        for u, c, i in zip(
-            label_unit.tolist(), label_category.tolist(), label_item.tolist(), strict=True
+    names = order.names if order is not None else [np.array(v, dtype=object) for v in values]
+    labels = list(
+        zip(
+            names[0][label_unit].tolist(),
+            names[1][label_category].tolist(),
+            names[2][label_item].tolist(),
+            strict=True,
         )
-    ]
+    )
     out = {
         "id": ids[place],
         "n": np.asarray(found["n"], dtype=np.int64)[place],
