@@ -194,15 +194,18 @@ def pool(stats: list[IndicatorStats]) -> IndicatorStats:
 
 
 def _performance(
-    frame: pd.DataFrame,
+    frame: pd.DataFrame, by_month: bool = True
 ) -> tuple[dict[str, dict[str, IndicatorStats]], dict[str, dict[str, dict[str, IndicatorStats]]]]:
+    """绩效考核 per unit and indicator, pooled over months, and (``by_month``) per unit,
+    month and indicator, what rounds need (without rounds in the scheme, nothing)."""
     months: dict[str, Any] = defaultdict(lambda: defaultdict(dict))
     parts: dict[str, Any] = defaultdict(lambda: defaultdict(list))
     for unit, ind, month, n, total, lo, hi, sumsq in _rows(
         frame, ["unit", "indicator", "month", "n", "total", "lo", "hi", "sumsq"]
     ):
         stats = IndicatorStats(int(n), float(total), float(lo), float(hi), float(sumsq))
-        months[unit][_none(month) or ""][ind] = stats
+        if by_month:
+            months[unit][_none(month) or ""][ind] = stats
         parts[unit][ind].append(stats)
     pooled = {u: {i: pool(v) for i, v in inds.items()} for u, inds in parts.items()}
     return pooled, {u: {m: dict(i) for m, i in ms.items()} for u, ms in months.items()}
@@ -230,8 +233,11 @@ def read_facts(store: Store, year: int, scheme: Scheme, *, spread: bool = True) 
         counts = NestedCounts(kept)
         item_sums = kept.item_sums(scheme)
         spreads = _appraisal_spread(kept, scheme, item_sums) if spread else {}
+        rounds = bool(scheme.performance_rounds) or any(
+            g.performance_rounds for g in scheme.groups.values()
+        )
         perf, perf_months = _performance(
-            snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator)
+            snap.performance_stats(year, scheme.default_max, scheme.max_by_indicator), rounds
         )
         special: dict[str, dict[str, IndicatorStats]] = defaultdict(dict)
         for unit, item, n, total, lo, hi in snap.special_stats(year)[
