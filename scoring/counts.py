@@ -254,9 +254,14 @@ class AppraisalCounts:
         category_rank = {c: k for k, c in enumerate(codes.categories)}
         width = len(codes.categories)
         group_at = np.full(len(codes.units) * width, -1, dtype=np.int64)
-        for g, (u, c) in enumerate(keys):
-            if u in unit_rank and c in category_rank:
-                group_at[unit_rank[u] * width + category_rank[c]] = g
+        found = [
+            (g, unit_rank[u] * width + category_rank[c])
+            for g, (u, c) in enumerate(keys)
+            if u in unit_rank and c in category_rank
+        ]
+        if found:
+            groups, slots = np.array(found, dtype=np.int64).T
+            group_at[slots] = groups
         group_of_item = group_at[codes.unit * width + codes.category]
         cell_group = group_of_item[self.item_of] if len(self.item_of) else self.item_of
 

@@ -1350,10 +1350,10 @@ def _cell_counts(pair: dict, tally: dict) -> dict:
     cell, n = a[diagonal], np.asarray(pair["n"], dtype=np.int64)[diagonal]
     tally_cell = np.asarray(tally["cell_id"], dtype=np.int64)
     size = int(max(cell.max(initial=-1), tally_cell.max(initial=-1))) + 1
-    on_ballots = np.zeros(size, dtype=np.int64)
-    np.add.at(on_ballots, cell, n)
-    on_tallies = np.zeros(size, dtype=np.int64)
-    np.add.at(on_tallies, tally_cell, np.asarray(tally["n"], dtype=np.int64))
+    # Counts below 2^53 sum exactly as floats (np.add.at is ten times slower).
+    on_ballots = np.bincount(cell, weights=n, minlength=size).astype(np.int64)
+    tally_n = np.asarray(tally["n"], dtype=np.int64)
+    on_tallies = np.bincount(tally_cell, weights=tally_n, minlength=size).astype(np.int64)
     seen = np.zeros(size, dtype=bool)
     seen[cell] = True
     seen[tally_cell] = True
