@@ -3,12 +3,17 @@
 ``evaluate(facts, scheme, history)`` is pure: no database, no files. Its steps, in
 order, each a function below:
 
-1. ``score_unit``: per unit, the components (万人评议, 绩效考核, 勤廉测评), 加减分 and
-   the composite (rules.py), with the flags that explain a missing part;
-2. ``rank_and_grade``: ranks within each 考核类别 and 等次 (ranking.py, rules.py);
+1. ``appraisals`` and ``performances``: every unit's 万人评议 (with its sampling
+   variance and interval) and 绩效考核 at once, from columns (columns.py, the scalar
+   rules' floats); ``components``: per unit 勤廉测评, 加减分 and the composite (rules.py);
+2. ranks within each 考核类别 and 等次 (``_places``: ranking.py, rules.py), then each
+   unit's result, made once (``_result``: flags, the composite's sampling spread);
 3. warnings (warnings.py): 末位告诫, 效能告诫, 重点监督检查, and escalation from
    ``history`` (consecutive earlier years warned, from results.previous_warnings);
 4. honours (warnings.py): 最佳科室, 最佳公务员.
+
+``score_unit`` and ``rank_and_grade`` do steps 1 and 2 with the scalar rules unit by
+unit; tests/test_engine_columns.py checks that both give the same results.
 """
 
 from __future__ import annotations
