@@ -217,14 +217,24 @@ with tabs["案件登记簿"]:
         unit = c1.selectbox("对象", units, key="acc_unit")
         origin = c2.radio("出自", ["案件", "告诫"], horizontal=True, key="acc_origin")
         mine = registered[registered["unit"] == unit]
+        # Its own names: the case shown above (``case_id``) is what its notice's download
+        # reads when clicked, after this part of the page has run.
+        acc_case: int | None = None
+        warning = None
         if origin == "案件":
             numbers = dict(zip(mine["id"].astype(int), mine["number"], strict=True))
-            case_id = st.selectbox("案件", list(numbers), format_func=numbers.get, key="acc_case")
-            warning = None
+            if numbers:
+                acc_case = st.selectbox(
+                    "案件", list(numbers), format_func=numbers.get, key="acc_case"
+                )
+            else:
+                st.caption(f"{md(unit)} 本年度没有登记的案件。")
         else:
             kinds = [w.kind for w in res.warnings_for(unit)] if res.unit(unit) else []
-            case_id = None
-            warning = st.selectbox("告诫", kinds, key="acc_warning")
+            if kinds:
+                warning = st.selectbox("告诫", kinds, key="acc_warning")
+            else:
+                st.caption(f"{md(unit)} 本年度没有受到告诫。")
         with st.form("cases_accountability"):
             c3, c4, c5, c6 = st.columns(4)
             person = c3.text_input("问责对象", key="acc_person")
@@ -243,7 +253,7 @@ with tabs["案件登记簿"]:
                     measure=measure,
                     date=when,
                     doc_no=doc_no,
-                    case_id=case_id,
+                    case_id=acc_case,
                     warning=warning,
                 )
 
