@@ -359,32 +359,43 @@ def appraisal(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) ->
     shape = (size, n_cat, n_item)
     bins = size * n_cat * n_item
 
+    everyone = size == len(c) and bool((rows == np.arange(size)).all())
+    # (category, item) of the facts → its place among the scheme's (-1: not scored).
+    pair_at = np.where(
+        (cat_at[:, None] >= 0) & (item_at[None, :] >= 0),
+        cat_at[:, None] * n_item + item_at[None, :],
+        -1,
+    ).ravel()
+    pair_stride = item_at.size
+
     def flat(unit: np.ndarray, cat: np.ndarray, item: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        u, k, i = local[unit], cat_at[cat], item_at[item]
-        keep = (u >= 0) & (k >= 0) & (i >= 0)
-        return ((u * n_cat + k) * n_item + i)[keep], keep
+        u = unit if everyone else local[unit]
+        k = np.where((cat >= 0) & (item >= 0), pair_at[cat * pair_stride + item], -1)
+        keep = (k >= 0) if everyone else (u >= 0) & (k >= 0)
+        return (u * (n_cat * n_item) + k)[keep], keep
 
     where, keep = flat(c.cell_unit, c.cell_category, c.cell_item)
     every = c.cell_n[keep]
     answer = c.cell_answer[keep]
+    n_answers = len(c.answers)
 
-    def per_answer(value: Mapping[str, float] | Sequence[str]) -> np.ndarray:
-        table = [a in value for a in c.answers] + [False]
-        return np.array(table, dtype=bool)[answer] if len(answer) else np.zeros(0, dtype=bool)
+    # Every cell's answers per (unit, category, item) and answer (integers, exact as
+    # doubles): the sums of answered, unknown and satisfied answers are columns of it.
+    by_answer = np.bincount(
+        where * n_answers + answer, weights=every, minlength=bins * n_answers
+    ).reshape(bins, n_answers)
 
-    def count(mask: np.ndarray) -> np.ndarray:
-        found = np.bincount(where[mask], weights=every[mask], minlength=bins)
-        return found.astype(np.int64).reshape(shape)
+    def count(value: Mapping[str, float] | Sequence[str]) -> np.ndarray:
+        columns = [k for k, a in enumerate(c.answers) if a in value]
+        return by_answer[:, columns].sum(axis=1).astype(np.int64).reshape(shape)
 
-    scored = per_answer(scheme.appraisal_points)
+    answered = count(scheme.appraisal_points)
+    unknown = count(scheme.appraisal_unknown)
+    satisfied = count(scheme.appraisal_satisfied)
+    # Points summed answer by answer in the cells' order, as rules.item_sums sums them
+    # (an answer without points adds 0.0, which changes no sum that starts at 0.0).
     points_of = np.array([float(scheme.appraisal_points.get(a, 0.0)) for a in c.answers] + [0.0])
-    answered = count(scored)
-    unknown = count(per_answer(scheme.appraisal_unknown))
-    satisfied = count(per_answer(scheme.appraisal_satisfied))
-    # Points summed answer by answer in the cells' order, as rules.item_sums sums them.
-    points = np.bincount(
-        where[scored], weights=every[scored] * points_of[answer[scored]], minlength=bins
-    ).reshape(shape)
+    points = np.bincount(where, weights=every * points_of[answer], minlength=bins).reshape(shape)
     extra_points = np.zeros(bins)
     extra_n = np.zeros(bins, dtype=np.int64)
     s_where, s_keep = flat(c.scored_unit, c.scored_category, c.scored_item)
