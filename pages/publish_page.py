@@ -32,6 +32,8 @@ class Built:
     charts: bytes
     chart_count: int
     seconds: float
+    version: int
+    status: str
 
 
 def letterhead_fields(year: int) -> Letterhead:
@@ -69,11 +71,16 @@ def build(year: int, head: Letterhead, progress) -> Built:
             buf.getvalue(),
             len(done.charts),
             done.seconds,
+            done.version,
+            done.status,
         )
 
 
 def downloads(built: Built, year: int) -> None:
-    st.success(f"已生成（用时 {built.seconds:.1f} 秒，图表 {built.chart_count} 个文件）。")
+    st.success(
+        f"已生成（用时 {built.seconds:.1f} 秒，图表 {built.chart_count} 个文件）。文件中的结果即"
+        f"公示记录第 {built.version} 版（{built.status}），见「结果公示」页。"
+    )
     c1, c2, c3 = st.columns(3)
     c1.download_button(
         "下载结果表（.xlsx）",
@@ -106,6 +113,10 @@ st.caption(
     f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）。"
 )
 head = letterhead_fields(year)
+st.caption(
+    "生成发布文件时，当前结果冻结为「结果公示」中的一个版本（与最近一版相同时沿用该版，"
+    "尚未公示的年度由此进入公示）：发出的文件与该版一致，之后的上传、撤销或方案修改不会改变它。"
+)
 if st.button("生成发布文件", type="primary", key="publish"):
     bar = st.progress(0.0, text="正在导出图表……")
     try:

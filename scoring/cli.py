@@ -478,6 +478,7 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(f"  结果表：{done.workbook}")
     print(f"  通报：{done.report}")
     print(f"  图表：{len(done.charts)} 个文件，在 {done.charts[0].parent if done.charts else '—'}")
+    print(f"  文件中的结果即公示记录第 {done.version} 版（{done.status}），不随之后的数据变化。")
     return 0
 
 

@@ -78,6 +78,9 @@ class Published:
     seconds: float
     # Where the time went (benchmarks/publish_bench.py): (phase, seconds) in order.
     phases: tuple[tuple[str, float], ...] = ()
+    # The frozen record (结果公示) the files show: its version and status.
+    version: int = 0
+    status: str = ""
 
 
 class _Clock:
@@ -499,7 +502,8 @@ def _publish(
             clock("compute")
             from scoring import publication  # the figures published are frozen as a snapshot
 
-            publication.snapshot(store, year, user, res=res)
+            version = publication.snapshot(store, year, user, res=res)
+            record = publication.published(store, year, version) or {}
             clock("snapshot")
             figs = chart_figures(res, previous)
             clock("figures")
@@ -562,4 +566,6 @@ def _publish(
         tuple(chart_dir / p.name for p in written),
         time.perf_counter() - start,
         tuple(clock.phases),
+        version,
+        str(record.get("status", "")),
     )

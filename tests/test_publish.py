@@ -169,6 +169,11 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
     with Store(demo_db) as store:
         done = publish(store, 2025, tmp_path / "page", User("效能办", ADMIN), letterhead=head)
         assert store.audit_log()["action"].iloc[0] == "发布结果"
+        # The files show a frozen record, which the page and the command line name.
+        from scoring import publication
+
+        record = publication.published(store, 2025)
+        assert (done.version, done.status) == (record["version"], record["status"]) == (1, "公示")
         from scoring import rectify  # publishing opens the warnings' 整改 items
 
         warned = {(w.unit, w.kind) for w in results.compute(store, 2025).warnings}
@@ -205,6 +210,7 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
         timeout=600,
     )
     assert cli.returncode == 0, cli.stderr
+    assert "文件中的结果即公示记录第 1 版（公示）" in cli.stdout
     page_svgs = sorted((tmp_path / "page" / "charts").glob("*.svg"))
     cli_svgs = sorted((tmp_path / "cli" / "charts").glob("*.svg"))
     assert [p.name for p in page_svgs] == [p.name for p in cli_svgs]
