@@ -628,7 +628,8 @@ def _half_erfc(x: np.ndarray) -> np.ndarray:
         return whole
     out = np.where(x <= -6.0, 1.0, 0.0)
     between = (x > -6.0) & (x < 28.0)
-    out[between] = 0.5 * _erfc(x[between]).astype(float)
+    values = x[between]
+    out[between] = 0.5 * np.fromiter(map(math.erfc, values.tolist()), float, len(values))
     return out
 
 
