@@ -37,6 +37,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
+from itertools import repeat
 from statistics import NormalDist
 from typing import NamedTuple, Protocol
 
@@ -476,14 +477,12 @@ class CategoryArrays(NamedTuple):
     items: np.ndarray
 
 
-# Python's ``x ** 2`` (the C library's pow) for each element: for about one float in a
-# thousand it differs in the last bit from x * x, which numpy's ``** 2`` computes.
-_squared = np.frompyfunc(lambda x: x**2, 1, 1)
-
-
 def _square(x: np.ndarray) -> np.ndarray:
-    out: np.ndarray = _squared(x).astype(np.float64)
-    return out
+    """Python's ``x ** 2`` (the C library's pow) of each element: for about one float in
+    a thousand it differs in the last bit from x * x, which numpy's ``** 2`` computes."""
+    flat = x.ravel().tolist()
+    squares = np.fromiter(map(pow, flat, repeat(2, len(flat))), np.float64, len(flat))
+    return squares.reshape(x.shape)
 
 
 def appraisal_spreads(c: CategoryArrays, level: float, deff: float | None) -> list[AppraisalSpread]:
