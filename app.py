@@ -109,6 +109,11 @@ def stand_ins(page, title: str, icon: str, except_paths=()) -> list[st.Page]:
     ]
 
 
+# The default page is served at "/" but still reserves a name: this one, so that its
+# file's name (what bookmarks hold) can lead home (below).
+HOME_SLOT = "home"
+
+
 def no_access() -> None:
     st.title("无权访问")
     st.error("您的账号没有访问此页面的权限。请从左侧菜单选择页面。")
@@ -158,12 +163,24 @@ for section, entries in (
     mine = [e for e in entries if accounts.can(user, e[3])]
     if mine:
         sections[section] = [
-            st.Page(path, title=title, icon=icon, default=path == VIEWS[0][0])
+            st.Page(path, title=title, icon=icon, default=True, url_path=HOME_SLOT)
+            if path == VIEWS[0][0]
+            else st.Page(path, title=title, icon=icon)
             for path, title, icon, _ in mine
         ]
         allowed += [path for path, *_ in mine]
 # Addresses of pages this role does not have answer "无权访问" (hidden from the menu).
 list(sections.values())[-1].extend(stand_ins(no_access, "无权访问", ":material/block:", allowed))
+# The home page lives at "/", and Streamlit matches its own name (/overview, a bookmark
+# made before signing in) to no page: "Page not found", in English. The name leads home.
+list(sections.values())[-1].append(
+    st.Page(
+        lambda: st.switch_page(VIEWS[0][0]),
+        title=VIEWS[0][1],
+        url_path=Path(VIEWS[0][0]).stem,
+        visibility="hidden",
+    )
+)
 navigation = st.navigation(sections, expanded=True)  # no English "View n more"
 return_to_wanted_page(allowed)
 st.sidebar.caption(f"当前用户：{md(user.name)}（{user.role}）")

@@ -327,51 +327,6 @@ def verdict_cards(res: results.Results, columns: int = 3) -> None:
                     st.caption(md(v.statement))
 
 
-# -- destructive actions ask first -----------------------------------------------------------
-
-
-def confirm_action(
-    label: str,
-    key: str,
-    title: str,
-    message: str,
-    action,
-    done: str,
-    errors: tuple[type[BaseException], ...] = (ValueError,),
-) -> None:
-    """A button that opens a dialog naming what the action removes and asking; on
-    「确认」 the action runs, its success message is kept for the next run (``flash``)
-    and the page reruns so every table shows the new state at once. The dialog stays
-    open across reruns until answered or dismissed (a session flag)."""
-    flag = f"confirm-open-{key}"
-    if st.button(label, key=key):
-        st.session_state[flag] = True
-    if not st.session_state.get(flag):
-        return
-
-    def close() -> None:
-        st.session_state.pop(flag, None)
-
-    def dialog() -> None:
-        st.warning(message)
-        c1, c2 = st.columns(2)
-        if c1.button("确认", type="primary", key=f"{key}-yes"):
-            close()
-            try:
-                result = action()
-            except errors as exc:
-                st.error(md(exc))
-                return
-            st.cache_data.clear()
-            flash(done.format(result=result) if "{result" in done else done)
-            st.rerun()
-        if c2.button("取消", key=f"{key}-no"):
-            close()
-            st.rerun()
-
-    st.dialog(title, on_dismiss=close)(dialog)()
-
-
 # -- Streamlit's own chrome in Chinese ---------------------------------------------------------
 
 
@@ -391,6 +346,9 @@ def show_table(data: Any, *, empty: str | None = "（无记录）", **kwargs: An
 # Plotly's toolbar speaks English (its zh-CN locale is not in Streamlit's bundle): hidden;
 # the charts still show values on hover, and the published PNG/SVG are the downloads.
 CHART_CONFIG = {"displayModeBar": False, "displaylogo": False}
+
+
+NOT_FOUND = 'section[role="dialog"]:has(> h2 + div > div:not([data-testid]))'
 
 
 def chinese_chrome() -> None:
@@ -414,6 +372,13 @@ def chinese_chrome() -> None:
         # The ⋮ menu holds only Streamlit's "About" (its dialog titled in English, its
         # version line): nothing an office needs.
         '[data-testid="stMainMenu"]{display:none}'
+        # "Page not found" (an address no page has): the one dialog whose body is a bare
+        # text, not a block of elements with test ids as every st.dialog and "About".
+        f"{NOT_FOUND} h2{{font-size:0}}"
+        f'{NOT_FOUND} h2::after{{content:"页面不存在";font-size:1.5rem}}'
+        f"{NOT_FOUND} > div > div{{font-size:0}}"
+        f"{NOT_FOUND} > div > div::after{{"
+        'content:"您打开的地址没有对应的页面，已转到首页。";font-size:1rem}'
         '[data-testid="stTooltipErrorContent"]{font-size:0}'
         '[data-testid="stTooltipErrorContent"]::after{'
         f'content:"此文件不能上传：超过 {limit}MB，或不是这里接受的文件类型（见上方标题）";'

@@ -198,4 +198,13 @@ def test_the_uploader_speaks_chinese_also_when_it_refuses_a_file(server, tmp_pat
         page.screenshot(path=str(tmp_path / "refused.png"))
         # Streamlit's ⋮ menu (only its English "About" and version line) is not shown.
         expect(page.locator("[data-testid='stMainMenu']")).to_be_hidden()
+        # The home page's own name leads home; an address no page has says so in Chinese.
+        page.goto(f"{server}/overview")
+        expect(page.get_by_role("heading", name="效能考评总览")).to_be_visible(timeout=30_000)
+        expect(page.get_by_role("dialog")).to_have_count(0)
+        page.goto(f"{server}/no-such-page")
+        title = page.get_by_role("dialog").locator("h2")
+        expect(title).to_be_visible(timeout=30_000)
+        assert _after(title) == '"页面不存在"'
+        assert title.evaluate("e => getComputedStyle(e).fontSize") == "0px"
         browser.close()
