@@ -152,9 +152,11 @@ def _describe(action: str, scope: dict) -> str:
         "rectify_manage": "管理整改（建立、销号、回头看、撤销）",
         "own_password": "修改本人密码",
     }
+    from scoring.sheets import SOURCE_NAMES
+
     parts = [words.get(action, action)]
     if scope.get("source"):
-        parts.append(f"来源 {scope['source']}")
+        parts.append(f"来源「{SOURCE_NAMES.get(scope['source'], scope['source'])}」")
     if scope.get("year"):
         parts.append(f"{scope['year']} 年度")
     if scope.get("owner"):

@@ -69,7 +69,7 @@ def test_an_evaluator_uploads_only_what_is_assigned_and_undoes_only_their_own(re
     ballots = xlsx(
         [["问卷编号", "被评单位", "评议人类别", *ITEMS], ["1", "市教育局", "群众", *["满意"] * 6]]
     )
-    with pytest.raises(PermissionDenied, match="appraisal"):
+    with pytest.raises(PermissionDenied, match="来源「万人评议（问卷）」，2025 年度"):
         import_file(registered, "问卷.xlsx", ballots, 2025, CLERK)
     theirs = import_file(
         registered, "加减分2.xlsx", adjustments("另一事由"), 2025, User("录入员乙", EVALUATOR)
