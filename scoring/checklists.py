@@ -15,7 +15,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
-from scoring import accounts
+from scoring import accounts, toml_errors
 from scoring.rectify_store import RectifyStore
 from scoring.store import Store
 
@@ -91,7 +91,7 @@ def parse(text: str) -> Checklist:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ChecklistError(f"检查清单不是有效的 TOML：{exc}") from exc
+        raise ChecklistError(f"检查清单不是有效的 TOML：{toml_errors.describe(exc)}") from exc
     problems = []
     name = raw.get("name")
     if not isinstance(name, str) or not name.strip():

@@ -26,6 +26,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from scoring import toml_errors
+
 __all__ = [
     "DEFAULT_SCHEME_PATH",
     "GradeBand",
@@ -456,7 +458,7 @@ def _parse(text: str) -> Scheme:
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise SchemeError(f"考评方案不是有效的 TOML 文件：{exc}") from exc
+        raise SchemeError(f"考评方案不是有效的 TOML 文件：{toml_errors.describe(exc)}") from exc
     problems: list[str] = []
     base = upgrade({k: v for k, v in raw.items() if k != "groups"})
     scheme = _build(base, problems, text)
