@@ -721,7 +721,40 @@ def _user_after_command(parser: argparse.ArgumentParser) -> None:
                     stack.append(child)
 
 
+# argparse's own words (help headings, errors), which it looks up through gettext one
+# message at a time: the command line's users read Chinese (shared/spec/cli.md: bad
+# input gets its message in Chinese on standard error).
+ARGPARSE_ZH = {
+    "usage: ": "用法：",
+    "positional arguments": "位置参数",
+    "options": "选项",
+    "show this help message and exit": "显示本帮助并退出",
+    "%(prog)s: error: %(message)s\n": "%(prog)s：错误：%(message)s\n",
+    "the following arguments are required: %s": "缺少必需的参数：%s",
+    "unrecognized arguments: %s": "无法识别的参数：%s",
+    "invalid choice: %(value)r (choose from %(choices)s)": (
+        "无效的选项 %(value)r（可选：%(choices)s）"
+    ),
+    "argument %(argument_name)s: %(message)s": "参数 %(argument_name)s：%(message)s",
+    "invalid %(type)s value: %(value)r": "%(value)r 不是有效的 %(type)s 值",
+    "expected one argument": "需要一个值",
+    "expected at least one argument": "至少需要一个值",
+    "ambiguous option: %(option)s could match %(matches)s": (
+        "选项 %(option)s 不明确，可能是 %(matches)s"
+    ),
+    "not allowed with argument %s": "不能与参数 %s 同时使用",
+    "one of the arguments %s is required": "参数 %s 中须给出一个",
+    "ignored explicit argument %r": "忽略了多余的值 %r",
+}
+
+
+def _chinese_argparse() -> None:
+    """argparse in Chinese for this process (the command line's entry point only)."""
+    argparse._ = lambda text: ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    _chinese_argparse()
     parser = build_parser()
     _user_after_command(parser)
     args = parser.parse_args(argv)

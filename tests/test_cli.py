@@ -162,3 +162,22 @@ def test_import_maps_foreign_headers_and_names_the_category(db, capsys):
     assert code == 0 and "注意" in out
     code, _, err = run(capsys, "import", str(path), "--year", "2025", "--map", "单位名称")
     assert code == 2 and "源列=标准列" in err
+
+
+def test_the_command_line_speaks_chinese_also_for_its_own_help_and_errors(capsys):
+    """shared/spec/cli.md: bad input gets its message in Chinese on standard error."""
+    from scoring.cli import main
+
+    with pytest.raises(SystemExit) as exited:
+        main(["rank"])
+    assert exited.value.code == 2
+    assert "错误：缺少必需的参数：--year" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["rank", "--year", "二〇二五"])
+    assert "参数 --year：'二〇二五' 不是有效的 int 值" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exited:
+        main(["--help"])
+    assert exited.value.code == 0
+    shown = capsys.readouterr().out
+    assert shown.startswith("用法：python -m scoring") and "显示本帮助并退出" in shown
+    assert "usage" not in shown and "show this help" not in shown
