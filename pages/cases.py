@@ -46,6 +46,7 @@ frame = cases.register(store, year, user, today=today, with_adjustments=True)
 counts = cases.case_counts(frame)
 for col, (label, value) in zip(st.columns(len(counts)), counts.items(), strict=True):
     col.metric(label, value)
+st.caption("前四项只计登记的案件；加减分表导入的记录视为已办结，另计，登记簿中默认一并列出。")
 
 twice = cases.double_counted(store, year)
 if not twice.empty:

@@ -763,13 +763,16 @@ def filter_register(
 
 
 def case_counts(frame: pd.DataFrame) -> dict[str, int]:
-    """Headline numbers of a register frame (registered cases only)."""
-    cases = frame[(frame["origin"] != "加减分表") & (frame["status"] != WITHDRAWN)]
+    """Headline numbers of a register frame: registered cases, then apart the 加减分表
+    rows the register also lists (a page of 88 rows under 「案件 0」 read as a contradiction)."""
+    sheet = frame["origin"] == "加减分表"
+    cases = frame[~sheet & (frame["status"] != WITHDRAWN)]
     return {
         "案件": len(cases),
         "未办结": int((cases["status"] != "办结").sum()),
         "超期未办": int(cases["overdue"].astype(bool).sum()),
         "属实或部分属实": int(cases["verdict"].isin(VERIFIED).sum()),
+        "加减分表记录": int(sheet.sum()),
     }
 
 
