@@ -1495,7 +1495,7 @@ def _insert_answers(
     n = table["n"].to_numpy().astype(np.int64)
     rows = pa.table(
         {
-            "ballot_no": pa.array(ballot_no, mask=None if block else ~has_ballot),
+            "ballot_no": pa.array(ballot_no, mask=None if block is not None else ~has_ballot),
             "cell_id": cell.astype(np.int32),
             "n": n.astype(np.int32),
         }
