@@ -45,7 +45,20 @@ def results_page(page_file: str, title: str, action: str = "view") -> results.Re
         st.stop()
     res = year_results(year)
     publication_notice(res)
+    incomplete_notice(res)
     return res
+
+
+def incomplete_notice(res: results.Results) -> None:
+    """A year to which a whole source has not been uploaded yet (no unit has it): every
+    figure shown is made of the rest, so say so on every results page."""
+    from scoring.quality import absent_components
+
+    if res.units and (absent := absent_components(res)):
+        st.warning(
+            f"{res.year} 年度还没有任何单位的{'、'.join(absent)}数据：各单位综合得分暂按其余"
+            "组成部分重新分配权重计算，排名、等次和告诫可能随上传而变。如尚未上传，请上传后再看结果。"
+        )
 
 
 def publication_notice(res: results.Results) -> None:

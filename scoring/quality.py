@@ -50,6 +50,20 @@ class Quality:
         )
 
 
+def absent_components(res: Results) -> list[str]:
+    """The components the year's scheme weighs that no unit of the year has: a source
+    not uploaded yet. The rules then make every composite of the rest (weights
+    redistributed) and a unit-by-unit check calls that absence by design, so without
+    this the year's figures would look complete. Names as the scheme gives them."""
+    weighted: list[str] = []
+    for scheme in [res.scheme, *(res.scheme.for_group(g) for g in res.groups)]:
+        for key, weight in scheme.composite_weights.items():
+            if weight > 0 and key not in weighted:
+                weighted.append(key)
+    have = {k for u in res.units for k in weighted if u.component(k) is not None}
+    return [COMPONENT_NAMES.get(k, k) for k in weighted if k not in have]
+
+
 def missing_by_design_excluded(unit, res: Results) -> list[str]:
     """The components ``unit`` lacks that its group uses: a component no unit of the
     group has (万人评议 for 科室, when the office does not appraise 科室) is absent by
