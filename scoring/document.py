@@ -129,13 +129,25 @@ def _break_lines(
     return lines
 
 
-def cell_text(text: str, width_of, width: float) -> str:
+def cell_text(text: str, width_of, width: float, *, balanced: bool = False) -> str:
     """A table cell's text broken into lines that fit ``width`` mm, 避头尾 without
-    hanging (fpdf's own breaking puts a line anywhere, 「，」 first included)."""
-    return "\n".join(
-        "\n".join(_break_lines(part, width_of, width, width, hang=False)) if part else ""
-        for part in text.split("\n")
-    )
+    hanging (fpdf's own breaking puts a line anywhere, 「，」 first included).
+    ``balanced`` (a column heading): as many lines, as even as they come (「综合/得分」
+    rather than 「综合得/分」)."""
+    out = []
+    for part in text.split("\n"):
+        lines = _break_lines(part, width_of, width, width, hang=False) if part else [""]
+        if balanced and len(lines) > 1:
+            lo, hi = width / len(lines), width  # the narrowest measure with as many lines
+            for _ in range(30):
+                mid = (lo + hi) / 2
+                if len(_break_lines(part, width_of, mid, mid, hang=False)) > len(lines):
+                    lo = mid
+                else:
+                    hi = mid
+            lines = _break_lines(part, width_of, hi, hi, hang=False)
+        out.append("\n".join(lines))
+    return "\n".join(out)
 
 
 def cjk_text(text: str) -> str:
@@ -326,8 +338,8 @@ class OfficialDocument:
             pdf.epw * w / sum(widths) - 2 * pdf.c_margin - pdf.line_width - 0.05 for w in widths
         ]
 
-        def text(k: int, value: str) -> str:
-            return cell_text(value, pdf.get_string_width, inner[k])
+        def text(k: int, value: str, *, heading: bool = False) -> str:
+            return cell_text(value, pdf.get_string_width, inner[k], balanced=heading)
 
         with pdf.table(
             col_widths=tuple(widths),
@@ -340,7 +352,7 @@ class OfficialDocument:
         ) as t:
             row = t.row()
             for k, c in enumerate(frame.columns):
-                row.cell(text(k, str(c)))
+                row.cell(text(k, str(c), heading=True))
             for _, rec in frame.iterrows():
                 fill = row_fill(rec) if row_fill else None
                 style = FontFace(fill_color=fill) if fill else None

@@ -46,3 +46,11 @@ def test_cell_text_fits_the_cell_and_starts_no_line_with_a_closing_mark():
     assert all(width_of(line) <= 72.7 for line in lines)
     assert not [line for line in lines if line[:1] in CLOSING]
     assert not [line for line in lines if line[-1:] in OPENING]
+
+
+def test_a_heading_that_needs_two_lines_breaks_them_evenly():
+    # Greedy: 「综合得」 then 「分」; even: 「综合」 「得分」 (what a reader scans as two words).
+    assert cell_text("综合得分", _width, 3) == "综合得\n分"
+    assert cell_text("综合得分", _width, 3, balanced=True) == "综合\n得分"
+    assert cell_text("排名", _width, 3, balanced=True) == "排名"
+    assert cell_text("差异显著", _width, 2, balanced=True) == "差异\n显著"
