@@ -13,6 +13,15 @@ from scoring.store import StoreError
 from scoring.templates import TEMPLATE_SOURCES, template
 
 user = page_setup(__file__, "upload")
+
+
+def upload_year_default(user: accounts.User) -> int:
+    """The year the page opens on: the sidebar's, unless the account may upload to
+    other years only (then its latest), so a 录入员 does not open on a refusal."""
+    year = selected_year() or date.today().year
+    return year if not user.years or year in user.years else max(user.years)
+
+
 st.title("数据上传")
 store = get_store()
 
@@ -23,12 +32,16 @@ year = int(
         min_value=2000,
         max_value=2100,
         step=1,
-        value=selected_year() or date.today().year,
+        value=upload_year_default(user),
         key="upload_year",
     )
 )
 if not accounts.can(user, "upload", year=year):
-    st.error(f"您没有向 {year} 年度上传数据的权限。")
+    if user.years:
+        years = "、".join(str(y) for y in sorted(user.years))
+        st.error(f"您的账号只能向 {years} 年度上传数据，请在上方改选年度。")
+    else:
+        st.error(f"您没有向 {year} 年度上传数据的权限。")
     st.stop()
 mine = [k for k in SOURCE_NAMES if k != "units" and accounts.can(user, "upload", source=k)]
 choices = {"自动识别（按表头）": None} | {SOURCE_NAMES[k]: k for k in mine}
@@ -232,14 +245,26 @@ if files:
                 "已使用列对应："
                 + md("、".join(f"{k} → {'不导入' if v == '-' else v}" for k, v in chosen.items()))
             )
+        earlier = imports.earlier_upload(store, parsed, year) if parsed.source else None
+        if earlier is not None:  # the very same file again: nothing to fix, nothing to do
+            st.info(f"此文件与第 {earlier.id} 号上传（{earlier.at}）内容完全相同，无需重复导入。")
+            continue
         if parsed.problems:
-            st.error(f"发现 {len(parsed.problems)} 处问题，此文件不会导入。请修改后重新上传。")
-            show_table(imports.problems_frame(parsed.problems), hide_index=True)
-            for p in parsed.problems[:3]:  # what to do, readable without widening a cell
+            located = [p for p in parsed.problems if p.sheet is not None]
+            st.error(f"发现 {len(parsed.problems)} 处问题，此文件不会导入。")
+            for p in parsed.problems:
+                if p.sheet is None:  # about the whole file: said, not a row of empty cells
+                    st.markdown(f"- {md(p.expected)}")
+            if located:
+                st.caption("请按下表修改后重新上传：")
+                show_table(imports.problems_frame(located), hide_index=True)
+            for p in located[:3]:  # what to do, readable without widening a cell
                 if len(p.expected) > 40:
                     st.markdown(f"- {md(p.expected)}")
             if parsed.columns:
-                with st.expander("列对应（文件的列名与标准列名不一致时在这里选择）", expanded=True):
+                with st.expander(
+                    "列对应（文件的列名与标准列名不一致时在这里选择）", expanded=bool(located)
+                ):
                     mapping_panel(i, parsed, chosen)
             for note in parsed.notes:
                 st.info(md(note))
@@ -258,11 +283,11 @@ if files:
             st.warning(
                 f"文件名表明这是 {named} 年度的数据，但将导入到 {year} 年度，请核对上方的年度。"
             )
-        earlier = imports.earlier_upload(store, parsed, year)
-        if earlier is not None:
-            st.info(f"此文件与第 {earlier.id} 号上传（{earlier.at}）内容完全相同，无需重复导入。")
-        elif parsed.source == "units":
-            st.warning("这是单位名录，请在下方「单位名录」中导入。")
+        if parsed.source == "units":
+            if accounts.can(user, "units"):
+                st.warning("这是单位名录，请在下方「单位名录」中导入。")
+            else:
+                st.warning("这是单位名录：单位名录由管理员导入，请交给效能办。")
         elif not accounts.can(user, "upload", source=parsed.source, year=year):
             st.error(f"您没有上传「{SOURCE_NAMES[parsed.source]}」的权限。")
         else:

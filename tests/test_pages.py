@@ -218,6 +218,44 @@ def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
     assert listed["文件"].tolist() == ["加减分.xlsx"]
 
 
+def test_the_same_file_in_a_later_session_is_said_to_be_stored_not_faulty(app_db, tmp_path):
+    """In the session that stored it, the page remembered the file as checked and said
+    「内容完全相同，无需重复导入」; in any later one it said 「发现 1 处问题……请修改后重新
+    上传」 over a table of empty cells. Both now say the first."""
+    from scoring.imports import import_file, load_units
+    from scoring.store import Store
+
+    db = tmp_path / "again.duckdb"
+    good = xlsx([["对象", "事由", "分值", "来源"], ["市教育局", "暗访发现脱岗", "-2", "暗访"]])
+    with Store(db) as s:
+        load_units(
+            s,
+            "名录.xlsx",
+            xlsx([["单位名称", "类型", "考核类别"], ["市教育局", "部门", "综合管理类"]]),
+            OFFICE,
+        )
+        import_file(s, "加减分.xlsx", good, 2025, OFFICE)
+    app_db(db)
+    at = run_app("pages/upload.py")
+    at.number_input(key="upload_year").set_value(2025).run()
+    at.file_uploader(key="upload_files").set_value(("加减分.xlsx", good, "application/x")).run()
+    assert not at.exception and not at.error
+    assert "与第 1 号上传" in at.info[0].value and "无需重复导入" in at.info[0].value
+    assert not [b for b in at.button if b.key and b.key.startswith("commit")]
+
+
+def test_an_evaluator_of_one_year_opens_the_upload_page_on_that_year(app_db, demo_db):
+    from scoring.accounts import EVALUATOR
+
+    app_db(demo_db)
+    clerk = User("录入员丙", EVALUATOR, sources=("performance",), years=(2026,))
+    at = run_app("pages/upload.py", user=clerk)  # the sidebar is on 2025, the latest year
+    assert at.number_input(key="upload_year").value == 2026
+    assert not at.error
+    at.number_input(key="upload_year").set_value(2025).run()
+    assert "只能向 2026 年度上传数据" in at.error[0].value
+
+
 def test_publish_page_previews_the_same_charts(app_db, demo_db):
     app_db(demo_db)
     at = run_app("pages/publish_page.py")
