@@ -169,13 +169,14 @@ def _appraisal_spread(
     each answer enters the score; the pair counts then give ballot numbers and variances."""
     mean, coef = kept.variance_terms(sums, scheme)
     stats = kept.stats_of_terms(mean, coef, scheme.appraisal_points)
-    columns = ["unit", "category", "ballots", "variance", "answer_variance", "tally_ballots"]
-    out: dict[str, dict[str, CategorySpread]] = defaultdict(dict)
-    for unit, cat, b, v, av, tb, tv in zip(
-        *(stats[c].tolist() for c in [*columns, "tally_variance"]), strict=True
+    columns = ["ballots", "variance", "answer_variance", "tally_ballots", "tally_variance"]
+    figures = map(CategorySpread, *(stats[c].tolist() for c in columns))  # ints and floats
+    out: dict[str, dict[str, CategorySpread]] = {}
+    for unit, cat, x in zip(
+        stats["unit"].tolist(), stats["category"].tolist(), figures, strict=True
     ):
-        out[unit][cat] = CategorySpread(int(b), float(v), float(av), int(tb), float(tv))
-    return dict(out)
+        out.setdefault(unit, {})[cat] = x
+    return out
 
 
 def pool(stats: list[IndicatorStats]) -> IndicatorStats:
