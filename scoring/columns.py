@@ -10,13 +10,13 @@ escalation reads (末位告诫, 效能告诫), without a per-unit result object.
 The results are the scalar rules' to the last bit: every column performs the scalar
 rule's floating-point operations in the same order. A Python ``sum`` adds left to
 right from 0, so sums here are accumulated column by column (never numpy's pairwise
-``sum``), a term being skipped where the scalar rule skips it (``np.where``, not
-``+ 0.0``); sums over a unit's rows (answers, entries) are ``np.bincount``, which adds
-in the rows' order. What is rare and awkward as columns falls back to the scalar rule
+``sum``), a term being skipped where the scalar rule skips it (``np.where``; adding
+0.0 instead is used only for a sum that starts at 0.0 and so is never -0.0, where it
+changes nothing); sums over a unit's rows (answers, entries) are ``np.bincount``, which
+adds in the rows' order. What is rare and awkward as columns falls back to the scalar rule
 for the units concerned: rounds of 绩效考核 (``rules.performance_by_rounds``) and
 display rounding near a tie (``round_to``).
 
->>> from scoring.scheme import default_scheme
 >>> round_to(np.array([87.37499999999999, 77.365, -0.001, np.nan]), 2).tolist()
 [87.38, 77.37, -0.0, nan]
 """
