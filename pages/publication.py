@@ -5,7 +5,15 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from pages.common import get_store, md, page_setup, selected_year, show_table, year_results
+from pages.common import (
+    get_store,
+    md,
+    page_setup,
+    score_columns,
+    selected_year,
+    show_table,
+    year_results,
+)
 from scoring import publication
 from scoring.store import StoreError
 
@@ -50,17 +58,17 @@ def render_record(rec: dict) -> None:
     table = pd.DataFrame(rec["units"])
     if not table.empty:
         table["warnings"] = table["warnings"].map("、".join)
-        show_table(
-            table.rename(columns={"unit": "单位", **publication.FIGURES})[
-                [
-                    "考核类别",
-                    "排名",
-                    "单位",
-                    *(v for k, v in publication.FIGURES.items() if k not in ("group", "rank")),
-                ]
-            ],
-            hide_index=True,
-        )
+        # A unit without 万人评议 has no ballots to count: 「—」 as its score, not 0.
+        table["ballots"] = table["ballots"].astype("Int64").mask(table["appraisal"].isna())
+        shown = table.rename(columns={"unit": "单位", **publication.FIGURES})[
+            [
+                "考核类别",
+                "排名",
+                "单位",
+                *(v for k, v in publication.FIGURES.items() if k not in ("group", "rank")),
+            ]
+        ]
+        show_table(shown, hide_index=True, column_config=score_columns(shown.columns))
 
 
 def act(step, *args, done: str) -> None:

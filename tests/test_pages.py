@@ -404,3 +404,29 @@ def test_choices_left_empty_say_so_in_chinese(app_db, demo_db, page):
     shown = [m.proto.placeholder for m in at.multiselect]
     assert shown, "the page has choices"
     assert all(p and not any("a" <= c.lower() <= "z" for c in p) for p in shown), shown
+
+
+def test_the_published_record_reads_like_the_other_tables(app_db, demo_db, tmp_path):
+    """结果公示 showed 问卷数 0 beside a missing 万人评议 and scores without their second
+    decimal (92.5); it formats as the other result tables do."""
+    import shutil
+
+    from scoring import publication
+    from scoring.store import Store
+
+    db = tmp_path / "pub.duckdb"
+    shutil.copy(demo_db, db)
+    with Store(db) as s:
+        publication.snapshot(s, 2025, OFFICE)
+    app_db(db)
+    at = run_app("pages/publication.py")
+    table = next(d for d in at.dataframe if "问卷数" in d.value.columns)
+    frame = table.value
+    no_appraisal = frame[frame["万人评议"].isna()]
+    assert len(no_appraisal) and no_appraisal["问卷数"].isna().all()
+    assert frame.loc[frame["万人评议"].notna(), "问卷数"].gt(0).all()
+    import json
+
+    config = json.loads(table.proto.columns)
+    assert config["综合得分"]["type_config"]["format"] == "%.2f"
+    assert config["加减分"]["type_config"]["format"] == "%+.2f"
