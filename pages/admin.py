@@ -69,6 +69,7 @@ with new_tab, st.form("add_user"):
         format_func=_source_name,
         key="new_sources",
         placeholder="全部来源",
+        select_all=False,
     )
     years = st.text_input("录入员可上传的年度（逗号分隔，不填为全部）", key="new_years")
     if st.form_submit_button("预览新建"):
@@ -109,6 +110,7 @@ with edit_tab:
                 format_func=_source_name,
                 key=f"edit_sources_{target}",
                 placeholder="全部来源",
+                select_all=False,
             )
             new_years = st.text_input(
                 "录入员可上传的年度（逗号分隔，不填为全部）",

@@ -68,15 +68,21 @@ with tabs["案件登记簿"]:
         sorted(frame["unit"].dropna().unique()),
         key="cases_f_unit",
         placeholder="全部对象",
+        select_all=False,
     )
     f_sources = c2.multiselect(
         "来源",
         sorted(frame["source"].dropna().unique()),
         key="cases_f_source",
         placeholder="全部来源",
+        select_all=False,
     )
     f_status = c3.multiselect(
-        "状态", [*cases.STATUSES, cases.WITHDRAWN], key="cases_f_status", placeholder="全部状态"
+        "状态",
+        [*cases.STATUSES, cases.WITHDRAWN],
+        key="cases_f_status",
+        placeholder="全部状态",
+        select_all=False,
     )
     f_over = c4.checkbox("只看超期", key="cases_f_over")
     with_sheet = st.checkbox(

@@ -77,13 +77,18 @@ with tabs[0]:
     units = sorted({i.unit for i in all_items})
     c1, c2, c3, c4 = st.columns(4)
     f_unit = c1.multiselect(
-        "单位", units, default=mine if mine else None, key="rf_unit", placeholder="全部单位"
+        "单位",
+        units,
+        default=mine if mine else None,
+        key="rf_unit",
+        placeholder="全部单位",
+        select_all=False,
     )
     f_origin = c2.multiselect(
-        "来源", list(rectify.ORIGINS), key="rf_origin", placeholder="全部来源"
+        "来源", list(rectify.ORIGINS), key="rf_origin", placeholder="全部来源", select_all=False
     )
     f_status = c3.multiselect(
-        "状态", list(rectify.STATUSES), key="rf_status", placeholder="全部状态"
+        "状态", list(rectify.STATUSES), key="rf_status", placeholder="全部状态", select_all=False
     )
     f_over = c4.selectbox("逾期", ["全部", "仅逾期", "未逾期"], key="rf_overdue")
     shown = rectify.items(
@@ -384,6 +389,7 @@ if office:
                 default=rectify.units_of(store, clerk),
                 key=f"rectify_scope_{clerk}",
                 placeholder="选择单位",
+                select_all=False,
             )
             if st.button("保存负责单位", key="rectify_save_scope"):
                 act("负责单位已保存。", rectify.assign_units, store, user, clerk, assigned)

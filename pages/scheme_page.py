@@ -167,6 +167,7 @@ with tab_form:
         default=[g for g in form.inefficient_grades if g in names],
         key=f"{K}ineff",
         placeholder="选择等次",
+        select_all=False,
     )
     c1, c2 = st.columns(2)
     form.supervision_below = (

@@ -22,7 +22,12 @@ with st.expander("各类别末位单位：谁、为什么、差距是否显著",
 every_kind = [LAST_PLACE, INEFFICIENT, SUPERVISION, LAST_SECTION, *ladder]
 every_kind += [k for k in counts if k not in every_kind]
 kinds = st.multiselect(
-    "告诫类型", every_kind, default=every_kind, key="warn_kinds", placeholder="选择告诫类型"
+    "告诫类型",
+    every_kind,
+    default=every_kind,
+    key="warn_kinds",
+    placeholder="选择告诫类型",
+    select_all=False,
 )
 table = warning_status_column(year, warnings_table([w for w in res.warnings if w.kind in kinds]))
 show_table(table, hide_index=True)

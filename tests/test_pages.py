@@ -404,6 +404,8 @@ def test_choices_left_empty_say_so_in_chinese(app_db, demo_db, page):
     shown = [m.proto.placeholder for m in at.multiselect]
     assert shown, "the page has choices"
     assert all(p and not any("a" <= c.lower() <= "z" for c in p) for p in shown), shown
+    # Nor does any offer Streamlit's English 「Select all」 as its first option.
+    assert not [m.label for m in at.multiselect if m.proto.select_all]
 
 
 def test_the_published_record_reads_like_the_other_tables(app_db, demo_db, tmp_path):
