@@ -59,7 +59,7 @@ new_tab, edit_tab = st.tabs(["新建账号", "修改账号"])
 with new_tab, st.form("add_user"):
     c1, c2, c3 = st.columns(3)
     name = c1.text_input("用户名", key="new_name", max_chars=accounts.NAME_MAX)
-    role = c2.selectbox("角色", accounts.ROLES, key="new_role")
+    role = c2.selectbox("角色", accounts.ROLES, key="new_role", placeholder="请选择")
     password = c3.text_input(
         "密码（至少 8 位）", type="password", key="new_password", max_chars=accounts.PASSWORD_MAX
     )
@@ -85,7 +85,7 @@ with new_tab, st.form("add_user"):
 
 names = users["name"].tolist()
 with edit_tab:
-    target = st.selectbox("账号", names, key="edit_name") if names else None
+    target = st.selectbox("账号", names, key="edit_name", placeholder="请选择") if names else None
     row = store.user_row(target) if target else None
     if row is not None:
         st.caption(f"当前：{'启用' if row['active'] else '停用'}。只有改动的项目会被修改。")
@@ -96,6 +96,7 @@ with edit_tab:
                 accounts.ROLES,
                 index=accounts.ROLES.index(row["role"]),
                 key=f"edit_role_{target}",
+                placeholder="请选择",
             )
             new_password = c2.text_input(
                 "新密码（不填则不修改；重设密码不会启用已停用的账号）",

@@ -140,7 +140,9 @@ with tabs["案件登记簿"]:
             int(r.id): f"{r.number}　{r.unit}　{r.source}　{r.status}"
             for r in registered.itertuples(index=False)
         }
-        case_id = st.selectbox("案件", list(labels), format_func=labels.get, key="cases_pick")
+        case_id = st.selectbox(
+            "案件", list(labels), format_func=labels.get, key="cases_pick", placeholder="请选择"
+        )
         row = registered[registered["id"] == case_id].iloc[0]
         st.markdown(md(f"发现问题：{row['finding']}"))
         show_table(
@@ -188,7 +190,7 @@ with tabs["案件登记簿"]:
             with right.form("cases_advance"):
                 st.markdown("**办理环节**")
                 later = list(cases.STATUSES[cases.STATUSES.index(row["status"]) + 1 :])
-                status = st.selectbox("推进到", later)
+                status = st.selectbox("推进到", later, placeholder="请选择")
                 on = st.date_input("日期", value=today, key="cases_advance_on")
                 note = st.text_input("说明", key="cases_advance_note")
                 if st.form_submit_button("保存"):
@@ -221,7 +223,7 @@ with tabs["案件登记簿"]:
         st.subheader("登记问责")
         res = year_results(year)
         c1, c2 = st.columns(2)
-        unit = c1.selectbox("对象", units, key="acc_unit")
+        unit = c1.selectbox("对象", units, key="acc_unit", placeholder="请选择")
         origin = c2.radio("出自", ["案件", "告诫"], horizontal=True, key="acc_origin")
         mine = registered[registered["unit"] == unit]
         # Its own names: the case shown above (``case_id``) is what its notice's download
@@ -232,20 +234,26 @@ with tabs["案件登记簿"]:
             numbers = dict(zip(mine["id"].astype(int), mine["number"], strict=True))
             if numbers:
                 acc_case = st.selectbox(
-                    "案件", list(numbers), format_func=numbers.get, key="acc_case"
+                    "案件",
+                    list(numbers),
+                    format_func=numbers.get,
+                    key="acc_case",
+                    placeholder="请选择",
                 )
             else:
                 st.caption(f"{md(unit)} 本年度没有登记的案件。")
         else:
             kinds = [w.kind for w in res.warnings_for(unit)] if res.unit(unit) else []
             if kinds:
-                warning = st.selectbox("告诫", kinds, key="acc_warning")
+                warning = st.selectbox("告诫", kinds, key="acc_warning", placeholder="请选择")
             else:
                 st.caption(f"{md(unit)} 本年度没有受到告诫。")
         with st.form("cases_accountability"):
             c3, c4, c5, c6 = st.columns(4)
             person = c3.text_input("问责对象", key="acc_person")
-            measure = c4.selectbox("问责方式", conf.measures, key="acc_measure")
+            measure = c4.selectbox(
+                "问责方式", conf.measures, key="acc_measure", placeholder="请选择"
+            )
             when = c5.date_input("日期", value=today, key="acc_date")
             doc_no = c6.text_input("文号", key="acc_doc")
             if st.form_submit_button("保存问责"):
@@ -278,7 +286,9 @@ with tabs["统计"]:
 
 with tabs["专报"]:
     c1, c2 = st.columns(2)
-    kind = c1.selectbox("专报", case_reports.REPORT_KINDS, key="cases_report_kind")
+    kind = c1.selectbox(
+        "专报", case_reports.REPORT_KINDS, key="cases_report_kind", placeholder="请选择"
+    )
     day = c2.date_input("所在期间的任一天", value=in_year, key="cases_report_day")
     start, end = case_reports.period_of(kind, day)
     st.caption(f"期间：{start.isoformat()} 至 {end.isoformat()}")
@@ -318,8 +328,8 @@ if "新建案件" in tabs:
         else:
             with st.form("cases_new", clear_on_submit=True):
                 c1, c2, c3 = st.columns(3)
-                unit = c1.selectbox("对象", units, key="new_case_unit")
-                source = c2.selectbox("来源", allowed, key="new_case_source")
+                unit = c1.selectbox("对象", units, key="new_case_unit", placeholder="请选择")
+                source = c2.selectbox("来源", allowed, key="new_case_source", placeholder="请选择")
                 found = c3.date_input("日期（发现或收到投诉）", value=in_year, key="new_case_date")
                 finding = st.text_area("发现问题", key="new_case_finding")
                 c1, c2, c3 = st.columns(3)

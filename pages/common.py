@@ -238,6 +238,7 @@ def year_selector() -> int | None:
         index=years.index(selected_year()),
         format_func=lambda y: f"{y} 年度",
         key="year",
+        placeholder="请选择",
     )
     st.session_state["selected_year"] = year
     return year

@@ -26,7 +26,11 @@ names = [u.unit for g in res.groups for u in res.ranked(g)] + sorted(
 )
 chosen = st.session_state.get("profile_unit")
 unit_name = st.selectbox(
-    "单位", names, index=names.index(chosen) if chosen in names else 0, key="profile_select"
+    "单位",
+    names,
+    index=names.index(chosen) if chosen in names else 0,
+    key="profile_select",
+    placeholder="请选择",
 )
 st.session_state["profile_unit"] = unit_name
 unit = res.unit(unit_name)

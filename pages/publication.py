@@ -109,7 +109,12 @@ waiting = [a for a in publication.appeals(store, year) if not a["decision"]]
 if record["status"] == publication.NOTICE:
     st.subheader("申诉")
     with st.form("appeal_form", clear_on_submit=True):
-        unit = st.selectbox("申诉单位", [r["unit"] for r in record["units"]], key="appeal_unit")
+        unit = st.selectbox(
+            "申诉单位",
+            [r["unit"] for r in record["units"]],
+            key="appeal_unit",
+            placeholder="请选择",
+        )
         text = st.text_area("申诉事由", key="appeal_text")
         if st.form_submit_button("登记申诉"):
             act(publication.record_appeal, store, year, unit, text, user, done="已登记申诉。")

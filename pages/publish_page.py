@@ -133,6 +133,10 @@ st.subheader("图表预览")
 previous = year_results(year - 1) if year - 1 in available_years() else None
 figures = publish.chart_figures(res, previous)
 name = st.selectbox(
-    "图表", list(figures), format_func=lambda k: k.split("-", 1)[1], key="publish_chart"
+    "图表",
+    list(figures),
+    format_func=lambda k: k.split("-", 1)[1],
+    key="publish_chart",
+    placeholder="请选择",
 )
 st.plotly_chart(figures[name], config=CHART_CONFIG, key="publish_preview")

@@ -11,10 +11,10 @@ res = results_page(__file__, "分类排名")
 year = res.year
 
 c1, c2, c3 = st.columns(3)
-group = c1.selectbox("考核类别", res.groups, key="rank_group")
+group = c1.selectbox("考核类别", res.groups, key="rank_group", placeholder="请选择")
 types = sorted({u.type for u in res.ranked(group)})
-unit_type = c2.selectbox("单位类型", ["全部", *types], key="rank_type")
-order = c3.selectbox("排序依据", list(SORTABLE), key="rank_order")
+unit_type = c2.selectbox("单位类型", ["全部", *types], key="rank_type", placeholder="请选择")
+order = c3.selectbox("排序依据", list(SORTABLE), key="rank_order", placeholder="请选择")
 
 table = ranking_table(res, group, None if unit_type == "全部" else unit_type, order_by=order)
 st.caption(

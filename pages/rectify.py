@@ -90,7 +90,9 @@ with tabs[0]:
     f_status = c3.multiselect(
         "状态", list(rectify.STATUSES), key="rf_status", placeholder="全部状态", select_all=False
     )
-    f_over = c4.selectbox("逾期", ["全部", "仅逾期", "未逾期"], key="rf_overdue")
+    f_over = c4.selectbox(
+        "逾期", ["全部", "仅逾期", "未逾期"], key="rf_overdue", placeholder="请选择"
+    )
     shown = rectify.items(
         store,
         year,
@@ -118,7 +120,13 @@ with tabs[0]:
 
     if shown:
         labels = {i.id: f"{i.id} · {i.unit} · {i.status} · {i.problem[:30]}" for i in shown}
-        chosen = st.selectbox("查看事项", list(labels), format_func=labels.get, key="rectify_item")
+        chosen = st.selectbox(
+            "查看事项",
+            list(labels),
+            format_func=labels.get,
+            key="rectify_item",
+            placeholder="请选择",
+        )
         item = next(i for i in shown if i.id == chosen)
         st.subheader(md(f"事项 {item.id}：{item.unit}（{item.origin}，{item.status}）"))
         st.markdown(md(item.problem))
@@ -213,7 +221,9 @@ with tabs[1]:
         column_config={"完成率": st.column_config.ProgressColumn(format="percent")},
     )
     if office and not progress.empty:
-        unit = st.selectbox("上墙公开", progress["单位"].tolist(), key="rectify_public_unit")
+        unit = st.selectbox(
+            "上墙公开", progress["单位"].tolist(), key="rectify_public_unit", placeholder="请选择"
+        )
         st.download_button(
             "生成整改公开页（可打印）",
             data=lambda: rectify_export.public_page(store, user, year, unit, today).encode(),
@@ -225,7 +235,7 @@ with tabs[1]:
 
 with tabs[2]:
     names = list(dict.fromkeys(checklists.template_names() + checklists.year_names(store, year)))
-    name = st.selectbox("检查清单", names, key="rectify_checklist")
+    name = st.selectbox("检查清单", names, key="rectify_checklist", placeholder="请选择")
     cl = checklists.for_year(store, year, name)
     own = name in checklists.year_names(store, year)
     st.caption(f"{cl.description}（{'本年度修订版' if own else '模板'}）")
@@ -257,12 +267,15 @@ with tabs[2]:
     if updater and choices:
         with st.form("rectify_finding", clear_on_submit=True):
             st.markdown("**记录查摆问题**（同时建立整改事项）")
-            unit = st.selectbox("单位", choices)
+            unit = st.selectbox("单位", choices, placeholder="请选择")
             code = st.selectbox(
-                "检查项", [c.code for c in cl.items], format_func=lambda c: cl.item(c).title
+                "检查项",
+                [c.code for c in cl.items],
+                format_func=lambda c: cl.item(c).title,
+                placeholder="请选择",
             )
             text = st.text_area("存在的问题")
-            severity = st.selectbox("程度", list(checklists.SEVERITIES))
+            severity = st.selectbox("程度", list(checklists.SEVERITIES), placeholder="请选择")
             if st.form_submit_button("记录"):
                 act(
                     "查摆问题已记录，并建立整改事项。",
@@ -319,8 +332,8 @@ if office:
 
         st.markdown("**新建整改事项**")
         with st.form("rectify_new", clear_on_submit=True):
-            unit = st.selectbox("单位", units_to_rectify)
-            origin = st.selectbox("来源", list(rectify.ORIGINS))
+            unit = st.selectbox("单位", units_to_rectify, placeholder="请选择")
+            origin = st.selectbox("来源", list(rectify.ORIGINS), placeholder="请选择")
             problem = st.text_area("问题")
             ref = st.text_input("关联编号（案件编号等，可空）")
             if st.form_submit_button("建立"):
@@ -345,7 +358,9 @@ if office:
                 int(r.id): f"{r.number} · {r.unit} · {r.source} · {str(r.finding)[:30]}"
                 for r in cases.itertuples(index=False)
             }
-            case_id = st.selectbox("案件", list(names), format_func=names.get, key="rectify_case")
+            case_id = st.selectbox(
+                "案件", list(names), format_func=names.get, key="rectify_case", placeholder="请选择"
+            )
             if st.button("建立整改事项", key="rectify_from_case"):
                 act(
                     "已由案件建立整改事项。",
@@ -382,7 +397,7 @@ if office:
         clerks = store.users()
         clerks = clerks[clerks["role"] == accounts.EVALUATOR]["name"].tolist()
         if clerks:
-            clerk = st.selectbox("录入员", clerks, key="rectify_clerk")
+            clerk = st.selectbox("录入员", clerks, key="rectify_clerk", placeholder="请选择")
             assigned = st.multiselect(
                 "负责单位",
                 units_to_rectify,
@@ -402,7 +417,9 @@ if office:
         if frame.empty:
             st.caption("本年度没有意见建议。")
         else:
-            f_unit = st.selectbox("单位", sorted(frame["unit"].unique()), key="op_unit")
+            f_unit = st.selectbox(
+                "单位", sorted(frame["unit"].unique()), key="op_unit", placeholder="请选择"
+            )
             sub = frame[frame["unit"] == f_unit].reset_index(drop=True)
             routed = {i.origin_ref: i.id for i in all_items if i.origin == rectify.ORIGIN_OPINION}
             sub["routed"] = sub["key"].map(routed)
@@ -428,6 +445,7 @@ if office:
                     "分类",
                     ["（未分类）", *tags],
                     index=tags.index(chosen["tag"]) + 1 if chosen["tag"] in tags else 0,
+                    placeholder="请选择",
                 )
                 hidden = st.checkbox("含不当言辞，对领导隐藏", bool(chosen["hidden"]))
                 problem = st.text_area("交办时的问题表述（留空则用原意见及其分类）", "")

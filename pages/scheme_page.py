@@ -149,6 +149,7 @@ with tab_form:
         index=list(sp.LAST_PLACE_RULE_NAMES).index(rule.rule),
         format_func=sp.LAST_PLACE_RULE_NAMES.get,
         key=f"{K}rule",
+        placeholder="请选择",
     )
     n = c2.number_input("N（最后 N 名）", 1, 50, rule.n, key=f"{K}rule_n")
     share = c3.number_input("比例（%）", 1.0, 100.0, rule.share * 100, 5.0, key=f"{K}rule_share")
@@ -203,6 +204,7 @@ with tab_form:
         index=([s for s in scopes if s != "none"] + ["none"]).index(form.best_section_scope),
         format_func=sp.SCOPE_NAMES.get,
         key=f"{K}best",
+        placeholder="请选择",
     )
     last_options = ["department", "none"]
     form.last_section_scope = c2.selectbox(
@@ -213,6 +215,7 @@ with tab_form:
         else 1,
         format_func=lambda s: {"department": "各部门分别评出", "none": "不评"}[s],
         key=f"{K}last",
+        placeholder="请选择",
     )
     form.min_sections = int(
         c3.number_input("部门至少几个科室才评", 1, 50, form.min_sections, key=f"{K}mins")
@@ -322,9 +325,16 @@ with tab_history:
         c1, c2 = st.columns(2)
         order = sorted(texts, reverse=True)
         a = c1.selectbox(
-            "比较", order, index=min(1, len(order) - 1), format_func=labels.get, key="scheme_a"
+            "比较",
+            order,
+            index=min(1, len(order) - 1),
+            format_func=labels.get,
+            key="scheme_a",
+            placeholder="请选择",
         )
-        b = c2.selectbox("与", order, index=0, format_func=labels.get, key="scheme_b")
+        b = c2.selectbox(
+            "与", order, index=0, format_func=labels.get, key="scheme_b", placeholder="请选择"
+        )
         changes = sp.diff(texts[a], texts[b])
         if changes:
             show_table(
@@ -338,7 +348,11 @@ with tab_history:
             st.info("两个版本的设置相同。")
         st.subheader("恢复旧版本")
         back = st.selectbox(
-            "恢复为", [v for v in order if v != version], format_func=labels.get, key="scheme_back"
+            "恢复为",
+            [v for v in order if v != version],
+            format_func=labels.get,
+            key="scheme_back",
+            placeholder="请选择",
         )
         why = st.text_input("恢复原因（必填）", key="scheme_back_reason")
         if st.button("恢复（另存为新版本）", key="scheme_restore"):

@@ -45,7 +45,9 @@ if not accounts.can(user, "upload", year=year):
     st.stop()
 mine = [k for k in SOURCE_NAMES if k != "units" and accounts.can(user, "upload", source=k)]
 choices = {"自动识别（按表头）": None} | {SOURCE_NAMES[k]: k for k in mine}
-source = choices[right.selectbox("数据来源", list(choices), key="upload_source")]
+source = choices[
+    right.selectbox("数据来源", list(choices), key="upload_source", placeholder="请选择")
+]
 
 with st.expander("下载空白模板（含下拉选项）"):
     scheme, _ = for_year(store, year)
@@ -68,6 +70,7 @@ category = category_choices[
         "评议人类别（只用于没有「评议人类别」列的汇总表，如承包方的测评结果）",
         list(category_choices),
         key="upload_category",
+        placeholder="请选择",
     )
 ]
 
@@ -94,7 +97,9 @@ def mapping_panel(i: int, parsed, chosen: dict) -> None:
     saved = imports.saved_mappings(store, parsed)
     if saved:
         names = [m["name"] for m in saved]
-        pick = st.selectbox("已保存的列对应（表头相同的文件）", names, key=f"saved-map-{i}")
+        pick = st.selectbox(
+            "已保存的列对应（表头相同的文件）", names, key=f"saved-map-{i}", placeholder="请选择"
+        )
         if st.button("套用这个列对应", key=f"use-map-{i}"):
             st.session_state.setdefault("col_maps", {})[parsed.file] = dict(
                 saved[names.index(pick)]["mapping"]
@@ -113,6 +118,7 @@ def mapping_panel(i: int, parsed, chosen: dict) -> None:
             options,
             index=options.index(current) if current in options else 0,
             key=f"map-{i}-{j}",
+            placeholder="请选择",
         )
     mapping = {c: ("-" if v == SKIP else v) for c, v in picked.items() if v != UNSET}
     c1, c2, c3 = st.columns([1, 1, 1])
@@ -206,7 +212,9 @@ def recycle_bin_section(year: int) -> None:
             st.caption("只有管理员可以从回收站恢复。")
             return
         names = {int(r.id): f"第 {r.id} 号：{r.file}" for r in binned.itertuples(index=False)}
-        target = st.selectbox("恢复", list(names), format_func=names.get, key="restore_id")
+        target = st.selectbox(
+            "恢复", list(names), format_func=names.get, key="restore_id", placeholder="请选择"
+        )
         if st.button("从回收站恢复", key="restore"):
             try:
                 back = imports.restore(store, target, user)
@@ -325,6 +333,7 @@ else:
             list(names),
             format_func=names.get,
             key="undo_id",
+            placeholder="请选择",
         )
         if c2.button("撤销", key="undo"):
             st.session_state["undo_pending"] = target

@@ -406,6 +406,12 @@ def test_choices_left_empty_say_so_in_chinese(app_db, demo_db, page):
     assert all(p and not any("a" <= c.lower() <= "z" for c in p) for p in shown), shown
     # Nor does any offer Streamlit's English 「Select all」 as its first option.
     assert not [m.label for m in at.multiselect if m.proto.select_all]
+    # A selectbox left without a value shows its placeholder (Streamlit's: "Choose an option").
+    assert all(
+        b.proto.placeholder == "请选择"
+        for b in at.selectbox
+        if not b.proto.placeholder.startswith("全部")
+    )
 
 
 def test_the_published_record_reads_like_the_other_tables(app_db, demo_db, tmp_path):
