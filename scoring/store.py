@@ -197,7 +197,8 @@ class Store:
             if "lock" in str(exc).lower():
                 raise StoreLocked(
                     f"数据库文件 {self.path} 正被另一个程序（可能是正在运行的看板）占用，"
-                    "无法写入。请先关闭看板，或用 --db 指定另一个数据库文件。"
+                    "无法打开：同一时间只能有一个程序打开它，只读的命令（如 rank）也是如此。"
+                    "请先关闭看板，或用 --db 指定另一个数据库文件（如它的一份副本）。"
                 ) from exc
             raise StoreError(f"无法打开数据库文件 {self.path}：{exc}") from exc
         self._lock = threading.RLock()
