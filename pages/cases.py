@@ -33,7 +33,8 @@ except SchemeError as exc:
     st.error(str(exc))
     st.stop()
 office = accounts.can(user, "case_handle")
-may_register = accounts.can(user, "case_register")
+# The 新建案件 and 导入 tabs only for an account with a case source it may register.
+may_register = any(accounts.can(user, "case_register", source=s, year=year) for s in conf.sources)
 ERRORS = (cases.CaseError, accounts.PermissionDenied, cases_sheet.CasesRejected, ValueError)
 if note := conf.calendar.note(date(year, 1, 1), date(year, 12, 31)):
     st.caption(note)

@@ -260,10 +260,13 @@ def plan_account(
             raise ValueError(f"没有账号「{name}」；新建账号需要角色和密码")
         new_sources, new_years = tuple(sources or ()), tuple(int(y) for y in years or ())
         state = "启用" if active is None or active else "停用"
-        lines: tuple[str, ...] = (
-            f"新建账号「{name}」：角色 {role}；可上传来源 {_scope(new_sources, SOURCE_NAMES)}；"
-            f"可上传年度 {_scope(new_years)}；{state}",
+        # Sources and years bound what a 录入员 may upload; other roles' are not theirs to use.
+        scope = (
+            f"可上传来源 {_scope(new_sources, SOURCE_NAMES)}；可上传年度 {_scope(new_years)}；"
+            if role == EVALUATOR
+            else ""
         )
+        lines: tuple[str, ...] = (f"新建账号「{name}」：角色 {role}；{scope}{state}",)
         return AccountChange(
             name,
             True,

@@ -438,3 +438,25 @@ def test_the_published_record_reads_like_the_other_tables(app_db, demo_db, tmp_p
     config = json.loads(table.proto.columns)
     assert config["综合得分"]["type_config"]["format"] == "%.2f"
     assert config["加减分"]["type_config"]["format"] == "%+.2f"
+
+
+def test_an_evaluator_without_a_case_source_is_not_offered_case_registration(app_db, demo_db):
+    from scoring.accounts import EVALUATOR
+
+    app_db(demo_db)
+    uploads_only = User("录入员丁", EVALUATOR, sources=("performance",))
+    tabs = [t.label for t in run_app("pages/cases.py", user=uploads_only).tabs]
+    assert "新建案件" not in tabs and "导入" not in tabs and "案件登记簿" in tabs
+    cases_too = User("录入员戊", EVALUATOR, sources=("performance", "暗访"))
+    assert "新建案件" in [t.label for t in run_app("pages/cases.py", user=cases_too).tabs]
+
+
+def test_a_new_leaders_preview_says_nothing_of_upload_scopes(store):
+    from scoring import accounts
+
+    change = accounts.plan_account(store, "王局长", role=accounts.LEADER, password="long-enough-1")
+    assert change.lines == ("新建账号「王局长」：角色 领导；启用",)
+    clerk = accounts.plan_account(
+        store, "李录入", role=accounts.EVALUATOR, password="long-enough-1", sources=["performance"]
+    )
+    assert "可上传来源 绩效考核" in clerk.lines[0] and "可上传年度 全部" in clerk.lines[0]
