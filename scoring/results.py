@@ -133,7 +133,12 @@ def _cyclic_gc_paused() -> Iterator[None]:
     hundreds of thousands of small objects, none in a cycle (reference counting frees
     them); the collector, started by the count of allocations, walked every object of the
     process again and again: a quarter of 2,000 units' recomputation. Threads computing
-    at once share the pause; the collector resumes when the last one ends, as it was."""
+    at once share the pause; the collector resumes when the last one ends, as it was.
+    Before it resumes, what was made meanwhile (the results: 100,000 objects at 2,000
+    units, kept by the caller) joins the oldest generation (``gc.freeze``, then
+    ``gc.unfreeze``: two list splices) instead of being walked by the young generations'
+    collections first (10-40 ms); full collections walk it as before. Not when the
+    process keeps frozen objects of its own (unfreeze would release them)."""
     global _gc_paused_by, _gc_was_enabled
     with _gc_lock:
         if _gc_paused_by == 0:
@@ -146,6 +151,9 @@ def _cyclic_gc_paused() -> Iterator[None]:
         with _gc_lock:
             _gc_paused_by -= 1
             if _gc_paused_by == 0 and _gc_was_enabled:
+                if gc.get_freeze_count() == 0:
+                    gc.freeze()
+                    gc.unfreeze()
                 gc.enable()
 
 

@@ -164,3 +164,22 @@ def test_the_garbage_collector_is_paused_only_while_computing(store, monkeypatch
     with pytest.raises(RuntimeError):
         results.compute(store, 2025)
     assert gc.isenabled()
+
+
+def test_the_results_join_the_oldest_generation_and_frozen_objects_stay_frozen(store):
+    """compute moves what it made to the collector's oldest generation (freeze, then
+    unfreeze), leaving nothing frozen; a process that froze objects of its own keeps
+    them frozen (then nothing is moved)."""
+    import gc
+
+    worked_example(store)
+    assert gc.get_freeze_count() == 0
+    results.compute(store, 2025)
+    assert gc.get_freeze_count() == 0 and gc.isenabled()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        results.compute(store, 2025)
+        assert gc.get_freeze_count() == frozen
+    finally:
+        gc.unfreeze()
