@@ -373,6 +373,25 @@ class OfficialDocument:
 
     # -- end --------------------------------------------------------------------------------
 
+    def keep_together(self, height: float) -> None:
+        """A new page unless ``height`` mm fit below: for what must not be split, such as
+        the body's last section with the 附件说明 and the 落款 (a 落款 never stands on a
+        page without body text above it)."""
+        if self.pdf.get_y() + height > self.pdf.h - self.pdf.b_margin:
+            self.pdf.add_page()
+
+    def paragraph_height(self, text: str, indent: bool = True) -> float:
+        """The height ``paragraph(text)`` takes, in mm (its lines as ``_flow`` breaks them)."""
+        pdf = self.pdf
+        self.font(self.BODY)
+        measure = pdf.w - pdf.l_margin - pdf.r_margin
+        first = measure - (2 * self.BODY * 0.3528 if indent else 0.0)
+        return len(_break_lines(cjk_text(text), pdf.get_string_width, first, measure)) * self.LINE
+
+    def closing_height(self, titles: Sequence[str]) -> float:
+        """The height of ``attachments(titles)`` and ``signature`` together, in mm."""
+        return (self.LINE * (1 + len(titles)) if titles else 0.0) + 40 + 2 * self.LINE
+
     def attachments(self, titles: Sequence[str]) -> None:
         """附件说明: 「附件：1. …」 below the body, aligned after the colon."""
         if not titles:

@@ -337,11 +337,12 @@ def report_pdf(
     doc.addressee(head.addressee)
     annex_groups = section_groups(res)
     main_groups = [g for g in res.groups if g not in annex_groups]
-    _report_body(doc, res, main_groups)
     annexes = ["各类别考评结果", "告诫名单", "最佳科室和最佳公务员", "考评图表"]
     if annex_groups:
         annexes.append("科室考评结果")
-    doc.attachments([f"{res.year}年度{a}" for a in annexes])
+    titles = [f"{res.year}年度{a}" for a in annexes]
+    _report_body(doc, res, main_groups, doc.closing_height(titles))
+    doc.attachments(titles)
     doc.signature(head)
     _report_annexes(doc, res, main_groups, [g for g in res.groups if g in annex_groups], chart_pngs)
     return doc.output()
@@ -360,8 +361,11 @@ def _group_sentence(res: Results, group: str) -> str:
     return text + "。"
 
 
-def _report_body(doc: OfficialDocument, res: Results, main_groups: list[str]) -> None:
-    """正文: the summary, then 一、考评结果 二、告诫 三、评优 四、工作要求."""
+def _report_body(
+    doc: OfficialDocument, res: Results, main_groups: list[str], closing: float
+) -> None:
+    """正文: the summary, then 一、考评结果 二、告诫 三、评优 四、工作要求 (kept on one
+    page with the ``closing`` mm of 附件说明 and 落款 that follow)."""
     from scoring.explain_scheme import honour_rules
 
     s = res.summary()
@@ -395,11 +399,14 @@ def _report_body(doc: OfficialDocument, res: Results, main_groups: list[str]) ->
         doc.paragraph(f"{kind}：{listed}。评选规则：{rules.get(kind, '')}")
     if not by_kind:
         doc.paragraph("本年度没有单位或个人符合评优条件。")
-    doc.heading("四、工作要求")
-    doc.paragraph(
+    last = (
         "各单位要对照考评结果认真查找问题、分析原因、落实整改；受到告诫的单位要按规定"
         "提交整改报告，整改情况纳入下一年度考评。"
     )
+    # The last section stays with the 附件说明 and 落款 that follow it.
+    doc.keep_together(doc.LINE + doc.paragraph_height(last) + closing)
+    doc.heading("四、工作要求")
+    doc.paragraph(last)
 
 
 def _vetoed_row(rec) -> tuple[int, int, int] | None:

@@ -226,6 +226,9 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
     assert "市效能办" in text and "效办〔2026〕3号" in text and "2026年1月15日" in text
     assert "市信访局" in text and "末位告诫" in text
     assert "评选规则" in text and "附件" in text
+    # The 落款 shares its page with the body's last section and the whole 附件说明.
+    closing = next(page for page in text.split("\f") if "2026年1月15日" in page)
+    assert "四、工作要求" in closing and "附件：1." in closing and "5." in closing
     # The vetoed unit (市水利局, best composite of its group, ranked last) says so on its
     # row of the ranking table, with the reason.
     row = next(line for line in text.splitlines() if line.split()[:2] == ["10", "市水利局"])
