@@ -43,6 +43,8 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
+from scoring.summation import left_sum
+
 __all__ = [
     "AppraisalSpread",
     "CategoryArrays",
@@ -431,13 +433,13 @@ def appraisal_spread(
     used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
     if not used:
         return AppraisalSpread(None, math.inf, None, None, False)
-    total_w = sum(c.weight for c in used)
+    total_w = left_sum(c.weight for c in used)
     parts = []
     for c in used:
         n = c.ballots + c.tally_ballots
         parts.append(((c.weight / total_w) ** 2 * _guarded_variance(c, deff), n))
-    variance = sum(v for v, _ in parts)
-    denom = sum(v * v / max(n - 1, 1) for v, n in parts)
+    variance = left_sum(v for v, _ in parts)
+    denom = left_sum(v * v / max(n - 1, 1) for v, n in parts)
     df = variance * variance / denom if denom > 0 else math.inf
     conservative = deff is None and any(c.tally_ballots for c in used)
     spread = AppraisalSpread(variance, df, None, None, conservative)
@@ -452,10 +454,10 @@ def appraisal_interval(
     if spread.variance is None:
         return spread
     used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
-    total_w = sum(c.weight for c in used)
+    total_w = left_sum(c.weight for c in used)
     # The logit is taken at the score with the same pseudo-ballots as the variance, which
     # keeps it finite at 0 and 100.
-    p = sum(c.weight / total_w * _pseudo_mean(c) for c in used) / 100
+    p = left_sum(c.weight / total_w * _pseudo_mean(c) for c in used) / 100
     se_logit = math.sqrt(spread.variance) / 100 / (p * (1 - p))
     half = _two_sided(level, spread.df) * se_logit
     centre = math.log(p / (1 - p))
@@ -548,7 +550,7 @@ def performance_variance(
     indicator present, scores as percentages. A trimmed mean's variance is taken as that of
     the mean of the scores it keeps (an approximation that slightly understates it).
     ``None`` when an indicator has fewer than two scores kept."""
-    total_w = sum(w for w, *_ in indicators)
+    total_w = left_sum(w for w, *_ in indicators)
     if total_w <= 0:
         return None
     out = 0.0
@@ -572,8 +574,8 @@ def integrity_variance(counts: Mapping[str, int], points: Mapping[str, float]) -
     n = sum(votes.values())
     if n < 2:
         return None
-    mean = sum(k * points[r] for r, k in votes.items()) / n
-    s2 = sum(k * (points[r] - mean) ** 2 for r, k in votes.items()) / (n - 1)
+    mean = left_sum(k * points[r] for r, k in votes.items()) / n
+    s2 = left_sum(k * (points[r] - mean) ** 2 for r, k in votes.items()) / (n - 1)
     return s2 / n
 
 
@@ -605,7 +607,7 @@ def composite_spread(
     left_out = tuple(names.get(k, k) for k in weights if variances.get(k) is None)
     if value is None or not known:
         return Spread(None, None, None, left_out)
-    var = sum(weights[k] ** 2 * v for k, v in known.items())
+    var = left_sum(weights[k] ** 2 * v for k, v in known.items())
     se = math.sqrt(var)
     half = _two_sided(level) * se
     return Spread(se, value - half, value + half, left_out)

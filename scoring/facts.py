@@ -24,6 +24,7 @@ from scoring import cases, rules
 from scoring.counts import AppraisalCounts, ItemArrays, NestedCounts
 from scoring.scheme import Scheme
 from scoring.store import Store
+from scoring.summation import left_sum
 
 __all__ = [
     "AdjustmentEntry",
@@ -187,10 +188,10 @@ def pool(stats: list[IndicatorStats]) -> IndicatorStats:
         return IndicatorStats(0 + x.n, 0 + x.total, x.lo, x.hi, 0 + x.sumsq)
     return IndicatorStats(
         sum(s.n for s in stats),
-        sum(s.total for s in stats),
+        left_sum(s.total for s in stats),
         min(s.lo for s in stats),
         max(s.hi for s in stats),
-        sum(s.sumsq for s in stats),
+        left_sum(s.sumsq for s in stats),
     )
 
 

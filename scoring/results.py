@@ -23,6 +23,7 @@ from scoring.facts import YearFacts, read_facts
 from scoring.outcome import COMPONENT_NAMES, Results, Summary, UnitResult
 from scoring.scheme import Scheme, for_year
 from scoring.store import Store
+from scoring.summation import left_sum
 
 __all__ = [
     "CADRE",
@@ -174,7 +175,7 @@ def _explain_appraisal(a: rules.AppraisalScore, scheme: Scheme, f: _Fmt) -> list
         f"万人评议：{a.ballots} 份问卷，满意率 {f(a.satisfaction_rate, True)}，"
         f"知晓率 {f(a.awareness_rate, True)}"
     ]
-    used = sum(c.weight for c in a.categories if c.score is not None)
+    used = left_sum(c.weight for c in a.categories if c.score is not None)
     for c in a.categories:
         if c.score is None:
             continue

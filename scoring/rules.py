@@ -22,6 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import NamedTuple
 
 from scoring.scheme import Scheme
+from scoring.summation import left_sum
 
 __all__ = [
     "Adjustment",
@@ -83,10 +84,10 @@ def round2(x: float | None) -> float | None:
 
 def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
     """Weighted mean of (value, weight), weights renormalised; None when no weight."""
-    total = sum(w for _, w in pairs)
+    total = left_sum(w for _, w in pairs)
     if total <= 0:
         return None
-    return sum(v * w for v, w in pairs) / total
+    return left_sum(v * w for v, w in pairs) / total
 
 
 # -- 万人评议 -----------------------------------------------------------------------
@@ -143,7 +144,7 @@ class AppraisalScore:
     def item_means(self) -> dict[str, float]:
         """Each item's mean over all categories, weighted like the score (for profiles)."""
         pairs: dict[str, list[tuple[float, float]]] = {}
-        used = sum(c.weight for c in self.categories if c.score is not None)
+        used = left_sum(c.weight for c in self.categories if c.score is not None)
         for c in self.categories:
             if c.score is None or used <= 0:
                 continue
@@ -193,7 +194,7 @@ def item_sums(answers: Mapping[str, int], scheme: Scheme) -> ItemSums:
     """(answered, unknown, satisfied, points) of one item's answer counts."""
     answered = sum(n for a, n in answers.items() if a in scheme.appraisal_points)
     unknown = sum(n for a, n in answers.items() if a in scheme.appraisal_unknown)
-    points = sum(
+    points = left_sum(
         n * scheme.appraisal_points[a] for a, n in answers.items() if a in scheme.appraisal_points
     )
     sat = sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
@@ -243,8 +244,8 @@ def appraisal_from_sums(
             satisfied += sat
             answered_total += answered
             unknown_total += unknown
-        total = sum(weights)
-        score = sum(terms) / total if total > 0 else None
+        total = left_sum(weights)
+        score = left_sum(terms) / total if total > 0 else None
         categories.append(
             CategoryScore(
                 category,
@@ -279,7 +280,7 @@ def variance_cells(a: AppraisalScore) -> list[tuple[str, str, float, float]]:
     out: list[tuple[str, str, float, float]] = []
     for c in a.categories:
         answered = [i for i in c.items if i.mean is not None and i.weight > 0]
-        total = sum(i.weight for i in answered)
+        total = left_sum(i.weight for i in answered)
         for i in answered:
             if i.answered and i.mean is not None:  # a score summary's item has no answers
                 out.append((c.category, i.item, i.mean, i.weight / total / i.answered))
@@ -339,7 +340,7 @@ Stats = tuple[int, float, float, float] | tuple[int, float, float, float, float]
 def _pool(stats: Sequence[Stats]) -> Stats:
     return (
         sum(s[0] for s in stats),
-        sum(s[1] for s in stats),
+        left_sum(s[1] for s in stats),
         min(s[2] for s in stats),
         max(s[3] for s in stats),
     )
@@ -440,7 +441,7 @@ def integrity_score(counts: Mapping[str, int], scheme: Scheme) -> IntegrityScore
     if votes == 0:
         return IntegrityScore(None, 0, dict(counts), None, None, False)
     score = (
-        sum(
+        left_sum(
             n * scheme.integrity_points[r]
             for r, n in counts.items()
             if r in scheme.integrity_points
@@ -509,8 +510,8 @@ def adjustment(entries: Sequence[tuple[float, str]], scheme: Scheme) -> Adjustme
     -0.5
     """
     vetoed = any(src in scheme.veto_sources for _, src in entries)
-    pos = sum(p for p, src in entries if p > 0 and src not in scheme.veto_sources)
-    neg = sum(p for p, src in entries if p < 0 and src not in scheme.veto_sources)
+    pos = left_sum(p for p, src in entries if p > 0 and src not in scheme.veto_sources)
+    neg = left_sum(p for p, src in entries if p < 0 and src not in scheme.veto_sources)
     cpos, cneg = min(pos, scheme.positive_cap), max(neg, scheme.negative_cap)
     return Adjustment(cpos + cneg, pos, neg, cpos < pos, cneg > neg, vetoed)
 
@@ -536,12 +537,12 @@ def composite(
     present = {
         k: w for k, w in scheme.composite_weights.items() if components.get(k) is not None and w > 0
     }
-    total = sum(present.values())
+    total = left_sum(present.values())
     missing = tuple(k for k, w in scheme.composite_weights.items() if k not in present and w > 0)
     if total <= 0:
         return Composite(None, {}, missing)
     used = {k: w / total for k, w in present.items()}
-    value = sum(components[k] * w for k, w in used.items()) + adjustment_value
+    value = left_sum(components[k] * w for k, w in used.items()) + adjustment_value
     return Composite(value, used, missing)
 
 
