@@ -29,6 +29,7 @@ run: setup
 
 test: setup system-deps
 	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
 	$(PY) -m mypy
 	$(PY) -m pytest
 
