@@ -137,8 +137,9 @@ with tabs["案件登记簿"]:
     registered = frame[frame["origin"] != "加减分表"]
     if not registered.empty:
         st.subheader("案件详情")
+        # Without the status, which an action changes (see 整改台账's 查看事项).
         labels = {
-            int(r.id): f"{r.number}　{r.unit}　{r.source}　{r.status}"
+            int(r.id): f"{r.number}　{r.unit}　{r.source}"
             for r in registered.itertuples(index=False)
         }
         case_id = st.selectbox(

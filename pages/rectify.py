@@ -119,7 +119,9 @@ with tabs[0]:
     )
 
     if shown:
-        labels = {i.id: f"{i.id} · {i.unit} · {i.status} · {i.problem[:30]}" for i in shown}
+        # No status in the labels: an action changes it, and changed labels are a new
+        # widget to Streamlit, which then picks another item (its status is shown below).
+        labels = {i.id: f"{i.id} · {i.unit} · {i.problem[:30]}" for i in shown}
         chosen = st.selectbox(
             "查看事项",
             list(labels),
