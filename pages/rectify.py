@@ -53,6 +53,7 @@ if office:
                 (len(pending.opened), " 条告诫尚无整改事项"),
                 (len(pending.revoked), " 项整改事项的告诫已不存在"),
                 (len(pending.restored), " 项已撤销事项的告诫重新出现"),
+                (len(pending.updated), " 项整改事项的告诫事由已变（如方案修改后）"),
             )
             if n
         ]

@@ -496,7 +496,8 @@ def cmd_rectify(args: argparse.Namespace) -> int:
                 report = rectify.sync_warnings(store, _user(args), res)
                 print(
                     f"同步告诫整改：新建 {len(report.opened)} 项，撤销 {len(report.revoked)} 项，"
-                    f"恢复 {len(report.restored)} 项，保持 {report.kept} 项。",
+                    f"恢复 {len(report.restored)} 项，保持 {report.kept} 项"
+                    f"（其中更新告诫事由 {len(report.updated)} 项）。",
                     file=sys.stderr,
                 )
             if args.assign:

@@ -472,14 +472,27 @@ class SyncReport:
     restored: tuple[int, ...] = ()
     kept: int = 0
     details: tuple[str, ...] = field(default=(), repr=False)
+    # Items kept (or restored) whose warning now reads otherwise (a scheme change, an
+    # upload): their problem text is brought up to date, and their history says so.
+    updated: tuple[int, ...] = ()
 
     @property
     def changes(self) -> int:
-        return len(self.opened) + len(self.revoked) + len(self.restored)
+        return len(self.opened) + len(self.revoked) + len(self.restored) + len(self.updated)
 
 
-def _plan_sync(existing: dict, wanted: dict) -> SyncReport:
+def _problem(year: int, kind: str, reason: str) -> str:
+    """An item's problem as its warning states it."""
+    return f"{year} 年度{kind}：{reason}"
+
+
+def _plan_sync(existing: dict, wanted: dict, year: int) -> SyncReport:
     opened = tuple(k for k in wanted if k not in existing)
+    updated = tuple(
+        int(r["id"])
+        for k, r in existing.items()
+        if k in wanted and r["problem"] != _problem(year, k[1], wanted[k].reason)
+    )
     revoked = tuple(
         int(r["id"]) for k, r in existing.items() if k not in wanted and r["status"] != REVOKED
     )
@@ -487,7 +500,7 @@ def _plan_sync(existing: dict, wanted: dict) -> SyncReport:
         int(r["id"]) for k, r in existing.items() if k in wanted and r["status"] == REVOKED
     )
     kept = sum(1 for k, r in existing.items() if k in wanted and r["status"] != REVOKED)
-    return SyncReport(opened, revoked, restored, kept)
+    return SyncReport(opened, revoked, restored, kept, updated=updated)
 
 
 def _wanted(res, s: Settings) -> dict[tuple[str, str], Warning]:
@@ -504,7 +517,7 @@ def pending_sync(store: Store, res) -> SyncReport:
     rs = RectifyStore(store)
     with store.cursor() as cur:
         existing = rs.by_origin(cur, res.year, ORIGIN_WARNING)
-    return _plan_sync(existing, _wanted(res, settings(res.scheme)))
+    return _plan_sync(existing, _wanted(res, settings(res.scheme)), res.year)
 
 
 def sync_warnings(
@@ -525,13 +538,15 @@ def sync_warnings(
     rs = RectifyStore(store)
     with store.transaction() as cur:
         existing = rs.by_origin(cur, res.year, ORIGIN_WARNING)
-        plan = _plan_sync(existing, wanted)
+        plan = _plan_sync(existing, wanted, res.year)
+
+        def evidence_of(unit: str, kind: str) -> str:
+            result = res.unit(unit)
+            lines = [f"{kind}：{wanted[(unit, kind)].reason}"]
+            return "\n".join(lines + (explain(result, res.scheme) if result else []))
+
         for unit, kind in plan.opened:
             w = wanted[(unit, kind)]
-            result = res.unit(unit)
-            evidence = [f"{kind}：{w.reason}"]
-            if result is not None:
-                evidence += explain(result, res.scheme)
             rs.insert_item(
                 cur,
                 {
@@ -539,12 +554,12 @@ def sync_warnings(
                     "unit": unit,
                     "origin": ORIGIN_WARNING,
                     "origin_ref": kind,
-                    "problem": f"{res.year} 年度{kind}：{w.reason}",
+                    "problem": _problem(res.year, kind, w.reason),
                     "target": "",
                     "owner": "",
                     "plan_due": plan_due,
                     "due": due,
-                    "evidence": "\n".join(evidence),
+                    "evidence": evidence_of(unit, kind),
                     "status": DRAFTING,
                 },
                 user.name,
@@ -578,6 +593,23 @@ def sync_warnings(
                 status_from=REVOKED,
                 status_to=back,
                 note="同步告诫整改：该告诫重新出现在本年度结果中",
+            )
+        by_id = {int(r["id"]): (str(k[0]), str(k[1])) for k, r in existing.items()}
+        for item_id in plan.updated:
+            unit, kind = by_id[item_id]
+            now = _item_now(rs, cur, item_id)
+            rs.update_item(
+                cur,
+                item_id,
+                {
+                    "problem": _problem(res.year, kind, wanted[(unit, kind)].reason),
+                    "evidence": evidence_of(unit, kind),
+                },
+                user=user.name,
+                action="更新告诫内容",
+                status_from=now["status"],
+                status_to=now["status"],
+                note=f"同步告诫整改：告诫的事由与依据按当前结果更新（原为：{now['problem']}）",
             )
     return plan
 

@@ -58,6 +58,30 @@ def test_each_warning_opens_one_item_and_recomputation_opens_none(store):
     assert len(rectify.items(store, 2025)) == 2
 
 
+def test_a_kept_warning_that_now_reads_otherwise_updates_its_item_and_says_so(store):
+    """After an upload (or a scheme change) a warning can stay while its reason changes
+    (another score, another gap): its item took the new reason only when it was opened,
+    so the ledger kept describing figures no page showed any more."""
+    six_units(store)
+    sync(store)
+    before = by_key(store)[("己局", "末位告诫")]
+    upload(store, "己局", 60)  # 己局's 绩效考核 now pools 50 and 60: still last, still 较差
+    pending = rectify.pending_sync(store, results.compute(store, 2025))
+    assert not pending.opened and not pending.revoked and len(pending.updated) == 2
+    report = sync(store)
+    assert sorted(report.updated) == sorted(i.id for i in by_key(store).values())
+    after = by_key(store)[("己局", "末位告诫")]
+    assert after.id == before.id and after.status == before.status == rectify.DRAFTING
+    assert after.problem != before.problem
+    reason = next(
+        w.reason for w in results.compute(store, 2025).warnings_for("己局") if w.kind == "末位告诫"
+    )
+    assert after.problem == f"2025 年度末位告诫：{reason}"
+    last = rectify.history(store, after.id).iloc[-1]
+    assert last["操作"] == "更新告诫内容" and before.problem in last["说明"]
+    assert sync(store).changes == 0
+
+
 def test_undo_that_removes_a_warning_marks_its_item_revoked_and_a_return_restores(store):
     uploads = six_units(store)
     sync(store)
