@@ -336,8 +336,15 @@ def units_of(store: Store, user_name: str) -> list[str]:
 
 
 def assign_units(store: Store, user: accounts.User, name: str, units: list[str]) -> None:
-    """Set the units a 录入员 answers for (replacing the earlier set); the office only."""
-    accounts.authorize(user, "rectify_manage")
+    """Set the units a 录入员 answers for (replacing the earlier set); the office only.
+    The account must exist and be a 录入员: units given to a misspelt name would be
+    answered for by nobody, and an account made later under that name would inherit them."""
+    user = accounts.authorize(user, "rectify_manage")
+    row = store.user_row(name)
+    if row is None:
+        raise RectifyError(f"没有账号「{name}」：请先在「账号与审计」中建立该录入员的账号。")
+    if row["role"] != accounts.EVALUATOR:
+        raise RectifyError(f"账号「{name}」是{row['role']}：按负责单位更新整改的是录入员。")
     RectifyStore(store).set_units(name, units, user.name)
 
 

@@ -40,6 +40,11 @@ def by_key(store):
     return {(i.unit, i.origin_ref): i for i in rectify.items(store, 2025, today=OPENED)}
 
 
+def clerk_account(store) -> None:
+    """王录入's account: units are assigned to an existing 录入员 only."""
+    accounts.add_user(store, CLERK.name, "clerk-password-1", EVALUATOR, by=OFFICE)
+
+
 # -- warnings open exactly one item each --------------------------------------------------
 
 
@@ -160,6 +165,7 @@ def test_deadlines_follow_the_scheme_and_default_when_absent(store):
 
 def test_life_of_an_item_through_review_and_reopening(store):
     s = default_scheme()
+    clerk_account(store)
     rectify.assign_units(store, OFFICE, CLERK.name, ["甲局"])
     item = rectify.open_item(
         store, OFFICE, 2025, "甲局", "意见", "窗口态度生硬", scheme=s, today=OPENED
@@ -217,6 +223,7 @@ def test_life_of_an_item_through_review_and_reopening(store):
 
 def test_roles_a_clerk_updates_their_units_only_the_office_signs_off(store):
     s = default_scheme()
+    clerk_account(store)
     rectify.assign_units(store, OFFICE, CLERK.name, ["甲局"])
     mine = rectify.open_item(store, OFFICE, 2025, "甲局", "查摆", "问题一", scheme=s).id
     other = rectify.open_item(store, OFFICE, 2025, "乙局", "查摆", "问题二", scheme=s).id
@@ -302,6 +309,7 @@ def test_a_finding_against_the_years_edited_list_opens_an_item(store):
         checklists.save(store, CLERK, 2025, text)
     with pytest.raises(checklists.ChecklistError, match="code 或 check"):
         checklists.save(store, OFFICE, 2025, 'name = "x"\n[[items]]\nlook = "y"\n')
+    clerk_account(store)
     rectify.assign_units(store, OFFICE, CLERK.name, ["甲局"])
     item = rectify.record_finding(
         store,

@@ -101,12 +101,21 @@ def test_import_sheet_checks_everything_and_is_idempotent(db, capsys):
 
 
 def test_assign_a_clerks_units(db, capsys):
-    from scoring import rectify
+    from scoring import accounts, rectify
     from scoring.store import Store, resolve_db_path
 
-    code, _, err = run(capsys, "rectify", "--year", "2025", "--assign", "王录入=市第1局，市第2局")
+    code, _, err = run(capsys, "rectify", "--year", "2025", "--assign", "王录人=市第1局")
+    assert code == 2 and "没有账号「王录人」" in err  # a misspelt name gets no units
+    with Store(resolve_db_path()) as s:  # with accounts, the command line acts as one
+        office = accounts.User("效能办", accounts.ADMIN)
+        accounts.add_user(s, office.name, "office-password-1", accounts.ADMIN, by=office)
+        accounts.add_user(s, "王录入", "clerk-password-1", accounts.EVALUATOR, by=office)
+    assign = ("rectify", "--year", "2025", "--user", "效能办", "--assign")
+    code, _, err = run(capsys, *assign, "王录入=市第1局，市第2局")
     assert code == 0 and "王录入 负责的整改单位：市第1局、市第2局" in err
-    code, _, err = run(capsys, "rectify", "--year", "2025", "--assign", "王录入=市第九局")
+    code, _, err = run(capsys, *assign, "效能办=市第1局")
+    assert code == 2 and "是管理员：按负责单位更新整改的是录入员" in err
+    code, _, err = run(capsys, *assign, "王录入=市第九局")
     assert code == 2 and "单位名录中没有：市第九局" in err
     with Store(resolve_db_path()) as s:
         assert rectify.units_of(s, "王录入") == ["市第1局", "市第2局"]

@@ -6,7 +6,7 @@ import shutil
 
 import pytest
 
-from scoring import opinions, rectify, results
+from scoring import accounts, opinions, rectify, results
 from scoring.accounts import ADMIN, EVALUATOR, LEADER, User
 from scoring.store import Store
 from tests.test_pages import run_app
@@ -57,6 +57,7 @@ def test_office_syncs_warnings_and_every_page_shows_the_items(demo_copy):
 
 def test_clerk_reports_progress_for_their_unit_and_the_leader_only_reads(demo_copy):
     with Store(demo_copy) as s:
+        accounts.add_user(s, CLERK.name, "clerk-password-1", accounts.EVALUATOR, by=OFFICE)
         rectify.assign_units(s, OFFICE, CLERK.name, ["市信访局"])
         rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
         mine = rectify.items(s, 2025, unit="市信访局")[0]
