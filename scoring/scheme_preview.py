@@ -263,11 +263,32 @@ def _label(path: str) -> str:
     return path
 
 
+# The fields of a list of tables (the grade bands) in the office's words.
+FIELD_NAMES = {"min": "分数线", "top_share": "名额比例", "months": "月份", "weight": "权重"}
+# Settings that are fractions the page enters as percentages.
+PERCENT_PATHS = (
+    "warnings.supervision_below",
+    "warnings.confidence",
+    "integrity.unfit_flag_share",
+)
+
+
+def _field(key: str, value: Any) -> str:
+    if key in ("top_share", "weight") and isinstance(value, int | float):
+        return f"{FIELD_NAMES[key]} {value * 100:g}%"
+    return f"{FIELD_NAMES.get(key, key)} {_show(value)}"
+
+
 def _show(value: Any) -> str:
     if value is None:
         return "（无）"
     if isinstance(value, list) and value and all(isinstance(v, dict) for v in value):
-        return "；".join("，".join(f"{k}={v}" for k, v in item.items()) for item in value)
+        # 「优秀：分数线 90，名额比例 20%」: a band by its name, then its other fields.
+        return "；".join(
+            (f"{item['name']}：" if "name" in item else "")
+            + "，".join(_field(k, v) for k, v in item.items() if k != "name")
+            for item in value
+        )
     if isinstance(value, list):
         return "、".join(str(v) for v in value) or "（空）"
     if isinstance(value, float):
@@ -288,7 +309,7 @@ def diff(old_text: str, new_text: str) -> list[Change]:
     weights = ("composite.weights.", "appraisal.categories.", "performance.indicators.")
 
     def show(path: str, value: Any) -> str:
-        if path.startswith(weights) and isinstance(value, int | float):
+        if path.startswith(weights + PERCENT_PATHS) and isinstance(value, int | float):
             return f"{value * 100:.4g}%"
         return _show(value)
 

@@ -161,3 +161,20 @@ def test_the_command_line_records_a_reason_too(tmp_path, capsys):
     with Store(db) as store:
         reasons = sp.versions(store, 2025)["修改原因"].tolist()
     assert reasons == ["命令行设置，方案文件 方案.toml", "新办法"]
+
+
+def test_the_changes_read_in_the_offices_words():
+    """A new tester saw 「等次: name=优秀，min=90，top_share=0.2」 and a line entered as 75
+    shown as 「0.7 → 0.75」."""
+    from scoring import scheme_preview
+    from scoring.scheme import default_text
+
+    old = default_text()
+    new = old.replace("supervision_below = 0.70", "supervision_below = 0.75").replace(
+        '{ name = "优秀", min = 90', '{ name = "优秀", min = 88'
+    )
+    shown = {c.label: (c.old, c.new) for c in scheme_preview.diff(old, new)}
+    assert shown["重点监督检查满意率线"] == ("70%", "75%")
+    before, after = shown["等次"]
+    assert before.startswith("优秀：分数线 90，名额比例 20%；良好：分数线 80")
+    assert after.startswith("优秀：分数线 88，名额比例 20%")
