@@ -339,6 +339,8 @@ def verdict_cards(res: results.Results, columns: int = 3) -> None:
                 st.caption(f"综合得分 {v.level} 区间：{v.interval}")
                 if v.statement:
                     st.caption(md(v.statement))
+                if v.tie_note:
+                    st.caption(md(v.tie_note))
 
 
 # -- Streamlit's own chrome in Chinese ---------------------------------------------------------

@@ -36,6 +36,8 @@ class Verdict:
     level: str  # the interval's level, e.g. 95%
     vetoed: bool
     statement: str = ""  # the evidence in one sentence (gap, its interval, p_last)
+    # Units tied at the last rank: whose figures the card shows, and that they share it.
+    tie_note: str = ""
 
 
 def _veto_reason(unit: UnitResult, results: Results) -> str:
@@ -134,6 +136,13 @@ def group_verdicts(results: Results) -> list[Verdict]:
                 level=sch.confidence_label,
                 vetoed=last.vetoed,
                 statement=said.sentence if said else "",
+                tie_note=(
+                    f"{len(tied)} 个单位并列末位（综合得分在公布精度下相同）：原因、区间与差距为"
+                    f"「{last.unit}」的；「为真实末位的概率」由并列单位分担，约各占"
+                    f"{100 / len(tied):.0f}%，不表示差异不显著。"
+                    if len(tied) > 1
+                    else ""
+                ),
             )
         )
     return out

@@ -21,7 +21,8 @@ def test_every_group_has_a_card_with_every_field(verdicts):
     res, by_group = verdicts
     assert list(by_group) == res.groups
     for v in by_group.values():
-        assert all(str(getattr(v, f)).strip() for f in v.__dataclass_fields__ if f != "vetoed")
+        optional = ("vetoed", "tie_note")  # a tie note only where units tie at the last rank
+        assert all(str(getattr(v, f)).strip() for f in v.__dataclass_fields__ if f not in optional)
         assert v.significant in ("是", "否", "无法判断", "不适用")
 
 
@@ -47,3 +48,16 @@ def test_the_main_reason_is_the_component_that_pulls_down_most(verdicts):
     above = max((u for u in peers if u.rank < last.rank), key=lambda u: u.rank)
     assert v.above == above.unit
     assert v.gap == f"{above.composite - last.composite:.2f} 分"
+
+
+def test_a_tie_at_the_last_rank_says_whose_figures_and_that_the_odds_are_shared(demo_db):
+    """The demo's 项目指挥部类 has two units tied last: the card said 「差异显著：是」 and
+    「为真实末位的概率约 50%」 with one unit's figures, which read as a contradiction."""
+    with Store(demo_db) as store:
+        verdicts = {v.group: v for v in group_verdicts(results.compute(store, 2025))}
+    tied = verdicts["项目指挥部类"]
+    assert tied.unit.endswith("（并列）")
+    first = tied.unit.split("、")[0]
+    assert tied.tie_note.startswith("2 个单位并列末位")
+    assert f"「{first}」的" in tied.tie_note and "约各占50%" in tied.tie_note
+    assert all(not v.tie_note for g, v in verdicts.items() if g != "项目指挥部类")
