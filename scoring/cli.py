@@ -525,7 +525,8 @@ def cmd_rectify(args: argparse.Namespace) -> int:
         except (rectify.RectifyError, rectify_sheet.RectifySheetError) as exc:
             raise BadInput(str(exc)) from exc
         except accounts.PermissionDenied as exc:
-            raise BadInput(str(exc)) from exc
+            hint = "" if args.user else "请用 --user 指定以哪个账号执行（例如 --user admin）。"
+            raise BadInput(f"{exc}{hint}") from exc
         found = rectify.items(store, args.year)
     records = rectify.records(found)
     if args.format == "json":

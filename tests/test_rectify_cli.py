@@ -119,3 +119,16 @@ def test_assign_a_clerks_units(db, capsys):
     assert code == 2 and "单位名录中没有：市第九局" in err
     with Store(resolve_db_path()) as s:
         assert rectify.units_of(s, "王录入") == ["市第1局", "市第2局"]
+
+
+def test_a_write_without_user_on_a_database_with_accounts_says_how(db, capsys):
+    """Without --user the command line only reads; the refusal says which option to add
+    (it said only 「命令行（领导）无权进行此操作」)."""
+    from scoring import accounts
+    from scoring.store import Store, resolve_db_path
+
+    with Store(resolve_db_path()) as s:
+        office = accounts.User("效能办", accounts.ADMIN)
+        accounts.add_user(s, office.name, "office-password-1", accounts.ADMIN, by=office)
+    code, _, err = run(capsys, "rectify", "--year", "2025", "--sync")
+    assert code == 2 and "无权进行此操作" in err and "请用 --user 指定" in err
