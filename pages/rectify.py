@@ -301,7 +301,16 @@ if office:
             "告诫已不存在的事项标为已撤销。发布结果时也会同步。"
         )
         if st.button("同步告诫整改", type="primary", key="rectify_sync"):
-            act("已同步告诫整改。", rectify.sync_warnings, store, user, res, today=today)
+            try:
+                report = rectify.sync_warnings(store, user, res, today=today)
+            except ERRORS as exc:
+                st.error(str(exc))
+            else:  # what it did, as the command line says it
+                st.session_state["rectify_done"] = (
+                    f"已同步告诫整改：新建 {len(report.opened)} 项，撤销 {len(report.revoked)} 项，"
+                    f"恢复 {len(report.restored)} 项，更新告诫事由 {len(report.updated)} 项。"
+                )
+                st.rerun()
 
         st.markdown("**活动阶段**")
         current = rectify.stages(store, year)

@@ -38,7 +38,9 @@ def test_office_syncs_warnings_and_every_page_shows_the_items(demo_copy):
     assert "条告诫尚无整改事项" in at.warning[0].value
     button(at, "同步告诫整改").click().run()
     assert not at.exception, at.exception
-    assert at.success[0].value == "已同步告诫整改。"
+    assert at.success[0].value == (
+        f"已同步告诫整改：新建 {len(warns)} 项，撤销 0 项，恢复 0 项，更新告诫事由 0 项。"
+    )
     table = at.dataframe[0].value
     assert len(table) == len(warns) and set(table["来源"]) == {"告诫"}
     assert set(table["状态"]) == {"待制定"}
