@@ -69,6 +69,9 @@ tabs = st.tabs(
 
 with tabs[0]:
     live = [i for i in all_items if i.status != rectify.REVOKED]
+    if mine:  # a 录入员's headline counts what they answer for, as their list shows it
+        live = [i for i in live if i.unit in mine]
+        st.caption(f"以下为您负责的单位（{md('、'.join(mine))}）的整改事项。")
     m = st.columns(5)
     m[0].metric("整改事项", len(live))
     m[1].metric("待制定方案", sum(i.status == rectify.DRAFTING for i in live))

@@ -65,6 +65,10 @@ def test_clerk_reports_progress_for_their_unit_and_the_leader_only_reads(demo_co
         mine = rectify.items(s, 2025, unit="市信访局")[0]
     at = run_app("pages/rectify.py", user=CLERK)
     assert at.multiselect(key="rf_unit").value == ["市信访局"]
+    # The headline counts the clerk's units, as the list below shows them.
+    with Store(demo_copy) as s:
+        theirs = rectify.items(s, 2025, unit=["市信访局"])
+    assert {m.label: m.value for m in at.metric}["整改事项"] == str(len(theirs))
     assert set(at.dataframe[0].value["单位"]) == {"市信访局"}
     at.selectbox(key="rectify_item").set_value(mine.id).run()
     at.text_input[0].input("办结率达到 95%")
