@@ -270,7 +270,7 @@ class OfficialDocument:
         pt_mm = 0.3528
         left, measure = pdf.l_margin, pdf.w - pdf.l_margin - pdf.r_margin
         first_indent = 2 * size * pt_mm if indent else 0.0
-        lines = _break_lines(cjk_text(text), pdf.get_string_width, measure - first_indent, measure)
+        lines = self._lines(text, size, indent)
         for i, line in enumerate(lines):
             if pdf.get_y() + line_mm > pdf.h - pdf.b_margin:
                 pdf.add_page()
@@ -380,13 +380,18 @@ class OfficialDocument:
         if self.pdf.get_y() + height > self.pdf.h - self.pdf.b_margin:
             self.pdf.add_page()
 
+    def _lines(self, text: str, size: float, indent: bool) -> list[str]:
+        """The lines ``_flow`` sets ``text`` in, in the current font: the full measure, the
+        first line two characters (of ``size`` pt) shorter when indented."""
+        pdf = self.pdf
+        measure = pdf.w - pdf.l_margin - pdf.r_margin
+        first = measure - (2 * size * 0.3528 if indent else 0.0)
+        return _break_lines(cjk_text(text), pdf.get_string_width, first, measure)
+
     def paragraph_height(self, text: str, indent: bool = True) -> float:
         """The height ``paragraph(text)`` takes, in mm (its lines as ``_flow`` breaks them)."""
-        pdf = self.pdf
         self.font(self.BODY)
-        measure = pdf.w - pdf.l_margin - pdf.r_margin
-        first = measure - (2 * self.BODY * 0.3528 if indent else 0.0)
-        return len(_break_lines(cjk_text(text), pdf.get_string_width, first, measure)) * self.LINE
+        return len(self._lines(text, self.BODY, indent)) * self.LINE
 
     def closing_height(self, titles: Sequence[str]) -> float:
         """The height of ``attachments(titles)`` and ``signature`` together, in mm."""

@@ -966,23 +966,17 @@ class Store:
                 "FROM appraisal_ballot_counts WHERE year = ?",
                 [year],
             ).fetchnumpy()
-        ids = np.concatenate(
-            [np.asarray(diagonal["cell_a"], np.int64), np.asarray(tally["cell_id"], np.int64)]
-        )
-        counts = np.concatenate(
-            [np.asarray(diagonal["n"], np.int64), np.asarray(tally["n"], np.int64)]
-        )
-        size = max(len(codes), int(ids.max(initial=-1)) + 1)
-        # Counts are far below 2**53: summed as doubles, they are exact.
-        total = np.bincount(ids, weights=counts, minlength=size).astype(np.int64)
-        present = np.flatnonzero(np.bincount(ids, minlength=size))
+        # The diagonal read alone is a pair list whose every pair is on it.
+        on_diagonal = {"cell_a": diagonal["cell_a"], "cell_b": diagonal["cell_a"]}
+        found = _cell_counts(on_diagonal | {"n": diagonal["n"]}, tally)
+        present = found["id"]
         unit, category, item, answer = codes[present].T
         out = {
             "unit": unit,
             "category": category,
             "item": item,
             "answer": answer,
-            "n": total[present],
+            "n": found["n"] + found["tally"],
             "ballot_unit": np.asarray(ballots["unit"], dtype=object),
             "ballot_category": np.asarray(ballots["category"], dtype=object),
             "ballots": np.asarray(ballots["n"], dtype=np.int64),
