@@ -106,12 +106,14 @@ with tabs[0]:
         overdue={"全部": None, "仅逾期": True, "未逾期": False}[f_over],
         today=today,
     )
-    ledger = rectify.ledger_table(shown, today)
-    first = ["编号", "单位", "来源", "状态", "时限", "下一节点", "逾期"]
+    ledger = rectify.ledger_table(shown, today, rectify.progress(store, year))
+    first = ["编号", "单位", "来源", "状态", "整改时限", "下一节点", "逾期", "最新进展"]
     show_table(
         ledger[first + [c for c in ledger.columns if c not in first]],
         hide_index=True,
-        column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},
+        column_config={
+            c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in rectify.DATE_COLUMNS
+        },
         key="rectify_table",
         empty=None,  # said below: 没有符合条件的整改事项
     )

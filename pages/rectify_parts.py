@@ -66,12 +66,15 @@ def unit_items(year: int, unit: str, today: date | None = None) -> None:
     found = rectify.items(store, year, unit=unit)
     st.subheader(f"整改事项（{len([i for i in found if i.status != rectify.REVOKED])} 项）")
     if found:
-        table = rectify.ledger_table(found, today).drop(columns=["单位"])
-        first = ["编号", "来源", "状态", "时限", "下一节点", "逾期"]
+        done = rectify.progress(store, year)
+        table = rectify.ledger_table(found, today, done).drop(columns=["单位"])
+        first = ["编号", "来源", "状态", "整改时限", "下一节点", "逾期", "最新进展"]
         show_table(
             table[first + [c for c in table.columns if c not in first]],
             hide_index=True,
-            column_config={"时限": st.column_config.DateColumn(format="YYYY-MM-DD")},
+            column_config={
+                c: st.column_config.DateColumn(format="YYYY-MM-DD") for c in rectify.DATE_COLUMNS
+            },
         )
     else:
         st.caption("本年度没有整改事项。")

@@ -50,12 +50,14 @@ __all__ = [
     "DRAFTING",
     "HELD",
     "IN_PROGRESS",
+    "LEDGER_COLUMNS",
     "ORIGINS",
     "REDO",
     "REQUESTED",
     "REVOKED",
     "STATUSES",
     "Item",
+    "Progress",
     "RectifyError",
     "Settings",
     "Stage",
@@ -67,9 +69,12 @@ __all__ = [
     "due_between",
     "history",
     "items",
+    "late_text",
+    "ledger_table",
     "open_from_case",
     "open_item",
     "pending_sync",
+    "progress",
     "record_finding",
     "records",
     "rectifiable_units",
@@ -95,6 +100,9 @@ HELD, REDO, REVOKED = "回头看通过", "重新整改", "已撤销"
 STATUSES = (DRAFTING, IN_PROGRESS, REQUESTED, CLOSED, HELD, REDO, REVOKED)
 WORKING = (IN_PROGRESS, REDO)  # the unit is at work on it
 DEFAULT_STAGES = ("学习动员", "查摆问题", "整改落实", "总结提高")
+# The deadlines an item owes (``Item.owed``), named as the ledger, the page and the
+# workbook say them; the columns that show their dates are in LEDGER_COLUMNS.
+DUE_PLAN, DUE_COMPLETE, DUE_REVIEW = "整改方案", "整改完成", "回头看"
 
 
 class RectifyError(ValueError):
@@ -194,20 +202,32 @@ class Item:
 
     def next_due(self) -> tuple[str, date] | None:
         """What the unit or office owes next and by when (None when nothing is due)."""
-        if self.status == DRAFTING and self.plan_due is not None:
-            return "整改方案", self.plan_due
-        if self.status in (DRAFTING, *WORKING) and self.due is not None:
-            return "整改完成", self.due
-        if self.status == CLOSED and self.review_due is not None:
-            return "回头看", self.review_due
-        return None
+        owed = self.owed()
+        return owed[0] if owed else None
+
+    def owed(self) -> tuple[tuple[str, date], ...]:
+        """Every deadline still open, soonest first as the life of an item orders them: an
+        item 待制定 owes its plan and, already, its completion; one at work its completion;
+        one 已销号 the office's 回头看."""
+        found: tuple[tuple[str, date | None], ...]
+        if self.status == DRAFTING:
+            found = ((DUE_PLAN, self.plan_due), (DUE_COMPLETE, self.due))
+        elif self.status in WORKING:
+            found = ((DUE_COMPLETE, self.due),)
+        elif self.status == CLOSED:
+            found = ((DUE_REVIEW, self.review_due),)
+        else:
+            found = ()
+        return tuple((what, day) for what, day in found if day is not None)
+
+    def late(self, today: date) -> tuple[tuple[str, int], ...]:
+        """The open deadlines already past on ``today`` and by how many calendar days
+        (a deadline falls due at the end of its day)."""
+        return tuple((what, (today - day).days) for what, day in self.owed() if day < today)
 
     def overdue(self, today: date) -> bool:
-        """Past the next deadline (the plan, completion, or the 回头看 the office owes)."""
-        nxt = self.next_due()
-        if self.status == DRAFTING and self.due is not None and self.due < today:
-            return True
-        return nxt is not None and nxt[1] < today
+        """Past a deadline still open (the plan, completion, or the 回头看 the office owes)."""
+        return bool(self.late(today))
 
 
 def _date(v: object) -> date | None:
@@ -912,12 +932,80 @@ def unit_progress(found: Iterable[Item], today: date | None = None) -> pd.DataFr
     return frame.sort_values(["逾期", "完成率", "单位"], ascending=[False, True, True])
 
 
-def ledger_table(found: Iterable[Item], today: date | None = None) -> pd.DataFrame:
-    """The 整改台账 as the office reads it (one row per item)."""
+@dataclass(frozen=True)
+class Progress:
+    """What an item's history says of it for a report: the latest action (最新进展) and
+    the 整改结果 the unit reported when it asked for 销号."""
+
+    action: str
+    note: str
+    on: date
+    result: str = ""  # the note of the latest 申请销号
+    result_on: date | None = None
+
+
+def progress(store: Store, year: int) -> dict[int, Progress]:
+    """The year's items' latest action and reported 整改结果, by item id (from their
+    history, the one record of what was done)."""
+    hist = RectifyStore(store).year_history(year)  # by item, oldest first
+    out: dict[int, Progress] = {}
+    for item_id, rows in hist.groupby("item_id", sort=False):
+        last = rows.iloc[-1]
+        asked = rows[rows["action"] == "申请销号"]
+        out[int(item_id)] = Progress(
+            action=str(last["action"]),
+            note=str(last["note"] or ""),
+            on=_day(last["at"]),
+            result=str(asked.iloc[-1]["note"] or "") if len(asked) else "",
+            result_on=_day(asked.iloc[-1]["at"]) if len(asked) else None,
+        )
+    return out
+
+
+# The 整改台账's columns, one list for the page and the workbook. The deadlines' columns
+# are named after the deadlines ``Item.owed`` names (DUE_COLUMNS).
+DUE_COLUMNS = {DUE_PLAN: "方案时限", DUE_COMPLETE: "整改时限", DUE_REVIEW: "回头看时间"}
+LEDGER_COLUMNS = (
+    "编号",
+    "单位",
+    "来源",
+    "问题",
+    "整改目标",
+    "责任人",
+    "整改措施",
+    DUE_COLUMNS[DUE_PLAN],
+    DUE_COLUMNS[DUE_COMPLETE],
+    "状态",
+    "最新进展",
+    "进展日期",
+    "整改结果",
+    "销号日期",
+    DUE_COLUMNS[DUE_REVIEW],
+    "下一节点",
+    "逾期",
+)
+DATE_COLUMNS = (*DUE_COLUMNS.values(), "进展日期", "销号日期")
+# The 整改结果 that stands: reported, and not since sent back or reopened by 回头看.
+_RESULT_STANDS = (REQUESTED, CLOSED, HELD)
+
+
+def late_text(item: Item, today: date) -> str:
+    """「整改完成逾期 10 天」 for each open deadline past on ``today``; empty when none."""
+    return "；".join(f"{what}逾期 {days} 天" for what, days in item.late(today))
+
+
+def ledger_table(
+    found: Iterable[Item], today: date | None = None, done: dict[int, Progress] | None = None
+) -> pd.DataFrame:
+    """The 整改台账 as the office reads and reports it (one row per item): the plan, the
+    three deadlines, the latest action and the reported result (from ``progress``; empty
+    when ``done`` is not given), and which deadline is overdue by how long."""
     today = today or date.today()
+    done = done or {}
     rows = []
     for i in found:
         nxt = i.next_due()
+        p = done.get(i.id)
         rows.append(
             {
                 "编号": i.id,
@@ -927,14 +1015,19 @@ def ledger_table(found: Iterable[Item], today: date | None = None) -> pd.DataFra
                 "整改目标": i.target,
                 "责任人": i.owner,
                 "整改措施": i.measures,
-                "时限": i.due,
+                DUE_COLUMNS[DUE_PLAN]: i.plan_due,
+                DUE_COLUMNS[DUE_COMPLETE]: i.due,
                 "状态": i.status,
+                "最新进展": f"{p.action}：{p.note}" if p and p.note else (p.action if p else ""),
+                "进展日期": p.on if p else None,
+                "整改结果": p.result if p and i.status in _RESULT_STANDS else "",
+                "销号日期": i.closed_on,
+                DUE_COLUMNS[DUE_REVIEW]: i.review_due,
                 "下一节点": f"{nxt[0]} {nxt[1].isoformat()}" if nxt else "",
-                "逾期": "是" if i.overdue(today) else "",
+                "逾期": late_text(i, today),
             }
         )
-    columns = ["编号", "单位", "来源", "问题", "整改目标", "责任人", "整改措施", "时限", "状态"]
-    return pd.DataFrame(rows, columns=[*columns, "下一节点", "逾期"])
+    return pd.DataFrame(rows, columns=list(LEDGER_COLUMNS))
 
 
 def warning_status(store: Store, year: int) -> dict[tuple[str, str | None], Item]:

@@ -1,7 +1,9 @@
 """The 整改台账 as the office's workbook, and a unit's 整改 as a printable page (上墙公开).
 
-The workbook has three sheets: 整改台账 (one row per item), 分单位进度 (per unit), and
-办理记录 (every change, who and when). The printable page is one self-contained HTML
+The workbook has three sheets: 整改台账 (one row per item: the plan, 方案时限, 整改时限,
+the latest action and its date, the 整改结果 the unit reported, 销号 and 回头看 dates, and
+which deadline is overdue by how long — what an office reports on 整改), 分单位进度 (per
+unit), and 办理记录 (every change, who and when). The printable page is one self-contained HTML
 file (A4, print styles, no scripts or outside resources) listing the unit's items that
 are not withdrawn — what the seeds call 查摆出来的问题和整改措施上墙公开.
 """
@@ -33,7 +35,34 @@ STATUS_FILLS = {
 }
 
 
-def _sheet(wb: Workbook, name: str, title: str, frame, widths: dict[str, int]) -> None:
+# The 整改台账 sheet's columns and widths (characters): the ledger's columns but 下一节点
+# (the three deadlines and 逾期 say it), set to print on A4 landscape at about 80%.
+LEDGER_WIDTHS = {
+    "编号": 4.5,
+    "单位": 9,
+    "来源": 5,
+    "问题": 22,
+    "整改目标": 13,
+    "责任人": 6.5,
+    "整改措施": 18,
+    **dict.fromkeys(rectify.DATE_COLUMNS, 9.5),
+    "状态": 7,
+    "最新进展": 20,
+    "整改结果": 18,
+    "逾期": 9,
+}
+LEDGER_SHEET = [c for c in rectify.LEDGER_COLUMNS if c != "下一节点"]
+
+
+def _sheet(
+    wb: Workbook,
+    name: str,
+    title: str,
+    frame,
+    widths: dict[str, float],
+    *,
+    font_size: float | None = None,
+) -> None:
     ws = wb.create_sheet(name)
     columns = list(frame.columns)
     ws.cell(row=1, column=1, value=title).font = Font(bold=True, size=14)
@@ -44,7 +73,7 @@ def _sheet(wb: Workbook, name: str, title: str, frame, widths: dict[str, int]) -
         cell = ws.cell(row=2, column=c, value=col)
         cell.font = Font(bold=True)
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
-        cell.alignment = Alignment(horizontal="center", vertical="center")
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         cell.border = box
     status_col = columns.index("状态") + 1 if "状态" in columns else None
     for r, row in enumerate(frame.itertuples(index=False), start=3):
@@ -52,6 +81,8 @@ def _sheet(wb: Workbook, name: str, title: str, frame, widths: dict[str, int]) -
             cell = _put(ws, r, c, value)
             cell.border = box
             cell.alignment = Alignment(wrap_text=True, vertical="top")
+            if font_size:
+                cell.font = Font(size=font_size)
             if isinstance(value, date):
                 cell.number_format = "yyyy-mm-dd"
             elif isinstance(value, float) and columns[c - 1].endswith("率"):
@@ -69,6 +100,9 @@ def _sheet(wb: Workbook, name: str, title: str, frame, widths: dict[str, int]) -
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4  # inches: the width goes to the text
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.print_options.horizontalCentered = True
 
 
 def workbook(store: Store, year: int, today: date | None = None) -> bytes:
@@ -77,9 +111,15 @@ def workbook(store: Store, year: int, today: date | None = None) -> bytes:
     found = rectify.items(store, year)
     wb = Workbook()
     wb.remove(wb.active)
-    ledger = rectify.ledger_table(found, today)
-    wide = {"问题": 48, "整改目标": 30, "整改措施": 40, "单位": 16, "下一节点": 22, "时限": 12}
-    _sheet(wb, "整改台账", f"{year}年度效能问题整改台账（{today.isoformat()}）", ledger, wide)
+    ledger = rectify.ledger_table(found, today, rectify.progress(store, year))[LEDGER_SHEET]
+    _sheet(
+        wb,
+        "整改台账",
+        f"{year}年度效能问题整改台账（截至 {today.isoformat()}）",
+        ledger,
+        LEDGER_WIDTHS,
+        font_size=9,
+    )
     progress = rectify.unit_progress(found, today)
     _sheet(wb, "分单位进度", f"{year}年度各单位整改进度", progress, {"单位": 18})
     hist = (

@@ -67,12 +67,21 @@ def test_workbook_has_the_ledger_progress_and_history(store):
         store, OFFICE, 2025, "甲局", "查摆", '=HYPERLINK("x")', scheme=s, today=date(2025, 9, 26)
     )
     rectify.set_plan(store, OFFICE, i.id, target="零投诉", owner="张三", measures="培训")
-    rectify.open_item(store, OFFICE, 2025, "乙局", "告诫", "末位告诫", scheme=s)
+    rectify.add_progress(store, OFFICE, i.id, "组织窗口培训", evidence="培训签到表")
+    rectify.open_item(
+        store, OFFICE, 2025, "乙局", "告诫", "末位告诫", scheme=s, today=date(2025, 9, 26)
+    )
+    k = rectify.open_item(
+        store, OFFICE, 2025, "丙局", "查摆", "窗口脱岗", scheme=s, today=date(2025, 9, 26)
+    )
+    rectify.set_plan(store, OFFICE, k.id, target="在岗", owner="李四", measures="考勤")
+    rectify.request_close(store, OFFICE, k.id, "窗口零投诉，满意率 98%")
+    rectify.sign_off(store, OFFICE, k.id, scheme=s, today=date(2025, 10, 10))
     wb = load_workbook(io.BytesIO(rectify_export.workbook(store, 2025, today=date(2026, 1, 5))))
     assert wb.sheetnames == ["整改台账", "分单位进度", "办理记录"]
     ledger = wb["整改台账"]
     header = [c.value for c in ledger[2]]
-    assert header[:9] == [
+    assert header == [
         "编号",
         "单位",
         "来源",
@@ -80,17 +89,73 @@ def test_workbook_has_the_ledger_progress_and_history(store):
         "整改目标",
         "责任人",
         "整改措施",
-        "时限",
+        "方案时限",
+        "整改时限",
         "状态",
+        "最新进展",
+        "进展日期",
+        "整改结果",
+        "销号日期",
+        "回头看时间",
+        "逾期",
     ]
-    rows = {r[0].value: r for r in ledger.iter_rows(min_row=3)}
-    first = [c.value for c in rows[1]]
-    assert first[1] == "甲局" and first[3] == '=HYPERLINK("x")' and rows[1][3].data_type == "s"
-    assert first[8] == "整改中" and first[10] == "是"  # due 26 Dec 2025, overdue on 5 Jan
+    rows = {r[0].value: dict(zip(header, r, strict=True)) for r in ledger.iter_rows(min_row=3)}
+    first = {k: c.value for k, c in rows[1].items()}
+    assert first["单位"] == "甲局" and first["问题"] == '=HYPERLINK("x")'
+    assert rows[1]["问题"].data_type == "s"
+    # Opened Fri 26 Sep 2025: the plan 15 working days on (28 Sep and 11 Oct worked, 1–8
+    # Oct off) is Thu 23 Oct; completion 3 months on, Fri 26 Dec; overdue 10 days on 5 Jan.
+    assert first["方案时限"].date() == date(2025, 10, 23)
+    assert first["整改时限"].date() == date(2025, 12, 26)
+    assert rows[1]["整改时限"].number_format == "yyyy-mm-dd"
+    assert first["状态"] == "整改中" and first["逾期"] == "整改完成逾期 10 天"
+    assert first["最新进展"] == "报告进展：组织窗口培训（佐证：培训签到表）"
+    assert first["进展日期"].date() == date.today()  # when it was recorded
+    assert first["整改结果"] is None and first["回头看时间"] is None
+    # 乙局 never made its plan: both deadlines are past (23 Oct → 5 Jan is 74 days).
+    second = {k: c.value for k, c in rows[2].items()}
+    assert second["状态"] == "待制定" and second["最新进展"] == "新建"
+    assert second["逾期"] == "整改方案逾期 74 天；整改完成逾期 10 天"
+    # 丙局 signed off on 10 Oct: 回头看 3 months on, Sat 10 Jan 2026 → Mon 12 Jan; not yet due.
+    third = {k: c.value for k, c in rows[3].items()}
+    assert third["状态"] == "已销号" and third["整改结果"] == "窗口零投诉，满意率 98%"
+    assert third["销号日期"].date() == date(2025, 10, 10)
+    assert third["回头看时间"].date() == date(2026, 1, 12)
+    assert third["最新进展"] == "销号：回头看时间 2026-01-12" and third["逾期"] is None
+    # Printed on A4 landscape, one page wide, the header repeated on every page.
+    assert ledger.page_setup.orientation == "landscape" and ledger.page_setup.paperSize == 9
+    assert ledger.page_setup.fitToWidth == 1 and ledger.print_title_rows == "$1:$2"
+    assert rows[1]["最新进展"].alignment.wrap_text
     progress = {r[0].value: [c.value for c in r] for r in wb["分单位进度"].iter_rows(min_row=3)}
-    assert set(progress) == {"甲局", "乙局"}
+    assert set(progress) == {"甲局", "乙局", "丙局"}
     history = [[c.value for c in r] for r in wb["办理记录"].iter_rows(min_row=3)]
-    assert [(h[0], h[4]) for h in history] == [(1, "新建"), (1, "制定方案"), (2, "新建")]
+    assert [(h[0], h[4]) for h in history] == [
+        (1, "新建"),
+        (1, "制定方案"),
+        (1, "报告进展"),
+        (2, "新建"),
+        (3, "新建"),
+        (3, "制定方案"),
+        (3, "申请销号"),
+        (3, "销号"),
+    ]
+
+
+def test_the_reported_result_stands_only_while_it_is_accepted(store):
+    """A result sent back is not the item's 整改结果 any more; its reason is the latest."""
+    s = default_scheme()
+    i = rectify.open_item(store, OFFICE, 2025, "甲局", "查摆", "窗口脱岗", scheme=s)
+    rectify.set_plan(store, OFFICE, i.id, target="在岗", owner="李四", measures="考勤")
+    rectify.request_close(store, OFFICE, i.id, "已整改")
+    table = rectify.ledger_table(
+        rectify.items(store, 2025), date(2025, 10, 1), rectify.progress(store, 2025)
+    )
+    assert table.loc[0, "整改结果"] == "已整改" and table.loc[0, "状态"] == "申请销号"
+    rectify.send_back(store, OFFICE, i.id, "无佐证材料")
+    table = rectify.ledger_table(
+        rectify.items(store, 2025), date(2025, 10, 1), rectify.progress(store, 2025)
+    )
+    assert table.loc[0, "整改结果"] == "" and table.loc[0, "最新进展"] == "退回：无佐证材料"
 
 
 def test_public_page_lists_the_units_items_escaped_and_only_for_the_office(store):
