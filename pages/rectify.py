@@ -189,12 +189,19 @@ with tabs[0]:
             with st.form("rectify_office"):
                 st.markdown("**效能办审核**")
                 note = st.text_area("审核意见", key="rectify_office_note")
+                early_reason = ""
+                too_soon = rectify.review_too_soon(item, today)
+                if timing := rectify.review_timing(item, today):
+                    st.warning(timing)
+                    if not too_soon:
+                        early_reason = st.text_input("提前回头看的理由", key="rectify_early_reason")
+                reviewable = item.status == rectify.CLOSED and not too_soon
                 a, b, c, d, e = st.columns(5)
                 if a.form_submit_button("销号", disabled=item.status != rectify.REQUESTED):
                     act("已销号。", rectify.sign_off, store, user, item.id, note, scheme=scheme)
                 if b.form_submit_button("退回", disabled=item.status != rectify.REQUESTED):
                     act("已退回整改。", rectify.send_back, store, user, item.id, note)
-                if c.form_submit_button("回头看通过", disabled=item.status != rectify.CLOSED):
+                if c.form_submit_button("回头看通过", disabled=not reviewable):
                     act(
                         "回头看通过。",
                         rectify.review,
@@ -204,8 +211,10 @@ with tabs[0]:
                         True,
                         note,
                         scheme=scheme,
+                        today=today,
+                        early_reason=early_reason,
                     )
-                if d.form_submit_button("回头看不通过", disabled=item.status != rectify.CLOSED):
+                if d.form_submit_button("回头看不通过", disabled=not reviewable):
                     act(
                         "已重新整改。",
                         rectify.review,
@@ -215,6 +224,8 @@ with tabs[0]:
                         False,
                         note,
                         scheme=scheme,
+                        today=today,
+                        early_reason=early_reason,
                     )
                 if e.form_submit_button("撤销事项", disabled=item.status == rectify.REVOKED):
                     act("事项已撤销。", rectify.revoke, store, user, item.id, note)

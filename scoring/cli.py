@@ -482,9 +482,31 @@ def cmd_publish(args: argparse.Namespace) -> int:
     return 0
 
 
+def _review(store: Store, args: argparse.Namespace) -> None:
+    """``rectify --review ID --result 通过|不通过``: one 回头看, as the office."""
+    from scoring import rectify
+    from scoring.scheme import for_year
+
+    if args.result is None:
+        raise BadInput("--review 需同时给出 --result 通过 或 --result 不通过")
+    if (of := rectify.item(store, args.review).year) != args.year:
+        raise BadInput(f"整改事项 {args.review} 属于 {of} 年度，不是 {args.year} 年度。")
+    done = rectify.review(
+        store,
+        _user(args),
+        args.review,
+        args.result == "通过",
+        args.note,
+        scheme=for_year(store, args.year)[0],
+        early_reason=args.early_reason,
+    )
+    print(f"整改事项 {done.id}：{done.status}。", file=sys.stderr)
+
+
 def cmd_rectify(args: argparse.Namespace) -> int:
     """The 整改 ledger (shared/spec/cli.md); --sync brings it in line with the year's
-    warnings, --import adds items from a sheet; both act as the office."""
+    warnings, --import adds items from a sheet, --review records a 回头看 (never on the
+    day of 销号; early only with --early-reason); all act as the office."""
     from scoring import rectify, rectify_sheet
 
     with _open(args) as store:
@@ -513,6 +535,8 @@ def cmd_rectify(args: argparse.Namespace) -> int:
                 print(
                     f"{clerk.strip()} 负责的整改单位：{'、'.join(units) or '无'}", file=sys.stderr
                 )
+            if args.review is not None:
+                _review(store, args)
             if args.import_file:
                 name, data = _read(args.import_file)
                 done = rectify_sheet.import_items(store, _user(args), args.year, name, data)
@@ -704,6 +728,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--assign",
         metavar="录入员=单位1,单位2",
         help="设置录入员负责更新整改进展的单位（替换原有）",
+    )
+    p.add_argument("--review", type=int, metavar="编号", help="对已销号的整改事项进行回头看")
+    p.add_argument("--result", choices=["通过", "不通过"], help="回头看结果")
+    p.add_argument("--note", default="", help="回头看情况")
+    p.add_argument(
+        "--early-reason", default="", help="回头看时间未到而提前通过的理由（记入办理记录）"
     )
     p.set_defaults(func=cmd_rectify)
     return parser

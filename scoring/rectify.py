@@ -80,6 +80,8 @@ __all__ = [
     "rectifiable_units",
     "request_close",
     "review",
+    "review_timing",
+    "review_too_soon",
     "revoke",
     "send_back",
     "set_plan",
@@ -856,6 +858,36 @@ def send_back(store: Store, user: accounts.User, item_id: int, note: str) -> Ite
     )
 
 
+def review_too_soon(current: Item, today: date) -> bool:
+    """On or before the day of 销号 no 回头看 can be made, for any reason."""
+    return current.closed_on is not None and today <= current.closed_on
+
+
+def review_timing(current: Item, today: date) -> str | None:
+    """What the office should know before a 回头看 on ``today``: None when it is due (or
+    the item has no 销号 date, as one imported already 已销号), else a Chinese sentence.
+
+    回头看 is the later re-check that the problem has not come back (反弹), due
+    ``review_months`` after 销号: on the day of 销号 (or before) it would check nothing,
+    so it is refused; before it falls due a pass needs a stated reason (专项督查 …), and a
+    failure states its own (the problem seen again)."""
+    if current.status != CLOSED or current.closed_on is None:
+        return None
+    if review_too_soon(current, today):
+        return (
+            f"整改事项 {current.id} 于 {current.closed_on.isoformat()} 销号：回头看是销号之后"
+            "对整改成效的再检查，不能在销号当日或之前进行"
+            + (f"（回头看时间 {current.review_due.isoformat()}）" if current.review_due else "")
+            + "。"
+        )
+    if current.review_due is not None and today < current.review_due:
+        return (
+            f"整改事项 {current.id} 的回头看时间为 {current.review_due.isoformat()}，尚未到期："
+            "提前通过须说明理由（如专项督查提前复查）；发现问题反弹可随时判定不通过。"
+        )
+    return None
+
+
 def review(
     store: Store,
     user: accounts.User,
@@ -865,10 +897,25 @@ def review(
     *,
     scheme: Scheme,
     today: date | None = None,
+    early_reason: str = "",
 ) -> Item:
     """回头看: the office re-checks a signed-off item. Passed: 回头看通过 (final). Not
-    passed: 重新整改, the item reopens with a new completion deadline."""
+    passed: 重新整改, the item reopens with a new completion deadline.
+
+    Never on or before the day of 销号; a pass before the 回头看 falls due only with
+    ``early_reason``, written into the history with the date it was due
+    (``review_timing``)."""
     note = _check_text(note, "回头看情况")
+    today = today or date.today()
+    current = item(store, item_id)
+    _manage(user, current.year)
+    early = review_timing(current, today)
+    if early is not None:  # the day of 销号 or before, or before the 回头看 falls due
+        reason = early_reason.strip()
+        if review_too_soon(current, today) or (passed and not reason):
+            raise RectifyError(early)
+        due_on = current.review_due.isoformat() if current.review_due else "—"
+        note += f"（提前回头看，原定 {due_on}" + (f"：{reason}" if reason else "") + "）"
     if passed:
         return _move(
             store,
@@ -880,7 +927,6 @@ def review(
             note=note,
             unit_scoped=False,
         )
-    today = today or date.today()
     due = settings(scheme).calendar.add_working_days(today, settings(scheme).redo_workdays)
     return _move(
         store,

@@ -429,3 +429,76 @@ def test_the_scheme_names_which_warnings_open_items(store):
     six_units(store)
     store.set_scheme(2025, "只对末位", scheme_text(rectify={"warning_kinds": ["末位告诫"]}), "t")
     assert sync(store).opened == (("己局", "末位告诫"),)
+
+
+def signed_off(store, on: date) -> int:
+    """An item of 甲局 signed off on ``on`` (its 回头看 falls due 3 months later)."""
+    s = default_scheme()
+    i = rectify.open_item(store, OFFICE, 2025, "甲局", "查摆", "窗口脱岗", scheme=s, today=OPENED)
+    rectify.set_plan(store, OFFICE, i.id, target="在岗", owner="窗口科长", measures="考勤")
+    rectify.request_close(store, OFFICE, i.id, "一个月无脱岗")
+    return rectify.sign_off(store, OFFICE, i.id, scheme=s, today=on).id
+
+
+def test_review_is_never_on_the_day_of_sign_off(store):
+    s = default_scheme()
+    i = signed_off(store, date(2025, 11, 3))  # 回头看 due Tue 3 Feb 2026
+    for passed in (True, False):
+        with pytest.raises(rectify.RectifyError, match=r"于 2025-11-03 销号.*不能在销号当日"):
+            rectify.review(
+                store,
+                OFFICE,
+                i,
+                passed,
+                "看过了",
+                scheme=s,
+                today=date(2025, 11, 3),
+                early_reason="领导要求",  # a reason does not make the same day a re-check
+            )
+    with pytest.raises(PermissionDenied):  # who first: a leader hears no dates
+        rectify.review(store, BOSS, i, True, "看过了", scheme=s, today=date(2025, 11, 3))
+    assert rectify.item(store, i).status == rectify.CLOSED
+    assert rectify.history(store, i)["操作"].iloc[-1] == "销号"  # nothing written
+
+
+def test_an_early_pass_needs_a_reason_and_the_history_keeps_it(store):
+    s = default_scheme()
+    i = signed_off(store, date(2025, 11, 3))
+    early = date(2025, 12, 1)
+    assert "回头看时间为 2026-02-03，尚未到期" in rectify.review_timing(
+        rectify.item(store, i), early
+    )
+    assert rectify.review_timing(rectify.item(store, i), date(2026, 2, 3)) is None  # due
+    with pytest.raises(rectify.RectifyError, match="尚未到期：提前通过须说明理由"):
+        rectify.review(store, OFFICE, i, True, "未见反弹", scheme=s, today=early)
+    done = rectify.review(
+        store, OFFICE, i, True, "未见反弹", scheme=s, today=early, early_reason="专项督查提前复查"
+    )
+    assert done.status == rectify.HELD
+    assert rectify.history(store, i)["说明"].iloc[-1] == (
+        "未见反弹（提前回头看，原定 2026-02-03：专项督查提前复查）"
+    )
+
+
+def test_a_problem_seen_again_fails_review_early_without_more_words(store):
+    s = default_scheme()
+    i = signed_off(store, date(2025, 11, 3))
+    done = rectify.review(
+        store, OFFICE, i, False, "暗访又见脱岗", scheme=s, today=date(2025, 12, 1)
+    )
+    # 30 working days after Mon 1 Dec 2025: 2–31 Dec 1–22, 1–3 Jan off (元旦), Sun 4 Jan
+    # (调休) 23, 5–9 Jan 24–28, 12–13 Jan 29–30.
+    assert done.status == rectify.REDO and done.due == date(2026, 1, 13)
+    assert rectify.history(store, i)["说明"].iloc[-1] == (
+        "暗访又见脱岗（提前回头看，原定 2026-02-03）（重新整改，时限 2026-01-13）"
+    )
+
+
+def test_an_item_imported_as_signed_off_has_no_date_to_hold_its_review_to(store):
+    s = default_scheme()
+    item = rectify.open_item(
+        store, OFFICE, 2025, "甲局", "查摆", "旧账", scheme=s, status=rectify.CLOSED, today=OPENED
+    )
+    assert item.closed_on is None and rectify.review_timing(item, OPENED) is None
+    done = rectify.review(store, OFFICE, item.id, True, "已核", scheme=s, today=OPENED)
+    assert done.status == rectify.HELD

@@ -132,3 +132,34 @@ def test_a_write_without_user_on_a_database_with_accounts_says_how(db, capsys):
         accounts.add_user(s, office.name, "office-password-1", accounts.ADMIN, by=office)
     code, _, err = run(capsys, "rectify", "--year", "2025", "--sync")
     assert code == 2 and "无权进行此操作" in err and "请用 --user 指定" in err
+
+
+def test_review_on_the_command_line_keeps_to_its_dates(db, capsys):
+    from scoring import accounts, rectify
+    from scoring.scheme import default_scheme
+    from scoring.store import Store, resolve_db_path
+
+    office, s = accounts.User("效能办", accounts.ADMIN), default_scheme()
+    today = dt.date.today()
+    with Store(resolve_db_path()) as store:
+        ids = []
+        for unit, closed in (("市第1局", today), ("市第2局", today - dt.timedelta(days=10))):
+            i = rectify.open_item(store, office, 2025, unit, "查摆", "脱岗", scheme=s)
+            rectify.set_plan(store, office, i.id, target="在岗", owner="科长", measures="考勤")
+            rectify.request_close(store, office, i.id, "整改完成")
+            ids.append(rectify.sign_off(store, office, i.id, scheme=s, today=closed).id)
+    review = ("rectify", "--year", "2025", "--note", "未见反弹", "--review")
+    code, _, err = run(capsys, *review, str(ids[0]))
+    assert code == 2 and "需同时给出 --result" in err
+    code, _, err = run(capsys, *review, str(ids[0]), "--result", "通过")
+    assert code == 2 and f"于 {today.isoformat()} 销号" in err and "不能在销号当日" in err
+    code, _, err = run(capsys, *review, str(ids[1]), "--result", "通过")
+    assert code == 2 and "尚未到期：提前通过须说明理由" in err
+    code, _, err = run(
+        capsys, *review, str(ids[1]), "--result", "通过", "--early-reason", "专项督查"
+    )
+    assert code == 0 and f"整改事项 {ids[1]}：回头看通过。" in err
+    code, _, err = run(
+        capsys, "rectify", "--year", "2024", "--review", str(ids[0]), "--result", "通过"
+    )
+    assert code == 2 and "属于 2025 年度，不是 2024 年度" in err

@@ -137,3 +137,41 @@ def test_office_signs_off_on_the_page_and_the_review_falls_due(demo_copy):
         done = rectify.item(s, item.id)
         assert done.status == rectify.CLOSED and done.next_due()[0] == "回头看"
         assert rectify.history(s, item.id)["说明"].iloc[-1] == "材料齐全，同意销号"
+
+
+def test_the_page_says_when_review_is_due_and_asks_why_it_is_early(demo_copy):
+    from datetime import date, timedelta
+
+    signed = date.today() - timedelta(days=10)
+    with Store(demo_copy) as s:
+        rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
+        item = rectify.items(s, 2025, unit="市信访局")[0]
+        rectify.set_plan(s, OFFICE, item.id, target="t", owner="o", measures="m")
+        rectify.request_close(s, OFFICE, item.id, "整改完成")
+        due = rectify.sign_off(s, OFFICE, item.id, scheme=item_scheme(s), today=signed).review_due
+        same = rectify.items(s, 2025, unit="市信访局")[1]  # signed off today
+        rectify.set_plan(s, OFFICE, same.id, target="t", owner="o", measures="m")
+        rectify.request_close(s, OFFICE, same.id, "整改完成")
+        rectify.sign_off(s, OFFICE, same.id, scheme=item_scheme(s))
+    at = run_app("pages/rectify.py")
+    at.selectbox(key="rectify_item").set_value(item.id).run()
+    assert any(f"回头看时间为 {due.isoformat()}，尚未到期" in w.value for w in at.warning)
+    at.text_area(key="rectify_office_note").input("未见反弹")
+    button(at, "回头看通过").click().run()
+    assert any("提前通过须说明理由" in e.value for e in at.error)
+    at.text_input(key="rectify_early_reason").input("专项督查提前复查")
+    button(at, "回头看通过").click().run()
+    assert not at.exception and at.success[0].value == "回头看通过。"
+    with Store(demo_copy) as s:
+        assert rectify.item(s, item.id).status == rectify.HELD
+        assert "专项督查提前复查" in rectify.history(s, item.id)["说明"].iloc[-1]
+    at.selectbox(key="rectify_item").set_value(same.id).run()
+    assert any("不能在销号当日或之前进行" in w.value for w in at.warning)
+    assert button(at, "回头看通过").disabled and button(at, "回头看不通过").disabled
+    assert not any(t.key == "rectify_early_reason" for t in at.text_input)  # no reason helps
+
+
+def item_scheme(store):
+    from scoring.scheme import for_year
+
+    return for_year(store, 2025)[0]
