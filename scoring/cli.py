@@ -14,6 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 from scoring import accounts, imports, results, scheme_preview
+from scoring.formats import fmt_span
 from scoring.rules import round2
 from scoring.scheme import SchemeError, for_year, parse
 from scoring.sheets import SOURCE_NAMES, SOURCES
@@ -241,7 +242,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
                 {
                     **r,
                     "warnings": "、".join(r["warnings"]),
-                    "composite_ci": "" if ci is None else f"{ci[0]}–{ci[1]}",
+                    "composite_ci": "" if ci is None else fmt_span(ci[0], ci[1], str),
                 }
             )
     else:

@@ -43,6 +43,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
+from scoring.formats import fmt_span
 from scoring.summation import left_sum
 
 __all__ = [
@@ -734,7 +735,7 @@ def gap_evidence(
     words = "排名差异显著" if significant else "排名差异不显著"
     sentence = (
         f"与上一名 {above_name} 相差 {_num(gap, decimals)} 分"
-        f"（{percent(level)} 区间 {_num(low, decimals)}～{_num(high, decimals)}），{words}"
+        f"（{percent(level)} 区间 {fmt_span(low, high, lambda x: _num(x, decimals))}），{words}"
     )
     if probability_last is not None:
         sentence += f"；为真实末位的概率约 {probability_last:.0%}"
@@ -759,7 +760,7 @@ def line_evidence(
     return Evidence(
         YES if sure else NO,
         head
-        + f"（{percent(level)} 区间 {_num(low, decimals)}～{_num(high, decimals)}），"
+        + f"（{percent(level)} 区间 {fmt_span(low, high, lambda x: _num(x, decimals))}），"
         + ("确定低于分数线" if sure else "区间跨过分数线，低于分数线不显著"),
     )
 
@@ -788,10 +789,11 @@ def rate_evidence(rate: float, ballots: int, threshold: float, level: float) -> 
         return no_evidence(head + "，没有问卷份数，无法估计误差")
     low, high = wilson(rate * ballots, ballots, level)
     sure = high < threshold
+    span = fmt_span(low, high, "{:.2%}".format)
     return Evidence(
         YES if sure else NO,
         head
-        + f"（{percent(level)} 区间 {low:.2%}～{high:.2%}，按 {ballots} 份问卷计），"
+        + f"（{percent(level)} 区间 {span}，按 {ballots} 份问卷计），"
         + ("确定低于门槛" if sure else "区间跨过门槛，低于门槛不显著"),
     )
 

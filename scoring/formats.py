@@ -3,7 +3,9 @@
 - scores (综合得分, 万人评议 …): 2 decimals, rounded half up (rules.round2);
 - rates (满意率, 优秀率): a percentage with 2 decimals;
 - counts (问卷数, 单位数, 行数): integers with a thousands separator;
-- adjustments (加减分): signed, 2 decimals.
+- adjustments (加减分): signed, 2 decimals;
+- intervals (区间): low and high joined by 「～」 (``fmt_span``), the way the 通报 and the
+  warnings' statements write a range in Chinese text, in every card, line and file.
 
 Pages take ``column_kinds`` and turn each kind into a column format; the workbook
 takes ``EXCEL_FORMATS``; text (PDF, cards) takes the ``fmt_*`` functions.
@@ -30,9 +32,11 @@ __all__ = [
     "fmt_rate",
     "fmt_score",
     "fmt_signed",
+    "fmt_span",
 ]
 
 MISSING = "—"
+SPAN = "～"  # between an interval's ends (浪纹线, as Chinese text writes a range)
 
 # Heading -> kind, for every numeric column a result table may carry.
 COLUMN_KINDS: dict[str, str] = {
@@ -65,6 +69,22 @@ def _missing(x: object) -> bool:
 
 def fmt_score(x: float | None) -> str:
     return MISSING if _missing(x) else f"{round2(x):.2f}"
+
+
+def fmt_span(
+    low: float | None, high: float | None, fmt: Callable[[float], str] | None = None
+) -> str:
+    """An interval as Chinese text writes it: 「69.74～73.07」 (scores by default, or
+    ``fmt``); MISSING when an end is unknown.
+
+    >>> fmt_span(69.744, 73.07), fmt_span(-1.5, 2, lambda x: f"{x:.1f}"), fmt_span(None, 1)
+    ('69.74～73.07', '-1.5～2.0', '—')
+    """
+    if _missing(low) or _missing(high):
+        return MISSING
+    assert low is not None and high is not None  # narrowed by _missing
+    f = fmt or fmt_score
+    return f"{f(low)}{SPAN}{f(high)}"
 
 
 def fmt_rate(x: float | None) -> str:

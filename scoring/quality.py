@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from scoring.formats import fmt_span
 from scoring.results import COMPONENT_NAMES, Results
 from scoring.sheets import SOURCE_NAMES
 from scoring.store import Store
@@ -113,7 +114,7 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
             u.unit,
             u.group or "",
             u.ballots,
-            f"{u.ci_low:.2f}–{u.ci_high:.2f}" if u.ci_low is not None else "—",
+            fmt_span(u.ci_low, u.ci_high, "{:.2f}".format),
         )
         for u in res.units
         if u.appraisal_detail and u.ballots < min_ballots

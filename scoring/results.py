@@ -20,6 +20,7 @@ from scoring.column_facts import read_columns
 from scoring.columns import FactColumns
 from scoring.engine import CADRE, LEADERSHIP, evaluate
 from scoring.facts import YearFacts, read_facts
+from scoring.formats import fmt_span
 from scoring.outcome import COMPONENT_NAMES, Results, Summary, UnitResult
 from scoring.scheme import Scheme, for_year
 from scoring.store import Store
@@ -193,7 +194,7 @@ def _explain_appraisal(a: rules.AppraisalScore, scheme: Scheme, f: _Fmt) -> list
     if a.missing_categories:
         lines.append("  · 无问卷的评议人类别（权重已重新分配）：" + "、".join(a.missing_categories))
     interval = (
-        f"{scheme.confidence_label} 区间 {f(a.ci_low)}–{f(a.ci_high)}"
+        f"{scheme.confidence_label} 区间 {fmt_span(a.ci_low, a.ci_high, f)}"
         + ("（问卷汇总表按题目完全相关的保守上限计）" if a.conservative else "")
         if a.ci_low is not None
         else "无区间（含分项得分汇总，没有逐票答案）"
@@ -228,7 +229,7 @@ def _explain_spread(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
     left_out = f"（未计入：{'、'.join(spread.left_out)}）" if spread.left_out else ""
     lines = [
         f"综合得分的抽样标准误 {spread.se:.2f}，{scheme.confidence_label} 区间 "
-        f"{f(spread.low)}–{f(spread.high)}{left_out}"
+        f"{fmt_span(spread.low, spread.high, f)}{left_out}"
     ]
     if result.p_last is not None:
         lines.append(f"为组内真实末位的概率约 {result.p_last:.0%}")

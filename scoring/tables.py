@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scoring.formats import excel_formats, fmt_count, fmt_rate, fmt_score
+from scoring.formats import excel_formats, fmt_count, fmt_rate, fmt_score, fmt_span
 from scoring.results import Results, UnitResult
 from scoring.rules import round2
 from scoring.warnings import Warning
@@ -148,7 +148,7 @@ def unit_metrics(unit: UnitResult, level: str = "") -> list[tuple[str, str]]:
 
     f = fmt_score
     rank = f"{unit.rank} / {unit.group_size}" if unit.rank else "不参加"
-    interval = f"{f(unit.ci_low)}–{f(unit.ci_high)}" if unit.ci_low is not None else "—"
+    interval = fmt_span(unit.ci_low, unit.ci_high)
     return [
         ("综合得分", f(unit.composite)),
         ("排名 / 单位数", rank),

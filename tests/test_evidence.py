@@ -455,7 +455,7 @@ def test_the_leader_cards_carry_the_same_evidence(demo_db):
     office = cards["综合管理类"]
     assert office.unit == "市统计局" and office.significant == "否"
     assert "排名差异不显著" in office.statement and "为真实末位的概率约 57%" in office.statement
-    assert office.interval == "69.74–73.07"
+    assert office.interval == "69.74～73.07"
     assert cards["执法监管类"].significant == "不适用"
     assert all(v.significant in {"是", "否", "无法判断", "不适用"} for v in cards.values())
 
