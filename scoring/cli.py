@@ -16,6 +16,7 @@ from pathlib import Path
 from scoring import accounts, imports, results, scheme_preview
 from scoring.formats import fmt_span
 from scoring.rules import round2
+from scoring.scale import composite_interval
 from scoring.scheme import SchemeError, for_year, parse
 from scoring.sheets import SOURCE_NAMES, SOURCES
 from scoring.store import Store, StoreError, resolve_db_path
@@ -49,10 +50,11 @@ def rank_records(res: results.Results, group: str | None = None) -> list[dict]:
                 "rank": u.rank,
                 "grade": u.grade,
                 "warnings": list(u.warnings),
+                # within the composite's scale (scoring.scale), as every page shows it
                 "composite_ci": (
                     None
-                    if u.composite_low is None
-                    else [round2(u.composite_low), round2(u.composite_high)]
+                    if (ci := composite_interval(u, res.scheme)) is None
+                    else [round2(ci.low), round2(ci.high)]
                 ),
             }
         )

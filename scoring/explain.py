@@ -12,8 +12,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from scoring import evidence
-from scoring.formats import fmt_score, fmt_span
+from scoring.formats import fmt_score
 from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
+from scoring.scale import composite_interval
 from scoring.warnings import LAST_PLACE
 
 __all__ = ["Verdict", "group_verdicts", "main_reason"]
@@ -101,10 +102,8 @@ def group_verdicts(results: Results) -> list[Verdict]:
         last = tied[0]
         above = [u for u in ranked if (u.rank or 0) < last_rank]
         upper = max(above, key=lambda u: (u.rank or 0, -(u.composite or 0))) if above else None
-        if last.composite_low is not None and last.composite_high is not None:
-            interval = fmt_span(last.composite_low, last.composite_high)
-        else:
-            interval = "无法估计（数据不足以估计抽样误差）"
+        bounded = composite_interval(last, results.scheme)
+        interval = bounded.text() if bounded else "无法估计（数据不足以估计抽样误差）"
         sch = results.scheme.for_group(group)
         said = evidence.statement(
             LAST_PLACE,

@@ -22,6 +22,7 @@ from scoring.engine import CADRE, LEADERSHIP, evaluate
 from scoring.facts import YearFacts, read_facts
 from scoring.formats import fmt_span
 from scoring.outcome import COMPONENT_NAMES, Results, Summary, UnitResult
+from scoring.scale import composite_interval
 from scoring.scheme import Scheme, for_year
 from scoring.store import Store
 from scoring.summation import left_sum
@@ -227,9 +228,10 @@ def _explain_spread(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
     if spread is None or spread.se is None:
         return ["综合得分的抽样误差无法估计（各组成部分的数据不足以估计误差）"]
     left_out = f"（未计入：{'、'.join(spread.left_out)}）" if spread.left_out else ""
+    bounded = composite_interval(result, scheme)
     lines = [
         f"综合得分的抽样标准误 {spread.se:.2f}，{scheme.confidence_label} 区间 "
-        f"{fmt_span(spread.low, spread.high, f)}{left_out}"
+        f"{bounded.text(f) if bounded else fmt_span(spread.low, spread.high, f)}{left_out}"
     ]
     if result.p_last is not None:
         lines.append(f"为组内真实末位的概率约 {result.p_last:.0%}")
