@@ -2,6 +2,8 @@
 what a change would do, weight sensitivity, version history with differences and restore.
 All logic lives in scoring.scheme_preview; this page only renders."""
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -22,16 +24,37 @@ from scoring.scheme import GradeBand, LastPlaceRule, SchemeError, default_text, 
 user = page_setup(__file__, "scheme")
 st.title("考评方案")
 store = get_store()
-year = int(
-    st.number_input(
-        "年度",
-        min_value=2000,
-        max_value=2100,
-        step=1,
-        value=selected_year() or 2025,
-        key="scheme_year",
-    )
+# One year for the whole app: the sidebar's. The sidebar lists only years with data, and
+# a year's scheme is set before its data arrives (the 考评办法 comes first): that year,
+# and only such a year, is chosen here, and the page says why.
+years = available_years()
+year = selected_year()
+unset = st.checkbox(
+    "为尚无考评数据的年度设置方案（如下一年度）",
+    value=year is None,
+    disabled=year is None,
+    key="scheme_unset_year",
+    help="侧栏「考评年度」只列出已有考评数据的年度；新年度的考评方案应在上传数据之前设置。",
 )
+if unset or year is None:
+    year = int(
+        st.number_input(
+            "尚无考评数据的年度",
+            min_value=2000,
+            max_value=2100,
+            step=1,
+            value=sp.year_without_data(years, date.today().year),
+            key="scheme_year",
+        )
+    )
+    if year in years:
+        st.info(f"{year} 年度已有考评数据：请在侧栏「考评年度」中选择该年度。")
+        st.stop()
+    st.caption(
+        f"{year} 年度尚无考评数据，不在侧栏「考评年度」中：在此先设方案，上传数据后即按此方案计算。"
+    )
+else:
+    st.caption(f"年度随侧栏「考评年度」：{year} 年度（全站同一个年度）。")
 scheme, version = for_year(store, year)
 shown_version = f"版本 {version}" if version else "默认方案，尚未设置"
 st.caption(

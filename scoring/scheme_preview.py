@@ -136,6 +136,16 @@ def form_of(scheme: Scheme) -> SchemeForm:
     )
 
 
+def year_without_data(years: Iterable[int], today_year: int) -> int:
+    """The year the office most likely sets a scheme for before its data arrives: the
+    one after the latest with data, or this year when there is none.
+
+    >>> year_without_data([2025, 2024], 2026), year_without_data([], 2026)
+    (2026, 2026)
+    """
+    return max(years, default=today_year - 1) + 1
+
+
 def normalised(weights: Mapping[str, float]) -> dict[str, float]:
     """Weights scaled to total 1 (what 按比例换算为 100% shows before saving)."""
     total = sum(weights.values())

@@ -128,6 +128,11 @@ def test_preview_lists_what_changes_side_by_side(store):
 def test_scheme_page_saves_the_form_with_a_reason(app_db, tmp_path):
     app_db(tmp_path / "office.duckdb")
     at = run_app("pages/scheme_page.py")
+    # No data yet: the sidebar has no year, so the page asks which year the scheme is for.
+    assert (
+        at.checkbox(key="scheme_unset_year").value and at.checkbox(key="scheme_unset_year").disabled
+    )
+    at.number_input(key="scheme_year").set_value(2025).run()
     at.number_input(key="s2025v0_composite_weights_appraisal").set_value(50.0).run()
     assert any("综合得分权重合计 110.0%" in w.value for w in at.warning)
     at.number_input(key="s2025v0_composite_weights_performance").set_value(30.0).run()
@@ -178,3 +183,26 @@ def test_the_changes_read_in_the_offices_words():
     before, after = shown["等次"]
     assert before.startswith("优秀：分数线 90，名额比例 20%；良好：分数线 80")
     assert after.startswith("优秀：分数线 88，名额比例 20%")
+
+
+def test_the_scheme_page_follows_the_sidebars_year(app_db, demo_db):
+    """One year for the whole app: the page shows the sidebar's year (it had a year box
+    of its own that kept 2025 while the sidebar said 2024); a year without data, which
+    the sidebar cannot offer, is chosen on the page and only such a year."""
+    app_db(demo_db)
+
+    def said(at):
+        return " ".join(c.value for c in at.caption)
+
+    at = run_app("pages/scheme_page.py", year=2024)
+    assert "年度随侧栏「考评年度」：2024 年度" in said(at) and "2024 年度当前方案" in said(at)
+    assert not any(n.key == "scheme_year" for n in at.number_input)
+    at.session_state["year"] = 2025  # the sidebar's choice (its widget's key)
+    at.run()
+    assert "2025 年度当前方案" in said(at)
+    at.checkbox(key="scheme_unset_year").check().run()
+    assert at.number_input(key="scheme_year").value == 2026  # the year after the latest
+    assert "2026 年度尚无考评数据" in said(at) and "2026 年度当前方案" in said(at)
+    at.number_input(key="scheme_year").set_value(2024).run()
+    assert any("2024 年度已有考评数据：请在侧栏" in i.value for i in at.info)
+    assert "当前方案" not in said(at)
