@@ -11,6 +11,7 @@ import json
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
+from datetime import date
 from pathlib import Path
 
 from scoring import accounts, imports, results, scheme_preview
@@ -559,10 +560,13 @@ def cmd_rectify(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(records, ensure_ascii=False, indent=1))
         return 0
-    print("\t".join(["编号", "单位", "来源", "问题", "责任人", "时限", "状态", "逾期"]))
-    for r in records:
+    # The table speaks as the 整改台账 does: its labels, and which deadline is late by how long.
+    due = rectify.DUE_COLUMNS[rectify.DUE_COMPLETE]
+    print("\t".join(["编号", "单位", "来源", "问题", "责任人", due, "状态", "逾期"]))
+    today = date.today()
+    for i, r in zip(found, records, strict=True):
         cells = [r["id"], r["unit"], r["origin"], r["problem"], r["owner"], r["due"] or ""]
-        cells += [r["status"], "是" if r["overdue"] else ""]
+        cells += [r["status"], rectify.late_text(i, today)]
         print("\t".join(str(c).replace("\t", " ").replace("\n", " ") for c in cells))
     return 0
 

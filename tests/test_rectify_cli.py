@@ -163,3 +163,32 @@ def test_review_on_the_command_line_keeps_to_its_dates(db, capsys):
         capsys, "rectify", "--year", "2024", "--review", str(ids[0]), "--result", "通过"
     )
     assert code == 2 and "属于 2025 年度，不是 2024 年度" in err
+
+
+def test_the_table_names_the_late_deadline_as_the_ledger_does(db, capsys):
+    from scoring import accounts, rectify
+    from scoring.scheme import default_scheme
+    from scoring.store import Store, resolve_db_path
+
+    office = accounts.User("效能办", accounts.ADMIN)
+    with Store(resolve_db_path()) as store:
+        # Opened Fri 26 Sep 2025: plan due Thu 23 Oct, completion Fri 26 Dec 2025.
+        rectify.open_item(
+            store,
+            office,
+            2025,
+            "市第1局",
+            "查摆",
+            "脱岗",
+            scheme=default_scheme(),
+            today=dt.date(2025, 9, 26),
+        )
+    code, out, _ = run(capsys, "rectify", "--year", "2025")
+    header, row = out.splitlines()[:2]
+    assert code == 0 and header.split("\t")[5] == "整改时限"
+    late = dt.date.today() - dt.date(2025, 10, 23), dt.date.today() - dt.date(2025, 12, 26)
+    assert row.split("\t")[5:] == [
+        "2025-12-26",
+        "待制定",
+        f"整改方案逾期 {late[0].days} 天；整改完成逾期 {late[1].days} 天",
+    ]
