@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import difflib
+import functools
 import hashlib
 import html
 import io
@@ -33,6 +34,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring import sheet_parts
 from scoring.scheme import Scheme
 
 try:  # ISA-L's inflate: the extent scan unzips each sheet in half zlib's time
@@ -590,19 +592,26 @@ def _read_xlsx_bounded(name: str, data: bytes) -> list[_Sheet]:
     import fastexcel
 
     try:
+        kept: dict[str, tuple[str, list[bytes]]] = {}
         if data[:2] == b"PK":  # a zipped workbook (.xlsx); an old .xls is not scanned
-            data = _bounded_xlsx(name, data)
+            data, kept = _bounded_xlsx(name, data)
         reader = fastexcel.read_excel(data)
         sheets = []
         for sheet_name in reader.sheet_names:
             if any(word in sheet_name for word in SKIPPED_SHEET_WORDS):
                 sheets.append(_Sheet(sheet_name, pa.table({}), 0, "示例、说明或下拉选项工作表"))
                 continue
-            sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
-            cols = sheet.available_columns()
-            offset = cols[0].absolute_index if cols else 0
-            hidden = None if sheet.visible == "visible" else "隐藏的工作表"
-            sheets.append(_Sheet(sheet_name, sheet.to_arrow(), offset, hidden))
+            read = None
+            if sheet_name in kept:  # a long sheet: its rows in parts, on every core
+                member, xml = kept.pop(sheet_name)
+                parts = sheet_parts.parts_for(sum(len(p) for p in xml))
+                read = sheet_parts.read_in_parts(
+                    data, member, xml, parts, functools.partial(_load, sheet_name=sheet_name)
+                )
+                del xml
+            table, offset, state = read or _load(reader, sheet_name)
+            hidden = None if state == "visible" else "隐藏的工作表"
+            sheets.append(_Sheet(sheet_name, table, offset, hidden))
         return sheets
     except _Reject:
         raise
@@ -616,6 +625,18 @@ def _read_xlsx_bounded(name: str, data: bytes) -> list[_Sheet]:
                 )
             ]
         ) from exc
+
+
+def _load(source: Any, sheet_name: str) -> tuple[pa.RecordBatch, int, str]:
+    """One sheet read by fastexcel with every cell as text, row i = sheet row i + 1:
+    (the table, its first column's index, the sheet's visibility). ``source`` is the
+    workbook's reader or, for a part of a long sheet, a workbook's bytes."""
+    import fastexcel
+
+    reader = fastexcel.read_excel(source) if isinstance(source, bytes) else source
+    sheet = reader.load_sheet(sheet_name, header_row=None, dtypes="string", skip_rows=0)
+    cols = sheet.available_columns()
+    return sheet.to_arrow(), cols[0].absolute_index if cols else 0, sheet.visible
 
 
 def _read_csv(name: str, data: bytes) -> list[_Sheet]:
@@ -699,6 +720,7 @@ def _refuse_other_separators(name: str, rows: list[list[str]]) -> None:
 MAX_SHEET_CELLS = 5_000_000  # rows x columns of one sheet's data (about 200 MB to read)
 MAX_WORKBOOK_CELLS = 10_000_000  # all sheets of a file together
 MAX_SHEETS = 100  # worksheets in one workbook
+MAX_KEPT_XML_BYTES = 128 << 20  # long sheets' XML kept from the scan to read in parts
 MAX_CSV_FIELD = 128 * 1024  # one CSV cell; Python's csv module refuses more with a traceback
 MAX_SUGGESTED_NAMES = 50  # distinct unknown unit names that get a closest-name suggestion
 _CHUNK = 8 * 1024 * 1024
@@ -848,12 +870,15 @@ class _Extent:
         return self.rows * self.cols
 
 
-def _quick_extent(z: zipfile.ZipFile, member: str) -> _Extent | None:
+def _quick_extent(
+    z: zipfile.ZipFile, member: str, keep: list[bytes] | None = None
+) -> _Extent | None:
     """An upper bound of the rectangle, from cell addresses alone (one regular-expression
     pass in the usual case); None when the sheet is not written the usual way (a cell
-    without its address first, a name prefix), which the exact pass then handles."""
+    without its address first, a name prefix), which the exact pass then handles. The
+    unzipped pieces are added to ``keep`` when it is given."""
     ext = _Extent()
-    for buf, start, end in _tag_spans(z, member):
+    for buf, start, end in _tag_spans(z, member, keep):
         if buf.find(b'<c r="', start, end) >= 0:
             ext.rows, ext.cols = max(ext.rows, 99_999), max(ext.cols, 26)
         found = [
@@ -877,13 +902,18 @@ def _quick_extent(z: zipfile.ZipFile, member: str) -> _Extent | None:
     return ext
 
 
-def _tag_spans(z: zipfile.ZipFile, member: str) -> Iterator[tuple[bytes, int, int]]:
+def _tag_spans(
+    z: zipfile.ZipFile, member: str, keep: list[bytes] | None = None
+) -> Iterator[tuple[bytes, int, int]]:
     """A zip member's bytes as (buffer, start, end) spans that hold whole tags, about
     _CHUNK at a time without copying them: each piece read, from its first "<" to its
     last; and the tag cut at the end of a piece, joined with the start of the next one
-    (a tag holds no "<", so it ends before the next one starts)."""
+    (a tag holds no "<", so it ends before the next one starts). Each piece is also
+    added to ``keep`` when it is given."""
     tail = b""
     for piece in _member_pieces(z, member):
+        if keep is not None:
+            keep.append(piece)
         first = piece.find(b"<")
         if first < 0:
             tail += piece  # one element runs on (the unzipped size is capped)
@@ -1039,10 +1069,12 @@ def _too_big(name: str, sheet: str, ext: _Extent) -> _Reject:
     )
 
 
-def _bounded_xlsx(name: str, data: bytes) -> bytes:
+def _bounded_xlsx(name: str, data: bytes) -> tuple[bytes, dict[str, tuple[str, list[bytes]]]]:
     """The workbook, safe to give the reader: every sheet's data within the limits (else a
     refusal naming the sheet and its farthest cell), cells holding only spaces emptied where
-    they would stretch a sheet. Usually the very same bytes, after one quick pass."""
+    they would stretch a sheet. Usually the very same bytes, after one quick pass. With
+    them, the unzipped XML of each long sheet the quick pass took as it is (sheet name ->
+    (member, pieces)), for reading it in parts (``sheet_parts``)."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = _worksheets(z)
         if len(sheets) > MAX_SHEETS:
@@ -1055,7 +1087,13 @@ def _bounded_xlsx(name: str, data: bytes) -> bytes:
                     )
                 ]
             )
-        quick = {m: _quick_extent(z, m) for m in sheets}
+        pieces: dict[str, list[bytes]] = {}
+        room = MAX_KEPT_XML_BYTES
+        for m in sheets:
+            size = z.getinfo(m).file_size
+            if sheet_parts.parts_for(size) > 1 and size <= room:
+                pieces[m], room = [], room - size
+        quick = {m: _quick_extent(z, m, pieces.get(m)) for m in sheets}
         exact = sum(e.cells for e in quick.values() if e) > MAX_WORKBOOK_CELLS
         blank_strings: set[int] | None = None
         changed: dict[str, bytes] = {}
@@ -1082,13 +1120,18 @@ def _bounded_xlsx(name: str, data: bytes) -> bytes:
                         )
                     ]
                 )
+        kept = {
+            sheets[m]: (m, xml)
+            for m, xml in pieces.items()
+            if quick[m] is not None and not exact and m not in changed
+        }
         if not changed:
-            return data
+            return data, kept
         out = io.BytesIO()
         with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
             for item in z.infolist():
                 dst.writestr(item.filename, changed.get(item.filename) or z.read(item.filename))
-        return out.getvalue()
+        return out.getvalue(), {}
 
 
 # -- per-kind cell checks (on distinct values) ---------------------------------------------
