@@ -24,7 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring import content_store
-from scoring.counts import AppraisalCounts, LabelCodes, upload_counts
+from scoring.counts import AppraisalCounts, LabelCodes, UploadCounts, upload_counts
 from scoring.sqlrows import one, scalar
 
 __all__ = [
@@ -536,7 +536,7 @@ class Store:
             if len(frame) == 0:
                 continue
             if table == "appraisal_answers":
-                answers, prints = _insert_answers(cur, upload_id, year, frame)
+                answers, prints = _insert_answers(cur, upload_id, year, frame, not preview)
                 continue
             cur.register("incoming_facts", frame)
             try:
@@ -1418,9 +1418,47 @@ def _label_cells(
     return out, labels, [(answers[a],) for a in used.tolist()], label_codes
 
 
+_Answers = tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]
+
+
+class _Counting:
+    """An upload's counts (``counts.upload_counts``) taken on a thread of their own as
+    soon as its answer rows are known, while the rows are written and checked: numpy
+    there, DuckDB here (which lets go of the GIL), on the machine's second core."""
+
+    def __init__(self, rows: _Answers) -> None:
+        self.rows = rows
+        self._out: list = []
+        self._thread = threading.Thread(target=self._count, daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def _count(self) -> None:
+        try:
+            cell, ballot, n, cells = self.rows
+            self._out.append((upload_counts(cell, ballot, n, cells), None))
+        except BaseException as exc:  # raised again where the result is used
+            self._out.append((None, exc))
+
+    def result(self) -> UploadCounts | None:
+        if self._thread.is_alive() or self._out:
+            self._thread.join()
+        else:  # never started (or not yet): count here
+            self._count()
+        counted, exc = self._out[0]
+        if exc is not None:
+            raise exc
+        return counted
+
+
 def _insert_answers(
-    cur: duckdb.DuckDBPyConnection, upload_id: int, year: int, frame: pd.DataFrame | pa.Table
-) -> tuple[tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame], pa.Table]:
+    cur: duckdb.DuckDBPyConnection,
+    upload_id: int,
+    year: int,
+    frame: pd.DataFrame | pa.Table,
+    count: bool = True,
+) -> tuple[_Counting, pa.Table]:
     """Store answer rows once, as integers (migration 051): each row its cell id (new
     cells are registered first), ballot number and count in ``appraisal_answer_rows``;
     each ballot's 问卷编号 once in ``appraisal_ballots``. A ballot's number is the upload
@@ -1430,7 +1468,8 @@ def _insert_answers(
     The rows are mapped to their cells by the distinct values of the four columns (a few
     thousand, whatever the number of rows), not by joining every row on four strings.
     Returns the rows as ``_count_upload`` takes them (cell id, ballot number or -1, n,
-    and the cells), and the ballots' fingerprint texts (``_print_texts``)."""
+    and the cells; their counting already under way), and the ballots' fingerprint
+    texts (``_print_texts``)."""
     table = _answer_table(frame)
     keys = ("unit", "category", "item", "answer")
     codes, values = [], []
@@ -1488,6 +1527,9 @@ def _insert_answers(
         names = ballot.take(pa.array(with_ballot[first]))
     ballot_no = np.where(has_ballot, (np.int64(upload_id) << 32) | place, -1)
     n = table["n"].to_numpy().astype(np.int64)
+    counting = _Counting((cell, ballot_no, n, cells.sort_values("id").reset_index(drop=True)))
+    if count:
+        counting.start()
     rows = pa.table(
         {
             "ballot_no": pa.array(ballot_no, mask=None if block is not None else ~has_ballot),
@@ -1510,7 +1552,7 @@ def _insert_answers(
         prints = _print_texts(np.sort(cell.reshape(-1, block).T, axis=1), None, names)
     else:
         prints = _print_texts(cell[with_ballot], place[with_ballot], names)
-    return (cell, ballot_no, n, cells.sort_values("id").reset_index(drop=True)), prints
+    return counting, prints
 
 
 def _block(table: pa.Table) -> int | None:
@@ -1656,7 +1698,7 @@ def _count_upload(
     upload_id: int,
     year: int,
     sign: int,
-    rows: tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame] | None = None,
+    rows: _Answers | _Counting | None = None,
 ) -> None:
     """Add (sign +1: import, restore) or subtract (-1: undo) one upload's 万人评议 counts
     to its year's (migrations 021, 022), in the caller's transaction. ``rows`` are the
@@ -1676,15 +1718,20 @@ def _count_upload(
             [upload_id],
         ).df()
         rows = (stored["cell_id"], stored["ballot_no"], stored["n"], cells)
-    cell, ballot, n, cells = rows
-    if len(cell) == 0:
-        return
-    counted = upload_counts(
-        np.asarray(cell, dtype=np.int64),
-        np.asarray(ballot, dtype=np.int64),
-        np.asarray(n, dtype=np.int64),
-        cells,
-    )
+    if isinstance(rows, _Counting):
+        if len(rows.rows[0]) == 0:
+            return
+        counted = rows.result()
+    else:
+        cell, ballot, n, cells = rows
+        if len(cell) == 0:
+            return
+        counted = upload_counts(
+            np.asarray(cell, dtype=np.int64),
+            np.asarray(ballot, dtype=np.int64),
+            np.asarray(n, dtype=np.int64),
+            cells,
+        )
     params = {"upload_id": upload_id, "year": year, "sign": sign}
     merges = (  # table, SQL fallback, part of UploadCounts, keys, values
         ("appraisal_pair_counts", "upload_pair_counts", "pairs", ("cell_a", "cell_b"), ("n",)),
