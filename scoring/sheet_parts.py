@@ -190,6 +190,8 @@ class _Frame:
                 infos = z.infolist()
         except (zipfile.BadZipFile, OSError, ValueError):
             return None
+        if len({i.filename for i in infos}) != len(infos):
+            return None  # a name twice: which one the reader takes is its own affair
         for info in infos:
             at = info.header_offset
             header = bytes(view[at : at + 30])
@@ -197,6 +199,8 @@ class _Frame:
                 return None
             n, extra = struct.unpack("<HH", header[26:30])
             name = bytes(view[at + 30 : at + 30 + n])
+            if name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
+                return None  # the reader goes by the directory's name: keep to it
             body = at + 30 + n + extra
             if info.filename == member:
                 index = len(entries)

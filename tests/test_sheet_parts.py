@@ -178,6 +178,33 @@ def test_a_hidden_long_sheet_stays_hidden_and_short_sheets_are_read_whole(split,
     _same(parts, _whole(buf.getvalue(), monkeypatch))
 
 
+class _Stream(io.RawIOBase):
+    """A file that cannot seek: zipfile then writes each member's sizes after its data."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, b) -> int:
+        self.data += b
+        return len(b)
+
+
+def test_a_workbook_written_with_data_descriptors_is_read_in_parts(split, monkeypatch):
+    src = zipfile.ZipFile(io.BytesIO(_workbook(400)))
+    out = _Stream()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            dst.writestr(info.filename, src.read(info.filename))
+    data = bytes(out.data)
+    assert all(i.flag_bits & 0x8 for i in zipfile.ZipFile(io.BytesIO(data)).infolist())
+    parts = sheets._read_xlsx("t.xlsx", data)
+    assert split == [True]
+    _same(parts, _whole(data, monkeypatch))
+
+
 def test_a_part_is_a_sound_workbook_with_every_other_member_as_it_was(split):
     data = _workbook(400)
     z = zipfile.ZipFile(io.BytesIO(data))
