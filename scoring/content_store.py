@@ -115,8 +115,8 @@ def upload_prints(
 ) -> None:
     """Fingerprint every stored row of one upload into the temp table ``new_prints``
     (tbl, rid, kind, fp, key). ``ballots``, when given, holds each ballot's 问卷编号
-    (key) and the text whose md5 is its print (text), made by the store from the rows
-    it has just inserted: the same text as _BALLOT's, without reading the rows back."""
+    (key) and its print (fp: the md5 of the same text as _BALLOT's), made by the store
+    from the rows it has just inserted, without reading them back."""
     cur.execute(
         "CREATE OR REPLACE TEMP TABLE new_prints "
         "(tbl VARCHAR, rid BIGINT, kind VARCHAR, fp VARCHAR, key VARCHAR)"
@@ -131,7 +131,7 @@ def upload_prints(
                 try:
                     cur.execute(
                         "INSERT INTO new_prints SELECT 'appraisal_answers', NULL, 'ballot', "
-                        "md5(text), key FROM incoming_prints"
+                        "fp, key FROM incoming_prints"
                     )
                 finally:
                     cur.unregister("incoming_prints")

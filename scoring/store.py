@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -1421,34 +1421,48 @@ def _label_cells(
 _Answers = tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]
 
 
-class _Counting:
-    """An upload's counts (``counts.upload_counts``) taken on a thread of their own as
-    soon as its answer rows are known, while the rows are written and checked: numpy
-    there, DuckDB here (which lets go of the GIL), on the machine's second core."""
+class _Background:
+    """A call run on a thread of its own once started (numpy and Arrow there, DuckDB
+    here: both let go of the GIL, so the machine's second core does it), its result or
+    its error taken where it is needed; a call never started runs there and then."""
 
-    def __init__(self, rows: _Answers) -> None:
-        self.rows = rows
-        self._out: list = []
-        self._thread = threading.Thread(target=self._count, daemon=True)
+    def __init__(self, call: Callable[[], object]) -> None:
+        self._call = call
+        self._out: list[tuple[object, BaseException | None]] = []
+        self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def start(self) -> None:
+    def start(self) -> _Background:
         self._thread.start()
+        return self
 
-    def _count(self) -> None:
+    def _run(self) -> None:
         try:
-            cell, ballot, n, cells = self.rows
-            self._out.append((upload_counts(cell, ballot, n, cells), None))
+            self._out.append((self._call(), None))
         except BaseException as exc:  # raised again where the result is used
             self._out.append((None, exc))
 
-    def result(self) -> UploadCounts | None:
-        if self._thread.is_alive() or self._out:
+    def result(self) -> object:
+        if self._thread.ident is not None:
             self._thread.join()
-        else:  # never started (or not yet): count here
-            self._count()
-        counted, exc = self._out[0]
+        elif not self._out:
+            self._run()
+        value, exc = self._out[0]
         if exc is not None:
             raise exc
+        return value
+
+
+class _Counting(_Background):
+    """An upload's answer rows (as ``_count_upload`` takes them) and their counts
+    (``counts.upload_counts``), taken while the rows are written and checked."""
+
+    def __init__(self, rows: _Answers) -> None:
+        super().__init__(lambda: upload_counts(*rows))
+        self.rows = rows
+
+    def result(self) -> UploadCounts | None:
+        counted = super().result()
+        assert counted is None or isinstance(counted, UploadCounts)
         return counted
 
 
@@ -1468,8 +1482,8 @@ def _insert_answers(
     The rows are mapped to their cells by the distinct values of the four columns (a few
     thousand, whatever the number of rows), not by joining every row on four strings.
     Returns the rows as ``_count_upload`` takes them (cell id, ballot number or -1, n,
-    and the cells; their counting already under way), and the ballots' fingerprint
-    texts (``_print_texts``)."""
+    and the cells; their counting already under way), and the ballots' fingerprints
+    (``_print_texts``, ``_ballot_prints``: made on a thread while the rows are written)."""
     table = _answer_table(frame)
     keys = ("unit", "category", "item", "answer")
     codes, values = [], []
@@ -1530,6 +1544,12 @@ def _insert_answers(
     counting = _Counting((cell, ballot_no, n, cells.sort_values("id").reset_index(drop=True)))
     if count:
         counting.start()
+    if block is not None:
+        ids, at = np.sort(cell.reshape(-1, block).T, axis=1), None
+    else:
+        ids, at = cell[with_ballot], place[with_ballot]
+    printer = cur.cursor()  # md5 on a connection of its own, while this one inserts
+    printing = _Background(lambda: _ballot_prints(printer, _print_texts(ids, at, names))).start()
     rows = pa.table(
         {
             "ballot_no": pa.array(ballot_no, mask=None if block is not None else ~has_ballot),
@@ -1548,11 +1568,7 @@ def _insert_answers(
             )
         finally:
             cur.unregister("incoming_rows")
-    if block is not None:
-        prints = _print_texts(np.sort(cell.reshape(-1, block).T, axis=1), None, names)
-    else:
-        prints = _print_texts(cell[with_ballot], place[with_ballot], names)
-    return counting, prints
+    return counting, printing.result()  # type: ignore[return-value]
 
 
 def _block(table: pa.Table) -> int | None:
@@ -1604,6 +1620,17 @@ def _print_texts(
     names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
     text = pc.binary_join_element_wise(names, pc.binary_join(listed, ","), "|")
     return pa.table({"key": names, "text": text})
+
+
+def _ballot_prints(printer: duckdb.DuckDBPyConnection, texts: pa.Table) -> pa.Table:
+    """Each ballot's 问卷编号 (key) and fingerprint (fp): DuckDB's md5 of its text, on
+    ``printer`` (a connection of the store's, closed here), as content_store's SQL
+    takes it."""
+    try:
+        printer.register("ballot_texts", texts)
+        return printer.sql("SELECT key, md5(text) AS fp FROM ballot_texts").to_arrow_table()
+    finally:
+        printer.close()
 
 
 def _distinct(keys: np.ndarray, space: int) -> tuple[np.ndarray, np.ndarray]:
