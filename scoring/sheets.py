@@ -26,9 +26,7 @@ import threading
 import unicodedata
 import zipfile
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from contextlib import suppress
 from dataclasses import dataclass, field
-from queue import Empty, Full, Queue
 from typing import TYPE_CHECKING, Any, Protocol, TypedDict
 
 import numpy as np
@@ -814,44 +812,6 @@ def _member_pieces(z: zipfile.ZipFile, member: str) -> Iterator[bytes]:
         raise zipfile.BadZipFile(f"Bad CRC-32 for file {member!r}")
 
 
-def _ahead(pieces: Iterator[bytes]) -> Iterator[bytes]:
-    """The same pieces, unzipped on a thread one piece ahead: ISA-L inflates the next
-    piece (letting go of the GIL) while the scan's patterns run over this one. An error
-    of the unzipping is raised here, where the piece would have come; leaving early
-    stops the thread."""
-    queue: Queue[tuple[bytes | None, BaseException | None]] = Queue(maxsize=1)
-    stop = threading.Event()
-
-    def produce() -> None:
-        try:
-            for piece in pieces:
-                while not stop.is_set():
-                    with suppress(Full):
-                        queue.put((piece, None), timeout=0.05)
-                        break
-                if stop.is_set():
-                    return
-            queue.put((None, None))
-        except BaseException as exc:  # raised again in the scan's thread
-            queue.put((None, exc))
-
-    thread = threading.Thread(target=produce, daemon=True)
-    thread.start()
-    try:
-        while True:
-            piece, exc = queue.get()
-            if exc is not None:
-                raise exc
-            if piece is None:
-                return
-            yield piece
-    finally:
-        stop.set()
-        with suppress(Empty):
-            queue.get_nowait()  # a producer waiting to put sees the stop
-        thread.join()
-
-
 def _raw_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     """A member's stored (compressed) bytes, read after its local header; None when it
     is encrypted, compressed another way than deflate, or its header is not where the
@@ -951,10 +911,7 @@ def _tag_spans(
     (a tag holds no "<", so it ends before the next one starts). Each piece is also
     added to ``keep`` when it is given."""
     tail = b""
-    pieces = _member_pieces(z, member)
-    if z.getinfo(member).file_size > _CHUNK:
-        pieces = _ahead(pieces)
-    for piece in pieces:
+    for piece in _member_pieces(z, member):
         if keep is not None:
             keep.append(piece)
         first = piece.find(b"<")
