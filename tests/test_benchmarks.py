@@ -39,10 +39,10 @@ def test_import_bench_runs(tmp_path):
         "--runs",
         "1",
         "--readers",
-        "raw_fastexcel",
+        "raw_fastexcel,raw_fastexcel_parts",
         tmp_path=tmp_path,
     )
-    assert "full import at" in out
+    assert "full import at" in out and "reading the same parts at once" in out
 
 
 @pytest.mark.skipif(not Path("/usr/bin/chromium").exists(), reason="needs Debian's chromium")
