@@ -136,16 +136,11 @@ def get_store() -> Store:
 
 @st.cache_resource(max_entries=16)
 def _results(year: int, data_version: str) -> results.Results:
-    # Results are frozen dataclasses: safe to share between sessions without copying.
-    return results.compute(get_store(), year, history=_history(year, data_version))
-
-
-@st.cache_resource(max_entries=16)
-def _history(year: int, data_version: str) -> dict[str, int]:
-    """Earlier years' warnings for escalation (results.previous_warnings), each earlier
-    year evaluated alone: a cold start computes the chosen year and the few years the
-    escalation ladder reaches, never every year in the database through this cache."""
-    return results.previous_warnings(get_store(), year)
+    """The year's results. Earlier years' warnings (for escalation) are read beside the
+    year's facts, each earlier year evaluated alone: a cold start computes the chosen
+    year and the few years the escalation ladder reaches, never every year in the
+    database. Results are frozen dataclasses: safe to share between sessions."""
+    return results.compute(get_store(), year)
 
 
 def year_results(year: int) -> results.Results:

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 from scoring import columns, rules
+from scoring.background import Background
 from scoring.column_facts import read_columns
 from scoring.columns import FactColumns
 from scoring.engine import CADRE, LEADERSHIP, evaluate
@@ -119,9 +120,14 @@ def compute(
 def _evaluated(
     store: Store, year: int, previous: Results | None, history: Mapping[str, int] | None
 ) -> Results:
+    earlier = None
+    if history is None:  # last year's warnings, read beside this year's facts
+        earlier = Background(lambda: previous_warnings(store, year, previous=previous))
+        if store.reads_at_once:
+            earlier.start()
     scheme, version, facts = year_facts(store, year)
-    if history is None:
-        history = previous_warnings(store, year, previous=previous)
+    if earlier is not None:
+        history = earlier.result()
     return evaluate(facts, scheme, history, scheme_version=version)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +24,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from scoring import content_store
+from scoring.background import Background
 from scoring.counts import AppraisalCounts, LabelCodes, UploadCounts, upload_counts
 from scoring.sqlrows import one, scalar
 
@@ -186,6 +187,8 @@ def _sql(name: str) -> str:
 
 class Store:
     """The project's database. Open once per process; safe to share between threads."""
+
+    reads_at_once = True  # a cursor per read: threads may read at the same time
 
     def __init__(self, path: str | os.PathLike = ":memory:") -> None:
         self.path = str(path)
@@ -1172,6 +1175,8 @@ class Store:
 class _Snapshot(Store):
     """A store's read methods over one open read transaction (``Store.snapshot``)."""
 
+    reads_at_once = False  # one connection: its reads one after the other
+
     def __init__(self, store: Store, cur: duckdb.DuckDBPyConnection) -> None:
         self.path = store.path
         self._con = store._con
@@ -1421,49 +1426,13 @@ def _label_cells(
 _Answers = tuple[np.ndarray, np.ndarray, np.ndarray, pd.DataFrame]
 
 
-class _Background:
-    """A call run on a thread of its own once started (numpy and Arrow there, DuckDB
-    here: both let go of the GIL, so the machine's second core does it), its result or
-    its error taken where it is needed; a call never started runs there and then."""
-
-    def __init__(self, call: Callable[[], object]) -> None:
-        self._call = call
-        self._out: list[tuple[object, BaseException | None]] = []
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def start(self) -> _Background:
-        self._thread.start()
-        return self
-
-    def _run(self) -> None:
-        try:
-            self._out.append((self._call(), None))
-        except BaseException as exc:  # raised again where the result is used
-            self._out.append((None, exc))
-
-    def result(self) -> object:
-        if self._thread.ident is not None:
-            self._thread.join()
-        elif not self._out:
-            self._run()
-        value, exc = self._out[0]
-        if exc is not None:
-            raise exc
-        return value
-
-
-class _Counting(_Background):
+class _Counting(Background[UploadCounts | None]):
     """An upload's answer rows (as ``_count_upload`` takes them) and their counts
-    (``counts.upload_counts``), taken while the rows are written and checked."""
+    (``counts.upload_counts``), taken on a thread while the rows are written and checked."""
 
     def __init__(self, rows: _Answers) -> None:
         super().__init__(lambda: upload_counts(*rows))
         self.rows = rows
-
-    def result(self) -> UploadCounts | None:
-        counted = super().result()
-        assert counted is None or isinstance(counted, UploadCounts)
-        return counted
 
 
 def _insert_answers(
@@ -1549,7 +1518,7 @@ def _insert_answers(
     else:
         ids, at = cell[with_ballot], place[with_ballot]
     printer = cur.cursor()  # md5 on a connection of its own, while this one inserts
-    printing = _Background(lambda: _ballot_prints(printer, _print_texts(ids, at, names))).start()
+    printing = Background(lambda: _ballot_prints(printer, _print_texts(ids, at, names))).start()
     rows = pa.table(
         {
             "ballot_no": pa.array(ballot_no, mask=None if block is not None else ~has_ballot),
@@ -1568,7 +1537,7 @@ def _insert_answers(
             )
         finally:
             cur.unregister("incoming_rows")
-    return counting, printing.result()  # type: ignore[return-value]
+    return counting, printing.result()
 
 
 def _block(table: pa.Table) -> int | None:

@@ -182,3 +182,20 @@ def test_the_results_join_the_oldest_generation_and_frozen_objects_stay_frozen(s
         assert gc.get_freeze_count() > 0  # not released by an unfreeze
     finally:
         gc.unfreeze()
+
+
+def test_last_years_warnings_read_beside_this_years_facts_change_nothing(demo_db):
+    """compute reads earlier years' warnings on a thread of their own while it reads the
+    year's facts (a store allows reads at once); over one connection (a snapshot) both
+    run in turn. The demo city's 2025, whose escalation reads 2024, is the same either
+    way, field for field."""
+    from scoring.store import Store
+
+    with Store(demo_db) as s:
+        beside = results.compute(s, 2025)
+        with s.snapshot() as snap:
+            assert not snap.reads_at_once and s.reads_at_once
+            in_turn = results.compute(snap, 2025)
+    assert repr(beside.units) == repr(in_turn.units)
+    assert repr(beside.warnings) == repr(in_turn.warnings) and beside.streaks == in_turn.streaks
+    assert beside.streaks  # 2024's warnings did reach 2025
