@@ -346,9 +346,9 @@ class AppraisalColumns(NamedTuple):
 
 
 def appraisal(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) -> AppraisalColumns:
-    """万人评议 (rules.appraisal_score) of the units at ``rows`` (all by default) under
-    ``scheme``, from their answer counts: each item's sums, its mean over the answered
-    ballots and an item-score summary's, the category score over the items with a mean,
+    """万人评议 (as tests/reference.py's appraisal_score) of the units at ``rows`` (all by
+    default) under ``scheme``, from their answer counts: each item's sums, its mean over
+    the answered ballots and an item-score summary's, the category score over the items with a mean,
     then the categories' weighted mean, renormalised over the categories with a score."""
     rows = np.arange(len(c)) if rows is None else np.asarray(rows, dtype=np.int64)
     size = len(rows)
@@ -392,7 +392,7 @@ def appraisal(c: FactColumns, scheme: Scheme, rows: np.ndarray | None = None) ->
     answered = count(scheme.appraisal_points)
     unknown = count(scheme.appraisal_unknown)
     satisfied = count(scheme.appraisal_satisfied)
-    # Points summed answer by answer in the cells' order, as rules.item_sums sums them
+    # Points summed answer by answer in the cells' order, as reference.item_sums sums them
     # (an answer without points adds 0.0, which changes no sum that starts at 0.0).
     points_of = np.array([float(scheme.appraisal_points.get(a, 0.0)) for a in c.answers] + [0.0])
     points = np.bincount(where, weights=every * points_of[answer], minlength=bins).reshape(shape)
@@ -641,7 +641,7 @@ def round_to(x: np.ndarray, decimals: int) -> np.ndarray:
 
 class Standings(NamedTuple):
     """Every unit's composite, veto, rank, group size and 等次 (rank 0, size 0 and
-    grade None: not ranked), as ``engine.rank_and_grade`` gives them."""
+    grade None: not ranked), as ``rank_and_grade`` (tests/reference.py) gives them."""
 
     composite: np.ndarray
     vetoed: np.ndarray
@@ -666,8 +666,8 @@ def by_scheme(c: FactColumns, scheme: Scheme) -> list[tuple[Scheme, np.ndarray]]
 
 
 def standings(c: FactColumns, scheme: Scheme) -> Standings:
-    """Composite of every unit under its 考核类别's scheme (engine.score_unit), then
-    ranks within each group and grades (engine.rank_and_grade)."""
+    """Composite of every unit under its 考核类别's scheme (``score_unit`` in
+    tests/reference.py), then ranks within each group and grades (``rank_and_grade``)."""
     size = len(c)
     value = np.full(size, np.nan)
     vetoed = np.zeros(size, dtype=bool)

@@ -126,7 +126,8 @@ class AppraisalCounts:
         return self.n + self.tally
 
     def nested(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
-        """counts[unit][category][item][answer], the shape rules.appraisal_score takes."""
+        """counts[unit][category][item][answer], the shape the scalar appraisal_score
+        takes (tests/reference.py)."""
         out: dict = {}
         for k, a, n in zip(
             self.item_of.tolist(),
@@ -153,8 +154,9 @@ class AppraisalCounts:
     def item_sums(self, scheme: Scheme) -> ItemArrays:
         """Per (unit, category, item) of ``labels``: answered, unknown, satisfied and
         points under the scheme's answers, for every unit at once. The points are summed
-        cell by cell in the cells' order, as ``rules.appraisal_score`` sums a unit's
-        answer counts (so the means come out the same to the last bit)."""
+        cell by cell in the cells' order, as the scalar ``appraisal_score``
+        (tests/reference.py) sums a unit's answer counts (so the means come out the same
+        to the last bit)."""
         size = len(self.labels)
         scored = self.per_cell(lambda a: a in scheme.appraisal_points, bool)
         every = self.answers_per_cell
@@ -172,7 +174,7 @@ class AppraisalCounts:
 
     def nested_sums(self, sums: ItemArrays) -> dict[str, dict[str, dict[str, ItemSums]]]:
         """sums[unit][category][item] = (answered, unknown, satisfied, points), the shape
-        rules.appraisal_from_sums takes."""
+        the scalar appraisal_from_sums takes (tests/reference.py)."""
         out: dict = {}
         for (unit, cat, item), a, u, s, p in zip(
             self.labels,
@@ -186,8 +188,8 @@ class AppraisalCounts:
         return out
 
     def variance_terms(self, sums: ItemArrays, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:
-        """Per label the (mean, coef) that ``rules.variance_cells`` gives for it from a
-        first ``rules.appraisal_score`` under ``scheme`` (coef 0 where it gives none),
+        """Per label the (mean, coef) that ``variance_cells`` (tests/reference.py) gives
+        for it from a first ``appraisal_score`` under ``scheme`` (coef 0 where it gives none),
         for every unit at once: mean = points / answered; coef = v_i / answered, v_i the
         item weight renormalised over the category's answered items. The weights are
         summed in the scheme's item order, as the rules sum them."""
@@ -231,7 +233,7 @@ class AppraisalCounts:
         terms), ``answer_variance`` (each answer's term squared alone), ``tally_ballots``
         and ``tally_variance`` (tally answers, each alone). An answer's term is coef *
         (points - mean) for its (unit, category, item) in ``cells``
-        (rules.variance_cells), 0 for any other answer."""
+        (as variance_cells, tests/reference.py), 0 for any other answer."""
         position = {label: k for k, label in enumerate(self.labels)}
         mean = np.zeros(len(self.labels))
         coef = np.zeros(len(self.labels))

@@ -12,8 +12,9 @@ order, each a function below:
    ``history`` (consecutive earlier years warned, from results.previous_warnings);
 4. honours (warnings.py): 最佳科室, 最佳公务员.
 
-``score_unit`` and ``rank_and_grade`` do steps 1 and 2 with the scalar rules unit by
-unit; tests/test_engine_columns.py checks that both give the same results.
+Steps 1 and 2 done unit by unit with the scalar rules are in tests/reference.py
+(``score_unit``, ``rank_and_grade``); tests/test_engine_columns.py checks that both
+give the same results.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from scoring import columns, evidence, rules
-from scoring.facts import AdjustmentEntry, CategorySpread, UnitInfo, YearFacts
+from scoring.facts import AdjustmentEntry, UnitInfo, YearFacts
 from scoring.outcome import COMPONENT_NAMES, Results, UnitResult
 from scoring.ranking import rank_within_group
 from scoring.scheme import Scheme
@@ -49,9 +50,6 @@ __all__ = [
     "components",
     "evaluate",
     "performances",
-    "rank_and_grade",
-    "score_unit",
-    "warned_units",
 ]
 
 LEADERSHIP = "领导班子"
@@ -131,45 +129,6 @@ def design_effect(facts: YearFacts) -> float | None:
     return ballot / answer if answer > 0 else None
 
 
-def _samples(
-    a: rules.AppraisalScore, figures: Mapping[str, CategorySpread]
-) -> list[evidence.CategorySample] | None:
-    """The sampling figures of the appraisal's weighted categories (evidence.py); None
-    when a category's score has no answers behind it (an item-score summary): then
-    the score has no variance and no interval."""
-    samples = []
-    for c in a.categories:
-        if c.score is None or c.weight <= 0:
-            continue
-        x = figures.get(c.category)
-        if x is None or c.variance is None:
-            return None
-        items = sum(1 for i in c.items if i.mean is not None and i.weight > 0)
-        samples.append(
-            evidence.CategorySample(
-                c.weight, c.score, x.ballots, x.variance, x.tally_ballots, x.tally_variance, items
-            )
-        )
-    return samples
-
-
-def _with_interval(
-    a: rules.AppraisalScore,
-    unit: str,
-    facts: YearFacts,
-    scheme: Scheme,
-    deff: float | None,
-) -> rules.AppraisalScore:
-    """The appraisal score with its sampling variance and interval at the scheme's level."""
-    samples = _samples(a, facts.appraisal_spread.get(unit, {}))
-    if samples is None:
-        return a
-    s = evidence.appraisal_spread(samples, scheme.confidence, deff)
-    return replace(
-        a, ci_low=s.low, ci_high=s.high, variance=s.variance, conservative=s.conservative
-    )
-
-
 def _spread(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> evidence.Spread:
     """The composite's sampling spread from its components' (evidence.composite_spread)."""
     appraisal, performance, integ, _, comp = parts
@@ -197,34 +156,6 @@ def _spread(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> eviden
     )
 
 
-def _appraisal(
-    unit: str, facts: YearFacts, scheme: Scheme, year_scheme: Scheme
-) -> rules.AppraisalScore | None:
-    """One unit's 万人评议 under its group's ``scheme`` (None: no score)."""
-    if unit not in facts.appraisal and unit not in facts.appraisal_scored:
-        return None
-    # The facts' item sums were taken under the year's scheme: they serve a group whose
-    # scheme scores the same answers the same way.
-    same_answers = scheme is year_scheme or (
-        scheme.appraisal_points == year_scheme.appraisal_points
-        and scheme.appraisal_unknown == year_scheme.appraisal_unknown
-        and scheme.appraisal_satisfied == year_scheme.appraisal_satisfied
-    )
-    sums = facts.appraisal_sums.get(unit) if same_answers else None
-    known = (
-        scheme,
-        facts.appraisal_ballots.get(unit),
-        facts.appraisal_variance.get(unit),
-        facts.appraisal_scored.get(unit),
-    )
-    appraisal = (
-        rules.appraisal_from_sums(sums, *known)
-        if sums is not None  # else its answer counts, summed under the group's scheme
-        else rules.appraisal_score(facts.appraisal.get(unit, {}), *known)
-    )
-    return appraisal if appraisal.score is not None else None
-
-
 def _numbers(x: np.ndarray) -> list[Any]:
     """A column's values as the rules give them (nested lists): NaN is None."""
     out = x.astype(object)
@@ -236,7 +167,8 @@ def _numbers(x: np.ndarray) -> list[Any]:
 def _samples_of(
     facts: YearFacts, units: Sequence[str], a: columns.AppraisalColumns, scheme: Scheme
 ) -> tuple[evidence.CategoryArrays, np.ndarray]:
-    """``_samples`` of the units' appraisals (columns) as [unit, category] arrays, and
+    """The sampling figures (evidence.CategorySample) of the units' appraisals (columns)
+    as [unit, category] arrays, and
     which units have none (a category scored from an item-score summary, or without
     figures: no variance, no interval)."""
     size, width = a.category_score.shape
@@ -275,8 +207,8 @@ def appraisals(
     deff: float | None = None,
     c: columns.FactColumns | None = None,
 ) -> dict[str, rules.AppraisalScore]:
-    """Every scored unit's 万人评议 with its sampling variance and interval (as
-    ``_appraisal`` and ``_with_interval`` make them), from the columns of all units at
+    """Every scored unit's 万人评议 with its sampling variance and interval (as the
+    scalar rules make them unit by unit, tests/reference.py), from the columns of all units at
     once (columns.appraisal, evidence.appraisal_spreads: the same floats), under its
     group's scheme; units without a score are left out. Only the objects are made unit
     by unit (35 per unit), from plain lists. ``c``: the facts as columns, if made."""
@@ -388,25 +320,16 @@ def components(
     scheme: Scheme,
     integrity: Mapping[str, rules.IntegrityScore],
     integrity_from: str | None,
-    appraisals: Mapping[str, rules.AppraisalScore] | None = None,
-    performances: Mapping[str, rules.PerformanceScore] | None = None,
+    appraisals: Mapping[str, rules.AppraisalScore],
+    performances: Mapping[str, rules.PerformanceScore],
 ) -> Scored:
     """One unit's components, 加减分 and composite (rules.py) under the scheme of the
-    unit's 考核类别, without the appraisal's sampling variance; its 万人评议 and
-    绩效考核 from ``appraisals`` and ``performances`` when given (every unit's at once)."""
+    unit's 考核类别; its 万人评议 and 绩效考核 from ``appraisals`` and
+    ``performances`` (every unit's at once, ``appraisals`` and ``performances``)."""
     info = facts.units.get(unit, UNREGISTERED)
-    year_scheme, scheme = scheme, scheme.for_group(info.group)
-    if appraisals is not None:
-        appraisal = appraisals.get(unit)
-    else:
-        appraisal = _appraisal(unit, facts, scheme, year_scheme)
-    performance = None
-    if performances is not None:
-        performance = performances.get(unit)
-    elif scheme.performance_rounds and unit in facts.performance_months:
-        performance = rules.performance_by_rounds(facts.performance_months[unit], scheme)
-    elif unit in facts.performance:
-        performance = rules.performance_score(facts.performance[unit], scheme)
+    scheme = scheme.for_group(info.group)
+    appraisal = appraisals.get(unit)
+    performance = performances.get(unit)
     if performance is not None and performance.score is None:
         performance = None
     special = facts.special.get(unit, {})
@@ -466,28 +389,6 @@ def _result(
     )
 
 
-def score_unit(
-    unit: str,
-    facts: YearFacts,
-    scheme: Scheme,
-    integrity: Mapping[str, rules.IntegrityScore],
-    integrity_from: str | None,
-    deff: float | None = None,
-    *,
-    spread: bool = True,
-) -> UnitResult:
-    """One unit's components, 加减分 and composite (not yet ranked), under the scheme
-    of the unit's 考核类别; without the sampling spread and flags when ``spread`` is
-    false (an earlier year's warnings need neither). ``evaluate`` scores every unit
-    this way, the intervals' t quantiles taken at once (``_with_intervals``)."""
-    s = components(unit, facts, scheme, integrity, integrity_from)
-    a = s.parts.appraisal
-    if spread and a is not None:
-        a = _with_interval(a, unit, facts, s.scheme, deff)
-        s = s._replace(parts=s.parts._replace(appraisal=a))
-    return _result(s, facts, spread)
-
-
 def _places(
     units: Sequence[tuple[str, str | None, float | None, bool]], scheme: Scheme
 ) -> dict[str, tuple[int, int]]:
@@ -503,24 +404,6 @@ def _places(
         for name, place in rank_within_group(members, decimals).items():
             placed[str(name)] = (place, len(members))
     return placed
-
-
-def rank_and_grade(units: list[UnitResult], scheme: Scheme) -> list[UnitResult]:
-    """Rank within each 考核类别 (composite descending, ties at the display decimals
-    share a rank, vetoed units last) and grade every ranked unit."""
-    placed = _places([(u.unit, u.group, u.composite, u.vetoed) for u in units], scheme)
-    out = []
-    for u in units:
-        r, size = placed.get(u.unit, (None, None))
-        out.append(
-            replace(
-                u,
-                rank=r,
-                group_size=size,
-                grade=rules.grade(u.composite, r, size, u.vetoed, scheme.for_group(u.group)),
-            )
-        )
-    return out
 
 
 def with_last_place_odds(units: list[UnitResult]) -> list[UnitResult]:
@@ -665,12 +548,3 @@ def evaluate(
     ]
     honours = tuple(best_sections(final, scheme) + best_cadres(cadres, scheme))
     return Results(facts.year, scheme, scheme_version, final, tuple(warns), honours, streaks)
-
-
-def warned_units(facts: YearFacts, scheme: Scheme) -> list[str]:
-    """The units that got 末位告诫 or 效能告诫 in the facts' year (in the order
-    ``evaluate`` lists them): what escalation reads of an earlier year. Scored, ranked
-    and graded as ``evaluate`` does, every unit at once (scoring/columns.py, the same
-    floats as ``score_unit``), without the sampling spread, the evidence and the
-    honours, on which no warning depends; so ``facts`` may lack the variances."""
-    return columns.warned(columns.from_facts(facts), scheme)

@@ -34,7 +34,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from itertools import repeat
@@ -52,8 +52,6 @@ __all__ = [
     "CategorySample",
     "Evidence",
     "Spread",
-    "appraisal_interval",
-    "appraisal_spread",
     "appraisal_spreads",
     "composite_spread",
     "design_effect",
@@ -64,7 +62,6 @@ __all__ = [
     "no_evidence",
     "p_last",
     "performance_variance",
-    "prime_t_quantiles",
     "rate_evidence",
     "statement",
     "t_quantile",
@@ -79,79 +76,21 @@ YES, NO, UNKNOWN, NOT_APPLICABLE = "是", "否", "无法判断", "不适用"
 # -- quantiles ---------------------------------------------------------------------------
 
 
-def _t_cdf(x: float, df: float) -> float:
-    """P(T ≤ x) for Student's t, by the regularised incomplete beta function."""
-    if x == 0:
-        return 0.5
-    z = df / (df + x * x)
-    tail = 0.5 * _betainc(df / 2, 0.5, z)
-    return 1 - tail if x > 0 else tail
-
-
-def _betainc(a: float, b: float, x: float) -> float:
-    """Regularised incomplete beta I_x(a, b) (continued fraction, Numerical Recipes 6.4)."""
-    if x <= 0:
-        return 0.0
-    if x >= 1:
-        return 1.0
-    ln_front = (
-        math.lgamma(a + b) - math.lgamma(a) - math.lgamma(b) + a * math.log(x) + b * math.log1p(-x)
-    )
-    if x > (a + 1) / (a + b + 2):
-        return 1.0 - _betainc(b, a, 1 - x)
-    tiny = 1e-300
-    c, d = 1.0, 1.0 - (a + b) * x / (a + 1)
-    d = 1.0 / (d if abs(d) > tiny else tiny)
-    h = d
-    for m in range(1, 300):
-        m2 = 2 * m
-        for num in (
-            m * (b - m) * x / ((a + m2 - 1) * (a + m2)),
-            -(a + m) * (a + b + m) * x / ((a + m2) * (a + m2 + 1)),
-        ):
-            d = 1.0 + num * d
-            d = 1.0 / (d if abs(d) > tiny else tiny)
-            c = 1.0 + num / c
-            c = c if abs(c) > tiny else tiny
-            h *= d * c
-        if abs(d * c - 1.0) < 1e-14:
-            break
-    return math.exp(ln_front) * h / a
-
-
-def t_quantile(p: float, df: float) -> float:
-    """The p-quantile of Student's t with ``df`` degrees of freedom (df ≥ 1; ∞ → normal)."""
-    known = _KNOWN.get((p, df))
-    return _t_quantile(p, df) if known is None else known
-
-
 @lru_cache(maxsize=4096)
-def _t_quantile(p: float, df: float) -> float:
-    z = NormalDist().inv_cdf(p)
-    if not math.isfinite(df) or df > 1e6:
-        return z
-    df = max(1.0, df)
-    lo, hi = (0.0, max(1.0, abs(z))) if p > 0.5 else (min(-1.0, -abs(z)), 0.0)
-    while _t_cdf(hi, df) < p:
-        hi *= 2
-    while _t_cdf(lo, df) > p:
-        lo *= 2
-    for _ in range(200):
-        mid = (lo + hi) / 2
-        if _t_cdf(mid, df) < p:
-            lo = mid
-        else:
-            hi = mid
-        if hi - lo < 1e-12:
-            break
-    return (lo + hi) / 2
+def t_quantile(p: float, df: float) -> float:
+    """The p-quantile of Student's t with ``df`` degrees of freedom (df ≥ 1; ∞ → normal):
+    ``t_quantiles`` of the one df, kept for the calls that follow."""
+    return t_quantiles(p, [df])[0]
 
 
 def _t_cdfs(x: np.ndarray, df: np.ndarray, front: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """``_t_cdf`` of each (x, df), with the same floating-point operations in the same
+    """Student's t cdf P(T ≤ x) of each (x, df), by the regularised incomplete beta
+    function (a continued fraction, Numerical Recipes 6.4), with the floating-point
+    operations of the scalar form (tests/reference.py, ``_t_cdf``) in the same
     order (numpy's +, −, ×, ÷ round as Python's; logarithms and exponentials are taken
-    with ``math`` one by one), so each value is the one ``_t_cdf`` gives. ``front`` holds
-    lgamma(a + b) − lgamma(a) − lgamma(b) per df, unflipped and flipped (equal)."""
+    with ``math`` one by one), so each value is the one the scalar form gives.
+    ``front`` holds lgamma(a + b) − lgamma(a) − lgamma(b) per df, unflipped and flipped
+    (equal)."""
     out = np.full(len(x), 0.5)
     z = df / (df + x * x)
     a, b = df / 2, np.full(len(x), 0.5)
@@ -176,8 +115,9 @@ def _t_cdfs(x: np.ndarray, df: np.ndarray, front: tuple[np.ndarray, np.ndarray])
 
 
 def _continued_fractions(a: np.ndarray, b: np.ndarray, x: np.ndarray) -> np.ndarray:
-    """The continued fraction ``h`` of ``_betainc`` for each (a, b, x), each element
-    stopping at the step where the scalar loop stops."""
+    """The continued fraction ``h`` of the incomplete beta function (tests/reference.py,
+    ``_betainc``) for each (a, b, x), each element stopping at the step where the
+    scalar loop stops."""
     tiny = 1e-300
     d = 1.0 - (a + b) * x / (a + 1)
     d = 1.0 / np.where(np.abs(d) > tiny, d, tiny)
@@ -239,10 +179,11 @@ def _step(df: np.ndarray) -> np.ndarray:
 
 
 def t_quantiles(p: float, dfs: Sequence[float]) -> list[float]:
-    """``t_quantile(p, df)`` for each df, computed together: the same bisection and the
-    same steps for every df at once (numpy), so the values are ``t_quantile``'s to the
-    last bit. A city's units have as many degrees of freedom as units, and the bisection
-    costs a millisecond each in Python.
+    """The p-quantile of Student's t for each df, computed together: the bisection on
+    the cdf of the scalar form (tests/reference.py, ``t_quantile``) with the same steps
+    for every df at once (numpy), so the values are the scalar form's to the last bit.
+    A city's units have as many degrees of freedom as units, and the bisection costs a
+    millisecond each in Python.
 
     Most of the bisection's 45 steps compare the cdf with p far from the quantile, where
     the answer is known: the cdf is taken at the ends of a bracket around an approximate
@@ -329,18 +270,6 @@ def t_quantiles(p: float, dfs: Sequence[float]) -> list[float]:
     return out.tolist()
 
 
-_KNOWN: dict[tuple[float, float], float] = {}
-
-
-def prime_t_quantiles(p: float, dfs: Sequence[float]) -> None:
-    """Compute ``t_quantile(p, df)`` for every df at once (``t_quantiles``) and keep the
-    values for the calls that follow (a year's intervals, unit by unit)."""
-    todo = sorted({df for df in dfs if (p, df) not in _KNOWN})
-    if len(_KNOWN) + len(todo) > 100_000:
-        _KNOWN.clear()
-    _KNOWN.update(zip(((p, df) for df in todo), t_quantiles(p, todo), strict=True))
-
-
 def _two_sided(level: float, df: float = math.inf) -> float:
     return t_quantile(0.5 + level / 2, df)
 
@@ -395,77 +324,6 @@ def design_effect(ballot_variance: float, answer_variance: float, items: int) ->
     return min(float(max(items, 1)), max(1.0, ballot_variance / answer_variance))
 
 
-def _pseudo_mean(c: CategorySample) -> float:
-    """The category score with one pseudo-ballot at 0 and one at 100 added."""
-    n = c.ballots + c.tally_ballots
-    return (n * c.score + 100.0) / (n + 2)
-
-
-def _guarded_variance(c: CategorySample, deff: float | None) -> float:
-    """Variance of one category's score: ballot part plus the tally part times the design
-    effect (clamped to [1, items]; ``None``: the conservative bound, the number of items),
-    with one pseudo-ballot
-    at 0 and one at 100 so that a tiny or constant category never claims certainty."""
-    n = c.ballots + c.tally_ballots
-    bound = float(max(c.items, 1))
-    factor = bound if deff is None else min(bound, max(1.0, deff))
-    observed = c.variance + factor * c.tally_variance  # ≈ σ²_pop / n
-    sum_sq = observed * n * n  # Σ (x − m)² over the n ballots
-    m = _pseudo_mean(c)
-    sum_sq += n * (c.score - m) ** 2 + m**2 + (100.0 - m) ** 2
-    per_ballot = sum_sq / (n + 1)  # sample variance over n + 2 ballots
-    return per_ballot / n
-
-
-def appraisal_spread(
-    categories: Sequence[CategorySample],
-    level: float,
-    deff: float | None,
-    *,
-    interval: bool = True,
-) -> AppraisalSpread:
-    """The appraisal score's variance and its interval at ``level`` (none when
-    ``interval`` is false: the caller takes the t quantiles of many units at once,
-    ``prime_t_quantiles``, and adds the intervals with ``appraisal_interval``).
-
-    Categories are independent samples, weighted as in the score (weights renormalised over
-    the categories that have answers). The interval is symmetric on the logit scale of
-    score/100 and uses a t quantile with Welch–Satterthwaite degrees of freedom."""
-    used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
-    if not used:
-        return AppraisalSpread(None, math.inf, None, None, False)
-    total_w = left_sum(c.weight for c in used)
-    parts = []
-    for c in used:
-        n = c.ballots + c.tally_ballots
-        parts.append(((c.weight / total_w) ** 2 * _guarded_variance(c, deff), n))
-    variance = left_sum(v for v, _ in parts)
-    denom = left_sum(v * v / max(n - 1, 1) for v, n in parts)
-    df = variance * variance / denom if denom > 0 else math.inf
-    conservative = deff is None and any(c.tally_ballots for c in used)
-    spread = AppraisalSpread(variance, df, None, None, conservative)
-    return appraisal_interval(categories, level, spread) if interval else spread
-
-
-def appraisal_interval(
-    categories: Sequence[CategorySample], level: float, spread: AppraisalSpread
-) -> AppraisalSpread:
-    """``spread`` (``appraisal_spread`` of ``categories`` without its interval) with the
-    interval at ``level``."""
-    if spread.variance is None:
-        return spread
-    used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
-    total_w = left_sum(c.weight for c in used)
-    # The logit is taken at the score with the same pseudo-ballots as the variance, which
-    # keeps it finite at 0 and 100.
-    p = left_sum(c.weight / total_w * _pseudo_mean(c) for c in used) / 100
-    se_logit = math.sqrt(spread.variance) / 100 / (p * (1 - p))
-    half = _two_sided(level, spread.df) * se_logit
-    centre = math.log(p / (1 - p))
-    low, high = (100 / (1 + math.exp(-(centre + s * half))) for s in (-1, 1))
-    return replace(spread, low=low, high=high)
-
-
 class CategoryArrays(NamedTuple):
     """``CategorySample``s of many units as [unit, category] arrays; ``sampled`` says which
     categories are among a unit's samples (the others' values are ignored)."""
@@ -489,8 +347,16 @@ def _square(x: np.ndarray) -> np.ndarray:
 
 
 def appraisal_spreads(c: CategoryArrays, level: float, deff: float | None) -> list[AppraisalSpread]:
-    """``appraisal_spread`` of each unit's samples (a row of ``c``), interval included,
-    for all units at once: the same floating-point operations in the same order (sums
+    """The appraisal score's sampling variance and its interval at ``level`` for each
+    unit's samples (a row of ``c``), all units at once. Categories are independent
+    samples, weighted as in the score (weights renormalised over the categories that
+    have answers); each category's variance has one pseudo-ballot at 0 and one at 100
+    (a tiny or constant category never claims certainty), a tally's times the design
+    effect ``deff`` (clamped to [1, items]; ``None``: the number of items, the
+    conservative bound). The interval is symmetric on the logit scale of score/100,
+    with a t quantile of Welch–Satterthwaite degrees of freedom. The scalar form, one
+    unit at a time, is ``appraisal_spread`` in tests/reference.py; this gives its values
+    to the last bit: the same floating-point operations in the same order (sums
     over a unit's categories accumulated category by category, as Python's ``sum``
     adds; squares as Python's ``** 2``; logarithms and exponentials with ``math``), and
     the t quantiles of all units taken together (``t_quantiles``)."""

@@ -228,7 +228,7 @@ def _item_scores(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, tuple[flo
 def read_facts(store: Store, year: int, scheme: Scheme, *, spread: bool = True) -> YearFacts:
     """Every fact of ``year`` the rules need, read in one snapshot of the store; without
     the 万人评议 variances when ``spread`` is false (the pair counts are not read: an
-    earlier year's warnings need the scores only, engine.warned_units)."""
+    earlier year's warnings need the scores only, columns.warned)."""
     with store.snapshot() as snap:
         units = _registry(snap.unit_infos(year))  # the registry in force that year
         kept = snap.appraisal_year_counts(year, pairs=spread)

@@ -65,8 +65,8 @@ def previous_warnings(
     效能告诫 (what escalation needs). From ``previous`` (last year's results, e.g. the
     app's cache) when given; else each earlier year is evaluated under its own scheme,
     going back as far as the escalation ladder can reach, scored only as far as its
-    warnings need: every unit at once (columns.warned, the same figures as
-    engine.warned_units), no variances, evidence or honours."""
+    warnings need: every unit at once (columns.warned, the same figures as the
+    scalar rules unit by unit), no variances, evidence or honours."""
     if previous is not None:
         return _follow_renames(store, year, dict(previous.streaks))
     years = set(store.years())

@@ -36,13 +36,10 @@ __all__ = [
     "PerformanceScore",
     "RoundScore",
     "adjustment",
-    "appraisal_from_sums",
-    "appraisal_score",
     "band_line_above",
     "composite",
     "grade",
     "integrity_score",
-    "item_sums",
     "performance_by_rounds",
     "performance_score",
     "round2",
@@ -50,7 +47,6 @@ __all__ = [
     "share_words",
     "trimmed_mean",
     "unfit_flag_label",
-    "variance_cells",
 ]
 
 
@@ -91,6 +87,12 @@ def _weighted_mean(pairs: Sequence[tuple[float, float]]) -> float | None:
 
 
 # -- 万人评议 -----------------------------------------------------------------------
+
+# The score (per category each item's mean points over the ballots that answered it,
+# 不了解 in no denominator; the weighted mean of the item means; the categories'
+# weighted mean, weights renormalised over those with answers) is computed for every
+# unit at once by columns.appraisal; its unit-by-unit form, as the spec reads, is
+# ``appraisal_score`` in tests/reference.py, which the tests check the columns against.
 
 # Per item of a unit and category: (answered, unknown, satisfied, points), points being
 # the answered answers' points summed.
@@ -133,7 +135,7 @@ class AppraisalScore:
     awareness_rate: float | None
     ballots: int
     missing_categories: tuple[str, ...]
-    # The sampling variance and interval at the scheme's level (evidence.appraisal_spread,
+    # The sampling variance and interval at the scheme's level (evidence.appraisal_spreads,
     # set by the engine, which knows the year's design effect for tallies).
     ci_low: float | None = None
     ci_high: float | None = None
@@ -152,139 +154,6 @@ class AppraisalScore:
                 if it.mean is not None:
                     pairs.setdefault(it.item, []).append((it.mean, c.weight))
         return {k: v for k, p in pairs.items() if (v := _weighted_mean(p)) is not None}
-
-
-def appraisal_score(
-    counts: Mapping[str, Mapping[str, Mapping[str, int]]],
-    scheme: Scheme,
-    ballots: Mapping[str, int] | None = None,
-    variances: Mapping[str, float] | None = None,
-    scored: Mapping[str, Mapping[str, tuple[float, int]]] | None = None,
-) -> AppraisalScore:
-    """万人评议 → appraisal score (0–100), shared/spec/scoring.md.
-
-    ``counts[category][item][answer]`` is how many answers of that kind. Per
-    category: each item's mean points over the ballots that answered it (不了解
-    counts in no denominator), then the weighted mean of the item means (items with
-    no answer drop out). The categories are combined with the scheme's category
-    weights, renormalised over the categories that have answers.
-
-    ``variances[category]`` is the linearised variance of the category score from the
-    store (kept on the category); the interval built on it is ``evidence.appraisal_spread``.
-
-    ``scored[category][item] = (points, n)`` is a contractor's item-score summary
-    (分项得分汇总): n ballots whose points on the item add up to ``points`` (score × n).
-    They enter the item's mean exactly as n ballots of that mean score would, and the
-    category's ballots; with no answers behind them they enter neither the satisfaction
-    rate nor the variance, so a category with them has no interval.
-    """
-    return appraisal_from_sums(
-        {
-            category: {item: item_sums(answers, scheme) for item, answers in items.items()}
-            for category, items in counts.items()
-        },
-        scheme,
-        ballots,
-        variances,
-        scored,
-    )
-
-
-def item_sums(answers: Mapping[str, int], scheme: Scheme) -> ItemSums:
-    """(answered, unknown, satisfied, points) of one item's answer counts."""
-    answered = sum(n for a, n in answers.items() if a in scheme.appraisal_points)
-    unknown = sum(n for a, n in answers.items() if a in scheme.appraisal_unknown)
-    points = left_sum(
-        n * scheme.appraisal_points[a] for a, n in answers.items() if a in scheme.appraisal_points
-    )
-    sat = sum(n for a, n in answers.items() if a in scheme.appraisal_satisfied)
-    return answered, unknown, sat, points
-
-
-_NO_ANSWERS: ItemSums = (0, 0, 0, 0)
-
-
-def appraisal_from_sums(
-    sums: Mapping[str, Mapping[str, ItemSums]],
-    scheme: Scheme,
-    ballots: Mapping[str, int] | None = None,
-    variances: Mapping[str, float] | None = None,
-    scored: Mapping[str, Mapping[str, tuple[float, int]]] | None = None,
-) -> AppraisalScore:
-    """``appraisal_score`` from each item's sums, ``sums[category][item] = (answered,
-    unknown, satisfied, points)`` (points: the answered answers' points summed), which
-    the facts reader takes for every unit at once from the counts kept per year."""
-    ballots = ballots or {}
-    variances = variances or {}
-    scored = scored or {}
-    categories: list[CategoryScore] = []
-    satisfied = answered_total = unknown_total = 0
-    no_summary: Mapping[str, tuple[float, int]] = {}
-    scheme_items = tuple(scheme.items.items())
-    for category in scheme.categories:
-        by_item = sums.get(category, {})
-        by_summary = scored.get(category, no_summary)
-        items: list[ItemMean] = []
-        # The category score is _weighted_mean over the items with a mean, its two sums
-        # taken in the same order over the same terms (written out: it runs per item).
-        weights: list[float] = []
-        terms: list[float] = []
-        summary_ballots = 0
-        for item, weight in scheme_items:
-            answered, unknown, sat, points = by_item.get(item, _NO_ANSWERS)
-            extra_points, extra_n = by_summary.get(item, (0.0, 0)) if by_summary else (0.0, 0)
-            base = answered + extra_n
-            mean = (points + extra_points) / base if base else None
-            items.append(ItemMean(item, mean, answered, unknown, weight, sat, extra_n))
-            if mean is not None:
-                weights.append(weight)
-                terms.append(mean * weight)
-            if extra_n > summary_ballots:
-                summary_ballots = extra_n
-            satisfied += sat
-            answered_total += answered
-            unknown_total += unknown
-        total = left_sum(weights)
-        score = left_sum(terms) / total if total > 0 else None
-        categories.append(
-            CategoryScore(
-                category,
-                score,
-                int(ballots.get(category, 0)) + summary_ballots,
-                scheme.categories[category],
-                None if summary_ballots else variances.get(category),
-                tuple(items),
-            )
-        )
-    used = [c for c in categories if c.score is not None and c.weight > 0]
-    score = _weighted_mean([(c.score, c.weight) for c in used if c.score is not None])
-    missing = tuple(c.category for c in categories if c.score is None and c.weight > 0)
-    return AppraisalScore(
-        score=score,
-        categories=tuple(categories),
-        satisfaction_rate=satisfied / answered_total if answered_total else None,
-        awareness_rate=(
-            answered_total / (answered_total + unknown_total)
-            if answered_total + unknown_total
-            else None
-        ),
-        ballots=sum(c.ballots for c in categories),
-        missing_categories=missing if used else (),
-    )
-
-
-def variance_cells(a: AppraisalScore) -> list[tuple[str, str, float, float]]:
-    """(category, item, mean, coef) for the store's variance pass: coef = v_i / n_i,
-    v_i the item's weight renormalised over the category's answered items, as in the
-    score. See ``appraisal_score`` on the interval."""
-    out: list[tuple[str, str, float, float]] = []
-    for c in a.categories:
-        answered = [i for i in c.items if i.mean is not None and i.weight > 0]
-        total = left_sum(i.weight for i in answered)
-        for i in answered:
-            if i.answered and i.mean is not None:  # a score summary's item has no answers
-                out.append((c.category, i.item, i.mean, i.weight / total / i.answered))
-    return out
 
 
 # -- 绩效考核 -----------------------------------------------------------------------

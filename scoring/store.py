@@ -992,7 +992,7 @@ class Store:
         """Per unit and category, from ballot sheets: ``ballots``, the ballot-level
         ``variance`` and the ``answer_variance`` (each answer alone); from tally sheets:
         ``tally_ballots`` and ``tally_variance`` (answers alone: a tally has no ballots).
-        ``cells`` has unit, category, item, mean, coef (rules.variance_cells)."""
+        ``cells`` has unit, category, item, mean, coef (variance_cells in tests/reference.py)."""
         if cells.empty:  # DuckDB cannot type an empty list: one row that matches nothing
             cells = pd.DataFrame(
                 [{"unit": "", "category": "", "item": "", "mean": 0.0, "coef": 0.0}]

@@ -1,6 +1,7 @@
 """The rules over arrays of units (scoring/columns.py) give exactly what the scalar rules
-give unit by unit (engine.score_unit, rank_and_grade, warnings.year_warnings): the same
-floats to the last bit (compared with ==, and by repr), ranks, grades and warned units.
+give unit by unit (tests/reference.py: score_unit, rank_and_grade; then
+warnings.year_warnings): the same floats to the last bit (compared with ==, and by
+repr), ranks, grades and warned units.
 Cases worked out from shared/spec/scoring.md, then many generated ones."""
 
 from __future__ import annotations
@@ -15,19 +16,20 @@ from scoring import columns, engine, rules
 from scoring.facts import AdjustmentEntry, IndicatorStats, UnitInfo, YearFacts
 from scoring.scheme import Scheme, parse
 from scoring.warnings import ESCALATING, year_warnings
+from tests import reference
 from tests.conftest import scheme, scheme_text
 from tests.test_engine import EXAMPLE, example_facts
 
 
 def scalar(facts: YearFacts, sch: Scheme) -> tuple[list, list[str]]:
-    """Unit by unit, as engine.warned_units did before the columns."""
+    """Unit by unit, with the scalar rules (tests/reference.py)."""
     integrity = {u: rules.integrity_score(c, sch) for u, c in facts.integrity.items()}
     sources = engine._integrity_source(facts)
     scored = [
-        engine.score_unit(u, facts, sch, integrity, sources.get(u), spread=False)
+        reference.score_unit(u, facts, sch, integrity, sources.get(u), spread=False)
         for u in facts.units_with_data()
     ]
-    graded = engine.rank_and_grade(scored, sch)
+    graded = reference.rank_and_grade(scored, sch)
     warns = year_warnings(graded, sch, {})
     return graded, list(dict.fromkeys(w.unit for w in warns if w.kind in ESCALATING))
 
@@ -46,7 +48,7 @@ def same(facts: YearFacts, sch: Scheme) -> columns.Standings:
         assert s.grade[k] == u.grade and bool(s.vetoed[k]) == u.vetoed, u.unit
         rate = None if math.isnan(s.satisfaction_rate[k]) else float(s.satisfaction_rate[k])
         assert rate == u.satisfaction_rate, u.unit
-    assert columns.warned(c, sch) == warned == engine.warned_units(facts, sch)
+    assert columns.warned(c, sch) == warned
     details(c, sch, graded)
     return s
 

@@ -7,9 +7,10 @@ import random
 import pandas as pd
 import pytest
 
-from scoring import results, rules
+from scoring import results
 from scoring.scheme import default_scheme
 from scoring.store import COUNT_TABLES
+from tests import reference
 from tests.conftest import add_facts, add_units
 
 SCHEME = default_scheme()
@@ -59,9 +60,9 @@ def _from_ballots(store, year: int) -> tuple[dict, pd.DataFrame]:
     counts: dict = {}
     for u, c, i, a, n in frame.itertuples(index=False):
         counts.setdefault(u, {}).setdefault(c, {}).setdefault(i, {})[a] = int(n)
-    first = {u: rules.appraisal_score(c, SCHEME) for u, c in counts.items()}
+    first = {u: reference.appraisal_score(c, SCHEME) for u, c in counts.items()}
     cells = pd.DataFrame(
-        [(u, *cell) for u, a in first.items() for cell in rules.variance_cells(a)],
+        [(u, *cell) for u, a in first.items() for cell in reference.variance_cells(a)],
         columns=["unit", "category", "item", "mean", "coef"],
     )
     stats = store.appraisal_ballot_stats(year, SCHEME.appraisal_points, cells)
@@ -71,8 +72,8 @@ def _from_ballots(store, year: int) -> tuple[dict, pd.DataFrame]:
 def _from_counts(store, year: int) -> tuple[dict, pd.DataFrame]:
     kept = store.appraisal_year_counts(year)
     counts = kept.nested()
-    first = {u: rules.appraisal_score(c, SCHEME) for u, c in counts.items()}
-    cells = [(u, *cell) for u, a in first.items() for cell in rules.variance_cells(a)]
+    first = {u: reference.appraisal_score(c, SCHEME) for u, c in counts.items()}
+    cells = [(u, *cell) for u, a in first.items() for cell in reference.variance_cells(a)]
     return counts, _sorted(kept.stats(cells, SCHEME.appraisal_points))
 
 

