@@ -15,7 +15,7 @@ Python loops run per item of a unit and category, never per answer cell.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
@@ -125,20 +125,6 @@ class AppraisalCounts:
         """Every answer of the cell, ballot and tally sheets together."""
         return self.n + self.tally
 
-    def nested(self) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
-        """counts[unit][category][item][answer], the shape the scalar appraisal_score
-        takes (tests/reference.py)."""
-        out: dict = {}
-        for k, a, n in zip(
-            self.item_of.tolist(),
-            self.answer_of.tolist(),
-            self.answers_per_cell.tolist(),
-            strict=True,
-        ):
-            unit, cat, item = self.labels[k]
-            out.setdefault(unit, {}).setdefault(cat, {}).setdefault(item, {})[self.answers[a]] = n
-        return out
-
     def ballots_by_unit(self) -> dict[str, dict[str, int]]:
         """Ballots per unit and category, ballot and tally sheets together."""
         out: dict[str, dict[str, int]] = {}
@@ -223,30 +209,14 @@ class AppraisalCounts:
         coef[at] = weight[at] / total[group[at]] / sums.answered[at]
         return mean, coef
 
-    def stats(
-        self,
-        cells: Iterable[tuple[str, str, str, float, float]],
-        points: Mapping[str, float],
-    ) -> pd.DataFrame:
-        """Per unit and category what ``Store.appraisal_ballot_stats`` computes over the
-        ballots: ``ballots``, ``variance`` (sum over ballots of the squared sum of their
-        terms), ``answer_variance`` (each answer's term squared alone), ``tally_ballots``
-        and ``tally_variance`` (tally answers, each alone). An answer's term is coef *
-        (points - mean) for its (unit, category, item) in ``cells``
-        (as variance_cells, tests/reference.py), 0 for any other answer."""
-        position = {label: k for k, label in enumerate(self.labels)}
-        mean = np.zeros(len(self.labels))
-        coef = np.zeros(len(self.labels))
-        for u, c, i, m, k in cells:
-            at = position.get((u, c, i))
-            if at is not None:
-                mean[at], coef[at] = m, k
-        return self.stats_of_terms(mean, coef, points)
-
     def stats_of_terms(
         self, mean: np.ndarray, coef: np.ndarray, points: Mapping[str, float]
     ) -> pd.DataFrame:
-        """``stats`` with each label's mean and coef given as arrays (0 coef: no term)."""
+        """Per unit and category: ``ballots``, ``variance`` (sum over ballots of the
+        squared sum of their terms), ``answer_variance`` (each answer's term squared
+        alone), ``tally_ballots`` and ``tally_variance`` (tally answers, each alone). An
+        answer's term is coef * (points - mean) of its label (0 coef: no term); the same
+        figures as a pass over every ballot (tests/reference.py, appraisal_ballot_stats)."""
         scored = self.per_cell(lambda a: a in points, bool)
         value = self.per_cell(lambda a: points.get(a, 0.0))
         term = np.where(scored, coef[self.item_of] * (value - mean[self.item_of]), 0.0)

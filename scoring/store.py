@@ -941,10 +941,7 @@ class Store:
         pairs (unless ``pairs`` is false: the scores need only the cells) and ballots,
         read in one snapshot; no ballot is read."""
         with self.snapshot() as snap, snap.cursor() as cur:
-            return read_appraisal_counts(cur, year, pairs=pairs, cells=self._cells)
-
-    def appraisal_counts(self, year: int) -> pd.DataFrame:
-        return self.query(_sql("appraisal_counts"), {"year": year})
+            return read_appraisal_counts(cur, year, self._cells, pairs=pairs)
 
     def appraisal_cell_codes(self, year: int) -> tuple[dict[str, np.ndarray], tuple]:
         """The year's 万人评议 answer cells as integers alone, for scoring every unit at
@@ -985,38 +982,6 @@ class Store:
             "ballots": np.asarray(ballots["n"], dtype=np.int64),
         }
         return out, values
-
-    def appraisal_ballot_stats(
-        self, year: int, points: Mapping[str, float], cells: pd.DataFrame
-    ) -> pd.DataFrame:
-        """Per unit and category, from ballot sheets: ``ballots``, the ballot-level
-        ``variance`` and the ``answer_variance`` (each answer alone); from tally sheets:
-        ``tally_ballots`` and ``tally_variance`` (answers alone: a tally has no ballots).
-        ``cells`` has unit, category, item, mean, coef (variance_cells in tests/reference.py)."""
-        if cells.empty:  # DuckDB cannot type an empty list: one row that matches nothing
-            cells = pd.DataFrame(
-                [{"unit": "", "category": "", "item": "", "mean": 0.0, "coef": 0.0}]
-            )
-        params = {
-            "year": year,
-            "answers": list(points),
-            "points": [float(v) for v in points.values()],
-            "units": cells["unit"].tolist(),
-            "categories": cells["category"].tolist(),
-            "items": cells["item"].tolist(),
-            "means": [float(v) for v in cells["mean"]],
-            "coefs": [float(v) for v in cells["coef"]],
-        }
-        ballots = self.query(_sql("appraisal_ballot_stats"), params)
-        tallies = self.query(_sql("appraisal_tally_stats"), params).rename(
-            columns={"ballots": "tally_ballots", "variance": "tally_variance"}
-        )
-        both = ballots.merge(tallies, on=["unit", "category"], how="outer")
-        for column in ("ballots", "variance", "answer_variance", "tally_ballots", "tally_variance"):
-            both[column] = both[column].fillna(0)
-        both["ballots"] = both["ballots"].astype("int64")
-        both["tally_ballots"] = both["tally_ballots"].astype("int64")
-        return both
 
     def performance_stats(
         self, year: int, default_max: float, max_by_indicator: Mapping[str, float]
@@ -1291,37 +1256,27 @@ def _arrays(cur: duckdb.DuckDBPyConnection, sql: str, params: dict) -> dict[str,
 def read_appraisal_counts(
     cur: duckdb.DuckDBPyConnection,
     year: int,
+    cells: _CellLabels,
     *,
     pairs: bool = True,
-    cells: _CellLabels | None = None,
 ) -> AppraisalCounts:
     """What ``Store.appraisal_year_counts`` returns, on the caller's cursor (so that a
     reader can take it within its own snapshot). Integers come as numpy arrays; strings
-    only once per distinct (unit, category, item) and answer: from ``cells`` (the
-    store's copy of the cells' strings) when given, else from the database. With
-    ``cells`` and ``pairs``, the pair counts are scanned once: the cells' answer counts
-    are their diagonal."""
+    only once per distinct (unit, category, item) and answer, from ``cells`` (the
+    store's copy of the cells' strings). With ``pairs``, the pair counts are scanned
+    once: the cells' answer counts are their diagonal. (tests/reference.py numbers the
+    cells in SQL instead, tests/sql/year_cells.sql, and checks that both agree.)"""
     params = {"year": year}
     none = np.zeros(0, dtype=np.int64)
     pair = {"cell_a": none, "cell_b": none, "n": none}
-    codes = None
-    if cells is None:
-        found = cur.execute(_sql("year_cells"), params).fetchnumpy()
-        if len(found["id"]) == 0:
-            return AppraisalCounts.empty()
-        labels = cur.execute(_sql("year_items"), params).fetchall()
-        answers = cur.execute(_sql("year_answers"), params).fetchall()
-    else:
-        if pairs:
-            pair = _arrays(cur, _PAIRS, params)
-            found = _cell_counts(pair, _arrays(cur, _TALLIES, params))
-        else:
-            found = _arrays(cur, _sql("year_cell_counts"), params)
-        if len(found["id"]) == 0:
-            return AppraisalCounts.empty()
-        found, labels, answers, codes = _label_cells(found, *cells.get(cur), cells.order(cur))
-    if pairs and cells is None:
+    if pairs:
         pair = _arrays(cur, _PAIRS, params)
+        found = _cell_counts(pair, _arrays(cur, _TALLIES, params))
+    else:
+        found = _arrays(cur, _sql("year_cell_counts"), params)
+    if len(found["id"]) == 0:
+        return AppraisalCounts.empty()
+    found, labels, answers, codes = _label_cells(found, cells.get(cur)[1], cells.order(cur))
     ballots = cur.execute(
         "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
         "WHERE year = $year ORDER BY unit, category",
@@ -1371,27 +1326,23 @@ def _cell_key(codes: np.ndarray, values: tuple[tuple[str, ...], ...]) -> np.ndar
 
 def _label_cells(
     found: dict,
-    codes: np.ndarray,
     values: tuple[tuple[str, ...], ...],
-    order: CellOrder | None = None,
+    order: CellOrder,
 ) -> tuple[dict, list[tuple[str, str, str]], list[tuple[str]], LabelCodes]:
-    """year_cell_counts.sql's cells numbered and ordered as year_cells.sql numbers and
-    orders them (item_of: dense rank of (unit, category, item); answer_of: of answer;
-    by both), with year_items.sql's and year_answers.sql's rows, from the cells' ranks;
-    and the labels' ranks (counts.LabelCodes). ``order`` (``_CellLabels.order``) puts
-    them in order without a sort: the year's cells marked among all cells in order."""
+    """year_cell_counts.sql's cells numbered and ordered as tests/sql/year_cells.sql
+    numbers and orders them (item_of: dense rank of (unit, category, item); answer_of:
+    of answer; by both), with the distinct (unit, category, item) and answers in that
+    order (tests/sql/year_items.sql's and year_answers.sql's rows), from the cells'
+    ranks; and the labels' ranks (counts.LabelCodes). ``order`` (``_CellLabels.order``)
+    puts them in order without a sort: the year's cells marked among all cells in order."""
     ids = np.asarray(found["id"], dtype=np.int64)
-    if order is None:
-        place = np.argsort(_cell_key(codes[ids], values))  # distinct keys: any sort will do
-        unit, category, item, answer = codes[ids[place]].T
-    else:
-        marked = np.zeros(len(order.ids), dtype=bool)
-        marked[order.rank[ids]] = True
-        at = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
-        at[ids] = np.arange(len(ids))
-        in_order = order.ids[marked]
-        place = at[in_order]
-        unit, category, item, answer = (column[in_order] for column in order.columns)
+    marked = np.zeros(len(order.ids), dtype=bool)
+    marked[order.rank[ids]] = True
+    at = np.full(int(ids.max(initial=0)) + 1, -1, dtype=np.int64)
+    at[ids] = np.arange(len(ids))
+    in_order = order.ids[marked]
+    place = at[in_order]
+    unit, category, item, answer = (column[in_order] for column in order.columns)
     sizes = [len(v) for v in values]
     triple = (unit * sizes[1] + category) * sizes[2] + item
     new = np.ones(len(triple), dtype=bool)
@@ -1403,7 +1354,7 @@ def _label_cells(
     answer_of = (np.cumsum(present) - 1)[answer]
     units, categories, items, answers = values
     label_unit, label_category, label_item = unit[new], category[new], item[new]
-    names = order.names if order is not None else [np.array(v, dtype=object) for v in values]
+    names = order.names
     labels = list(
         zip(
             names[0][label_unit].tolist(),

@@ -13,11 +13,17 @@ written against these forms.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import replace
+from pathlib import Path
 from statistics import NormalDist
 
+import duckdb
+import numpy as np
+import pandas as pd
+
 from scoring import evidence, rules
+from scoring.counts import AppraisalCounts
 from scoring.engine import UNREGISTERED, _places, _result, components
 from scoring.evidence import AppraisalSpread, CategorySample
 from scoring.facts import CategorySpread, YearFacts
@@ -31,6 +37,7 @@ from scoring.rules import (
     grade,
 )
 from scoring.scheme import Scheme
+from scoring.store import _PAIRS, Store, _arrays
 from scoring.summation import left_sum
 
 # -- 万人评议 (was scoring/rules.py) ----------------------------------------------------
@@ -424,3 +431,118 @@ def appraisal_interval(
     centre = math.log(p / (1 - p))
     low, high = (100 / (1 + math.exp(-(centre + s * half))) for s in (-1, 1))
     return replace(spread, low=low, high=high)
+
+
+# -- the year's counts numbered in SQL, and the figures over every ballot (was
+# -- scoring/store.py and scoring/counts.py) --------------------------------------------
+
+SQL = Path(__file__).parent / "sql"
+
+
+def _sql(name: str) -> str:
+    return (SQL / f"{name}.sql").read_text(encoding="utf-8")
+
+
+def read_appraisal_counts(
+    cur: duckdb.DuckDBPyConnection, year: int, *, pairs: bool = True
+) -> AppraisalCounts:
+    """What ``Store.appraisal_year_counts`` returns, the cells numbered and ordered in SQL
+    (sql/year_cells.sql, year_items.sql, year_answers.sql: dense ranks over the strings)
+    rather than from the store's copy of the cells (store.read_appraisal_counts)."""
+    params = {"year": year}
+    found = cur.execute(_sql("year_cells"), params).fetchnumpy()
+    if len(found["id"]) == 0:
+        return AppraisalCounts.empty()
+    labels = cur.execute(_sql("year_items"), params).fetchall()
+    answers = cur.execute(_sql("year_answers"), params).fetchall()
+    none = np.zeros(0, dtype=np.int64)
+    pair = _arrays(cur, _PAIRS, params) if pairs else {"cell_a": none, "cell_b": none, "n": none}
+    ballots = cur.execute(
+        "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
+        "WHERE year = $year ORDER BY unit, category",
+        params,
+    ).fetchall()
+    return AppraisalCounts(
+        answers=tuple(a for (a,) in answers),
+        labels=tuple(labels),
+        answer_of=np.asarray(found["answer_of"], dtype=np.int64),
+        item_of=np.asarray(found["item_of"], dtype=np.int64),
+        n=np.asarray(found["n"], dtype=np.int64),
+        tally=np.asarray(found["tally"], dtype=np.int64),
+        ids=np.asarray(found["id"], dtype=np.int64),
+        pair_ids=(pair["cell_a"], pair["cell_b"]),
+        pair_n=np.asarray(pair["n"], dtype=np.int64),
+        ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
+    )
+
+
+def appraisal_counts(store: Store, year: int) -> pd.DataFrame:
+    """The year's 万人评议 answer counts per unit, category, item and answer, grouped
+    over every answer row (sql/appraisal_counts.sql), not read from the counts kept."""
+    return store.query(_sql("appraisal_counts"), {"year": year})
+
+
+def nested(kept: AppraisalCounts) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
+    """counts[unit][category][item][answer] of the counts kept, the shape
+    ``appraisal_score`` takes."""
+    out: dict = {}
+    for k, a, n in zip(
+        kept.item_of.tolist(),
+        kept.answer_of.tolist(),
+        kept.answers_per_cell.tolist(),
+        strict=True,
+    ):
+        unit, cat, item = kept.labels[k]
+        out.setdefault(unit, {}).setdefault(cat, {}).setdefault(item, {})[kept.answers[a]] = n
+    return out
+
+
+def stats(
+    kept: AppraisalCounts,
+    cells: Iterable[tuple[str, str, str, float, float]],
+    points: Mapping[str, float],
+) -> pd.DataFrame:
+    """``AppraisalCounts.stats_of_terms`` with each (unit, category, item)'s mean and coef
+    given as ``variance_cells`` rows (others: no term): what ``appraisal_ballot_stats``
+    computes over the ballots, from the counts kept."""
+    position = {label: k for k, label in enumerate(kept.labels)}
+    mean = np.zeros(len(kept.labels))
+    coef = np.zeros(len(kept.labels))
+    for u, c, i, m, k in cells:
+        at = position.get((u, c, i))
+        if at is not None:
+            mean[at], coef[at] = m, k
+    return kept.stats_of_terms(mean, coef, points)
+
+
+def appraisal_ballot_stats(
+    store: Store, year: int, points: Mapping[str, float], cells: pd.DataFrame
+) -> pd.DataFrame:
+    """Per unit and category, from ballot sheets: ``ballots``, the ballot-level
+    ``variance`` and the ``answer_variance`` (each answer alone); from tally sheets:
+    ``tally_ballots`` and ``tally_variance`` (answers alone: a tally has no ballots).
+    ``cells`` has unit, category, item, mean, coef (``variance_cells``). Over every
+    ballot row (sql/appraisal_ballot_stats.sql, appraisal_tally_stats.sql), not from the
+    counts kept."""
+    if cells.empty:  # DuckDB cannot type an empty list: one row that matches nothing
+        cells = pd.DataFrame([{"unit": "", "category": "", "item": "", "mean": 0.0, "coef": 0.0}])
+    params = {
+        "year": year,
+        "answers": list(points),
+        "points": [float(v) for v in points.values()],
+        "units": cells["unit"].tolist(),
+        "categories": cells["category"].tolist(),
+        "items": cells["item"].tolist(),
+        "means": [float(v) for v in cells["mean"]],
+        "coefs": [float(v) for v in cells["coef"]],
+    }
+    ballots = store.query(_sql("appraisal_ballot_stats"), params)
+    tallies = store.query(_sql("appraisal_tally_stats"), params).rename(
+        columns={"ballots": "tally_ballots", "variance": "tally_variance"}
+    )
+    both = ballots.merge(tallies, on=["unit", "category"], how="outer")
+    for column in ("ballots", "variance", "answer_variance", "tally_ballots", "tally_variance"):
+        both[column] = both[column].fillna(0)
+    both["ballots"] = both["ballots"].astype("int64")
+    both["tally_ballots"] = both["tally_ballots"].astype("int64")
+    return both

@@ -55,8 +55,8 @@ def _random_tally(rnd: random.Random) -> list[dict]:
 def _from_ballots(store, year: int) -> tuple[dict, pd.DataFrame]:
     """Counts and per unit and category ballots and variances the way the store computed
     them before the counts: one GROUP BY and one pass over every ballot
-    (scoring/sql/appraisal_*.sql)."""
-    frame = store.appraisal_counts(year)
+    (tests/sql/appraisal_*.sql)."""
+    frame = reference.appraisal_counts(store, year)
     counts: dict = {}
     for u, c, i, a, n in frame.itertuples(index=False):
         counts.setdefault(u, {}).setdefault(c, {}).setdefault(i, {})[a] = int(n)
@@ -65,16 +65,16 @@ def _from_ballots(store, year: int) -> tuple[dict, pd.DataFrame]:
         [(u, *cell) for u, a in first.items() for cell in reference.variance_cells(a)],
         columns=["unit", "category", "item", "mean", "coef"],
     )
-    stats = store.appraisal_ballot_stats(year, SCHEME.appraisal_points, cells)
+    stats = reference.appraisal_ballot_stats(store, year, SCHEME.appraisal_points, cells)
     return counts, _sorted(stats)
 
 
 def _from_counts(store, year: int) -> tuple[dict, pd.DataFrame]:
     kept = store.appraisal_year_counts(year)
-    counts = kept.nested()
+    counts = reference.nested(kept)
     first = {u: reference.appraisal_score(c, SCHEME) for u, c in counts.items()}
     cells = [(u, *cell) for u, a in first.items() for cell in reference.variance_cells(a)]
-    return counts, _sorted(kept.stats(cells, SCHEME.appraisal_points))
+    return counts, _sorted(reference.stats(kept, cells, SCHEME.appraisal_points))
 
 
 def _sorted(stats: pd.DataFrame) -> pd.DataFrame:
@@ -186,7 +186,7 @@ def test_pairs_of_one_ballot_by_hand(store):
         ("甲局", "服务对象", "工作作风", 100.0, 0.25),
         ("甲局", "服务对象", "总体评价", 50.0, 0.25),
     ]
-    stats = kept.stats(cells, SCHEME.appraisal_points)
+    stats = reference.stats(kept, cells, SCHEME.appraisal_points)
     assert stats.iloc[0].tolist() == ["甲局", "服务对象", 2, 312.5, 2 * 12.5**2, 0, 0.0]
 
 
@@ -254,7 +254,9 @@ def test_counts_labelled_from_the_stores_copy_of_the_cells(store):
     add_facts(store, 2025, "appraisal_answers", _random_tally(rnd), source="appraisal-tally")
     copy = _CellLabels()
     with store.cursor() as cur:
-        _same_counts(read_appraisal_counts(cur, 2025, cells=copy), read_appraisal_counts(cur, 2025))
+        _same_counts(
+            read_appraisal_counts(cur, 2025, copy), reference.read_appraisal_counts(cur, 2025)
+        )
     rows = _random_ballots(rnd, 40, "B")
     for row in rows:
         if int(row["ballot"][1:]) % 3 == 0:
@@ -263,10 +265,10 @@ def test_counts_labelled_from_the_stores_copy_of_the_cells(store):
     add_facts(store, 2024, "appraisal_answers", _random_ballots(rnd, 30, "C"))
     with store.cursor() as cur:
         for year in (2024, 2025):
-            cached = read_appraisal_counts(cur, year, cells=copy)
-            _same_counts(cached, read_appraisal_counts(cur, year))
+            cached = read_appraisal_counts(cur, year, copy)
+            _same_counts(cached, reference.read_appraisal_counts(cur, year))
         assert "戊局" in {u for u, _, _ in cached.labels}
-        assert read_appraisal_counts(cur, 2023, cells=copy).labels == ()
+        assert read_appraisal_counts(cur, 2023, copy).labels == ()
 
 
 def test_counts_give_what_the_ballots_give_pair_by_pair(store, monkeypatch):

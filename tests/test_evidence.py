@@ -311,7 +311,7 @@ def test_three_ballot_two_item_variances_through_the_store(store):
         columns=["unit", "category", "item", "mean", "coef"],
     )
     points = {"满意": 100.0, "基本满意": 60.0, "不满意": 0.0}
-    stats = store.appraisal_ballot_stats(2025, points, cells).set_index("unit")
+    stats = reference.appraisal_ballot_stats(store, 2025, points, cells).set_index("unit")
     assert stats.loc["甲局", "ballots"] == 3
     assert stats.loc["甲局", "variance"] == pytest.approx(2600 / 9, abs=1e-6)
     assert stats.loc["甲局", "answer_variance"] == pytest.approx(6133.333333 / 36, abs=1e-6)

@@ -1,7 +1,7 @@
 -- Per unit and category, over ballot sheets: the number of ballots and the
 -- linearised (Taylor) variance of the category score, for the appraisal interval.
 -- The category score is sum_i v_i * mean_i over answered items (v_i the item weights
--- renormalised over those items, computed with the means in rules.py and passed in
+-- renormalised over those items, computed with the means (variance_cells) and passed in
 -- as parallel lists). Each answer contributes t = v_i (x - mean_i) / n_i; a ballot's
 -- contributions are summed before squaring, because its items are correlated.
 -- A ballot (ballot_no, migration 003) has one unit and one category: any of its
