@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from dataclasses import asdict
@@ -792,13 +793,31 @@ def _chinese_argparse() -> None:
     argparse._ = lambda text: ARGPARSE_ZH.get(text, text)  # type: ignore[attr-defined]
 
 
+def _output_closed() -> int:
+    """The reader of our output has gone (``… | head``): end quietly, as Unix tools do,
+    instead of with a traceback; exit status 1 (shared/spec/cli.md: anything but success
+    or bad input). What is still buffered goes to /dev/null, so that the interpreter's
+    flush at exit finds no closed pipe either."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError):  # stdout is not a file (a test's capture)
+        pass
+    return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     _chinese_argparse()
     parser = build_parser()
     _user_after_command(parser)
     args = parser.parse_args(argv)
     try:
-        return args.func(args)
+        code = args.func(args)
+        sys.stdout.flush()  # a reader that has gone shows here, not at the exit's flush
+        return code
+    except BrokenPipeError:
+        return _output_closed()
     except BadInput as exc:
         print(str(exc), file=sys.stderr)
         return 2

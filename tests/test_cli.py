@@ -143,6 +143,21 @@ def test_python_dash_m_runs(tmp_path):
     assert lines[0].startswith("unit,group,appraisal") and len(lines) == 11
 
 
+def test_output_closed_by_its_reader_ends_quietly(db):
+    """``python -m scoring rectify --year 2025 | head`` with a reader that has gone
+    before the command writes: no BrokenPipeError traceback, nothing on standard
+    error, exit status 1 (shared/spec/cli.md: not a success)."""
+    command = [sys.executable, "-m", "scoring", "rectify", "--year", "2025"]
+    whole = subprocess.run(command, capture_output=True, text=True)
+    assert whole.returncode == 0 and whole.stdout.strip(), whole.stderr  # it has output
+    proc = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader goes at once, as head does after its lines
+    err = proc.stderr.read().decode()
+    assert proc.wait() == 1
+    assert err == ""
+
+
 def test_import_maps_foreign_headers_and_names_the_category(db, capsys):
     """Issue 12: without --source a file with unused columns is refused (exit 2) with the
     candidates and the columns; --map and --category make foreign files import."""
