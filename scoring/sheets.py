@@ -2016,7 +2016,9 @@ def _meta(ctx: _Ctx, cols, numbers, ballot, unit) -> dict:
 UNIT_STATUS = {"撤销": "撤销", "在用": "在用", "正常": "在用"}
 
 
-def _build_units(ctx, cols, numbers):
+def _build_units(
+    ctx: _Ctx, cols: Mapping[str, tuple[pa.ChunkedArray, str, Column]], numbers: np.ndarray
+) -> dict[str, pd.DataFrame]:
     seen: dict[str, int] = {}
     names = _col(ctx, cols, "单位名称", numbers, lambda t: (str(t).strip(), None))
     for r, n in zip(numbers, names.to_pylist(), strict=True):
