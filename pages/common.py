@@ -10,7 +10,7 @@ from typing import Any
 
 import streamlit as st
 
-from scoring import results, session_store, sessions
+from scoring import chrome_zh, results, session_store, sessions
 from scoring.accounts import User, can, refresh
 from scoring.store import Store, StoreError, StoreLocked, resolve_db_path
 
@@ -394,5 +394,9 @@ def chinese_chrome() -> None:
         '[data-testid="stTooltipErrorContent"]::after{'
         f'content:"此文件不能上传：超过 {limit}MB，或不是这里接受的文件类型（见上方标题）";'
         "font-size:0.875rem}"
+        # The script below takes no room on the page.
+        '[data-testid="stElementContainer"]:has(script[data-chinese-chrome]){display:none}'
         "</style>"
     )
+    # The table's toolbar, column menu and search bar: words, not styles (scoring.chrome_zh).
+    st.html(chrome_zh.script(), unsafe_allow_javascript=True)
