@@ -5,12 +5,13 @@ Run: .venv/bin/python benchmarks/page_bench.py [--db FILE] [--rounds 3]
 Starts the app (``streamlit run app.py``) on a database file (the demo city by
 default, made once under benchmarks/out; ``--db`` for another, e.g. rank_bench's city
 scale file), with a benchmark account created before the start, signs in with
-Chromium (playwright, /usr/bin/chromium) and clicks through the pages. A page counts
-as rendered when a script run started after the click has finished (the app's
-``data-test-script-state``), nothing left from the page before is shown (stale), the
-page's title is shown and every chart in view has been drawn. (Waiting only for the
-title and the running indicator to be gone counted the page before, or a title shown
-while the page still ran: a cold 总览 of ten seconds came out as one.)
+Chromium (playwright, Debian's chromium: common.launch_chromium) and clicks through
+the pages. A page counts as rendered when a script run started after the click has
+finished (the app's ``data-test-script-state``), nothing left from the page before is
+shown (stale), the page's title is shown and every chart in view has been drawn.
+(Waiting only for the title and the running indicator to be gone counted the page
+before, or a title shown while the page still ran: a cold 总览 of ten seconds came out
+as one.)
 
 - cold: sign-in to 总览 (nothing cached: computes the year's results), then the first
   visit of each other page (later pages reuse the results);
@@ -35,7 +36,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.common import PASSWORD, USER, loadavg, prepare  # noqa: E402
+from benchmarks.common import (  # noqa: E402
+    PASSWORD,
+    USER,
+    free_port,
+    launch_chromium,
+    loadavg,
+    prepare,
+)
 
 PAGES = [  # sidebar label, title shown on the page
     ("总览", "总览"),
@@ -44,13 +52,6 @@ PAGES = [  # sidebar label, title shown on the page
     ("告诫名单", "告诫名单"),
     ("数据质量", "数据质量"),
 ]
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _peak_mb(pid: int) -> float:
@@ -134,19 +135,7 @@ def browse(port: int, rounds: int, timeout_s: float, server_pid: int) -> dict[st
 
     timings: dict[str, list[float]] = {label: [] for label, _ in PAGES}
     with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        browser = p.chromium.launch_persistent_context(
-            profile,
-            executable_path=CHROMIUM,
-            headless=True,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-            ],
-            viewport={"width": 1400, "height": 900},
-        )
+        browser = launch_chromium(p, profile, viewport={"width": 1400, "height": 900})
         page = browser.new_page()
         page.goto(f"http://127.0.0.1:{port}/", timeout=timeout_s * 1000)
         page.get_by_label("用户名").fill(USER)
@@ -178,7 +167,7 @@ def main() -> None:
     db = Path(args.db) if args.db else Path(args.out) / "demo.duckdb"
     db.parent.mkdir(parents=True, exist_ok=True)
     prepare(db)
-    port = _free_port()
+    port = free_port()
     load_before = loadavg()
     server = subprocess.Popen(
         [

@@ -6,7 +6,6 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -15,25 +14,20 @@ from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from benchmarks.common import chromium, free_port, launch_chromium
+
 ROOT = Path(__file__).resolve().parents[1]
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="Debian chromium is not installed"),
+    pytest.mark.skipif(chromium() is None, reason="Debian chromium is not installed"),
 ]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @contextlib.contextmanager
 def serve(db: Path):
     """``streamlit run app.py`` on a free port over ``db``; yields its address."""
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SCORING_DB": str(db)}
     proc = subprocess.Popen(
         [
@@ -100,19 +94,6 @@ def server(demo_db, tmp_path):
         yield url
 
 
-def _launch(p):
-    return p.chromium.launch(
-        executable_path=CHROMIUM,
-        args=[
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--no-first-run",
-        ],
-    )
-
-
 def _sign_in(page, url: str, name: str) -> None:
     page.goto(url)
     page.get_by_label("用户名").fill(name)
@@ -124,7 +105,7 @@ def test_rankings_follow_the_year_and_a_row_opens_the_profile(server, tmp_path):
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         _sign_in(page, f"{server}/rankings", "王局长")
         page.get_by_role("link", name="分类排名").click()
@@ -173,7 +154,7 @@ def test_the_uploader_speaks_chinese_also_when_it_refuses_a_file(server, tmp_pat
     big = tmp_path / "全年问卷.xlsx"
     big.write_bytes(b"0" * (21 * 1024 * 1024))
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         _sign_in(page, server, "效能办小李")
         page.get_by_role("link", name="数据上传").click()
