@@ -1277,10 +1277,25 @@ def read_appraisal_counts(
     if len(found["id"]) == 0:
         return AppraisalCounts.empty()
     found, labels, answers, codes = _label_cells(found, cells.get(cur)[1], cells.order(cur))
+    return _with_ballots(cur, year, found, labels, answers, pair, codes)
+
+
+def _with_ballots(
+    cur: duckdb.DuckDBPyConnection,
+    year: int,
+    found: dict,
+    labels: Sequence[tuple[str, str, str]],
+    answers: Sequence[tuple[str]],
+    pair: dict,
+    codes: LabelCodes | None,
+) -> AppraisalCounts:
+    """The year's counts from its cells numbered and ordered (``found``: id, n, tally,
+    item_of, answer_of; the labels and answers in that numbering), its pair counts and
+    the ballots per unit and category, read here."""
     ballots = cur.execute(
         "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
         "WHERE year = $year ORDER BY unit, category",
-        params,
+        {"year": year},
     ).fetchall()
     return AppraisalCounts(
         answers=tuple(a for (a,) in answers),

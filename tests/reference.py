@@ -37,7 +37,7 @@ from scoring.rules import (
     grade,
 )
 from scoring.scheme import Scheme
-from scoring.store import _PAIRS, Store, _arrays
+from scoring.store import _PAIRS, Store, _arrays, _with_ballots
 from scoring.summation import left_sum
 
 # -- 万人评议 (was scoring/rules.py) ----------------------------------------------------
@@ -457,23 +457,7 @@ def read_appraisal_counts(
     answers = cur.execute(_sql("year_answers"), params).fetchall()
     none = np.zeros(0, dtype=np.int64)
     pair = _arrays(cur, _PAIRS, params) if pairs else {"cell_a": none, "cell_b": none, "n": none}
-    ballots = cur.execute(
-        "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
-        "WHERE year = $year ORDER BY unit, category",
-        params,
-    ).fetchall()
-    return AppraisalCounts(
-        answers=tuple(a for (a,) in answers),
-        labels=tuple(labels),
-        answer_of=np.asarray(found["answer_of"], dtype=np.int64),
-        item_of=np.asarray(found["item_of"], dtype=np.int64),
-        n=np.asarray(found["n"], dtype=np.int64),
-        tally=np.asarray(found["tally"], dtype=np.int64),
-        ids=np.asarray(found["id"], dtype=np.int64),
-        pair_ids=(pair["cell_a"], pair["cell_b"]),
-        pair_n=np.asarray(pair["n"], dtype=np.int64),
-        ballots={(u, c): (int(b), int(t)) for u, c, b, t in ballots},
-    )
+    return _with_ballots(cur, year, found, labels, answers, pair, None)
 
 
 def appraisal_counts(store: Store, year: int) -> pd.DataFrame:
