@@ -9,8 +9,9 @@ import re
 
 import pytest
 
+from benchmarks.common import chromium, launch_chromium
 from scoring import chrome_zh
-from tests.test_browser import CHROMIUM, _launch, _sign_in, server  # noqa: F401 (fixture)
+from tests.test_browser import _sign_in, server  # noqa: F401 (fixture)
 
 
 def test_every_word_of_the_installed_table_chrome_has_its_chinese():
@@ -42,12 +43,12 @@ def test_the_script_carries_the_words_and_the_scopes():
 
 
 @pytest.mark.browser
-@pytest.mark.skipif(not __import__("os").path.exists(CHROMIUM), reason="no chromium")
+@pytest.mark.skipif(chromium() is None, reason="no chromium")
 def test_the_table_toolbar_and_column_menu_speak_chinese(server):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
-        browser = _launch(p)
+        browser = launch_chromium(p)
         page = browser.new_page(viewport={"width": 1300, "height": 2600})
         _sign_in(page, f"{server}/rankings", "王局长")
         page.get_by_role("link", name="分类排名").click()
