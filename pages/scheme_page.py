@@ -10,6 +10,7 @@ import streamlit as st
 from pages.common import (
     available_years,
     get_store,
+    md,
     page_setup,
     selected_year,
     show_table,
@@ -318,16 +319,36 @@ with tab_sens:
         )
         res = year_results(year)
         grid = sp.weight_grid(res.scheme.composite_weights, step)
-        table = sp.sensitivity(res, alternatives=grid)
+        found = sp.weight_sensitivity(res, alternatives=grid)
+        table = found.table
         st.markdown(
             "**比较的权重组合**："
             + "；".join(
-                "，".join(f"{COMPONENT_NAMES[k]} {v:.0%}" for k, v in g.items()) for g in grid
+                f"组合 {n}{'（现行）' if n == 1 else ''}：{sp.weights_text(g)}"
+                for n, g in enumerate(grid, start=1)
             )
         )
-        c1, c2 = st.columns(2)
+        c1, c2, c3 = st.columns(3)
         c1.metric("末位取决于权重的单位", int(table["末位取决于权重"].sum()))
-        c2.metric("排名会变动的单位", int((table["排名变动幅度"] > 0).sum()))
+        c2.metric("任何权重下都末位的单位", len(found.always))
+        c3.metric("排名会变动的单位", int((table["排名变动幅度"] > 0).sum()))
+        if found.always:
+            st.markdown(
+                f"**在全部 {found.options} 个权重组合下都得到末位告诫**（与权重无关）："
+                + md("、".join(found.always))
+            )
+        else:
+            st.markdown("没有在每个权重组合下都得到末位告诫的单位。")
+        st.markdown("**末位取决于权重的单位**")
+        if found.last_under.empty:
+            st.caption("没有：各单位是否得到末位告诫不随这些权重组合变化。")
+        else:
+            st.caption(
+                "每行是该单位得到末位告诫的一个权重组合（所在类别实际使用的权重）；"
+                "表中没有的组合下，该单位不是末位。"
+            )
+            show_table(found.last_under, hide_index=True)
+        st.markdown("**各单位的排名区间**")
         every = st.checkbox("显示全部单位", key="scheme_sens_all")
         view = (
             table

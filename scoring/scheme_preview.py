@@ -35,6 +35,7 @@ __all__ = [
     "SCOPE_NAMES",
     "Change",
     "SchemeForm",
+    "Sensitivity",
     "apply_form",
     "diff",
     "form_of",
@@ -46,6 +47,8 @@ __all__ = [
     "versions",
     "weight_grid",
     "weight_notes",
+    "weight_sensitivity",
+    "weights_text",
 ]
 
 LAST_PLACE_RULE_NAMES = {
@@ -418,25 +421,49 @@ def _composite(
     return sum(float(components[k] or 0.0) * w for k, w in present.items()) / total + adjustment
 
 
-def sensitivity(
+@dataclass(frozen=True)
+class Sensitivity:
+    """What 权重敏感性 shows: ``table`` (one row per ranked unit: its best and worst rank
+    and in how many weight sets it gets 末位告诫), ``last_under`` (one row per unit whose
+    末位告诫 depends on the weights and per weight set under which it gets it: the weights
+    its group used there, as 「40%」) and ``always`` (the units that get 末位告诫 under
+    every weight set compared, 「单位（考核类别）」)."""
+
+    table: pd.DataFrame
+    last_under: pd.DataFrame
+    always: tuple[str, ...]
+    options: int
+
+
+def weights_text(weights: Mapping[str, float]) -> str:
+    """Composite weights as the page writes them: 「万人评议 40%，绩效考核 40%，勤廉测评 20%」.
+
+    >>> weights_text({"appraisal": 0.5, "performance": 0.30000000000000004})
+    '万人评议 50%，绩效考核 30%'
+    """
+    return "，".join(f"{COMPONENT_NAMES.get(k, k)} {v:.0%}" for k, v in weights.items())
+
+
+def weight_sensitivity(
     res: Results, step: float = 0.1, alternatives: Iterable[Mapping[str, float]] | None = None
-) -> pd.DataFrame:
-    """Each ranked unit's best and worst rank, and in how many of the alternative weight
+) -> Sensitivity:
+    """Each ranked unit's best and worst rank, and under which of the alternative weight
     sets it would get 末位告诫, over ``alternatives`` (default: ``weight_grid`` of the
-    scheme's composite weights). A group with its own weights has each alternative's
-    changes applied to its weights. Recomputes composites and ranks only (components,
-    加减分 and vetoes as they are)."""
+    scheme's composite weights; the set equal to the scheme's own is marked 现行). A group
+    with its own weights has each alternative's changes applied to its weights. Recomputes
+    composites and ranks only (components, 加减分 and vetoes as they are)."""
     scheme = res.scheme
     base = dict(scheme.composite_weights)
     options = list(alternatives) if alternatives is not None else weight_grid(base, step)
+    current = normalised(base)
     ranked = [u for u in res.units if u.rank is not None and u.group]
     by_group: dict[str, list[UnitResult]] = defaultdict(list)
     for u in ranked:
         by_group[u.group or ""].append(u)
     ranks: dict[str, list[int]] = defaultdict(list)
-    last: dict[str, int] = defaultdict(int)
-    for option in options:
-        shift = {k: option.get(k, 0.0) - w for k, w in normalised(base).items()}
+    last: dict[str, list[tuple[int, dict[str, float]]]] = defaultdict(list)
+    for number, option in enumerate(options, start=1):
+        shift = {k: option.get(k, 0.0) - w for k, w in current.items()}
         for group, members in by_group.items():
             sch = scheme.for_group(group)
             own = normalised(sch.composite_weights)
@@ -454,10 +481,15 @@ def sensitivity(
             for standing in standings:
                 ranks[standing.unit].append(int(standing.rank))
             for warned in last_place(standings, sch):
-                last[warned.unit] += 1
+                last[warned.unit].append((number, weights))
     rows = []
+    always: list[str] = []
+    under: list[dict[str, Any]] = []
+    components = list(current)
     for u in sorted(ranked, key=lambda x: (x.group or "", x.rank or 0, x.unit)):
         seen = ranks.get(u.unit, [])
+        times = len(last.get(u.unit, []))
+        depends = 0 < times < len(options)
         rows.append(
             {
                 "单位": u.unit,
@@ -466,12 +498,43 @@ def sensitivity(
                 "最好排名": min(seen) if seen else None,
                 "最差排名": max(seen) if seen else None,
                 "排名变动幅度": (max(seen) - min(seen)) if seen else 0,
-                "末位告诫（组合数）": last.get(u.unit, 0),
+                "末位告诫（组合数）": times,
                 "权重组合数": len(options),
-                "末位取决于权重": 0 < last.get(u.unit, 0) < len(options),
+                "末位取决于权重": depends,
             }
         )
-    return pd.DataFrame(rows)
+        if options and times == len(options):
+            always.append(f"{u.unit}（{u.group}）")
+        if depends:
+            for number, weights in last[u.unit]:
+                is_current = all(
+                    math.isclose(options[number - 1].get(k, 0.0), w, abs_tol=1e-9)
+                    for k, w in current.items()
+                )
+                under.append(
+                    {
+                        "单位": u.unit,
+                        "考核类别": u.group,
+                        "权重组合": f"组合 {number}" + ("（现行）" if is_current else ""),
+                        **{
+                            f"{COMPONENT_NAMES.get(k, k)}权重": f"{weights.get(k, 0.0):.0%}"
+                            for k in components
+                        },
+                    }
+                )
+    columns = ["单位", "考核类别", "权重组合"] + [
+        f"{COMPONENT_NAMES.get(k, k)}权重" for k in components
+    ]
+    return Sensitivity(
+        pd.DataFrame(rows), pd.DataFrame(under, columns=columns), tuple(always), len(options)
+    )
+
+
+def sensitivity(
+    res: Results, step: float = 0.1, alternatives: Iterable[Mapping[str, float]] | None = None
+) -> pd.DataFrame:
+    """``weight_sensitivity(...).table``: one row per ranked unit."""
+    return weight_sensitivity(res, step, alternatives).table
 
 
 # -- saving, history, restore ----------------------------------------------------------

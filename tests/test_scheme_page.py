@@ -81,6 +81,66 @@ def test_sensitivity_shows_a_last_place_that_depends_on_the_weights():
     assert table["末位取决于权重"].tolist() == [False, False, False, True, True]
 
 
+def test_sensitivity_says_under_which_weights_each_unit_is_last():
+    """The same five units (docstring above). The grid around 50/50 is 组合 1 50/50 (现行),
+    组合 2 40/60, 组合 3 60/40: E is last under 1 and 2, D under 3; no unit under all three."""
+    s = scheme(composite={"weights": {"appraisal": 0.5, "performance": 0.5}})
+    pairs = {"A": (90, 90), "B": (85, 85), "C": (80, 80), "D": (70, 80), "E": (80, 68)}
+    answers = {90: (9, 1), 85: (17, 3), 80: (4, 1), 70: (7, 3)}
+    facts = YearFacts(
+        2025,
+        units={n: UnitInfo(n, "部门", None, "甲类") for n in pairs},
+        appraisal={
+            n: {"服务对象": {"总体评价": {"满意": answers[a][0], "不满意": answers[a][1]}}}
+            for n, (a, _) in pairs.items()
+        },
+        performance={n: {"工作效率": IndicatorStats(1, p, p, p)} for n, (_, p) in pairs.items()},
+    )
+    found = sp.weight_sensitivity(evaluate(facts, s), step=0.1)
+    assert found.options == 3 and found.always == ()
+    assert found.last_under.values.tolist() == [
+        ["D", "甲类", "组合 3", "60%", "40%"],
+        ["E", "甲类", "组合 1（现行）", "50%", "50%"],
+        ["E", "甲类", "组合 2", "40%", "60%"],
+    ]
+    assert list(found.last_under.columns) == [
+        "单位",
+        "考核类别",
+        "权重组合",
+        "万人评议权重",
+        "绩效考核权重",
+    ]
+
+
+def test_the_sensitivity_tab_names_the_units_last_whatever_the_weights(app_db, tmp_path):
+    """Only 绩效考核 scores: the composite is the performance score under every weight set
+    (the weights are renormalised over the components present), so 戊局 (72, last of five)
+    gets 末位告诫 under all 7 sets around 40/40/20 and no unit's last place depends on them."""
+    from scoring.store import Store
+
+    db = tmp_path / "office.duckdb"
+    names = ["甲局", "乙局", "丙局", "丁局", "戊局"]
+    with Store(db) as store:
+        add_units(store, [(n, "部门", None, "甲类") for n in names])
+        add_facts(
+            store,
+            2025,
+            "performance_scores",
+            [
+                {"unit": n, "indicator": "工作效率", "score": v}
+                for n, v in zip(names, [95, 88, 82, 75, 72], strict=True)
+            ],
+        )
+    app_db(db)
+    at = run_app("pages/scheme_page.py", year=2025)
+    assert not at.exception
+    said = [m.value for m in at.markdown]
+    assert "**在全部 7 个权重组合下都得到末位告诫**（与权重无关）：戊局（甲类）" in said
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["末位取决于权重的单位"] == "0" and metrics["任何权重下都末位的单位"] == "1"
+    assert any("没有：各单位是否得到末位告诫不随这些权重组合变化" in c.value for c in at.caption)
+
+
 def test_saving_needs_the_office_and_a_reason_and_restore_adds_a_version(store):
     text = sp.apply_form(default_text(), sp.form_of(default_scheme()))
     with pytest.raises(PermissionDenied):
