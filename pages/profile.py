@@ -42,7 +42,7 @@ metrics = [(label, value) for label, value in metrics if "区间" not in label]
 for col, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
     col.metric(label, value)
 for label, value in wide:
-    st.markdown(f"**万人评议 {md(label.removeprefix('万人评议'))}**：{md(value)}")
+    st.markdown(f"**{md(label)}**：{md(value)}")
 for warning in res.warnings_for(unit_name):
     st.error(md(f"{warning.kind}：{warning.reason}"))
 for flag in unit.flags:

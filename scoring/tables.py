@@ -144,7 +144,9 @@ def adjustments_table(unit: UnitResult) -> pd.DataFrame:
 
 def unit_metrics(unit: UnitResult, level: str = "") -> list[tuple[str, str]]:
     """The headline figures of a unit profile, formatted; ``level`` is the scheme's
-    interval level (e.g. 95%, ``Scheme.confidence_label``)."""
+    confidence level (``Scheme.confidence_label``, e.g. 「95%」), which the interval's
+    label names together with what it is an interval of: 「万人评议得分的 95% 置信区间」.
+    A bare 「95% 区间」 beside the 综合得分 read as the composite's."""
 
     f = fmt_score
     rank = f"{unit.rank} / {unit.group_size}" if unit.rank else "不参加"
@@ -154,7 +156,7 @@ def unit_metrics(unit: UnitResult, level: str = "") -> list[tuple[str, str]]:
         ("排名 / 单位数", rank),
         ("等次", (unit.grade or "—") + (f"（{VETO}）" if unit.vetoed else "")),
         ("万人评议", f(unit.appraisal)),
-        (f"{level} 区间" if level else "万人评议区间", interval),
+        (f"万人评议得分的 {level} 置信区间" if level else "万人评议得分的置信区间", interval),
         ("满意率", fmt_rate(unit.satisfaction_rate)),
         ("问卷数", fmt_count(unit.ballots) if unit.ballots else "—"),
     ]

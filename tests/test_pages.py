@@ -144,6 +144,24 @@ def test_profile_explains_the_last_unit(app_db, demo_db):
     assert "综合得分 =" in explanation and "万人评议得分" in explanation
 
 
+def test_the_profile_says_what_its_interval_is_of_at_the_schemes_level(app_db, demo_db):
+    """It said only 「95% 区间」, beside the 综合得分: the interval is the 万人评议 score's,
+    at the scheme's confidence level (the demo's scheme: 95%)."""
+    from pages.common import get_store
+    from scoring import results
+    from scoring.formats import fmt_span
+    from scoring.tables import unit_metrics
+
+    app_db(demo_db)
+    at = run_app("pages/profile.py", state={"profile_unit": "市信访局"})
+    line = next(m.value for m in at.markdown if "区间" in m.value).replace("\\", "")  # md()
+    assert line.startswith("**万人评议得分的 95% 置信区间**：")
+    unit = results.compute(get_store(), 2025).unit("市信访局")
+    assert line.endswith(fmt_span(unit.ci_low, unit.ci_high)) and "～" in line
+    labels = [label for label, _ in unit_metrics(unit, "90%")]
+    assert "万人评议得分的 90% 置信区间" in labels and not any("95" in x for x in labels)
+
+
 def test_warnings_page_lists_reasons_and_noise(app_db, demo_db):
     app_db(demo_db)
     at = run_app("pages/warnings_list.py")
