@@ -5,7 +5,11 @@
 - counts (问卷数, 单位数, 行数): integers with a thousands separator;
 - adjustments (加减分): signed, 2 decimals;
 - intervals (区间): low and high joined by 「～」 (``fmt_span``), the way the 通报 and the
-  warnings' statements write a range in Chinese text, in every card, line and file.
+  warnings' statements write a range in Chinese text, in every card, line and file;
+- negative numbers: one minus sign, ``MINUS`` (ASCII 「-」), written by ``fmt_decimal``, which
+  every figure in text goes through (scores, gaps, an interval's ends in a statement).
+  The tables cannot write any other (Streamlit's and Excel's number formats, CSV numbers),
+  so text writes the same, and a figure copied or searched for matches the table's.
 
 Pages take ``column_kinds`` and turn each kind into a column format; the workbook
 takes ``EXCEL_FORMATS``; text (PDF, cards) takes the ``fmt_*`` functions.
@@ -19,7 +23,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from scoring.rules import round2
+from scoring.rules import round_to
 
 __all__ = [
     "COLUMN_KINDS",
@@ -29,6 +33,7 @@ __all__ = [
     "excel_formats",
     "fmt",
     "fmt_count",
+    "fmt_decimal",
     "fmt_rate",
     "fmt_score",
     "fmt_signed",
@@ -36,6 +41,7 @@ __all__ = [
 ]
 
 MISSING = "—"
+MINUS = "-"  # the one minus sign (ASCII hyphen-minus, as tables write it), not 「−」 U+2212
 SPAN = "～"  # between an interval's ends (浪纹线, as Chinese text writes a range)
 
 # Heading -> kind, for every numeric column a result table may carry.
@@ -67,8 +73,22 @@ def _missing(x: object) -> bool:
     return x is None or (isinstance(x, float) and x != x)
 
 
+def fmt_decimal(x: float | None, decimals: int = 2) -> str:
+    """A figure rounded half up (四舍五入, ``rules.round_to``) to ``decimals``, a negative one
+    with ``MINUS``; a figure that rounds to zero has no sign.
+
+    >>> fmt_decimal(-1.045), fmt_decimal(2.675, 1), fmt_decimal(-0.004), fmt_decimal(None)
+    ('-1.05', '2.7', '0.00', '—')
+    """
+    if _missing(x):
+        return MISSING
+    q = round_to(x, decimals)
+    assert q is not None  # not missing
+    return f"{q + 0.0 if q else 0.0:.{decimals}f}".replace("-", MINUS)
+
+
 def fmt_score(x: float | None) -> str:
-    return MISSING if _missing(x) else f"{round2(x):.2f}"
+    return fmt_decimal(x, 2)
 
 
 def fmt_span(
@@ -96,7 +116,9 @@ def fmt_count(n: float | None) -> str:
 
 
 def fmt_signed(x: float | None) -> str:
-    return MISSING if _missing(x) else f"{round2(x):+.2f}".replace("+0.00", "0.00")
+    """An adjustment with its sign: 「+1.50」, 「-2.00」, 「0.00」 (``fmt_decimal``'s minus)."""
+    text = fmt_decimal(x, 2)
+    return "+" + text if text not in (MISSING, "0.00") and not text.startswith(MINUS) else text
 
 
 # A cell is any number type a frame holds (int, float, numpy scalars), hence ``Any``.

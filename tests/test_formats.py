@@ -1,0 +1,23 @@
+"""One minus sign and one rounding for every figure in text (scoring.formats.fmt_decimal)."""
+
+from __future__ import annotations
+
+from scoring.formats import MINUS, fmt_decimal, fmt_score, fmt_signed, fmt_span
+
+
+def test_negative_figures_are_written_with_the_one_minus_sign():
+    assert MINUS == "-"  # the sign Streamlit's and Excel's number formats write
+    assert fmt_score(-1.5) == "-1.50"
+    assert fmt_signed(-3.5) == "-3.50" and fmt_signed(3) == "+3.00"
+    # An interval's ends in a statement: what the warnings' evidence should write too.
+    assert fmt_span(-1.05, 1.45, lambda x: fmt_decimal(x, 2)) == "-1.05～1.45"
+    assert "−" not in fmt_span(-20, -10)  # no U+2212 anywhere
+
+
+def test_figures_round_half_up_and_zero_has_no_sign():
+    # 87.375 summed as 87.37499999999999 still rounds up (rules.round_to), as tables do.
+    assert fmt_decimal(87.37499999999999) == "87.38"
+    assert fmt_decimal(-0.125, 2) == "-0.13"
+    assert fmt_decimal(-0.004) == "0.00" and fmt_signed(-0.004) == "0.00"
+    assert fmt_decimal(12.345, 1) == "12.3" and fmt_decimal(12.35, 1) == "12.4"
+    assert fmt_decimal(None) == "—" and fmt_decimal(float("nan")) == "—"
