@@ -31,7 +31,6 @@ __all__ = [
     "ItemSums",
     "LabelCodes",
     "NestedCounts",
-    "NestedSums",
     "UploadCounts",
     "upload_counts",
 ]
@@ -157,21 +156,6 @@ class AppraisalCounts:
             total(self.per_cell(lambda a: a in scheme.appraisal_satisfied, bool)),
             np.bincount(self.item_of, weights=np.where(scored, every * value, 0.0), minlength=size),
         )
-
-    def nested_sums(self, sums: ItemArrays) -> dict[str, dict[str, dict[str, ItemSums]]]:
-        """sums[unit][category][item] = (answered, unknown, satisfied, points), the shape
-        the scalar appraisal_from_sums takes (tests/reference.py)."""
-        out: dict = {}
-        for (unit, cat, item), a, u, s, p in zip(
-            self.labels,
-            sums.answered.tolist(),
-            sums.unknown.tolist(),
-            sums.satisfied.tolist(),
-            sums.points.tolist(),
-            strict=True,
-        ):
-            out.setdefault(unit, {}).setdefault(cat, {})[item] = (a, u, s, p)
-        return out
 
     def variance_terms(self, sums: ItemArrays, scheme: Scheme) -> tuple[np.ndarray, np.ndarray]:
         """Per label the (mean, coef) that ``variance_cells`` (tests/reference.py) gives
@@ -453,52 +437,10 @@ class NestedCounts(Mapping):
     def __contains__(self, unit: object) -> bool:
         return unit in self._bounds  # without building the unit's dict
 
-    def sums(self, sums: ItemArrays) -> NestedSums:
-        """``AppraisalCounts.nested_sums(sums)``, a unit's dict built when looked up."""
-        return NestedSums(self._kept.labels, sums, self._bounds)
-
     @property
     def kept(self) -> AppraisalCounts:
         """The counts behind (columns.from_facts takes their cells as arrays)."""
         return self._kept
-
-    def __iter__(self):
-        return iter(self._bounds)
-
-    def __len__(self) -> int:
-        return len(self._bounds)
-
-
-class NestedSums(Mapping):
-    """sums[unit][category][item] = (answered, unknown, satisfied, points), as
-    ``AppraisalCounts.nested_sums`` gives it, a unit's dict built only when that unit is
-    looked up (``engine.evaluate`` takes every unit's score from columns instead)."""
-
-    def __init__(
-        self,
-        labels: Sequence[tuple[str, str, str]],
-        sums: ItemArrays,
-        bounds: Mapping[str, tuple[int, int]],
-    ) -> None:
-        self._labels, self._sums, self._bounds = labels, sums, bounds
-
-    def __getitem__(self, unit: str) -> dict[str, dict[str, ItemSums]]:
-        first, last = self._bounds[unit]
-        s = self._sums
-        out: dict = {}
-        for (_, cat, item), a, u, sat, p in zip(
-            self._labels[first:last],
-            s.answered[first:last].tolist(),
-            s.unknown[first:last].tolist(),
-            s.satisfied[first:last].tolist(),
-            s.points[first:last].tolist(),
-            strict=True,
-        ):
-            out.setdefault(cat, {})[item] = (a, u, sat, p)
-        return out
-
-    def __contains__(self, unit: object) -> bool:
-        return unit in self._bounds
 
     def __iter__(self):
         return iter(self._bounds)

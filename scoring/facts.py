@@ -20,7 +20,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from scoring import cases, rules
+from scoring import cases
 from scoring.counts import AppraisalCounts, ItemArrays, NestedCounts
 from scoring.scheme import Scheme
 from scoring.store import Store
@@ -105,12 +105,6 @@ class YearFacts:
     special: Mapping[str, Mapping[str, IndicatorStats]] = field(default_factory=dict)
     # 分项得分汇总: appraisal_scored[unit][category][item] = (score × ballots, ballots)
     appraisal_scored: Mapping[str, Mapping[str, Mapping[str, tuple[float, int]]]] = field(
-        default_factory=dict
-    )
-    # appraisal_sums[unit][category][item] = (answered, unknown, satisfied, points) of
-    # ``appraisal`` under the year's scheme (rules.ItemSums), taken for every unit at
-    # once; the engine scores from them where a unit's 考核类别 scores answers alike.
-    appraisal_sums: Mapping[str, Mapping[str, Mapping[str, rules.ItemSums]]] = field(
         default_factory=dict
     )
 
@@ -259,7 +253,6 @@ def read_facts(store: Store, year: int, scheme: Scheme, *, spread: bool = True) 
         appraisal_scored=scored,
         units=units,
         appraisal=counts,
-        appraisal_sums=counts.sums(item_sums),
         appraisal_ballots=kept.ballots_by_unit(),
         appraisal_variance={
             u: {c: x.variance + x.tally_variance for c, x in cats.items()}

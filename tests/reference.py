@@ -218,30 +218,17 @@ def _with_interval(
     )
 
 
-def _appraisal(
-    unit: str, facts: YearFacts, scheme: Scheme, year_scheme: Scheme
-) -> rules.AppraisalScore | None:
-    """One unit's 万人评议 under its group's ``scheme`` (None: no score)."""
+def _appraisal(unit: str, facts: YearFacts, scheme: Scheme) -> rules.AppraisalScore | None:
+    """One unit's 万人评议 under its group's ``scheme`` (None: no score), from its answer
+    counts."""
     if unit not in facts.appraisal and unit not in facts.appraisal_scored:
         return None
-    # The facts' item sums were taken under the year's scheme: they serve a group whose
-    # scheme scores the same answers the same way.
-    same_answers = scheme is year_scheme or (
-        scheme.appraisal_points == year_scheme.appraisal_points
-        and scheme.appraisal_unknown == year_scheme.appraisal_unknown
-        and scheme.appraisal_satisfied == year_scheme.appraisal_satisfied
-    )
-    sums = facts.appraisal_sums.get(unit) if same_answers else None
-    known = (
+    appraisal = appraisal_score(
+        facts.appraisal.get(unit, {}),
         scheme,
         facts.appraisal_ballots.get(unit),
         facts.appraisal_variance.get(unit),
         facts.appraisal_scored.get(unit),
-    )
-    appraisal = (
-        appraisal_from_sums(sums, *known)
-        if sums is not None  # else its answer counts, summed under the group's scheme
-        else appraisal_score(facts.appraisal.get(unit, {}), *known)
     )
     return appraisal if appraisal.score is not None else None
 
@@ -261,7 +248,7 @@ def score_unit(
     sampling spread and flags when ``spread`` is false. ``engine.evaluate`` gives the
     same for every unit at once."""
     group_scheme = scheme.for_group(facts.units.get(unit, UNREGISTERED).group)
-    appraisal = _appraisal(unit, facts, group_scheme, scheme)
+    appraisal = _appraisal(unit, facts, group_scheme)
     performance = None
     if group_scheme.performance_rounds and unit in facts.performance_months:
         performance = rules.performance_by_rounds(facts.performance_months[unit], group_scheme)
