@@ -138,15 +138,6 @@ def _registry(rows: list[tuple[str, str, str | None, str | None]]) -> dict[str, 
     }
 
 
-def _nested_counts(frame: pd.DataFrame) -> dict[str, dict[str, dict[str, dict[str, int]]]]:
-    out: dict[str, Any] = defaultdict(lambda: defaultdict(lambda: defaultdict(dict)))
-    for unit, cat, item, answer, n in frame[["unit", "category", "item", "answer", "n"]].itertuples(
-        index=False
-    ):
-        out[unit][cat][item][answer] = int(n)
-    return {u: {c: dict(items) for c, items in cats.items()} for u, cats in out.items()}
-
-
 def _by_unit(frame: pd.DataFrame, key: str, value: str, cast: type) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = defaultdict(dict)
     for unit, k, v in frame[["unit", key, value]].itertuples(index=False):

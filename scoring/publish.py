@@ -34,7 +34,7 @@ from openpyxl.utils import get_column_letter
 
 from scoring import chart_export, charts, results
 from scoring.accounts import User, authorize
-from scoring.document import FontMissing, Letterhead, OfficialDocument, find_font
+from scoring.document import FontMissing, Letterhead, OfficialDocument
 from scoring.explain_scheme import rules as scheme_rules
 from scoring.formats import fmt, fmt_rate
 from scoring.names import Names, safe_name
@@ -274,30 +274,11 @@ def report_charts(res: Results, pngs: Mapping[str, Path]) -> dict[str, Path]:
     }
 
 
-def export_charts(
-    figs: dict[str, go.Figure], out_dir: Path, progress: Callable[[float], None] | None = None
-) -> list[Path]:
-    """Write each figure as PNG (documents) and SVG (web), all from one browser page
-    (scoring.chart_export, shared by the 结果发布 page and the command line)."""
-    try:
-        return chart_export.export(figs, out_dir, progress)
-    except chart_export.ExportError as exc:
-        raise PublishError(str(exc)) from exc
-
-
 # -- report ---------------------------------------------------------------------------
 
 PDF_COLUMNS = ["排名", "单位名称", "综合得分", "等次", "万人评议", "绩效考核", "勤廉测评", "加减分"]
 PDF_WIDTHS = (9, 34, 14, 10, 14, 14, 14, 12, 37)
 VETO_FILL = (255, 224, 224)
-
-
-def _cjk_font() -> tuple[str, int]:
-    """Path and collection index of Noto Sans CJK SC (kept for callers of old)."""
-    try:
-        return find_font("sans")
-    except FontMissing as exc:
-        raise PublishError(str(exc)) from exc
 
 
 def _ranking_rows(res: Results, group: str):

@@ -882,23 +882,6 @@ class Store:
         rows = self.query("SELECT * FROM users WHERE name = ?", [name])
         return None if rows.empty else rows.iloc[0].to_dict()
 
-    def save_user(
-        self,
-        name: str,
-        password_hash: str,
-        role: str,
-        sources: list[str],
-        years: list[int],
-        by: str,
-    ) -> None:
-        with self.transaction() as cur:
-            cur.execute(
-                "INSERT OR REPLACE INTO users (name, password_hash, role, sources, years, active) "
-                "VALUES (?, ?, ?, ?, ?, TRUE)",
-                [name, password_hash, role, sources, years],
-            )
-            _audit(cur, by, "设置账号", f"{name}（{role}）")
-
     def save_account(
         self,
         *,
