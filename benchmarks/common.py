@@ -20,9 +20,11 @@ def loadavg() -> str:
 
 
 def prepare(db: Path) -> None:
-    """The demo city when the file is missing; the benchmark account in any case."""
+    """The demo city when the file is missing; the benchmark account in any case, made
+    as an administrator would make it (a file that has accounts already, e.g. one made by
+    ``python -m scoring demo``, refuses an account made by no one)."""
     from scoring import accounts
-    from scoring.accounts import ADMIN
+    from scoring.accounts import ADMIN, User
     from scoring.demo import load_demo
     from scoring.store import Store
 
@@ -30,7 +32,8 @@ def prepare(db: Path) -> None:
         if not store.years():
             load_demo(store)
         if store.user_row(USER) is None:
-            accounts.add_user(store, USER, PASSWORD, ADMIN, sources=[], years=[], by="bench")
+            by = User("bench", ADMIN)
+            accounts.add_user(store, USER, PASSWORD, ADMIN, sources=[], years=[], by=by)
 
 
 def free_port() -> int:
