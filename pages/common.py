@@ -216,10 +216,17 @@ def selected_year() -> int | None:
     Kept in a plain session key as well as the widget's, so that it survives a page
     switch even where the frame's sidebar does not run (Streamlit's AppTest)."""
     years = available_years()
-    for key in ("year", "selected_year"):
+    for key in ("follow_year", "year", "selected_year"):
         if st.session_state.get(key) in years:
             return st.session_state[key]
     return years[0] if years else None
+
+
+def follow_year(year: int) -> None:
+    """From the next run on, the sidebar shows ``year``: a year whose first data this
+    session has just stored (数据上传), which the sidebar could not offer before."""
+    st.session_state["follow_year"] = year
+    st.session_state["selected_year"] = year
 
 
 def year_selector() -> int | None:
@@ -227,6 +234,8 @@ def year_selector() -> int | None:
     if not years:
         st.session_state["selected_year"] = None
         return None
+    if (follow := st.session_state.pop("follow_year", None)) in years:
+        st.session_state["year"] = follow  # before the widget: it opens on that year
     year = st.sidebar.selectbox(
         "考评年度",
         years,

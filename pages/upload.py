@@ -5,44 +5,82 @@ from datetime import date
 
 import streamlit as st
 
-from pages.common import get_store, md, page_setup, score_columns, selected_year, show_table
+from pages.common import (
+    available_years,
+    follow_year,
+    get_store,
+    md,
+    page_setup,
+    score_columns,
+    selected_year,
+    show_table,
+)
 from scoring import accounts, imports
 from scoring.scheme import for_year
 from scoring.sheets import MAX_UPLOAD_BYTES, SOURCE_NAMES
 from scoring.store import StoreError
 from scoring.templates import TEMPLATE_SOURCES, template
+from scoring.years import upload_year_defaults
 
 user = page_setup(__file__, "upload")
-
-
-def upload_year_default(user: accounts.User) -> int:
-    """The year the page opens on: the sidebar's, unless the account may upload to
-    other years only (then its latest), so a 录入员 does not open on a refusal."""
-    year = selected_year() or date.today().year
-    return year if not user.years or year in user.years else max(user.years)
 
 
 st.title("数据上传")
 store = get_store()
 
-left, right = st.columns(2)
-year = int(
-    left.number_input(
-        "导入到考评年度",
-        min_value=2000,
-        max_value=2100,
-        step=1,
-        value=upload_year_default(user),
-        key="upload_year",
-    )
+# One year for the whole app: the sidebar's. The sidebar lists only years with data, and a
+# new year's first file comes before that year has any: that year, and only such a year,
+# is chosen here, and the page says why (as on 考评方案).
+years = available_years()
+sidebar = selected_year()
+ticked, offered = upload_year_defaults(
+    years, sidebar, user.years, date.today().year, st.session_state.get("upload_last_year")
 )
+if st.session_state.pop("upload_stored_fresh", None) is not None:
+    # This session stored the first data of the year chosen below: the sidebar has it
+    # now (follow_year), so the page follows the sidebar again.
+    st.session_state["upload_unset_year"] = False
+fresh = st.checkbox(
+    "导入到尚无考评数据的年度（如新的一年）",
+    value=ticked,
+    disabled=sidebar is None,
+    key="upload_unset_year",
+    help="侧栏「考评年度」只列出已有考评数据的年度；新年度的第一批数据在此选定年度后上传，"
+    "上传后该年度即出现在侧栏中。",
+)
+fresh = fresh or sidebar is None  # no year with data at all: only a year without data
+left, right = st.columns(2)
+if fresh:
+    year = int(
+        left.number_input(
+            "尚无考评数据的年度",
+            min_value=2000,
+            max_value=2100,
+            step=1,
+            value=offered,
+            key="upload_year",
+        )
+    )
+else:
+    year = sidebar
 if not accounts.can(user, "upload", year=year):
     if user.years:
-        years = "、".join(str(y) for y in sorted(user.years))
-        st.error(f"您的账号只能向 {years} 年度上传数据，请在上方改选年度。")
+        allowed = "、".join(str(y) for y in sorted(user.years))
+        st.error(
+            f"您的账号只能向 {allowed} 年度上传数据：已有数据的年度请在侧栏「考评年度」中选择，"
+            "尚无数据的年度请勾选上方「导入到尚无考评数据的年度」。"
+        )
     else:
         st.error(f"您没有向 {year} 年度上传数据的权限。")
     st.stop()
+st.session_state["upload_last_year"] = year
+if fresh:
+    if year in years:
+        st.info(f"{year} 年度已有考评数据：请取消上方勾选，在侧栏「考评年度」中选择该年度。")
+        st.stop()
+    st.caption(f"{year} 年度尚无考评数据，不在侧栏「考评年度」中：上传后该年度即出现在侧栏。")
+else:
+    left.caption(f"年度随侧栏「考评年度」：导入到 {year} 年度（全站同一个年度）。")
 mine = [k for k in SOURCE_NAMES if k != "units" and accounts.can(user, "upload", source=k)]
 choices = {"自动识别（按表头）": None} | {SOURCE_NAMES[k]: k for k in mine}
 source = choices[
@@ -151,6 +189,9 @@ def commit_section(parsed, i: int, key: tuple | None = None) -> None:
         try:
             outcome = imports.commit(store, parsed, year, user, accept_overlap=accept)
             st.success(md(outcome.message))
+            if fresh:  # the year's first data: from now on the sidebar offers it
+                follow_year(year)
+                st.session_state["upload_stored_fresh"] = year
             if key is not None:  # stored now: the rows need not stay in the session
                 st.session_state["checked_files"][key] = replace(parsed, facts={})
         except (imports.ImportRejected, StoreError) as exc:  # a full disk too: nothing stored

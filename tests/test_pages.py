@@ -255,7 +255,8 @@ def test_the_same_file_in_a_later_session_is_said_to_be_stored_not_faulty(app_db
         import_file(s, "加减分.xlsx", good, 2025, OFFICE)
     app_db(db)
     at = run_app("pages/upload.py")
-    at.number_input(key="upload_year").set_value(2025).run()
+    # 2025 has data: the page imports to the sidebar's year (no year box of its own).
+    assert any("导入到 2025 年度" in c.value for c in at.caption)
     at.file_uploader(key="upload_files").set_value(("加减分.xlsx", good, "application/x")).run()
     assert not at.exception and not at.error
     assert "与第 1 号上传" in at.info[0].value and "无需重复导入" in at.info[0].value
@@ -478,3 +479,40 @@ def test_a_new_leaders_preview_says_nothing_of_upload_scopes(store):
         store, "李录入", role=accounts.EVALUATOR, password="long-enough-1", sources=["performance"]
     )
     assert "可上传来源 绩效考核" in clerk.lines[0] and "可上传年度 全部" in clerk.lines[0]
+
+
+def test_the_upload_page_follows_the_sidebars_year(app_db, demo_db, tmp_path):
+    """One year for the whole app: the upload page had a year box of its own beside the
+    sidebar's. It imports to the sidebar's year; a year without data (which the sidebar
+    cannot offer: the demo has 2024 and 2025) only behind a tick that says why, and once
+    that year's first file is stored the sidebar offers it and the page follows it."""
+    import shutil
+
+    db = tmp_path / "demo.duckdb"  # a copy: the test stores a file
+    shutil.copy(demo_db, db)
+    app_db(db)
+
+    def said(at):
+        return " ".join(c.value for c in at.caption)
+
+    at = run_app("pages/upload.py", year=2024)
+    assert "年度随侧栏「考评年度」：导入到 2024 年度" in said(at)
+    assert not any(n.key == "upload_year" for n in at.number_input)
+    assert at.checkbox(key="upload_unset_year").value is False
+    at.checkbox(key="upload_unset_year").check().run()
+    assert at.number_input(key="upload_year").value == 2026  # the year after the latest
+    assert "2026 年度尚无考评数据，不在侧栏「考评年度」中" in said(at)
+    at.number_input(key="upload_year").set_value(2025).run()
+    assert any("2025 年度已有考评数据：请取消上方勾选" in i.value for i in at.info)
+    assert not at.file_uploader  # nothing to upload to a year chosen the wrong way
+    at.number_input(key="upload_year").set_value(2026).run()
+    good = xlsx([["对象", "事由", "分值", "来源"], ["市信访局", "暗访发现脱岗", "-2", "暗访"]])
+    at.file_uploader(key="upload_files").set_value(("加减分.xlsx", good, "application/x")).run()
+    assert not at.error
+    at.button(key="commit-0").click().run()
+    assert "上传编号" in at.success[0].value
+    at.run()  # the next run: 2026 has data now
+    assert at.checkbox(key="upload_unset_year").value is False
+    assert "年度随侧栏「考评年度」：导入到 2026 年度" in said(at)
+    listed = next(d.value for d in at.dataframe if "编号" in d.value.columns)
+    assert listed["文件"].tolist() == ["加减分.xlsx"]
