@@ -36,7 +36,9 @@ groups = [g for g in res.groups if not ranking_table(res, g, "部门").empty]
 previous = year_results(year - 1) if year - 1 in available_years() else None
 # Only the open tab's table and charts are built and sent (a city of 2,000 units drew
 # every group's 250 bars on each visit); choosing another tab reruns the page.
-tabs = st.tabs([md(g) for g in groups], key="overview-group", on_change="rerun")
+if not groups:  # e.g. only the 加减分 sheet of a new year so far
+    st.info(f"{year} 年度还没有可排名的部门：万人评议、绩效考核或勤廉测评的数据上传后即显示。")
+tabs = st.tabs([md(g) for g in groups], key="overview-group", on_change="rerun") if groups else []
 for tab, group in zip(tabs, groups, strict=True):
     if not tab.open:
         continue

@@ -525,9 +525,21 @@ def weight_sensitivity(
     columns = ["单位", "考核类别", "权重组合"] + [
         f"{COMPONENT_NAMES.get(k, k)}权重" for k in components
     ]
-    return Sensitivity(
-        pd.DataFrame(rows), pd.DataFrame(under, columns=columns), tuple(always), len(options)
-    )
+    table = pd.DataFrame(rows, columns=_SENSITIVITY_COLUMNS)  # the columns also with no unit
+    return Sensitivity(table, pd.DataFrame(under, columns=columns), tuple(always), len(options))
+
+
+_SENSITIVITY_COLUMNS = [
+    "单位",
+    "考核类别",
+    "当前排名",
+    "最好排名",
+    "最差排名",
+    "排名变动幅度",
+    "末位告诫（组合数）",
+    "权重组合数",
+    "末位取决于权重",
+]
 
 
 def sensitivity(
