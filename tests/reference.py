@@ -4,10 +4,12 @@ The app scores every unit at once (scoring/columns.py, engine.appraisals and
 engine.performances, evidence.appraisal_spreads and t_quantiles, the counts read with
 the store's copy of the cells): the same floating-point operations in the same order as
 the scalar rules below, which score one unit, one category, one degree of freedom at a
-time, as the rules of shared/spec/scoring.md read. Nothing in ``scoring`` calls these
-any more; the tests compare the two paths on worked and generated cases (to the last
-bit, by ``==`` and ``repr``), and the hand-worked tests of 万人评议 and its interval are
-written against these forms.
+time, as the rules of shared/spec/scoring.md read. The last section reads the same
+counts and figures as the store does, but numbered in SQL (sql/year_*.sql) or taken over
+every ballot (sql/appraisal_*.sql), as the store did before the counts were kept.
+Nothing in ``scoring`` calls these any more; the tests compare the two paths on worked
+and generated cases (to the last bit, by ``==`` and ``repr``), and the hand-worked tests
+of 万人评议 and its interval are written against these forms.
 """
 
 from __future__ import annotations
