@@ -167,7 +167,7 @@ def _numbers(x: np.ndarray) -> list[Any]:
 def _samples_of(
     facts: YearFacts, units: Sequence[str], a: columns.AppraisalColumns, scheme: Scheme
 ) -> tuple[evidence.CategoryArrays, np.ndarray]:
-    """The sampling figures (evidence.CategorySample) of the units' appraisals (columns)
+    """The sampling figures (evidence.CategoryArrays) of the units' appraisals (columns)
     as [unit, category] arrays, and
     which units have none (a category scored from an item-score summary, or without
     figures: no variance, no interval)."""

@@ -49,7 +49,6 @@ from scoring.summation import left_sum
 __all__ = [
     "AppraisalSpread",
     "CategoryArrays",
-    "CategorySample",
     "Evidence",
     "Spread",
     "appraisal_spreads",
@@ -283,24 +282,6 @@ def percent(level: float) -> str:
 
 
 @dataclass(frozen=True)
-class CategorySample:
-    """One evaluator category of one unit: its weight, score and sampling figures.
-
-    ``variance`` is the linearised variance of the category score from ballot sheets (the
-    sum over ballots of the squared ballot terms); ``tally_variance`` the same from tally
-    sheets with every counted answer taken alone; ``items`` the number of answered items
-    (for the conservative design effect)."""
-
-    weight: float
-    score: float
-    ballots: int
-    variance: float
-    tally_ballots: int = 0
-    tally_variance: float = 0.0
-    items: int = 1
-
-
-@dataclass(frozen=True)
 class AppraisalSpread:
     """The appraisal score's sampling variance and interval (0–100)."""
 
@@ -325,17 +306,21 @@ def design_effect(ballot_variance: float, answer_variance: float, items: int) ->
 
 
 class CategoryArrays(NamedTuple):
-    """``CategorySample``s of many units as [unit, category] arrays; ``sampled`` says which
-    categories are among a unit's samples (the others' values are ignored)."""
+    """The sampling figures of each evaluator category of many units, as [unit, category]
+    arrays (one unit's, one category at a time: ``CategorySample`` in tests/reference.py);
+    ``sampled`` says which categories are among a unit's samples (the others' values are
+    ignored)."""
 
     sampled: np.ndarray
-    weight: np.ndarray
-    score: np.ndarray
-    ballots: np.ndarray
+    weight: np.ndarray  # the category's weight in the score
+    score: np.ndarray  # the category's score
+    ballots: np.ndarray  # ballots on ballot sheets
+    # The linearised variance of the category score from ballot sheets (the sum over
+    # ballots of the squared ballot terms).
     variance: np.ndarray
-    tally_ballots: np.ndarray
-    tally_variance: np.ndarray
-    items: np.ndarray
+    tally_ballots: np.ndarray  # ballots on tally sheets
+    tally_variance: np.ndarray  # the same from tally sheets, each counted answer alone
+    items: np.ndarray  # answered items (for the conservative design effect)
 
 
 def _square(x: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from statistics import NormalDist
 
@@ -24,10 +24,10 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from scoring import evidence, rules
+from scoring import rules
 from scoring.counts import AppraisalCounts
 from scoring.engine import UNREGISTERED, _places, _result, components
-from scoring.evidence import AppraisalSpread, CategorySample
+from scoring.evidence import AppraisalSpread
 from scoring.facts import CategorySpread, YearFacts
 from scoring.outcome import UnitResult
 from scoring.rules import (
@@ -178,12 +178,30 @@ def variance_cells(a: AppraisalScore) -> list[tuple[str, str, float, float]]:
     return out
 
 
-# -- a unit's score (was scoring/engine.py) -------------------------------------------
+# -- a unit's score (was scoring/engine.py; CategorySample scoring/evidence.py) ---------
+
+
+@dataclass(frozen=True)
+class CategorySample:
+    """One evaluator category of one unit: its weight, score and sampling figures.
+
+    ``variance`` is the linearised variance of the category score from ballot sheets (the
+    sum over ballots of the squared ballot terms); ``tally_variance`` the same from tally
+    sheets with every counted answer taken alone; ``items`` the number of answered items
+    (for the conservative design effect)."""
+
+    weight: float
+    score: float
+    ballots: int
+    variance: float
+    tally_ballots: int = 0
+    tally_variance: float = 0.0
+    items: int = 1
 
 
 def _samples(
     a: rules.AppraisalScore, figures: Mapping[str, CategorySpread]
-) -> list[evidence.CategorySample] | None:
+) -> list[CategorySample] | None:
     """The sampling figures of the appraisal's weighted categories (evidence.py); None
     when a category's score has no answers behind it (an item-score summary): then
     the score has no variance and no interval."""
@@ -196,7 +214,7 @@ def _samples(
             return None
         items = sum(1 for i in c.items if i.mean is not None and i.weight > 0)
         samples.append(
-            evidence.CategorySample(
+            CategorySample(
                 c.weight, c.score, x.ballots, x.variance, x.tally_ballots, x.tally_variance, items
             )
         )

@@ -77,7 +77,7 @@ def test_appraisal_spreads_of_many_units_are_each_units_to_the_last_bit(deff):
     together = ev.appraisal_spreads(c, 0.95, deff)
     for j in range(size):
         samples = [
-            ev.CategorySample(
+            reference.CategorySample(
                 float(c.weight[j, k]),
                 float(c.score[j, k]),
                 int(c.ballots[j, k]),
@@ -191,7 +191,7 @@ def test_appraisal_interval_of_three_ballots_by_hand():
     # ballot variance is 2600 / 9. Guard: two pseudo-ballots (0 and 100) move the mean to
     # (210 + 100) / 5 = 62 and add 3·8² + 62² + 38² = 5480 → per-ballot variance
     # 8080 / 4 = 2020 → variance of the score 2020 / 3.
-    c = ev.CategorySample(weight=0.3, score=70.0, ballots=3, variance=2600 / 9, items=2)
+    c = reference.CategorySample(weight=0.3, score=70.0, ballots=3, variance=2600 / 9, items=2)
     s = reference.appraisal_spread([c], 0.95, 1.0)
     assert s.variance == pytest.approx(2020 / 3, rel=1e-12)
     assert s.df == pytest.approx(2.0)
@@ -204,17 +204,21 @@ def test_appraisal_interval_of_three_ballots_by_hand():
 
 
 def test_constant_and_single_ballot_categories_never_claim_certainty():
-    all_satisfied = ev.CategorySample(1.0, 100.0, 100, 0.0, items=6)
+    all_satisfied = reference.CategorySample(1.0, 100.0, 100, 0.0, items=6)
     s = reference.appraisal_spread([all_satisfied], 0.95, 1.0)
     assert s.high < 100 and 90 < s.low < 99.5  # not a zero-width [100, 100]
     # One ballot says next to nothing: the interval spans nearly the whole scale, so no
     # warning can call a difference significant on it.
-    one = reference.appraisal_spread([ev.CategorySample(1.0, 60.0, 1, 0.0, items=6)], 0.95, 1.0)
+    one = reference.appraisal_spread(
+        [reference.CategorySample(1.0, 60.0, 1, 0.0, items=6)], 0.95, 1.0
+    )
     assert one.low < 5 and one.high > 95
 
 
 def test_tally_variance_is_widened_by_the_design_effect_or_the_conservative_bound():
-    tally = ev.CategorySample(1.0, 80.0, 0, 0.0, tally_ballots=200, tally_variance=1.5, items=6)
+    tally = reference.CategorySample(
+        1.0, 80.0, 0, 0.0, tally_ballots=200, tally_variance=1.5, items=6
+    )
     measured = reference.appraisal_spread([tally], 0.95, 2.0)
     bound = reference.appraisal_spread([tally], 0.95, None)
     alone = reference.appraisal_spread([tally], 0.95, 1.0)
@@ -248,7 +252,7 @@ def test_coverage_of_the_appraisal_interval_in_a_seeded_simulation():
         for w in (0.6, 0.4):
             x = _ballots(rng, 60, 6, 0.4)
             var, _ = _ballot_variances(x)
-            cats.append(ev.CategorySample(w, float(x.mean()), 60, var, items=6))
+            cats.append(reference.CategorySample(w, float(x.mean()), 60, var, items=6))
         s = reference.appraisal_spread(cats, 0.95, 1.0)
         hits += s.low <= truth <= s.high
     assert 0.92 <= hits / runs <= 0.99
@@ -268,7 +272,7 @@ def test_coverage_of_a_tally_widened_by_the_year_design_effect():
     for _ in range(runs):
         x = _ballots(rng, 80, 6, 0.7)
         _, answer_var = _ballot_variances(x)
-        c = ev.CategorySample(1.0, float(x.mean()), 0, 0.0, 80, answer_var, items=6)
+        c = reference.CategorySample(1.0, float(x.mean()), 0, 0.0, 80, answer_var, items=6)
         w = reference.appraisal_spread([c], 0.95, deff)
         a = reference.appraisal_spread([c], 0.95, 1.0)
         widened += w.low <= truth <= w.high
@@ -411,7 +415,9 @@ def test_the_chain_from_the_store_gives_the_interval_and_the_composite_spread(st
     assert u.appraisal_detail.variance == pytest.approx(2020 / 3, rel=1e-9)
     assert u.composite_se == pytest.approx(math.sqrt(2020 / 3), rel=1e-9)
     expected = reference.appraisal_spread(
-        [ev.CategorySample(1.0, 70.0, 3, 2600 / 9, items=2)], 0.95, 2600 / 9 / (6133.3333 / 36)
+        [reference.CategorySample(1.0, 70.0, 3, 2600 / 9, items=2)],
+        0.95,
+        2600 / 9 / (6133.3333 / 36),
     )
     assert u.ci_low == pytest.approx(expected.low, rel=1e-6)
     assert u.ci_high == pytest.approx(expected.high, rel=1e-6)
