@@ -15,6 +15,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from scoring.formats import fmt_score, fmt_signed
 from scoring.results import COMPONENT_NAMES, Results, UnitResult
 from scoring.rules import round2
 
@@ -181,7 +182,7 @@ def ranking_bars(results: Results, group: str) -> go.Figure:
 
 def _bar_text(u: UnitResult) -> str:
     """The label at a bar's end: the score, then 一票否决 or the warnings."""
-    score = f"{round2(u.composite):.2f}"
+    score = fmt_score(u.composite)
     if u.vetoed:
         return f"{score}（{VETO_MARK}）"
     return f"{score}（{'、'.join(u.warnings)}）" if u.warnings else score
@@ -246,7 +247,7 @@ def item_bars(
         y=[round2(v) for v in means.values()],
         name=_plain(unit.unit),
         marker_color="#1565c0",
-        text=[f"{v:.2f}" for v in means.values()],
+        text=[fmt_score(v) for v in means.values()],
         textposition="outside",
         cliponaxis=False,
     )
@@ -290,7 +291,7 @@ def category_bars(unit: UnitResult) -> go.Figure:
         y=[round2(c.score) for c in cats],
         marker_color="#6a1b9a",
         # Two short lines: one long label over a narrow bar is shrunk to fit its width.
-        text=[f"{c.score:.2f}<br>{c.ballots}份" for c in cats],
+        text=[f"{fmt_score(c.score)}<br>{c.ballots}份" for c in cats],
         textposition="outside",
         cliponaxis=False,
     )
@@ -313,7 +314,7 @@ def waterfall(unit: UnitResult) -> go.Figure:
             x=[*labels, "综合得分"],
             y=[*values, 0],
             measure=["relative"] * len(values) + ["total"],
-            text=[f"{v:+.2f}" for v in values] + [f"{round2(unit.composite):.2f}"],
+            text=[fmt_signed(v) for v in values] + [fmt_score(unit.composite)],
             textposition="outside",
             cliponaxis=False,
             increasing={"marker": {"color": "#1565c0"}},

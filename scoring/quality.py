@@ -114,7 +114,7 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
             u.unit,
             u.group or "",
             u.ballots,
-            fmt_span(u.ci_low, u.ci_high, "{:.2f}".format),
+            fmt_span(u.ci_low, u.ci_high),
         )
         for u in res.units
         if u.appraisal_detail and u.ballots < min_ballots

@@ -21,3 +21,16 @@ def test_figures_round_half_up_and_zero_has_no_sign():
     assert fmt_decimal(-0.004) == "0.00" and fmt_signed(-0.004) == "0.00"
     assert fmt_decimal(12.345, 1) == "12.3" and fmt_decimal(12.35, 1) == "12.4"
     assert fmt_decimal(None) == "—" and fmt_decimal(float("nan")) == "—"
+
+
+def test_chart_labels_write_figures_as_the_tables_do(demo_db):
+    """市城市管理局's 加减分 is -3.00 in the 2025 ranking table: its waterfall says the same,
+    and the composite's label is the table's 综合得分 (71.26)."""
+    from scoring import charts, results
+    from scoring.store import Store
+
+    with Store(demo_db) as store:
+        unit = results.compute(store, 2025).unit("市城市管理局")
+    labels = list(charts.waterfall(unit).data[0].text)
+    assert labels[-2:] == ["-3.00", "71.26"]
+    assert all("−" not in label for label in labels)
