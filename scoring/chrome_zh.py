@@ -13,7 +13,8 @@ Only Streamlit's chrome is touched: a text is replaced only when it is, whole, o
 words below and sits inside one of Streamlit's own tooltips, menus or search bars
 (``SCOPES``); the table's cells and every text a page writes are left alone. Accessible
 names (``aria-label``/``title``) are translated where they begin with one of the words
-(Streamlit writes "Search: <table label>"), so that screen readers say the same.
+(Streamlit writes "Search: <table label>"), so that screen readers say the same; they
+too only within ``SCOPES``.
 
 ``english_labels()`` reads the installed Streamlit's table bundle for the words it shows, so
 that a test notices a Streamlit upgrade that adds a word not translated here.
@@ -113,6 +114,8 @@ SCOPES = (
     '[data-testid="stDataFrameColumnVisibilityMenu"]',
     '[data-testid^="stDataFrameStatistics"]',
     ".gdg-search-bar",
+    # The toolbar's buttons (their accessible names; their tooltips are above).
+    '[data-testid="stElementToolbar"]',
 )
 
 _COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in PATTERNS]
@@ -152,6 +155,7 @@ _SCRIPT = """<script data-chinese-chrome>
     if (z !== null) node.nodeValue = node.nodeValue.replace(t, z);
   };
   const attrs = (el) => {
+    if (!el.closest(SCOPE)) return;
     for (const a of ATTRS) {
       const v = el.getAttribute(a);
       if (!v) continue;
