@@ -18,6 +18,7 @@ from scoring.quality import (
     SAME_ADDRESS_MIN,
     Quality,
     check,
+    groups_without,
     identical_units,
     quorum_flags,
     survey_checks,
@@ -54,6 +55,14 @@ sections = [
 for start in range(0, len(sections), 3):
     for col, (_, label, frame) in zip(st.columns(3), sections[start : start + 3], strict=False):
         col.metric(label, len(frame))
+whole_groups = groups_without(res)
+if not whole_groups.empty:
+    st.warning(
+        "以下考核类别没有一个单位有方案要求的某项考评：可能尚未上传；若该类别本不考核它，"
+        "请在「考评方案」中为该类别把它的权重设为 0。在此之前，这些单位的综合得分只由其余"
+        "考评构成，发布的结果会逐一注明。"
+    )
+    show_table(whole_groups, hide_index=True)
 for title, _, frame in sections:
     st.subheader(title)
     if frame.empty:

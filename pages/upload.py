@@ -307,9 +307,12 @@ if files:
             if located:
                 st.caption("请按下表修改后重新上传：")
                 show_table(imports.problems_frame(located), hide_index=True)
-            for p in located[:3]:  # what to do, readable without widening a cell
-                if len(p.expected) > 40:
-                    st.markdown(f"- {md(p.expected)}")
+            said = set()
+            for p in located:  # what to do, readable without widening a cell: each once
+                if len(p.expected) > 40 and p.expected not in said and len(said) < 3:
+                    said.add(p.expected)
+                    where = f"第 {p.row} 行「{p.value}」：" if p.row and p.value else ""
+                    st.markdown(f"- {md(where + p.expected)}")
             if parsed.columns:
                 with st.expander(
                     "列对应（文件的列名与标准列名不一致时在这里选择）", expanded=bool(located)

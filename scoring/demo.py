@@ -349,14 +349,43 @@ def _digest(frames: dict[str, pd.DataFrame]) -> str:
     return h.hexdigest()
 
 
+# The demo's 科室, 窗口 and 项目指挥部 are judged on 绩效考核 alone: the office appraises
+# (万人评议) and votes on (勤廉测评) departments, not these. Its scheme says so per group,
+# as an office's would, so that no result calls their absence missing data.
+PERFORMANCE_ONLY_GROUPS = ("综合科室类", "业务科室类", "窗口服务类", "项目指挥部类")
+
+
+def scheme_text() -> str:
+    """The demo city's scheme: the default, with its performance-only groups."""
+    from scoring.scheme import default_text
+
+    groups = "".join(
+        f'\n[groups."{g}"]  # 仅考核绩效\ncomposite.weights = {{ performance = 1.0 }}\n'
+        for g in PERFORMANCE_ONLY_GROUPS
+    )
+    return default_text().rstrip("\n") + "\n" + groups
+
+
 def load_demo(store: Store, years: tuple[int, ...] = DEMO_YEARS, user: str = "演示数据") -> int:
-    """Fill the store with the demo city; returns the number of uploads created."""
+    """Fill the store with the demo city (and its scheme, for a year that has none);
+    returns the number of uploads created."""
     city = generate(years)
     store.upsert_units(city.units)
+    for year in city.facts:
+        if store.scheme_text(year) is None:
+            store.set_scheme(
+                year, "演示方案", scheme_text(), user, "科室、窗口、项目指挥部仅考核绩效"
+            )
     created = 0
     for year, sources in city.facts.items():
         for source, frames in sources.items():
-            rows = max(len(f) for f in frames.values())
+            answers = frames.get("appraisal_answers")
+            # As an import counts them: a ballot sheet's rows are its ballots.
+            rows = (
+                int(answers["ballot"].nunique())
+                if answers is not None
+                else max(len(f) for f in frames.values())
+            )
             _, new = store.add_upload(
                 year=year,
                 file=f"演示数据-{year}年{SOURCE_FILES[source]}.xlsx",

@@ -20,6 +20,7 @@ __all__ = [
     "Quality",
     "SurveyChecks",
     "check",
+    "groups_without",
     "mask_address",
     "quorum_flags",
     "survey_checks",
@@ -65,14 +66,21 @@ def absent_components(res: Results) -> list[str]:
     return [COMPONENT_NAMES.get(k, k) for k in weighted if k not in have]
 
 
-def missing_by_design_excluded(unit, res: Results) -> list[str]:
-    """The components ``unit`` lacks that its group uses: a component no unit of the
-    group has (万人评议 for 科室, when the office does not appraise 科室) is absent by
-    design, not missing data."""
-    peers = [u for u in res.ranked(unit.group) if u.unit != unit.unit]
-    return [
-        m for m in unit.composite_detail.missing if any(p.component(m) is not None for p in peers)
-    ]
+def groups_without(res: Results) -> pd.DataFrame:
+    """Per 考核类别, the components its scheme weighs that none of its units has: a
+    source not uploaded for the whole group, or a group the office does not judge on it
+    while its scheme still weighs it (then each unit's composite is made of the rest,
+    and every published line says so). The office either uploads it or gives the
+    group weight 0 for it in the scheme."""
+    rows = []
+    for group in res.groups:
+        units = res.ranked(group)
+        weighted = [k for k, w in res.scheme.for_group(group).composite_weights.items() if w > 0]
+        none = [k for k in weighted if all(u.component(k) is None for u in units)]
+        if units and none:
+            names = "、".join(COMPONENT_NAMES.get(k, k) for k in none)
+            rows.append((group, len(units), names))
+    return pd.DataFrame(rows, columns=["考核类别", "单位数", "该类别没有一个单位有的考评"])
 
 
 def identical_units(res: Results) -> pd.DataFrame:
@@ -122,7 +130,7 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
     missing = [
         (u.unit, u.group or "", "、".join(COMPONENT_NAMES.get(m, m) for m in gaps))
         for u in res.ranked()
-        if (gaps := missing_by_design_excluded(u, res))
+        if (gaps := u.composite_detail.missing)
     ]
     cats = [
         (u.unit, u.group or "", "、".join(u.appraisal_detail.missing_categories))

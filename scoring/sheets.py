@@ -1192,6 +1192,9 @@ def _check_values(
             ctx.problems.append(Problem(ctx.file, blank_error, ctx.sheet, int(r), header, letter))
     if errors:
         bad = np.isin(idx, list(errors)) & ~nulls
+        rows_bad = int(bad.sum())
+        if rows_bad > SUMMARY_FROM:  # many rows: first what they have in common, in a line
+            _summarise(ctx, header, letter, [uniques[k] for k in sorted(errors)], rows_bad)
         for r, code in zip(row_numbers[bad][: ctx.limit], idx[bad][: ctx.limit], strict=True):
             ctx.problems.append(
                 Problem(
@@ -1208,6 +1211,28 @@ def _check_values(
         return _encoded([*converted, blank], np.where(nulls, len(converted), idx))
     dictionary = pa.array([*converted, blank])
     return dictionary.take(pa.array(np.where(nulls, len(converted), idx)))
+
+
+SUMMARY_FROM = 20  # bad cells in a column beyond which one line sums them up first
+SUMMARY_VALUES = 20  # distinct bad values that line names
+
+
+def _summarise(ctx: _Ctx, header: str, letter: str, values: list, rows: int) -> None:
+    """One line for a column with many bad cells: how many distinct values and rows,
+    the values themselves (the 40 units a registry lacks, not 2,000 rows of the same
+    message), and that the table below lists only the first rows."""
+    named = "、".join(str(v) for v in values[:SUMMARY_VALUES])
+    more = f" 等 {len(values):,} 个" if len(values) > SUMMARY_VALUES else ""
+    listed = f"下表只列出前 {ctx.limit:,} 行" if rows > ctx.limit else "逐行列在下表"
+    where = f"工作表「{ctx.sheet}」" if ctx.sheet else ""
+    ctx.problems.insert(
+        0,
+        Problem(
+            ctx.file,
+            f"{where}「{header}」列（{letter} 列）有 {len(values):,} 个不同的值不符合要求，"
+            f"共 {rows:,} 行（{listed}）：{named}{more}",
+        ),
+    )
 
 
 def _encoded(values: list, idx: np.ndarray) -> pa.DictionaryArray:

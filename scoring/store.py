@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 from scoring import content_store
 from scoring.background import Background
 from scoring.counts import AppraisalCounts, LabelCodes, UploadCounts, upload_counts
+from scoring.sheets import SOURCE_NAMES
 from scoring.sqlrows import one, scalar
 
 __all__ = [
@@ -491,7 +492,11 @@ class Store:
             _count_upload(cur, upload_id, year, +1, answers)
             row = cur.execute("SELECT * FROM uploads WHERE id = ?", [upload_id]).df()
             _audit(
-                cur, user, "上传", f"{year} 年度 {source}：{file}（{rows} 行，编号 {upload_id}）"
+                cur,
+                user,
+                "上传",
+                f"{year} 年度 {SOURCE_NAMES.get(source, source)}：{file}"
+                f"（{rows:,} 行，编号 {upload_id}）",
             )
         return _upload(row.iloc[0]), True
 

@@ -324,7 +324,12 @@ def test_closest_name_suggestions_are_bounded(store, monkeypatch):
     monkeypatch.setattr(Registry, "closest", lambda self, v, n=3: calls.append(v) or real(self, v))
     rows = "".join(f"市教育局{i},88\n" for i in range(2000))
     parsed = prepare(store, "绩效.csv", ("考核对象,工作效率\n" + rows).encode(), 2025)
-    assert len(parsed.problems) == 2000
+    # 2,000 rows (the limit) and, first, one line that sums the column up
+    assert len(parsed.problems) == 2001
+    assert parsed.problems[0].expected.startswith(
+        "「考核对象」列（A 列）有 2,000 个不同的值不符合要求，共 2,000 行（逐行列在下表）："
+        "市教育局0、市教育局1、"
+    ) and parsed.problems[0].expected.endswith("等 2,000 个")
     hinted = [p for p in parsed.problems if "最接近的已登记单位：市教育局" in p.expected]
     assert len(calls) == MAX_SUGGESTED_NAMES == len(hinted) == 50
 

@@ -6,6 +6,7 @@ import pandas as pd
 
 from scoring import results
 from scoring.demo import generate, load_demo
+from scoring.scheme import for_year
 from scoring.store import Store
 
 
@@ -70,3 +71,27 @@ def test_the_sample_sheets_in_data_demo_import_into_the_demo_city(tmp_path):
         assert "市教育厅" in text and "路人" in text and "很满意" in text and "重复" in text
         res = results.compute(store, 2026)
     assert res.unit("市信访局").ballots > 0 and res.ranked()
+
+
+def test_demo_uploads_count_ballots_as_an_import_does_and_set_the_demo_scheme():
+    """A ballot sheet's rows are its ballots (as imports count them), not its answer
+    rows; the audit names the source in Chinese; each demo year gets the demo scheme
+    once (its 科室, 窗口 and 项目指挥部 judged on 绩效考核 alone)."""
+    with Store(":memory:") as store:
+        load_demo(store, (2025,))
+        load_demo(store, (2025,))
+        appraisal = next(u for u in store.uploads(2025) if u.source == "appraisal")
+        ballots = store.query(
+            "SELECT count(DISTINCT ballot) AS n FROM appraisal_answers WHERE upload_id = ?",
+            [appraisal.id],
+        )["n"].iloc[0]
+        assert appraisal.rows == ballots > 10_000
+        assert len(store.scheme_versions(2025)) == 1
+        scheme, version = for_year(store, 2025)
+        assert version == 1 and scheme.for_group("窗口服务类").composite_weights == {
+            "performance": 1.0
+        }
+        audit = store.query("SELECT detail FROM audit_log WHERE action = '上传'")
+    assert any("万人评议（问卷）" in d for d in audit["detail"]) and not any(
+        " appraisal：" in d for d in audit["detail"]
+    )

@@ -29,3 +29,62 @@ def test_a_source_some_units_have_is_not_absent(demo_db):
 
     with Store(demo_db) as store:
         assert absent_components(results.compute(store, 2025)) == []
+
+
+def test_a_group_without_a_weighted_component_is_named_and_its_units_listed(store):
+    """Two groups: 甲类 has 绩效考核 and 万人评议 for some units, 乙类 only 绩效考核 for all.
+    The scheme weighs 万人评议, 绩效考核 and 勤廉测评 for both: 乙类 lacks 万人评议 and
+    勤廉测评 as a whole group (not 'by design' because its peers lack them too), and each
+    of its units is listed as missing them, as every published line says."""
+    from scoring.quality import check, groups_without
+    from tests.conftest import ballots
+
+    add_units(
+        store,
+        [
+            ("甲局", "部门", None, "甲类"),
+            ("丙局", "部门", None, "甲类"),
+            ("乙一", "部门", None, "乙类"),
+            ("乙二", "部门", None, "乙类"),
+        ],
+    )
+    add_facts(
+        store,
+        2026,
+        "performance_scores",
+        [
+            {"unit": u, "indicator": "工作效率", "score": 80 + k}
+            for k, u in enumerate(["甲局", "丙局", "乙一", "乙二"])
+        ],
+    )
+    items = ["工作作风", "总体评价"]
+    add_facts(
+        store, 2026, "appraisal_answers", ballots("甲局", "服务对象", [("满意", "满意")] * 3, items)
+    )
+    res = results.compute(store, 2026)
+    whole = groups_without(res)
+    assert sorted(whole.values.tolist()) == [
+        ["乙类", 2, "万人评议、勤廉测评"],
+        ["甲类", 2, "勤廉测评"],
+    ]
+    missing = check(store, res).missing_components
+    assert sorted(missing.values.tolist()) == [
+        ["丙局", "甲类", "万人评议、勤廉测评"],
+        ["乙一", "乙类", "万人评议、勤廉测评"],
+        ["乙二", "乙类", "万人评议、勤廉测评"],
+        ["甲局", "甲类", "勤廉测评"],
+    ]
+
+
+def test_the_demo_citys_performance_only_groups_miss_nothing(demo_db):
+    """The demo's scheme weighs 科室, 窗口 and 项目指挥部 on 绩效考核 alone: none of their
+    units is missing a component, and no group lacks one."""
+    from scoring.quality import check, groups_without
+    from scoring.store import Store
+
+    with Store(demo_db) as store:
+        res = results.compute(store, 2025)
+        assert groups_without(res).empty
+        missing = check(store, res).missing_components
+    groups = ["综合科室类", "业务科室类", "窗口服务类", "项目指挥部类"]
+    assert not missing["考核类别"].isin(groups).any()

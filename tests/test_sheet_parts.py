@@ -6,7 +6,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import random
+import tempfile
 import zipfile
+from pathlib import Path
 
 import pytest
 from openpyxl import Workbook
@@ -18,6 +20,7 @@ from scoring.scheme import default_scheme
 from tests.sheetmaker import xlsx
 
 SHEET = "xl/worksheets/sheet1.xml"
+OFFICE = User("效能办", ADMIN)
 
 
 @pytest.fixture
@@ -230,7 +233,7 @@ def test_a_part_is_a_sound_workbook_with_every_other_member_as_it_was(split):
 def test_an_import_in_parts_stores_what_an_import_read_whole_stores(split, monkeypatch, tmp_path):
     from scoring.store import Store
 
-    office = User("效能办", ADMIN)
+    office = OFFICE
     items = list(default_scheme().items)
     registry = [["单位名称", "简称", "类型", "上级单位", "考核类别"]] + [
         [f"市第{i}局", None, "部门", None, "综合管理类"] for i in range(6)
@@ -265,3 +268,25 @@ def test_an_import_in_parts_stores_what_an_import_read_whole_stores(split, monke
     assert split == [True, True]  # the registry's sheet and the ballots', each in parts
     assert in_parts == stored(tmp_path / "whole.duckdb", whole=True)
     assert len(in_parts[0]) > 1000
+
+
+def test_a_sheet_of_unregistered_units_is_summed_up_in_one_line_first(store):
+    """100s of ballots for 40 units the registry lacks: the first problem names the 40
+    units and the number of rows; the rows follow (at most the limit)."""
+    from benchmarks.import_bench import make_workbook
+    from scoring.imports import prepare
+
+    load_units(store, "名录.xlsx", xlsx([["单位名称", "类型"], ["市教育局", "部门"]]), OFFICE)
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "ballots.xlsx"
+        make_workbook(path, 300)
+        parsed = prepare(store, "ballots.xlsx", path.read_bytes(), 2025)
+    first = parsed.problems[0]
+    head, named = first.expected.split("：", 1)
+    assert head == (
+        "工作表「万人评议」「被评单位」列（B 列）有 40 个不同的值不符合要求，"
+        "共 300 行（逐行列在下表）"
+    )
+    names = named.removesuffix(" 等 40 个").split("、")
+    assert len(set(names)) == 20 and all(n.startswith("市第") for n in names)
+    assert sum("单位名录中没有这个单位" in p.expected for p in parsed.problems) == 300
