@@ -14,7 +14,7 @@ words below and sits inside one of Streamlit's own tooltips, menus or search bar
 (``SCOPES``); the table's cells and every text a page writes are left alone. Accessible
 names (``aria-label``/``title``) are translated where they begin with one of the words
 (Streamlit writes "Search: <table label>"), so that screen readers say the same; they
-too only within ``SCOPES``.
+only within ``ATTRIBUTE_SCOPES`` (the scopes and the select boxes' own buttons).
 
 ``english_labels()`` reads the installed Streamlit's table bundle for the words it shows, so
 that a test notices a Streamlit upgrade that adds a word not translated here.
@@ -26,7 +26,15 @@ import json
 import re
 from pathlib import Path
 
-__all__ = ["LABELS", "PATTERNS", "SCOPES", "english_labels", "script", "translate"]
+__all__ = [
+    "ATTRIBUTE_SCOPES",
+    "LABELS",
+    "PATTERNS",
+    "SCOPES",
+    "english_labels",
+    "script",
+    "translate",
+]
 
 # English as Streamlit writes it -> what an office reads.
 LABELS: dict[str, str] = {
@@ -98,12 +106,26 @@ LABELS: dict[str, str] = {
     "Next Result": "下一个结果",
     "Close Search": "关闭搜索",
     "over 1000": "超过 1000 条",
+    "No content": "无内容",
+    # The drop-down lists of st.selectbox / st.multiselect (typing a name that matches none).
+    "No results": "无匹配项",
+    # The select boxes' own buttons (accessible names only).
+    "Open": "展开",
+    "Clear value": "清除",
+    "Clear all": "全部清除",
+    "Selected values": "已选项",
 }
 
 # Texts with a number in them: (regular expression over the whole text, replacement).
 PATTERNS: list[tuple[str, str]] = [
     (r"^(\d+) results?$", r"\1 条结果"),
     (r"^Save \((.+)\+Enter\)$", r"保存（\1+Enter）"),
+    (r"^Select (\d+) matches$", r"选择全部 \1 个匹配项"),
+    (r"^Remove (.+)$", r"移除 \1"),  # a chosen option's ✕ in st.multiselect
+    (
+        r"^You can only select up to (\d+) options?\. Remove an option first\.$",
+        r"最多只能选择 \1 项，请先移除一项。",
+    ),
 ]
 
 # Where Streamlit renders the texts above (tooltips, the table's menus, the search bar).
@@ -116,7 +138,13 @@ SCOPES = (
     ".gdg-search-bar",
     # The toolbar's buttons (their accessible names; their tooltips are above).
     '[data-testid="stElementToolbar"]',
+    '[data-testid="stSelectboxVirtualDropdown"]',
+    '[data-testid="stMultiSelectDropdown"]',
 )
+
+# Where accessible names are translated too: the scopes and the select boxes themselves
+# (their texts, which are the page's options, are not).
+ATTRIBUTE_SCOPES = (*SCOPES, '[data-testid="stSelectbox"]', '[data-testid="stMultiSelect"]')
 
 _COMPILED = [(re.compile(pattern), replacement) for pattern, replacement in PATTERNS]
 
@@ -142,6 +170,7 @@ _SCRIPT = """<script data-chinese-chrome>
   const LABELS = %(labels)s;
   const PATTERNS = %(patterns)s.map(([p, r]) => [new RegExp(p), r.replace(/\\\\(\\d)/g, "$$$1")]);
   const SCOPE = %(scope)s;
+  const ATTRIBUTE_SCOPE = %(attribute_scope)s;
   const ATTRS = ["aria-label", "title", "placeholder"];
   const say = (text) => {
     if (Object.prototype.hasOwnProperty.call(LABELS, text)) return LABELS[text];
@@ -155,10 +184,12 @@ _SCRIPT = """<script data-chinese-chrome>
     if (z !== null) node.nodeValue = node.nodeValue.replace(t, z);
   };
   const attrs = (el) => {
-    if (!el.closest(SCOPE)) return;
+    if (!el.closest(ATTRIBUTE_SCOPE)) return;
     for (const a of ATTRS) {
       const v = el.getAttribute(a);
       if (!v) continue;
+      const whole = say(v);
+      if (whole !== null) { el.setAttribute(a, whole); continue; }
       const cut = v.indexOf(": ");
       const head = cut < 0 ? v : v.slice(0, cut);
       const z = Object.prototype.hasOwnProperty.call(LABELS, head) ? LABELS[head] : null;
@@ -195,16 +226,18 @@ def script() -> str:
         "labels": json.dumps(LABELS, ensure_ascii=False),
         "patterns": json.dumps(PATTERNS, ensure_ascii=False),
         "scope": json.dumps(", ".join(SCOPES)),
+        "attribute_scope": json.dumps(", ".join(ATTRIBUTE_SCOPES)),
     }
 
 
-_LABEL = re.compile(r"""(?:label|title|"aria-label"):`([A-Z][A-Za-z0-9/() ]*)`""")
+_LABEL = re.compile(r"""(?:label|title|"aria-label"|children):`([A-Z][A-Za-z0-9/() ]*)`""")
 _MENU = re.compile(r"""\),`([A-Z][A-Za-z ]*)`\]""")
 
 
 def english_labels(bundle: Path | None = None) -> set[str]:
-    """The English words the installed Streamlit's table bundle (``DataFrame.*.js`` and the
-    toolbar's ``Toolbar.*.js``) gives its toolbar buttons, menu entries and statistics."""
+    """The English words the installed Streamlit's bundles for the table (``DataFrame.*.js``,
+    the toolbar's ``Toolbar.*.js``) and the drop-down lists (``Selectbox.*.js``,
+    ``Multiselect.*.js``) give their buttons, menu entries, statistics and empty lists."""
     if bundle is None:
         import importlib.util
 
@@ -212,7 +245,7 @@ def english_labels(bundle: Path | None = None) -> set[str]:
         assert spec is not None and spec.origin is not None
         bundle = Path(spec.origin).parent / "static" / "static" / "js"
     found: set[str] = set()
-    for name in ("DataFrame.*.js", "Toolbar.*.js"):
+    for name in ("DataFrame.*.js", "Toolbar.*.js", "Selectbox.*.js", "Multiselect.*.js"):
         for path in bundle.glob(name):
             source = path.read_text(encoding="utf-8")
             found.update(_LABEL.findall(source))

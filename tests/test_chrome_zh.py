@@ -28,6 +28,8 @@ def test_only_whole_known_texts_are_translated():
     assert chrome_zh.translate("1 result") == "1 条结果"
     assert chrome_zh.translate("142 results") == "142 条结果"
     assert chrome_zh.translate("Save (Ctrl+Enter)") == "保存（Ctrl+Enter）"
+    assert chrome_zh.translate("No results") == "无匹配项"
+    assert chrome_zh.translate("Remove 效能告诫") == "移除 效能告诫"
     # A part of a text, another case or a unit's name is left as it is.
     assert chrome_zh.translate("Pin column now") is None
     assert chrome_zh.translate("search") is None
@@ -44,7 +46,7 @@ def test_the_script_carries_the_words_and_the_scopes():
 
 @pytest.mark.browser
 @pytest.mark.skipif(chromium() is None, reason="no chromium")
-def test_the_table_toolbar_and_column_menu_speak_chinese(server):  # noqa: F811
+def test_the_table_chrome_and_select_lists_speak_chinese(server):  # noqa: F811
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as p:
@@ -79,4 +81,12 @@ def test_the_table_toolbar_and_column_menu_speak_chinese(server):  # noqa: F811
             "cs => cs.map(c => c.textContent)"
         )
         assert "市水利局" in cells
+        # A select box's list when what is typed matches no option, and its own button.
+        page.keyboard.press("Escape")
+        box = page.locator("[data-testid='stMain'] [data-testid='stSelectbox']").first
+        expect(box.get_by_label("展开")).to_have_count(1)
+        box.click()
+        page.keyboard.type("无此类别")
+        listed = page.locator("[data-testid='stSelectboxVirtualDropdown']")
+        expect(listed).to_have_text("无匹配项", timeout=10_000)
         browser.close()
