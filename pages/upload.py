@@ -371,15 +371,18 @@ else:
     ]
     if undoable:
         c1, c2 = st.columns([2, 1])
-        names = {u.id: f"第 {u.id} 号：{u.file}" for u in undoable}
+        # Newest first and nothing chosen until the user chooses: the first of the list
+        # was the year's oldest upload (often its largest), one click from the 回收站.
+        names = {u.id: f"第 {u.id} 号：{u.file}" for u in reversed(undoable)}
         target = c1.selectbox(
             "撤销一次上传（该文件带来的全部数据移入回收站）",
             list(names),
+            index=None,
             format_func=names.get,
             key="undo_id",
-            placeholder="请选择",
+            placeholder="请选择要撤销的上传",
         )
-        if c2.button("撤销", key="undo"):
+        if c2.button("撤销", key="undo", disabled=target is None):
             st.session_state["undo_pending"] = target
         undo_confirm_step({u.id: u for u in undoable})
 

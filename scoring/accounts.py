@@ -84,7 +84,12 @@ WRONG = "用户名或密码不正确，或账号已停用。"
 
 
 class PermissionDenied(PermissionError):
-    """The user's role does not allow the action; the message says why, in Chinese."""
+    """The user's role does not allow the action; the message says why, in Chinese.
+    ``what``: the action refused, in words (「发布结果」)."""
+
+    def __init__(self, message: str, what: str = "") -> None:
+        super().__init__(message)
+        self.what = what
 
 
 @dataclass(frozen=True)
@@ -129,7 +134,8 @@ def authorize(
     if not isinstance(user, User) or not can(user, action, source=source, year=year, owner=owner):
         who = f"{user.name}（{user.role}）" if isinstance(user, User) else "未登录用户"
         scope = {"source": source, "year": year, "owner": owner}
-        raise PermissionDenied(f"{who}无权进行此操作：{_describe(action, scope)}。")
+        what = _describe(action, scope)
+        raise PermissionDenied(f"{who}无权进行此操作：{what}。", what)
     return user
 
 

@@ -127,6 +127,18 @@ def _user(args: argparse.Namespace, store: Store | None = None) -> accounts.User
     return user
 
 
+def _refused(args: argparse.Namespace, exc: accounts.PermissionDenied) -> str:
+    """A write refused: with --user, the account's role does not allow it; without, the
+    command line acted as nobody (it only reads) and says so, not as a 领导 the user
+    never claimed to be."""
+    if args.user or not exc.what:
+        return str(exc)
+    return (
+        f"未用 --user 指定账号时，命令行只能读取，不能{exc.what}；"
+        "请用 --user 指定以哪个账号执行（例如 --user admin）。"
+    )
+
+
 def cmd_user_add(args: argparse.Namespace) -> int:
     import secrets
 
@@ -554,13 +566,17 @@ def cmd_rectify(args: argparse.Namespace) -> int:
         except (rectify.RectifyError, rectify_sheet.RectifySheetError) as exc:
             raise BadInput(str(exc)) from exc
         except accounts.PermissionDenied as exc:
-            hint = "" if args.user else "请用 --user 指定以哪个账号执行（例如 --user admin）。"
-            raise BadInput(f"{exc}{hint}") from exc
+            raise BadInput(_refused(args, exc)) from exc
         found = rectify.items(store, args.year)
     records = rectify.records(found)
     if args.format == "json":
         print(json.dumps(records, ensure_ascii=False, indent=1))
         return 0
+    if not found:  # said to the reader; the table below stays a header for a program
+        print(
+            f"{args.year} 年度还没有整改事项（可用 --sync 从告诫名单生成，或 --import 导入）。",
+            file=sys.stderr,
+        )
     # The table speaks as the 整改台账 does: its labels, and which deadline is late by how long.
     due = rectify.DUE_COLUMNS[rectify.DUE_COMPLETE]
     print("\t".join(["编号", "单位", "来源", "问题", "责任人", due, "状态", "逾期"]))
@@ -822,8 +838,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(str(exc), file=sys.stderr)
         return 2
     except accounts.PermissionDenied as exc:
-        hint = "" if args.user else "请用 --user 指定以哪个账号执行（例如 --user admin）。"
-        print(f"{exc}{hint}", file=sys.stderr)
+        print(_refused(args, exc), file=sys.stderr)
         return 2
     except StoreError as exc:
         print(str(exc), file=sys.stderr)

@@ -223,6 +223,8 @@ def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
         pass  # closed below by the app's own connection; checked through the page instead
     listed = next(d.value for d in at.dataframe if "编号" in d.value.columns)
     assert listed["文件"].tolist() == ["加减分.xlsx"]
+    assert at.selectbox(key="undo_id").value is None and at.button(key="undo").disabled
+    at.selectbox(key="undo_id").set_value(1).run()
     at.button(key="undo").click().run()
     asked = at.warning[-1].value  # the confirm step names upload, file, source and rows
     assert "第 1 号上传「加减分\\.xlsx」" in asked and "来源：加减分" in asked and "1 行" in asked

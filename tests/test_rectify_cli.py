@@ -131,7 +131,8 @@ def test_a_write_without_user_on_a_database_with_accounts_says_how(db, capsys):
         office = accounts.User("效能办", accounts.ADMIN)
         accounts.add_user(s, office.name, "office-password-1", accounts.ADMIN, by=office)
     code, _, err = run(capsys, "rectify", "--year", "2025", "--sync")
-    assert code == 2 and "无权进行此操作" in err and "请用 --user 指定" in err
+    assert code == 2 and err.startswith("未用 --user 指定账号时，命令行只能读取，不能")
+    assert "请用 --user 指定" in err and "领导" not in err
 
 
 def test_review_on_the_command_line_keeps_to_its_dates(db, capsys):
@@ -192,3 +193,9 @@ def test_the_table_names_the_late_deadline_as_the_ledger_does(db, capsys):
         "待制定",
         f"整改方案逾期 {late[0].days} 天；整改完成逾期 {late[1].days} 天",
     ]
+
+
+def test_a_year_without_items_says_so_and_keeps_its_header(db, capsys):
+    code, out, err = run(capsys, "rectify", "--year", "2030")
+    assert code == 0 and out.strip().split("\t")[0] == "编号" and len(out.strip().splitlines()) == 1
+    assert "2030 年度还没有整改事项" in err
