@@ -2610,14 +2610,6 @@ _BUILDERS = {
 }
 
 
-def ballot_ids(facts: Mapping) -> pa.Array:
-    """The distinct 问卷编号 of a parsed ballot file."""
-    answers = facts.get("appraisal_answers")
-    if answers is None or answers.num_rows == 0:
-        return pa.array([], pa.string())
-    return pc.unique(pc.drop_null(answers["ballot"]))
-
-
 def _check_repeated_ids(ctx: _Ctx, ids: pa.Array, numbers: np.ndarray, letter: str) -> None:
     """A 问卷编号 seen twice in a sheet: each repeat names the row it repeats."""
     if len(pc.unique(ids)) == len(ids):  # the usual case, found without Python objects

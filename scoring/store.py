@@ -1016,23 +1016,6 @@ class Store:
             [year, unit],
         )
 
-    def clashing_ballots(self, year: int, ids: pa.Array) -> list[str]:
-        """Which of these 问卷编号 the year already holds (from earlier uploads)."""
-        if len(ids) == 0:
-            return []
-        with self.cursor() as cur:
-            cur.register("incoming_ids", pa.table({"ballot": ids}))
-            try:
-                rows = cur.execute(
-                    "SELECT DISTINCT a.ballot FROM appraisal_ballots a "
-                    "SEMI JOIN incoming_ids i ON a.ballot = i.ballot "
-                    "WHERE a.year = ? ORDER BY a.ballot",
-                    [year],
-                ).fetchall()
-            finally:
-                cur.unregister("incoming_ids")
-        return [r[0] for r in rows]
-
     def straight_lined(self, year: int, min_items: int) -> pd.DataFrame:
         return self.query(_sql("straight_lined"), {"year": year, "min_items": min_items})
 
