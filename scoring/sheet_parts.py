@@ -4,8 +4,8 @@ fastexcel (calamine) reads a sheet on one core and lets go of the GIL while it d
 a 100,000-row 万人评议 sheet keeps one core busy and leaves the other idle. The extent scan
 (``sheets._bounded_xlsx``) has just unzipped the sheet's XML; here it is cut at row tags
 into parts, each part made a workbook of its own (the sheet's head and tail around its
-rows, every other member copied as it is), the parts are read at once, and their tables
-put back together.
+rows, deflated again; every other member copied as it is), the parts are read at once,
+and their tables put back together.
 
 The result must be the table one read of the whole sheet gives (``tests/test_sheet_parts``
 compares them on many shapes). So nothing is guessed: a sheet not written the plain way
@@ -28,9 +28,11 @@ from dataclasses import dataclass
 
 import pyarrow as pa
 
-try:  # the CRC of each part, as the reader checks it
+try:  # the CRC of each part, as the reader checks it, and its deflating
+    from isal import isal_zlib as _deflate
     from isal.isal_zlib import crc32
-except ImportError:  # pragma: no cover - isal is a dependency; zlib gives the same value
+except ImportError:  # pragma: no cover - isal is a dependency; zlib gives the same bytes
+    import zlib as _deflate  # type: ignore[no-redef]
     from zlib import crc32
 
 __all__ = ["MIN_PART_BYTES", "Read", "parts_for", "read_in_parts"]
@@ -222,7 +224,10 @@ class _Frame:
         return _Frame(entries, index) if index >= 0 else None
 
     def workbook(self, sheet: list[memoryview]) -> bytes:
-        """The workbook with the sheet's XML replaced by ``sheet`` (stored, not deflated)."""
+        """The workbook with the sheet's XML replaced by ``sheet``, deflated at ISA-L's
+        level 1 (25 MB in 14 ms, on the part's own thread): stored, the part was 25 MB
+        that this join and the reader's own copy each wrote to fresh memory, and the
+        import was 0.07 s slower (0.87-0.88 against 0.80 s at the minimum, same minutes)."""
         size = sum(len(p) for p in sheet)
         crc = 0
         for p in sheet:
@@ -233,15 +238,17 @@ class _Frame:
         at = 0
         for k, (fields, body, name) in enumerate(self.entries):
             if k == self.index:
+                packer = _deflate.compressobj(1, _deflate.DEFLATED, -15)
+                packed = b"".join([*(packer.compress(p) for p in sheet), packer.flush()])
                 fields = (
                     struct.pack("<H", 20)
                     + fields  # the name's flag, as the workbook had it
-                    + struct.pack("<H", zipfile.ZIP_STORED)
+                    + struct.pack("<H", zipfile.ZIP_DEFLATED)
                     + stamp
-                    + struct.pack("<III", crc, size, size)
+                    + struct.pack("<III", crc, len(packed), size)
                 )
-                chunks: list[bytes | memoryview] = list(sheet)
-                length = size
+                chunks: list[bytes | memoryview] = [packed]
+                length = len(packed)
             else:
                 chunks, length = [body], len(body)
             local = b"PK\x03\x04" + fields + struct.pack("<HH", len(name), 0) + name
