@@ -391,14 +391,22 @@ def registry_section(year: int) -> None:
     """单位名录: effective from the chosen year on; every change previewed before storing."""
     from scoring import registry
 
-    with st.expander(f"单位名录（{year} 年度起生效）"):
+    with st.expander(
+        f"单位名录（{year} 年度起生效）", expanded=st.session_state.pop("registry_open", False)
+    ):
         units = store.units(year)
         st.caption(
             f"{year} 年度在用 {len(units)} 个单位。上传的名录自 {year} 年度起生效，"
             "此前各年度保持原名录；文件中没有的列不改变原有信息，单位状态填「撤销」则自该年度起撤销。"
         )
+        if done := st.session_state.pop("registry_done", None):
+            st.success(done)
+        # A new key after each import: the file and its preview go, the count above is new.
+        round_ = st.session_state.setdefault("registry_round", 0)
         registry_file = st.file_uploader(
-            "上传单位名录（.xlsx 或 .csv）", type=["xlsx", "csv", "xls"], key="registry_file"
+            "上传单位名录（.xlsx 或 .csv）",
+            type=["xlsx", "csv", "xls"],
+            key=f"registry_file_{round_}",
         )
         if registry_file is not None:
             plan = registry.preview(store, registry_file.name, registry_file.getvalue(), year)
@@ -423,12 +431,16 @@ def registry_section(year: int) -> None:
                 ):
                     try:
                         version = registry.apply(store, plan, user, confirmed=confirmed)
-                        st.success(
+                    except (registry.NeedsConfirmation, StoreError) as exc:
+                        st.error(md(exc))
+                    else:
+                        st.session_state["registry_done"] = (
                             f"单位名录已更新（版本 {version}）：新增 {plan.added} 个，"
                             f"更新 {plan.updated} 个。"
                         )
-                    except (registry.NeedsConfirmation, StoreError) as exc:
-                        st.error(md(exc))
+                        st.session_state["registry_round"] = round_ + 1
+                        st.session_state["registry_open"] = True
+                        st.rerun()
         show_table(
             units.rename(
                 columns={

@@ -542,3 +542,43 @@ def test_every_page_runs_on_a_year_with_only_adjustments(app_db, tmp_path, page)
     at = run_app(page)  # asserts no exception
     if page == "pages/overview.py":
         assert any("2025 年度还没有可排名的部门" in i.value for i in at.info)
+
+
+def test_the_registry_panel_after_an_import_shows_the_new_registry_not_the_preview(
+    app_db, tmp_path
+):
+    """After 导入单位名录 the panel said 「单位名录已更新」 but still counted the old
+    registry and kept the preview and its button: now the file goes, the count is new."""
+    import pandas as pd
+
+    from scoring.imports import load_units
+    from scoring.store import Store
+
+    db = tmp_path / "reg.duckdb"
+    head = ["单位名称", "类型", "考核类别"]
+    with Store(db) as s:
+        load_units(s, "名录.xlsx", xlsx([head, ["市教育局", "部门", "综合管理类"]]), OFFICE)
+        s.add_upload(
+            year=2025,
+            file="f",
+            source="performance",
+            sha256="f",
+            user="t",
+            rows=1,
+            facts={
+                "performance_scores": pd.DataFrame(
+                    [{"unit": "市教育局", "indicator": "工作效率", "score": 90.0}]
+                )
+            },
+        )
+    app_db(db)
+    at = run_app("pages/upload.py")
+    more = xlsx([head, ["市教育局", "部门", "综合管理类"], ["市财政局", "部门", "综合管理类"]])
+    at.file_uploader(key="registry_file_0").set_value(("名录.xlsx", more, "application/x")).run()
+    assert any("导入前预览：1 项变更" in m.value for m in at.markdown)
+    at.button(key="load_units").click().run()
+    assert not at.exception
+    assert any("单位名录已更新" in s.value and "新增 1 个" in s.value for s in at.success)
+    assert any("在用 2 个单位" in c.value for c in at.caption)
+    assert not any("导入前预览" in m.value for m in at.markdown)
+    assert not [b for b in at.button if b.key == "load_units"]
