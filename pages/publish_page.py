@@ -47,6 +47,8 @@ def letterhead_fields(year: int) -> Letterhead:
         )
         date = c1.date_input("成文日期", value=dt.date.today(), key="pub_date", format="YYYY-MM-DD")
         to = c2.text_input("主送机关", value=default.addressee, key="pub_to")
+    if not number.strip():  # said outside the folded box, where it is seen before 生成
+        st.caption("未填写发文字号：通报版头将不印文号（可展开「通报的发文信息」填写）。")
     return Letterhead(
         issuer=issuer.strip() or default.issuer,
         number=number.strip(),

@@ -283,6 +283,10 @@ def test_publish_page_previews_the_same_charts(app_db, demo_db):
     options = at.selectbox(key="publish_chart").options
     assert any("排名" in o for o in options) and any("名次变化" in o for o in options)
     assert "2025年度机关效能考评结果通报" in at.caption[0].value
+    unnumbered = "未填写发文字号：通报版头将不印文号"
+    assert any(unnumbered in c.value for c in at.caption)
+    at.text_input(key="pub_number").input("效办〔2026〕3号").run()
+    assert not any(unnumbered in c.value for c in at.caption)
 
 
 def test_login_form_signs_in_with_a_local_account(app_db, tmp_path):
