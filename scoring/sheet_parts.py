@@ -17,6 +17,7 @@ file's problem is reported as before.
 
 from __future__ import annotations
 
+import io
 import itertools
 import os
 import re
@@ -188,7 +189,7 @@ class _Frame:
         entries: list[tuple[bytes, memoryview, bytes]] = []
         index = -1
         try:
-            with zipfile.ZipFile(_Bytes(data)) as z:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:  # shares data's buffer, no copy
                 infos = z.infolist()
         except (zipfile.BadZipFile, OSError, ValueError):
             return None
@@ -266,30 +267,6 @@ class _Frame:
             "<HHHHIIH", 0, 0, len(central), len(central), len(directory), at, 0
         )
         return b"".join([*out, directory, end])
-
-
-class _Bytes:
-    """A read-only file over bytes, for zipfile's directory (no copy of the workbook)."""
-
-    def __init__(self, data: bytes) -> None:
-        self._view, self._at = memoryview(data), 0
-
-    def seekable(self) -> bool:
-        return True
-
-    def tell(self) -> int:
-        return self._at
-
-    def seek(self, offset: int, whence: int = 0) -> int:
-        base = (0, self._at, len(self._view))[whence]
-        self._at = base + offset
-        return self._at
-
-    def read(self, n: int = -1) -> bytes:
-        stop = len(self._view) if n < 0 else self._at + n
-        out = bytes(self._view[self._at : stop])
-        self._at += len(out)
-        return out
 
 
 def _join(
