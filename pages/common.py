@@ -12,6 +12,7 @@ import streamlit as st
 
 from scoring import chrome_zh, results, session_store, sessions
 from scoring.accounts import User, can, refresh
+from scoring.allocator import keep_freed_memory
 from scoring.store import Store, StoreError, StoreLocked, resolve_db_path
 
 EMPTY_HINT = (
@@ -130,7 +131,9 @@ def open_store_or_explain() -> Store:
 
 @st.cache_resource
 def get_store() -> Store:
-    """One DuckDB connection per process, shared by all sessions (cursor per query)."""
+    """One DuckDB connection per process, shared by all sessions (cursor per query).
+    The process keeps freed memory for reuse from here on (scoring.allocator)."""
+    keep_freed_memory()
     return Store(resolve_db_path())
 
 

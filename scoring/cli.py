@@ -16,6 +16,7 @@ from datetime import date
 from pathlib import Path
 
 from scoring import accounts, imports, results, scheme_preview
+from scoring.allocator import keep_freed_memory
 from scoring.formats import fmt_span
 from scoring.rules import round2
 from scoring.scale import composite_interval
@@ -824,6 +825,7 @@ def _output_closed() -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    keep_freed_memory()
     _chinese_argparse()
     parser = build_parser()
     _user_after_command(parser)
