@@ -100,11 +100,13 @@ def read_in_parts(
     results: list[tuple[pa.RecordBatch, int, str] | None] = [None] * len(cuts)
 
     def work(k: int) -> None:
-        if not cuts[k].plain():  # checked here, while the other parts are read
-            return
         try:
             results[k] = read(frame.workbook([head, *cuts[k].views(), tail]))
         except Exception:  # the whole read then reports the file's problem
+            results[k] = None
+        # Checked after the read (whose part is within the scanned extent all the same):
+        # the check holds the GIL, and here it runs while the other parts are read.
+        if results[k] is not None and not cuts[k].plain():
             results[k] = None
 
     threads = [threading.Thread(target=work, args=(k,)) for k in range(1, len(cuts))]

@@ -1520,12 +1520,19 @@ def _print_texts(
         new[0] = True
         np.not_equal(at[1:], at[:-1], out=new[1:])
         offsets = np.append(np.flatnonzero(new), len(at))
-    listed = pa.LargeListArray.from_arrays(
-        pa.array(offsets, pa.int64()), pc.cast(pa.array(ids), pa.string())
-    )
+    listed = pa.LargeListArray.from_arrays(pa.array(offsets, pa.int64()), _id_texts(ids))
     names = names.combine_chunks() if isinstance(names, pa.ChunkedArray) else names
     text = pc.binary_join_element_wise(names, pc.binary_join(listed, ","), "|")
     return pa.table({"key": names, "text": text})
+
+
+def _id_texts(ids: np.ndarray) -> pa.Array:
+    """Non-negative ids as decimal text: each id up to the largest written once and
+    taken from there (the cells are a few thousand; the rows 100,000s)."""
+    top = int(ids.max()) + 1 if len(ids) else 0
+    if top > max(len(ids), 1 << 16):
+        return pc.cast(pa.array(ids), pa.string())
+    return pc.cast(pa.array(np.arange(top)), pa.string()).take(pa.array(ids))
 
 
 def _ballot_prints(printer: duckdb.DuckDBPyConnection, texts: pa.Table) -> pa.Table:

@@ -304,6 +304,20 @@ def test_ballot_prints_made_from_the_rows_at_hand_are_the_sql_prints(store):
         assert made == expected and len(made) == 60
 
 
+def test_id_texts_are_the_ids_written_in_decimal():
+    """store._id_texts writes ids as text by taking each from the ids up to the largest,
+    or casting them when the largest is far beyond their number: the same text."""
+    import numpy as np
+
+    from scoring.store import _id_texts
+
+    few = np.array([7, 0, 12, 7, 65535, 3], dtype=np.int64)
+    far = np.array([9, 10_000_000, 9, 123_456], dtype=np.int64)
+    assert _id_texts(few).to_pylist() == ["7", "0", "12", "7", "65535", "3"]
+    assert _id_texts(far).to_pylist() == ["9", "10000000", "9", "123456"]
+    assert _id_texts(np.zeros(0, dtype=np.int64)).to_pylist() == []
+
+
 def test_a_sheets_ballot_prints_are_the_sql_prints(registered):
     """A sheet's answers come as blocks over the same ballots (one per item); the store
     takes each ballot's cell ids from a matrix then (store._block): the prints are those
