@@ -592,7 +592,7 @@ def _read_xlsx_bounded(name: str, data: bytes) -> list[_Sheet]:
     import fastexcel
 
     try:
-        kept: dict[str, tuple[str, list[bytes]]] = {}
+        kept: dict[str, tuple[str, list[bytes], int]] = {}
         if data[:2] == b"PK":  # a zipped workbook (.xlsx); an old .xls is not scanned
             data, kept = _bounded_xlsx(name, data)
         reader = fastexcel.read_excel(data)
@@ -603,8 +603,7 @@ def _read_xlsx_bounded(name: str, data: bytes) -> list[_Sheet]:
                 continue
             read = None
             if sheet_name in kept:  # a long sheet: its rows in parts, on every core
-                member, xml = kept.pop(sheet_name)
-                parts = sheet_parts.parts_for(sum(len(p) for p in xml))
+                member, xml, parts = kept.pop(sheet_name)
                 read = sheet_parts.read_in_parts(
                     data, member, xml, parts, functools.partial(_load, sheet_name=sheet_name)
                 )
@@ -1069,12 +1068,12 @@ def _too_big(name: str, sheet: str, ext: _Extent) -> _Reject:
     )
 
 
-def _bounded_xlsx(name: str, data: bytes) -> tuple[bytes, dict[str, tuple[str, list[bytes]]]]:
+def _bounded_xlsx(name: str, data: bytes) -> tuple[bytes, dict[str, tuple[str, list[bytes], int]]]:
     """The workbook, safe to give the reader: every sheet's data within the limits (else a
     refusal naming the sheet and its farthest cell), cells holding only spaces emptied where
     they would stretch a sheet. Usually the very same bytes, after one quick pass. With
     them, the unzipped XML of each long sheet the quick pass took as it is (sheet name ->
-    (member, pieces)), for reading it in parts (``sheet_parts``)."""
+    (member, pieces, how many parts)), for reading it in parts (``sheet_parts``)."""
     with zipfile.ZipFile(io.BytesIO(data)) as z:
         sheets = _worksheets(z)
         if len(sheets) > MAX_SHEETS:
@@ -1088,10 +1087,12 @@ def _bounded_xlsx(name: str, data: bytes) -> tuple[bytes, dict[str, tuple[str, l
                 ]
             )
         pieces: dict[str, list[bytes]] = {}
+        parts: dict[str, int] = {}
         room = MAX_KEPT_XML_BYTES
         for m in sheets:
             size = z.getinfo(m).file_size
-            if sheet_parts.parts_for(size) > 1 and size <= room:
+            parts[m] = sheet_parts.parts_for(size)
+            if parts[m] > 1 and size <= room:
                 pieces[m], room = [], room - size
         quick = {m: _quick_extent(z, m, pieces.get(m)) for m in sheets}
         exact = sum(e.cells for e in quick.values() if e) > MAX_WORKBOOK_CELLS
@@ -1121,7 +1122,7 @@ def _bounded_xlsx(name: str, data: bytes) -> tuple[bytes, dict[str, tuple[str, l
                     ]
                 )
         kept = {
-            sheets[m]: (m, xml)
+            sheets[m]: (m, xml, parts[m])
             for m, xml in pieces.items()
             if quick[m] is not None and not exact and m not in changed
         }
