@@ -323,3 +323,36 @@ def test_an_item_score_summary_without_ballots_says_why_it_needs_them():
     text = messages(parsed)
     assert len(text) == 1 and "万人评议分项得分汇总" in text[0] and "有效票数" in text[0]
     assert "相当于多少张问卷" in text[0] and not parsed.facts
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        ["2025-0000001", "2025-0000002", None, "A-7"],  # plain: kept as they are
+        ["2025-0000001", "Q 3", "4"],  # a space
+        ["12.0", "13", "X14.0"],  # a number written as a float
+        ["０００１", "2", "ｑ-5"],  # full-width forms
+        ["\t7\n", "8"],
+    ],
+)
+def test_ballot_ids_fold_the_same_with_or_without_the_plain_shortcut(ids, monkeypatch):
+    """问卷编号 that are plain ASCII without spaces or ".0" skip the folding (NFKC, spaces,
+    a float's ".0"); the ids come out as the folding makes them either way."""
+    import numpy as np
+    import pyarrow as pa
+
+    from scoring import sheets
+
+    def checked() -> list:
+        ctx = sheets._Ctx("f.xlsx", "表", default_scheme(), REG, [])
+        col = pa.array(ids, pa.string())
+        out = sheets._check_text(
+            ctx, col, "问卷编号", "A", np.arange(2, 2 + len(ids)), required=False, ident=True
+        )
+        return out.to_pylist()
+
+    plain = sheets._plain_ids(pa.array(ids, pa.string()))
+    assert plain == (ids[0] == "2025-0000001" and len(ids) == 4)  # only the first is plain
+    shortcut = checked()
+    monkeypatch.setattr(sheets, "_plain_ids", lambda col: False)
+    assert shortcut == checked()
