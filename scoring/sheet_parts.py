@@ -36,7 +36,7 @@ except ImportError:  # pragma: no cover - isal is a dependency; zlib gives the s
     import zlib as _deflate  # type: ignore[no-redef]
     from zlib import crc32
 
-__all__ = ["MIN_PART_BYTES", "Read", "parts_for", "read_in_parts"]
+__all__ = ["MIN_PART_BYTES", "Read", "local_header", "parts_for", "read_in_parts"]
 
 MIN_PART_BYTES = 8 << 20  # unzipped XML per part below which a second reader does not pay
 MAX_PARTS = 4
@@ -177,6 +177,20 @@ def _row_at(
     return None
 
 
+def local_header(
+    read: Callable[[int, int], bytes], info: zipfile.ZipInfo
+) -> tuple[bytes, bytes, int] | None:
+    """A member's local header where the directory places it, through ``read(offset,
+    size)``: (its 30 fixed bytes, the name it gives, where the member's data starts);
+    None when no local header is there."""
+    at = info.header_offset
+    fixed = read(at, 30)
+    if len(fixed) < 30 or fixed[:4] != b"PK\x03\x04":
+        return None
+    n, extra = struct.unpack("<HH", fixed[26:30])
+    return fixed, read(at + 30, n), at + 30 + n + extra
+
+
 @dataclass(frozen=True)
 class _Frame:
     """The workbook's other members as stored (copied, never unzipped again), and where
@@ -198,15 +212,12 @@ class _Frame:
         if len({i.filename for i in infos}) != len(infos):
             return None  # a name twice: which one the reader takes is its own affair
         for info in infos:
-            at = info.header_offset
-            header = bytes(view[at : at + 30])
-            if len(header) < 30 or header[:4] != b"PK\x03\x04" or info.flag_bits & 0x1:
+            found = local_header(lambda at, n: bytes(view[at : at + n]), info)
+            if found is None or info.flag_bits & 0x1:
                 return None
-            n, extra = struct.unpack("<HH", header[26:30])
-            name = bytes(view[at + 30 : at + 30 + n])
+            header, name, body = found
             if name != info.orig_filename.encode("utf-8" if info.flag_bits & 0x800 else "cp437"):
                 return None  # the reader goes by the directory's name: keep to it
-            body = at + 30 + n + extra
             if info.filename == member:
                 index = len(entries)
                 entries.append((struct.pack("<H", info.flag_bits & 0x0800), view[0:0], name))

@@ -820,13 +820,15 @@ def _raw_member(z: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes | None:
     fp = z.fp
     if fp is None:
         return None
-    fp.seek(info.header_offset)
-    header = fp.read(30)
-    if len(header) < 30 or header[:4] != b"PK\x03\x04":
+
+    def read(at: int, n: int) -> bytes:
+        fp.seek(at)
+        return fp.read(n)
+
+    found = sheet_parts.local_header(read, info)
+    if found is None:
         return None
-    skip = int.from_bytes(header[26:28], "little") + int.from_bytes(header[28:30], "little")
-    fp.seek(info.header_offset + 30 + skip)
-    return fp.read(info.compress_size)
+    return read(found[2], info.compress_size)
 
 
 def _chunks(z: zipfile.ZipFile, member: str, cut: Callable[[bytes], int]) -> Iterator[bytes]:
