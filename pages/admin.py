@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages.common import flash, get_store, md, page_setup, show_table
 from scoring import accounts, cases
-from scoring.sheets import SOURCE_NAMES
+from scoring.sources import SOURCE_NAMES
 from scoring.tables import audit_table, csv_safe
 
 user = page_setup(__file__, "accounts")

@@ -17,7 +17,8 @@ from pages.common import (
 )
 from scoring import accounts, imports
 from scoring.scheme import for_year
-from scoring.sheets import MAX_UPLOAD_BYTES, SOURCE_NAMES
+from scoring.sheets import MAX_UPLOAD_BYTES
+from scoring.sources import SOURCE_NAMES
 from scoring.store import StoreError
 from scoring.templates import TEMPLATE_SOURCES, template
 from scoring.years import upload_year_defaults

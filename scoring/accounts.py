@@ -20,6 +20,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from scoring import session_store, signin_store
+from scoring.sources import SOURCE_NAMES
 from scoring.store import Store
 
 __all__ = [
@@ -158,8 +159,6 @@ def _describe(action: str, scope: dict) -> str:
         "rectify_manage": "管理整改（建立、销号、回头看、撤销）",
         "own_password": "修改本人密码",
     }
-    from scoring.sheets import SOURCE_NAMES
-
     parts = [words.get(action, action)]
     if scope.get("source"):
         parts.append(f"来源「{SOURCE_NAMES.get(scope['source'], scope['source'])}」")
@@ -214,8 +213,7 @@ def _check_fields(
 
 def _change_lines(old: User, was_active: bool, new: User, active: bool, reset: bool) -> list[str]:
     """What changes between two states of an account, in the office's words."""
-    from scoring.sheets import SOURCE_NAMES as N
-
+    N = SOURCE_NAMES
     lines: list[str] = []
     if new.role != old.role:
         lines.append(f"角色：{old.role} → {new.role}")
@@ -256,8 +254,6 @@ def plan_account(
     """What saving these fields would do; ``None`` keeps a field as it is (for a new
     account: sources and years all, active). A password reset never re-activates a stopped
     account and re-enabling keeps its sources and years: only what is named changes."""
-    from scoring.sheets import SOURCE_NAMES
-
     name = (name or "").strip()
     _check_fields(name, role, password, sources)
     row = store.user_row(name)

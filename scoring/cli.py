@@ -21,7 +21,7 @@ from scoring.formats import fmt_span
 from scoring.rules import round2
 from scoring.scale import composite_interval
 from scoring.scheme import SchemeError, for_year, parse
-from scoring.sheets import SOURCE_NAMES, SOURCES
+from scoring.sources import SOURCE_NAMES, SOURCES
 from scoring.store import Store, StoreError, resolve_db_path
 
 __all__ = ["main", "rank_records"]

@@ -188,7 +188,7 @@ def _sheet(
 
 def source_name(source: str) -> str:
     """The Chinese name of an upload's source (万人评议, 加减分 …) for files and lists."""
-    from scoring.sheets import SOURCE_NAMES
+    from scoring.sources import SOURCE_NAMES
 
     return SOURCE_NAMES.get(source, source)
 

@@ -12,7 +12,7 @@ import pandas as pd
 
 from scoring.formats import fmt_span
 from scoring.results import COMPONENT_NAMES, Results
-from scoring.sheets import SOURCE_NAMES
+from scoring.sources import SOURCE_NAMES
 from scoring.store import Store
 
 __all__ = [

@@ -36,6 +36,7 @@ import pyarrow.compute as pc
 
 from scoring import sheet_parts
 from scoring.scheme import Scheme
+from scoring.sources import SOURCE_NAMES, SOURCES
 
 try:  # ISA-L's inflate: the extent scan unzips each sheet in half zlib's time
     from isal import isal_zlib as _inflate
@@ -47,8 +48,6 @@ if TYPE_CHECKING:
 
 __all__ = [
     "MAX_UPLOAD_BYTES",
-    "SOURCES",
-    "SOURCE_NAMES",
     "ParsedFile",
     "Problem",
     "Registry",
@@ -65,26 +64,6 @@ UNIT_TYPES = ("部门", "科室", "窗口", "项目", "领导班子", "干部")
 TOTAL_MARKERS = ("合计", "总计", "小计")
 # Sheets that explain or illustrate (the templates' 填写示例, a 说明 page) hold no data.
 SKIPPED_SHEET_WORDS = ("示例", "说明", "选项")
-SOURCES = (
-    "units",
-    "appraisal",
-    "appraisal-tally",
-    "appraisal-scores",
-    "performance",
-    "integrity",
-    "adjustments",
-    "special",
-)
-SOURCE_NAMES = {
-    "units": "单位名录",
-    "appraisal": "万人评议（问卷）",
-    "appraisal-tally": "万人评议（汇总）",
-    "appraisal-scores": "万人评议（分项得分）",
-    "performance": "绩效考核",
-    "integrity": "勤廉测评",
-    "adjustments": "加减分",
-    "special": "专项考评",
-}
 
 
 @dataclass(frozen=True)

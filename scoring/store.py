@@ -26,7 +26,7 @@ import pyarrow.compute as pc
 from scoring import content_store
 from scoring.background import Background
 from scoring.counts import AppraisalCounts, LabelCodes, UploadCounts, upload_counts
-from scoring.sheets import SOURCE_NAMES
+from scoring.sources import SOURCE_NAMES
 from scoring.sqlrows import one, scalar
 
 __all__ = [

@@ -197,7 +197,7 @@ def chinese_sources(text: str) -> str:
     """
     import re
 
-    from scoring.sheets import SOURCE_NAMES
+    from scoring.sources import SOURCE_NAMES
 
     for key in sorted(SOURCE_NAMES, key=len, reverse=True):
         text = re.sub(rf"(?<![A-Za-z_-]){re.escape(key)}(?![A-Za-z_-])", SOURCE_NAMES[key], text)

@@ -17,7 +17,8 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from scoring.scheme import Scheme
-from scoring.sheets import SOURCE_NAMES, UNIT_TYPES
+from scoring.sheets import UNIT_TYPES
+from scoring.sources import SOURCE_NAMES
 
 __all__ = ["TEMPLATE_SOURCES", "case_template", "template"]
 
