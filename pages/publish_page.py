@@ -17,7 +17,7 @@ from pages.common import (
     results_page,
     year_results,
 )
-from scoring import publish
+from scoring import publication, publish
 from scoring.document import Letterhead
 
 
@@ -34,6 +34,7 @@ class Built:
     seconds: float
     version: int
     status: str
+    period_end: dt.date | None
 
 
 def letterhead_fields(year: int) -> Letterhead:
@@ -57,10 +58,23 @@ def letterhead_fields(year: int) -> Letterhead:
     )
 
 
-def build(year: int, head: Letterhead, progress) -> Built:
+def notice_end(year: int, head: Letterhead) -> dt.date:
+    """The last day of the 公示期 the 通报 announces (offered: the one already set for
+    the version in 公示, else 7 days after the 成文日期)."""
+    return st.columns([1, 2])[0].date_input(
+        "公示期截止日期",
+        value=publication.period_default(get_store(), year, head.date),
+        min_value=head.date + dt.timedelta(days=1),
+        key="pub_period_end",
+        format="YYYY-MM-DD",
+        help="公示期内各单位可对结果提出申诉；通报和「结果公示」页写明截止日期。",
+    )
+
+
+def build(year: int, head: Letterhead, end: dt.date, progress) -> Built:
     """Publish into a temporary folder, keep the files as bytes, remove the folder."""
     with tempfile.TemporaryDirectory(prefix=f"publish-{year}-") as tmp:
-        done = publish.publish(get_store(), year, Path(tmp), current_user(), progress, head)
+        done = publish.publish(get_store(), year, Path(tmp), current_user(), progress, head, end)
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for path in done.charts:
@@ -75,13 +89,19 @@ def build(year: int, head: Letterhead, progress) -> Built:
             done.seconds,
             done.version,
             done.status,
+            done.period_end,
         )
 
 
 def downloads(built: Built, year: int) -> None:
+    until = (
+        f"，公示期至 {built.period_end}"
+        if built.period_end and built.status == publication.NOTICE
+        else ""
+    )
     st.success(
         f"已生成（用时 {built.seconds:.1f} 秒，图表 {built.chart_count} 个文件）。文件中的结果即"
-        f"公示记录第 {built.version} 版（{built.status}），见「结果公示」页。"
+        f"公示记录第 {built.version} 版（{built.status}{until}），见「结果公示」页。"
     )
     c1, c2, c3 = st.columns(3)
     c1.download_button(
@@ -115,6 +135,7 @@ st.caption(
     f"考评方案：{res.scheme.name}（版本 {res.scheme_version or '默认'}）。"
 )
 head = letterhead_fields(year)
+end = notice_end(year, head)
 st.caption(
     "生成发布文件时，当前结果冻结为「结果公示」中的一个版本（与最近一版相同时沿用该版，"
     "尚未公示的年度由此进入公示）：发出的文件与该版一致，之后的上传、撤销或方案修改不会改变它。"
@@ -122,7 +143,7 @@ st.caption(
 if st.button("生成发布文件", type="primary", key="publish"):
     bar = st.progress(0.0, text="正在导出图表……")
     try:
-        st.session_state.setdefault("published", {})[year] = build(year, head, bar.progress)
+        st.session_state.setdefault("published", {})[year] = build(year, head, end, bar.progress)
     except publish.PublishError as exc:
         st.error(str(exc))
     bar.empty()

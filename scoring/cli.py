@@ -480,15 +480,33 @@ def _letterhead(args: argparse.Namespace):
     return Letterhead(**fields)
 
 
+def _period_end(args: argparse.Namespace, issued):
+    """--period-end: the last day of the 公示期, after the 成文日期 (None: the default)."""
+    import datetime as dt
+
+    if not args.period_end:
+        return None
+    try:
+        end = dt.date.fromisoformat(args.period_end)
+    except ValueError as exc:
+        raise BadInput(
+            f"--period-end 应为 YYYY-MM-DD 形式的日期，收到「{args.period_end}」。"
+        ) from exc
+    if end <= issued:
+        raise BadInput(f"公示期截止日期（{end}）应晚于通报的成文日期（{issued}）。")
+    return end
+
+
 def cmd_publish(args: argparse.Namespace) -> int:
     from scoring.publish import PublishError, publish
 
     head = _letterhead(args)
+    end = _period_end(args, head.date)
     with _open(args) as store:
         if args.year not in store.years():
             raise BadInput(f"{args.year} 年度没有任何考评数据，无法发布。")
         try:
-            done = publish(store, args.year, args.out, _user(args), letterhead=head)
+            done = publish(store, args.year, args.out, _user(args), letterhead=head, period_end=end)
         except PublishError as exc:
             print(str(exc), file=sys.stderr)
             return 1
@@ -497,6 +515,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     print(f"  通报：{done.report}")
     print(f"  图表：{len(done.charts)} 个文件，在 {done.charts[0].parent if done.charts else '—'}")
     print(f"  文件中的结果即公示记录第 {done.version} 版（{done.status}），不随之后的数据变化。")
+    if done.period_end is not None and done.status == "公示":
+        print(f"  公示期至 {done.period_end}（通报中已写明，期内可受理申诉）。")
     return 0
 
 
@@ -730,6 +750,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--number", help="发文字号，如 效办〔2026〕3号")
     p.add_argument("--date", help="成文日期 YYYY-MM-DD（默认：今天）")
     p.add_argument("--to", help="主送机关（默认：各区县人民政府，市直各单位：）")
+    p.add_argument(
+        "--period-end",
+        metavar="YYYY-MM-DD",
+        help="公示期截止日期，须晚于成文日期"
+        "（默认：正在公示的版本已定的日期，否则成文日期后 7 天）",
+    )
     p.set_defaults(func=cmd_publish)
 
     p = sub.add_parser("cases", help="督查与投诉案件：导入案件表，或列出年度案件")

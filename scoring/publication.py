@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import pandas as pd
 
@@ -32,10 +32,12 @@ __all__ = [
     "decide_appeal",
     "differences",
     "finalize",
+    "period_default",
     "published",
     "record_appeal",
     "snapshot",
     "status",
+    "stored_date",
     "versions",
 ]
 
@@ -95,8 +97,12 @@ def snapshot(
 ) -> int:
     """Freeze the year's current results as a publication in 公示; returns its version.
 
-    When the latest version already holds exactly these results, it is returned and
-    nothing new is stored (publishing the same year again writes no new version)."""
+    ``period_end`` is the last day of the 公示期 (objections are taken until then);
+    without it a new version keeps the period of the version in 公示 it replaces (a
+    更正 does not restart the notice). When the latest version already holds exactly
+    these results, it is returned and nothing new is stored (publishing the same year
+    again writes no new version); a ``period_end`` given for it while it is in 公示
+    becomes its period (audited), its figures stay as they are."""
     authorize(user, "publish")
     records = _records(store, year, res)
     scheme_version = (
@@ -104,7 +110,16 @@ def snapshot(
     )
     latest = store.publication(year)
     if latest is not None and json.loads(latest["results"]) == records and not note:
-        return int(latest["version"])
+        version = int(latest["version"])
+        if (
+            period_end is not None
+            and latest["status"] == NOTICE
+            and stored_date(latest["period_end"]) != period_end
+        ):
+            store.set_publication_period(year, version, period_end, user.name)
+        return version
+    if period_end is None and latest is not None and latest["status"] == NOTICE:
+        period_end = stored_date(latest["period_end"])
     uploads = [
         {"id": u.id, "file": u.file, "source": u.source, "sha256": u.sha256}
         for u in store.uploads(year)
@@ -140,6 +155,25 @@ def published(store: Store, year: int, version: int | None = None) -> dict | Non
         "uploads": json.loads(row["uploads"]),
         "note": "" if row["note"] is None or pd.isna(row["note"]) else str(row["note"]),
     }
+
+
+def stored_date(value: object) -> date | None:
+    """A DATE read back from the store (a Timestamp, a date or NULL/NaT) as a date."""
+    if value is None or pd.isna(value):
+        return None
+    return pd.Timestamp(value).date()  # type: ignore[arg-type]
+
+
+def period_default(store: Store, year: int, issued: date, days: int = 7) -> date:
+    """The 公示期 end offered when publishing: the one already announced for the version
+    in 公示, else ``days`` after the 成文日期 ``issued``."""
+    latest = store.publication(year)
+    announced = (
+        stored_date(latest["period_end"])
+        if latest is not None and latest["status"] == NOTICE
+        else None
+    )
+    return announced or issued + timedelta(days=days)
 
 
 def _when(value: object, width: int) -> str | None:

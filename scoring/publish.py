@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable, Mapping
 from copy import copy
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import plotly.graph_objects as go
@@ -34,7 +35,7 @@ from openpyxl.utils import get_column_letter
 
 from scoring import chart_export, charts, results
 from scoring.accounts import User, authorize
-from scoring.document import FontMissing, Letterhead, OfficialDocument
+from scoring.document import FontMissing, Letterhead, OfficialDocument, chinese_date
 from scoring.explain_scheme import rules as scheme_rules
 from scoring.formats import fmt, fmt_rate
 from scoring.names import Names, safe_name
@@ -51,6 +52,7 @@ from scoring.tables import (
 __all__ = [
     "Letterhead",
     "Names",
+    "Notice",
     "PublishError",
     "Published",
     "chart_figures",
@@ -81,6 +83,29 @@ class Published:
     # The frozen record (结果公示) the files show: its version and status.
     version: int = 0
     status: str = ""
+    # The last day of its 公示期 (None for a record published without one).
+    period_end: date | None = None
+
+
+@dataclass(frozen=True)
+class Notice:
+    """The 公示 the 通报 announces: objections until ``period_end``; ``final`` once the
+    record is 正式发布 (the notice is over)."""
+
+    period_end: date | None
+    final: bool = False
+
+    def sentence(self, issuer: str) -> str:
+        """The paragraph of the 通报 that says until when objections are taken."""
+        until = f"（公示期至{chinese_date(self.period_end)}）" if self.period_end else ""
+        if self.final:
+            return f"以上考评结果已经公示{until}，现正式发布。"
+        if self.period_end is None:
+            return f"以上考评结果自即日起公示。对考评结果有异议的，可向{issuer}书面提出申诉。"
+        return (
+            f"以上考评结果自即日起公示，公示期至{chinese_date(self.period_end)}。"
+            f"公示期内对考评结果有异议的，可向{issuer}书面提出申诉，逾期不再受理。"
+        )
 
 
 class _Clock:
@@ -300,8 +325,10 @@ def report_pdf(
     res: Results,
     chart_pngs: Mapping[str, Path] | Callable[[], Mapping[str, Path]],
     letterhead: Letterhead | None = None,
+    notice: Notice | None = None,
 ) -> bytes:
-    """The printable 通报 (A4, 公文 layout): 版头, title, summary, the 落款; then the annexes
+    """The printable 通报 (A4, 公文 layout): 版头, title, summary (ending with the 公示
+    and its period when ``notice`` is given), the 落款; then the annexes
     — rankings of the departments' groups with 提示, warnings with reasons and evidence,
     honours with the rule that selected them, charts, and the 科室 groups.
 
@@ -322,7 +349,8 @@ def report_pdf(
     if annex_groups:
         annexes.append("科室考评结果")
     titles = [f"{res.year}年度{a}" for a in annexes]
-    _report_body(doc, res, main_groups, doc.closing_height(titles))
+    notice_text = notice.sentence(head.issuer) if notice is not None else ""
+    _report_body(doc, res, main_groups, doc.closing_height(titles), notice_text)
     doc.attachments(titles)
     doc.signature(head)
     _report_annexes(doc, res, main_groups, [g for g in res.groups if g in annex_groups], chart_pngs)
@@ -343,10 +371,14 @@ def _group_sentence(res: Results, group: str) -> str:
 
 
 def _report_body(
-    doc: OfficialDocument, res: Results, main_groups: list[str], closing: float
+    doc: OfficialDocument,
+    res: Results,
+    main_groups: list[str],
+    closing: float,
+    notice: str = "",
 ) -> None:
-    """正文: the summary, then 一、考评结果 二、告诫 三、评优 四、工作要求 (kept on one
-    page with the ``closing`` mm of 附件说明 and 落款 that follow)."""
+    """正文: the summary, then 一、考评结果 二、告诫 三、评优 四、工作要求 and the ``notice``
+    of 公示 (kept on one page with the ``closing`` mm of 附件说明 and 落款 that follow)."""
     from scoring.explain_scheme import honour_rules
 
     s = res.summary()
@@ -385,9 +417,12 @@ def _report_body(
         "提交整改报告，整改情况纳入下一年度考评。"
     )
     # The last section stays with the 附件说明 and 落款 that follow it.
-    doc.keep_together(doc.LINE + doc.paragraph_height(last) + closing)
+    tail = doc.paragraph_height(notice) if notice else 0.0
+    doc.keep_together(doc.LINE + doc.paragraph_height(last) + tail + closing)
     doc.heading("四、工作要求")
     doc.paragraph(last)
+    if notice:
+        doc.paragraph(notice)
 
 
 def _vetoed_row(rec) -> tuple[int, int, int] | None:
@@ -450,8 +485,13 @@ def publish(
     user: User,
     progress: Callable[[float], None] | None = None,
     letterhead: Letterhead | None = None,
+    period_end: date | None = None,
 ) -> Published:
     """Write the workbook, the charts and the report for ``year`` into ``out_dir``.
+
+    The results are frozen as the 公示 record (scoring.publication) whose 公示期 ends on
+    ``period_end``: by default the end already announced for the version in 公示, else
+    7 days after the 成文日期. The 通报 says until when objections are taken.
 
     One publication of a year at a time (a second one is refused with a message, not
     queued); everything is built in a temporary folder inside ``out_dir`` and moved
@@ -463,7 +503,7 @@ def publish(
             f"{year} 年度的结果正在由另一位用户（或另一个窗口）发布，请等它完成后再试。"
         )
     try:
-        return _publish(store, year, Path(out_dir), user, progress, letterhead)
+        return _publish(store, year, Path(out_dir), user, progress, letterhead, period_end)
     finally:
         lock.release()
 
@@ -475,8 +515,12 @@ def _publish(
     user: User,
     progress: Callable[[float], None] | None,
     letterhead: Letterhead | None,
+    period_end: date | None,
 ) -> Published:
     start = time.perf_counter()
+    head = letterhead or Letterhead()
+    if period_end is not None and period_end <= head.date:
+        raise PublishError(f"公示期截止日期（{period_end}）应晚于通报的成文日期（{head.date}）。")
     clock = _Clock()
     out.mkdir(parents=True, exist_ok=True)
     try:  # Chromium starts (and loads plotly.js) while the year is computed
@@ -490,8 +534,13 @@ def _publish(
             clock("compute")
             from scoring import publication  # the figures published are frozen as a snapshot
 
-            version = publication.snapshot(store, year, user, res=res)
+            end = period_end or publication.period_default(store, year, head.date)
+            version = publication.snapshot(store, year, user, period_end=end, res=res)
             record = publication.published(store, year, version) or {}
+            notice = Notice(
+                publication.stored_date(record.get("period_end")),
+                record.get("status") == publication.FINAL,
+            )
             clock("snapshot")
             figs = chart_figures(res, previous)
             clock("figures")
@@ -524,7 +573,7 @@ def _publish(
                 return pngs
 
             report = f"{title_of(year)}.pdf"
-            (tmp / report).write_bytes(report_pdf(res, report_pngs, letterhead))
+            (tmp / report).write_bytes(report_pdf(res, report_pngs, head, notice))
             clock("PDF charts and output")
             book = f"{year}年度机关效能考评结果.xlsx"
             (tmp / book).write_bytes(workbook(res, store.uploads(year)))
@@ -556,4 +605,5 @@ def _publish(
         tuple(clock.phases),
         version,
         str(record.get("status", "")),
+        notice.period_end,
     )

@@ -833,6 +833,18 @@ class Store:
             )
         return int(version)
 
+    def set_publication_period(
+        self, year: int, version: int, period_end: object, user: str
+    ) -> None:
+        """A new end of the 公示 period for a version still in 公示 (its figures unchanged)."""
+        with self.transaction() as cur:
+            cur.execute(
+                "UPDATE publications SET period_end = ? "
+                "WHERE year = ? AND version = ? AND status = '公示'",
+                [period_end, year, version],
+            )
+            _audit(cur, user, "修改公示期", f"{year} 年度第 {version} 版：公示期至 {period_end}")
+
     def set_publication_status(self, year: int, version: int, status: str, user: str) -> None:
         with self.transaction() as cur:
             cur.execute(

@@ -586,3 +586,25 @@ def test_the_registry_panel_after_an_import_shows_the_new_registry_not_the_previ
     assert any("在用 2 个单位" in c.value for c in at.caption)
     assert not any("导入前预览" in m.value for m in at.markdown)
     assert not [b for b in at.button if b.key == "load_units"]
+
+
+def test_publish_page_asks_until_when_the_notice_runs(app_db, demo_db, tmp_path):
+    """结果发布 offers the 公示期's last day: 7 days after the 成文日期, or the day already
+    announced for the version in 公示 (publishing again does not restart the notice)."""
+    import datetime as dt
+    import shutil
+
+    from scoring import publication
+    from scoring.store import Store
+
+    db = shutil.copy(demo_db, tmp_path / "notice.duckdb")
+    with Store(db) as s:
+        publication.snapshot(s, 2024, OFFICE, period_end=dt.date(2031, 3, 9))
+    app_db(db)
+    at = run_app("pages/publish_page.py", year=2025)
+    today = dt.date.today()
+    assert at.date_input(key="pub_period_end").value == today + dt.timedelta(days=7)
+    at.date_input(key="pub_date").set_value(dt.date(2031, 1, 2)).run()
+    assert at.date_input(key="pub_period_end").value == dt.date(2031, 1, 9)
+    at = run_app("pages/publish_page.py", year=2024)
+    assert at.date_input(key="pub_period_end").value == dt.date(2031, 3, 9)

@@ -150,3 +150,58 @@ def test_a_restore_that_would_count_twice_is_refused(year_2025):
     with pytest.raises(StoreError, match="再次导入"):
         restore(store, 2, OFFICE)
     assert len(store.adjustments(2025)) == 1
+
+
+def test_the_notice_period_is_stored_kept_by_a_correction_and_moved_on_request(year_2025):
+    """公示期: the office gives its last day; the same results published again keep the
+    version (a new day moves its period, audited, figures untouched); a 更正 keeps it."""
+    from datetime import date
+
+    store = year_2025
+    issued = date(2026, 1, 15)
+    assert publication.period_default(store, 2025, issued) == date(2026, 1, 22)  # 7 days
+    assert publication.snapshot(store, 2025, OFFICE, period_end=date(2026, 1, 22)) == 1
+    first = publication.published(store, 2025)
+    assert first["period_end"] == "2026-01-22"
+    # Publishing again offers the day already announced, not a new 7 days.
+    assert publication.period_default(store, 2025, date(2026, 1, 20)) == date(2026, 1, 22)
+    assert publication.snapshot(store, 2025, OFFICE, period_end=date(2026, 1, 29)) == 1
+    moved = publication.published(store, 2025)
+    assert moved["period_end"] == "2026-01-29"
+    assert moved["units"] == first["units"] and moved["published_at"] == first["published_at"]
+    assert store.audit_log()["action"].iloc[0] == "修改公示期"
+    # Without a day, publishing the same results again leaves the period as it is.
+    assert publication.snapshot(store, 2025, OFFICE) == 1
+    assert publication.published(store, 2025)["period_end"] == "2026-01-29"
+    # A 更正 is a new version in 公示 with the period already announced.
+    appeal = publication.record_appeal(store, 2025, "丁局", "绩效得分录入有误", OFFICE)
+    undo(store, 1, OFFICE)
+    import_file(store, "绩效（更正）.xlsx", _perf([91.2, 85, 85, 80, 68.4]), 2025, OFFICE)
+    assert publication.decide_appeal(store, appeal, "更正", "核实录入错误", OFFICE) == 2
+    assert publication.published(store, 2025)["period_end"] == "2026-01-29"
+    # Once 正式发布, the period of the record is history: a new day changes nothing.
+    publication.finalize(store, 2025, OFFICE)
+    assert publication.snapshot(store, 2025, OFFICE, period_end=date(2026, 2, 5)) == 2
+    assert publication.published(store, 2025)["period_end"] == "2026-01-29"
+    assert publication.period_default(store, 2025, issued) == date(2026, 1, 22)
+
+
+def test_publish_refuses_a_notice_period_that_ends_before_the_document(tmp_path, capsys):
+    db = str(tmp_path / "p.duckdb")
+    (tmp_path / "名录.xlsx").write_bytes(
+        xlsx([["单位名称", "类型", "考核类别"], *[[n, "部门", "执法监管类"] for n in NAMES]])
+    )
+    (tmp_path / "绩效.xlsx").write_bytes(_perf([91.2, 85, 85, 77.37, 68.4]))
+    assert main(["--db", db, "units", str(tmp_path / "名录.xlsx")]) == 0
+    assert main(["--db", db, "import", str(tmp_path / "绩效.xlsx"), "--year", "2025"]) == 0
+    capsys.readouterr()
+    out = str(tmp_path / "out")
+    common = ["--db", db, "publish", "--year", "2025", "--out", out, "--date", "2026-01-15"]
+    assert main([*common, "--period-end", "2026-01-15"]) == 2
+    assert "公示期截止日期（2026-01-15）应晚于通报的成文日期（2026-01-15）" in (
+        capsys.readouterr().err
+    )
+    assert main([*common, "--period-end", "1月22日"]) == 2
+    assert "--period-end 应为 YYYY-MM-DD" in capsys.readouterr().err
+    with Store(db) as s:  # refused before anything was frozen
+        assert publication.status(s, 2025) == "草稿"

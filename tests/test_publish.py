@@ -203,6 +203,8 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
             "效办〔2026〕4号",
             "--date",
             "2026-01-16",
+            "--period-end",
+            "2026-01-23",
         ],
         capture_output=True,
         text=True,
@@ -211,6 +213,9 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
     )
     assert cli.returncode == 0, cli.stderr
     assert "文件中的结果即公示记录第 1 版（公示）" in cli.stdout
+    # The 公示期: 7 days after the 成文日期 by default; the command line moved it.
+    assert done.period_end == dt.date(2026, 1, 22)
+    assert "公示期至 2026-01-23" in cli.stdout
     page_svgs = sorted((tmp_path / "page" / "charts").glob("*.svg"))
     cli_svgs = sorted((tmp_path / "cli" / "charts").glob("*.svg"))
     assert [p.name for p in page_svgs] == [p.name for p in cli_svgs]
@@ -236,6 +241,10 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
     reader = PdfReader(str(done.report))
     assert reader.pages[0].mediabox.width == pytest.approx(595.28, abs=1)  # A4
     assert "效办〔2026〕4号" in _pdf_text(tmp_path / "cli" / done.report.name)
+    assert "公示期至2026年1月22日" in "".join(text.split())
+    assert "公示期至2026年1月23日" in "".join(
+        _pdf_text(tmp_path / "cli" / done.report.name).split()
+    )
 
 
 def test_a_second_publication_of_the_year_is_refused_while_one_runs(demo_db, tmp_path):
@@ -317,3 +326,26 @@ def test_csv_downloads_neutralise_formula_prefixes():
     out = csv_safe(frame)
     assert out["意见"].tolist() == ["'=1+1", "'+86 电话", "'-差评", "'@x", "好"]
     assert out["n"].tolist() == [1, 2, 3, 4, 5]
+
+
+def test_the_report_says_until_when_objections_are_taken(demo_store, tmp_path):
+    """The 通报 of a year in 公示 names the last day of the 公示期 and where to object;
+    once 正式发布 it says the notice is over."""
+    import datetime as dt
+
+    from scoring.publish import Letterhead, Notice, report_pdf
+
+    res = results.compute(demo_store, 2025)
+    head = Letterhead(issuer="市效能办", date=dt.date(2026, 1, 15))
+
+    def text(notice: Notice, tmp: Path) -> str:
+        tmp.write_bytes(report_pdf(res, {}, head, notice))
+        return "".join(_pdf_text(tmp).split())  # lines joined: the sentence spans two
+
+    pdf = tmp_path / "notice.pdf"
+    notice = text(Notice(dt.date(2026, 1, 22)), pdf)
+    assert "以上考评结果自即日起公示，公示期至2026年1月22日。" in notice
+    assert "公示期内对考评结果有异议的，可向市效能办书面提出申诉，逾期不再受理。" in notice
+    final = text(Notice(dt.date(2026, 1, 22), final=True), pdf)
+    assert "以上考评结果已经公示（公示期至2026年1月22日），现正式发布。" in final
+    assert "逾期不再受理" not in final
