@@ -261,18 +261,27 @@ class OfficialDocument:
 
     # -- body -----------------------------------------------------------------------------
 
-    def _flow(self, text: str, size: float, line_mm: float, indent: bool) -> None:
+    def _flow(
+        self, text: str, size: float, line_mm: float, indent: bool, keep_with: float = 0.0
+    ) -> None:
         """Justified Chinese text: lines broken between characters (never inside a run of
         digits or Latin letters), the first indented by two characters, no line starting
         with closing punctuation (it hangs at the end of the line before) or ending with
-        an opening one (避头尾); every full line stretched to the measure."""
+        an opening one (避头尾); every full line stretched to the measure.
+
+        With ``keep_with`` (mm of what follows, e.g. the 附件说明 and 落款) the paragraph
+        still flows across a page, but its last two lines go to the next page with what
+        follows when that does not fit below; the lines left behind are never fewer than
+        two (a paragraph of three lines or fewer moves whole)."""
         pdf = self.pdf
         pt_mm = 0.3528
         left, measure = pdf.l_margin, pdf.w - pdf.l_margin - pdf.r_margin
         first_indent = 2 * size * pt_mm if indent else 0.0
         lines = self._lines(text, size, indent)
+        kept = _kept_from(len(lines)) if keep_with else -1
         for i, line in enumerate(lines):
-            if pdf.get_y() + line_mm > pdf.h - pdf.b_margin:
+            room = line_mm if i != kept else (len(lines) - kept) * line_mm + keep_with
+            if pdf.get_y() + room > pdf.h - pdf.b_margin:
                 pdf.add_page()
             x = left + (first_indent if i == 0 else 0.0)
             avail = measure - (first_indent if i == 0 else 0.0)
@@ -285,10 +294,19 @@ class OfficialDocument:
             pdf.cell(avail, line_mm, line, new_x="LMARGIN", new_y="NEXT")
         pdf.set_char_spacing(0)
 
-    def paragraph(self, text: str, indent: bool = True, size: float | None = None) -> None:
-        """正文 paragraph: serif, first line indented by two characters."""
+    def paragraph(
+        self, text: str, indent: bool = True, size: float | None = None, keep_with: float = 0.0
+    ) -> None:
+        """正文 paragraph: serif, first line indented by two characters; its last lines
+        share their page with the ``keep_with`` mm that follow (see ``_flow``)."""
         self.font(size or self.BODY)
-        self._flow(text, size or self.BODY, self.LINE if size is None else size * 0.55, indent)
+        line_mm = self.LINE if size is None else size * 0.55
+        self._flow(text, size or self.BODY, line_mm, indent, keep_with)
+
+    def line_count(self, text: str, indent: bool = True) -> int:
+        """How many lines ``paragraph(text)`` takes."""
+        self.font(self.BODY)
+        return len(self._lines(text, self.BODY, indent))
 
     def heading(self, text: str, level: int = 1) -> None:
         """一级标题 (一、) and 二级 (（一）), bold, indented like the body."""
@@ -438,6 +456,18 @@ class OfficialDocument:
 
 
 PRINT_DPI = 250
+
+
+def _kept_from(lines: int) -> int:
+    """The first of a paragraph's ``lines`` that stays with what follows it: the last two,
+    and the whole of a paragraph of three lines or fewer, so that neither page holds a
+    single line of it at a page break (a line of two characters atop the 落款 page).
+
+    >>> [_kept_from(n) for n in (1, 2, 3, 4, 6)]
+    [0, 0, 0, 2, 4]
+    """
+    kept = lines - 2
+    return kept if kept >= 2 else 0
 
 
 def _for_print(path: Path, width_mm: float):

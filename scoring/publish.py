@@ -378,7 +378,7 @@ def _report_body(
     notice: str = "",
 ) -> None:
     """正文: the summary, then 一、考评结果 二、告诫 三、评优 四、工作要求 and the ``notice``
-    of 公示 (kept on one page with the ``closing`` mm of 附件说明 and 落款 that follow)."""
+    of 公示; its last lines share a page with the ``closing`` mm of 附件说明 and 落款."""
     from scoring.explain_scheme import honour_rules
 
     s = res.summary()
@@ -416,13 +416,15 @@ def _report_body(
         "各单位要对照考评结果认真查找问题、分析原因、落实整改；受到告诫的单位要按规定"
         "提交整改报告，整改情况纳入下一年度考评。"
     )
-    # The last section stays with the 附件说明 and 落款 that follow it.
-    tail = doc.paragraph_height(notice) if notice else 0.0
-    doc.keep_together(doc.LINE + doc.paragraph_height(last) + tail + closing)
+    # The body flows on to its end; only its last lines go to the next page with the
+    # 附件说明 and 落款 when these do not fit below (a 落款 never stands on a page without
+    # body text above it). A heading with one short paragraph moves with them whole.
+    if not notice and doc.line_count(last) <= 3:
+        doc.keep_together(doc.LINE + doc.paragraph_height(last) + closing)
     doc.heading("四、工作要求")
-    doc.paragraph(last)
+    doc.paragraph(last, keep_with=0.0 if notice else closing)
     if notice:
-        doc.paragraph(notice)
+        doc.paragraph(notice, keep_with=closing)
 
 
 def _vetoed_row(rec) -> tuple[int, int, int] | None:

@@ -231,9 +231,9 @@ def test_published_charts_are_whole_from_the_page_and_the_command_line(demo_db, 
     assert "市效能办" in text and "效办〔2026〕3号" in text and "2026年1月15日" in text
     assert "市信访局" in text and "末位告诫" in text
     assert "评选规则" in text and "附件" in text
-    # The 落款 shares its page with the body's last section and the whole 附件说明.
+    # The 落款 shares its page with the body's last lines and the whole 附件说明.
     closing = next(page for page in text.split("\f") if "2026年1月15日" in page)
-    assert "四、工作要求" in closing and "附件：1." in closing and "5." in closing
+    assert "以上考评结果自即日起公示" in closing and "附件：1." in closing and "5." in closing
     # The vetoed unit (市水利局, best composite of its group, ranked last) says so on its
     # row of the ranking table, with the reason.
     row = next(line for line in text.splitlines() if line.split()[:2] == ["10", "市水利局"])
@@ -349,3 +349,52 @@ def test_the_report_says_until_when_objections_are_taken(demo_store, tmp_path):
     final = text(Notice(dt.date(2026, 1, 22), final=True), pdf)
     assert "以上考评结果已经公示（公示期至2026年1月22日），现正式发布。" in final
     assert "逾期不再受理" not in final
+
+
+def test_the_body_flows_to_its_end_and_only_its_last_lines_go_with_the_closing(
+    demo_store, tmp_path
+):
+    """The 通报 of the demo year left page 2 two-fifths blank: its whole last section
+    moved to page 3 with the 附件说明 and 落款. Now the body fills page 2 and the 落款's
+    page holds only the body's last line(s), the whole 附件说明 and the 落款."""
+    import datetime as dt
+
+    from scoring.publish import Letterhead, Notice, report_pdf
+
+    res = results.compute(demo_store, 2025)
+    head = Letterhead(issuer="市效能办", date=dt.date(2026, 1, 15))
+    pdf = tmp_path / "flow.pdf"
+    pdf.write_bytes(report_pdf(res, {}, head, Notice(dt.date(2026, 1, 22))))
+    pages = ["".join(page.split()) for page in _pdf_text(pdf).split("\f")]
+    closing = next(i for i, page in enumerate(pages) if "2026年1月15日" in page)
+    assert closing == 2
+    assert "四、工作要求" in pages[1] and "各单位要对照考评结果认真查找问题" in pages[1]
+    last_page = pages[closing]
+    # Body text above the 附件说明 (the notice's three lines, which do not split).
+    assert last_page.startswith("以上考评结果自即日起公示，公示期至2026年1月22日。")
+    assert "逾期不再受理。附件：1." in last_page
+    assert "5.2025年度科室考评结果" in last_page and "市效能办2026年1月15日" in last_page
+
+
+def test_a_last_paragraph_keeps_two_lines_with_what_follows_and_leaves_two():
+    """Body text flows across a page; with ``keep_with`` the paragraph's last lines go
+    to the next page only when they and what follows do not fit below."""
+    from scoring.document import OfficialDocument
+
+    doc = OfficialDocument("试排")
+    text = "各单位要对照考评结果认真查找问题、分析原因、落实整改。" * 5  # 5 lines
+    assert doc.line_count(text) == 5
+    bottom = doc.pdf.h - doc.pdf.b_margin
+    doc.pdf.set_y(bottom - 4.5 * doc.LINE)  # room for four lines
+    doc.paragraph(text, keep_with=60)
+    assert doc.pdf.page_no() == 2  # three lines stayed, the last two moved
+    assert doc.pdf.get_y() == pytest.approx(doc.pdf.t_margin + 2 * doc.LINE)
+    doc.pdf.set_y(bottom - 4.5 * doc.LINE)
+    three = text[: len(text) * 3 // 5 - 2]
+    assert doc.line_count(three) == 3
+    doc.paragraph(three, keep_with=60)  # three lines: never one alone, it moves whole
+    assert doc.pdf.page_no() == 3
+    assert doc.pdf.get_y() == pytest.approx(doc.pdf.t_margin + 3 * doc.LINE)
+    doc.pdf.set_y(bottom - 8 * doc.LINE)
+    doc.paragraph(text, keep_with=2 * doc.LINE)  # all of it fits with what follows
+    assert doc.pdf.page_no() == 3
