@@ -16,7 +16,7 @@ from pages.common import (
 from pages.rectify_parts import unit_items, visible_comments
 from scoring import charts
 from scoring.registry import former_names
-from scoring.results import explain
+from scoring.results import explain, shares_rank
 from scoring.tables import adjustments_table, unit_metrics
 
 res = results_page(__file__, "单位画像")
@@ -75,7 +75,7 @@ else:
     show_table(adj, hide_index=True, column_config=score_columns(adj.columns))
 
 st.subheader("得分来源")
-st.code("\n".join(explain(unit, res.scheme)), language=None)
+st.code("\n".join(explain(unit, res.scheme, shares_rank(res, unit))), language=None)
 
 unit_items(year, unit_name)
 unit_cases(year, unit_name)

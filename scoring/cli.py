@@ -242,7 +242,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
         unit = res.unit(args.explain)
         if unit is None:
             raise BadInput(f"{args.year} 年度没有单位「{args.explain}」的考评结果。")
-        print("\n".join(results.explain(unit, res.scheme)))
+        print("\n".join(results.explain(unit, res.scheme, results.shares_rank(res, unit))))
         return 0
     records = rank_records(res, args.group)
     if args.format == "json":

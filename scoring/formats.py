@@ -38,6 +38,7 @@ __all__ = [
     "fmt_score",
     "fmt_signed",
     "fmt_span",
+    "place_in_group",
 ]
 
 MISSING = "—"
@@ -89,6 +90,17 @@ def fmt_decimal(x: float | None, decimals: int = 2) -> str:
 
 def fmt_score(x: float | None) -> str:
     return fmt_decimal(x, 2)
+
+
+def place_in_group(rank: int, size: int, tied: bool = False) -> str:
+    """A unit's place in its 考核类别 as an office writes it: 「第 4 名（共 5 个单位）」,
+    and 「并列第 4 名（共 5 个单位）」 for units that share the rank (spec: equal composites
+    at the published decimals share a rank).
+
+    >>> place_in_group(4, 5), place_in_group(4, 5, tied=True)
+    ('第 4 名（共 5 个单位）', '并列第 4 名（共 5 个单位）')
+    """
+    return f"{'并列' if tied else ''}第 {rank} 名（共 {size} 个单位）"
 
 
 def fmt_span(

@@ -557,7 +557,7 @@ def sync_warnings(
     Each warning opens one item for its unit (待制定, the scheme's deadlines, the warning's
     reason as the problem and the unit's figures as evidence); an item whose warning is
     gone is marked 已撤销; one whose warning came back is restored to its last status."""
-    from scoring.results import explain
+    from scoring.results import explain, shares_rank
 
     _manage(user, res.year)
     today = today or date.today()
@@ -572,7 +572,9 @@ def sync_warnings(
         def evidence_of(unit: str, kind: str) -> str:
             result = res.unit(unit)
             lines = [f"{kind}：{wanted[(unit, kind)].reason}"]
-            return "\n".join(lines + (explain(result, res.scheme) if result else []))
+            return "\n".join(
+                lines + (explain(result, res.scheme, shares_rank(res, result)) if result else [])
+            )
 
         for unit, kind in plan.opened:
             w = wanted[(unit, kind)]

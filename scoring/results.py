@@ -21,7 +21,7 @@ from scoring.column_facts import read_columns
 from scoring.columns import FactColumns
 from scoring.engine import CADRE, LEADERSHIP, evaluate
 from scoring.facts import YearFacts, read_facts
-from scoring.formats import fmt_span
+from scoring.formats import fmt_span, place_in_group
 from scoring.outcome import COMPONENT_NAMES, Results, Summary, UnitResult
 from scoring.scale import composite_interval
 from scoring.scheme import Scheme, for_year
@@ -39,6 +39,7 @@ __all__ = [
     "compute",
     "explain",
     "previous_warnings",
+    "shares_rank",
     "year_facts",
 ]
 
@@ -244,7 +245,7 @@ def _explain_spread(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
     return lines
 
 
-def _explain_rest(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
+def _explain_rest(result: UnitResult, scheme: Scheme, f: _Fmt, tied: bool) -> list[str]:
     """Integrity, 专项考评, 加减分, composite, rank, flags and warnings."""
     lines = []
     g = result.integrity_detail
@@ -273,7 +274,7 @@ def _explain_rest(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
         lines += _explain_spread(result, scheme, f)
     if result.rank is not None:
         lines.append(
-            f"排名：{result.group}第 {result.rank} 名（共 {result.group_size} 个单位）；"
+            f"排名：{result.group}{place_in_group(result.rank, result.group_size or 0, tied)}；"
             f"等次：{result.grade}"
         )
     elif result.grade:
@@ -283,9 +284,17 @@ def _explain_rest(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
     return lines
 
 
-def explain(result: UnitResult, scheme: Scheme) -> list[str]:
+def shares_rank(res: Results, result: UnitResult) -> bool:
+    """Whether another unit of ``result``'s 考核类别 has its rank (并列)."""
+    if result.rank is None:
+        return False
+    return sum(u.rank == result.rank for u in res.ranked(result.group)) > 1
+
+
+def explain(result: UnitResult, scheme: Scheme, tied: bool = False) -> list[str]:
     """From ballots to composite, rank and warnings, in the office's words (one line each),
-    at the display decimals of the unit's scheme."""
+    at the display decimals of the unit's scheme; ``tied``: its rank is shared
+    (``shares_rank``), said as 「并列第 N 名」."""
     scheme = scheme.for_group(result.group)
     f = _Fmt(scheme.decimals)
     lines = [f"【{result.unit}】类型：{result.type}；考核类别：{result.group or '不参加排名'}"]
@@ -293,4 +302,4 @@ def explain(result: UnitResult, scheme: Scheme) -> list[str]:
         lines += _explain_appraisal(result.appraisal_detail, scheme, f)
     if result.performance_detail:
         lines += _explain_performance(result.performance_detail, f)
-    return lines + _explain_rest(result, scheme, f)
+    return lines + _explain_rest(result, scheme, f, tied)

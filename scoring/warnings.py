@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
 from scoring import rules
+from scoring.formats import place_in_group
 from scoring.rules import round2, round_to
 from scoring.scheme import Scheme
 
@@ -140,13 +141,14 @@ def last_place(members: Sequence[Standing], scheme: Scheme) -> list[Standing]:
     return out
 
 
-def _last_place_reason(s: Standing, size: int, scheme: Scheme) -> str:
+def _last_place_reason(s: Standing, members: Sequence[Standing], scheme: Scheme) -> str:
+    """「执法监管类并列第 4 名（共 5 个单位），综合得分 …」: the place, 并列 when shared."""
     d = scheme.decimals
     veto = "，一票否决" if s.vetoed else ""
     line = f"，低于 {scheme.last_place.below:g} 分" if scheme.last_place.below > 0 else ""
-    return (
-        f"{s.group}第 {s.rank} 名（共 {size} 个单位），综合得分 {_fmt(s.composite, d)}{line}{veto}"
-    )
+    tied = sum(m.rank == s.rank for m in members) > 1
+    place = place_in_group(s.rank or 0, len(members), tied)
+    return f"{s.group}{place}，综合得分 {_fmt(s.composite, d)}{line}{veto}"
 
 
 def year_warnings(
@@ -176,7 +178,7 @@ def year_warnings(
     for group, members in groups.items():
         sch = scheme.for_group(group)
         for s in sorted(last_place(members, sch), key=lambda m: (m.rank or 0, m.unit)):
-            why = _last_place_reason(s, len(members), sch)
+            why = _last_place_reason(s, members, sch)
             out.append(Warning(s.unit, group, LAST_PLACE, why))
             warned_now.append(s)
     for s in standings:

@@ -137,6 +137,21 @@ def test_previous_warnings_comes_from_one_place(store):
     assert "连续三年末位" in third.warnings and "连续两年末位" not in third.warnings
 
 
+def test_explain_says_a_shared_rank_is_shared():
+    units = {n: UnitInfo(n, "部门", None, "甲类") for n in "ABCDE"}
+    perf = {
+        n: {"工作效率": IndicatorStats(1, v, v, v)}
+        for n, v in zip("ABCDE", [95, 90, 85, 65, 65], strict=True)
+    }
+    r = evaluate(YearFacts(2025, units=units, performance=perf), scheme())
+    assert results.shares_rank(r, r.unit("D")) and not results.shares_rank(r, r.unit("C"))
+    tied = "\n".join(results.explain(r.unit("E"), r.scheme, results.shares_rank(r, r.unit("E"))))
+    assert "排名：甲类并列第 4 名（共 5 个单位）；等次：较差" in tied
+    assert "告诫：末位告诫——甲类并列第 4 名（共 5 个单位），综合得分 65.00" in tied
+    alone = "\n".join(results.explain(r.unit("C"), r.scheme, results.shares_rank(r, r.unit("C"))))
+    assert "排名：甲类第 3 名（共 5 个单位）；等次：良好" in alone
+
+
 def test_explain_prints_each_warning_with_its_reason():
     units = {n: UnitInfo(n, "部门", None, "甲类") for n in "ABCDE"}
     perf = {

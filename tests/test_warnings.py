@@ -53,6 +53,20 @@ def test_tied_last_units_are_both_warned():
     assert all(x.verdict == "无法判断" for x in last)  # no evidence attached yet
 
 
+def test_units_tied_at_the_last_rank_are_said_to_share_it():
+    """「第 4 名（共 5 个单位）」 read oddly for two units both last of five: 并列第 4 名."""
+    group = [U(f"u{i}", i, 90 - i, "良好") for i in range(1, 4)]
+    group += [U("a", 4, 80, "良好"), U("b", 4, 80, "良好")]
+    reasons = {x.unit: x.reason for x in year_warnings(group, S) if x.kind == "末位告诫"}
+    assert reasons == {
+        "a": "甲类并列第 4 名（共 5 个单位），综合得分 80.00",
+        "b": "甲类并列第 4 名（共 5 个单位），综合得分 80.00",
+    }
+    alone = [U(f"u{i}", i, 90 - i, "良好") for i in range(1, 6)]
+    (last,) = [x for x in year_warnings(alone, S) if x.kind == "末位告诫"]
+    assert last.reason == "甲类第 5 名（共 5 个单位），综合得分 85.00"
+
+
 def test_poor_grade_low_satisfaction_and_escalation():
     units = [
         U("甲", 1, 91, "优秀", satisfaction_rate=0.95, ballots=300),
