@@ -5,7 +5,7 @@ download)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import streamlit as st
@@ -68,13 +68,22 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def write_action(errors: tuple[type[BaseException], ...], done_key: str) -> Callable[..., None]:
     """``act(label, fn, *args, **kwargs)``: run one write in ``scoring`` (authorised
     there); on one of ``errors`` show it, else keep ``label`` for the next run (see
-    ``show_done``) and rerun so every table shows the new state."""
+    ``show_done``) and rerun so every table shows the new state. ``said_in`` maps a
+    kind of refusal to the placeholder it is said in instead of below the buttons:
+    the one that already warns of the same thing, which it then replaces."""
 
-    def act(label: str, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> None:
+    def act(
+        label: str,
+        fn: Callable[..., Any],
+        *args: Any,
+        said_in: Mapping[type[BaseException], Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
         try:
             fn(*args, **kwargs)
         except errors as exc:
-            st.error(str(exc))
+            slots = (slot for kind, slot in (said_in or {}).items() if isinstance(exc, kind))
+            next(slots, st).error(str(exc))
         else:
             st.session_state[done_key] = label
             st.rerun()

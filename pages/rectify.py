@@ -191,8 +191,11 @@ with tabs[0]:
                 note = st.text_area("审核意见", key="rectify_office_note")
                 early_reason = ""
                 too_soon = rectify.review_too_soon(item, today)
+                # A refused early 回头看 is said here, in place of the same sentence's
+                # warning (said once, not twice).
+                timing_slot = st.empty()
                 if timing := rectify.review_timing(item, today):
-                    st.warning(timing)
+                    timing_slot.warning(timing)
                     if not too_soon:
                         early_reason = st.text_input("提前回头看的理由", key="rectify_early_reason")
                 reviewable = item.status == rectify.CLOSED and not too_soon
@@ -213,6 +216,7 @@ with tabs[0]:
                         scheme=scheme,
                         today=today,
                         early_reason=early_reason,
+                        said_in={rectify.EarlyReview: timing_slot},
                     )
                 if d.form_submit_button("回头看不通过", disabled=not reviewable):
                     act(
@@ -226,6 +230,7 @@ with tabs[0]:
                         scheme=scheme,
                         today=today,
                         early_reason=early_reason,
+                        said_in={rectify.EarlyReview: timing_slot},
                     )
                 if e.form_submit_button("撤销事项", disabled=item.status == rectify.REVOKED):
                     act("事项已撤销。", rectify.revoke, store, user, item.id, note)

@@ -56,6 +56,7 @@ __all__ = [
     "REQUESTED",
     "REVOKED",
     "STATUSES",
+    "EarlyReview",
     "Item",
     "Progress",
     "RectifyError",
@@ -109,6 +110,11 @@ DUE_PLAN, DUE_COMPLETE, DUE_REVIEW = "整改方案", "整改完成", "回头看"
 
 class RectifyError(ValueError):
     """An action the item's state or the input does not allow; the message is in Chinese."""
+
+
+class EarlyReview(RectifyError):
+    """A 回头看 refused as too early: its message is ``review_timing``'s sentence, which the
+    page already shows as a warning (it replaces it rather than repeat it)."""
 
 
 # -- settings from the scheme ------------------------------------------------------------
@@ -915,7 +921,7 @@ def review(
     if early is not None:  # the day of 销号 or before, or before the 回头看 falls due
         reason = early_reason.strip()
         if review_too_soon(current, today) or (passed and not reason):
-            raise RectifyError(early)
+            raise EarlyReview(early)
         due_on = current.review_due.isoformat() if current.review_due else "—"
         note += f"（提前回头看，原定 {due_on}" + (f"：{reason}" if reason else "") + "）"
     if passed:

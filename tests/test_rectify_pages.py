@@ -175,3 +175,35 @@ def item_scheme(store):
     from scoring.scheme import for_year
 
     return for_year(store, 2025)[0]
+
+
+def test_an_early_review_is_refused_once_where_its_warning_was(demo_copy):
+    """The refusal of a 回头看 before it falls due (no reason given) was said twice: the
+    form's warning and, below the buttons, the same sentence as an error."""
+    from datetime import date, timedelta
+
+    signed = date.today() - timedelta(days=10)
+    with Store(demo_copy) as s:
+        rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
+        item = rectify.items(s, 2025, unit="市信访局")[0]
+        rectify.set_plan(s, OFFICE, item.id, target="t", owner="o", measures="m")
+        rectify.request_close(s, OFFICE, item.id, "整改完成")
+        rectify.sign_off(s, OFFICE, item.id, scheme=item_scheme(s), today=signed)
+    at = run_app("pages/rectify.py")
+    at.selectbox(key="rectify_item").set_value(item.id).run()
+
+    def said() -> list[str]:
+        return [e.value for e in [*at.warning, *at.error] if "尚未到期" in e.value]
+
+    assert len(said()) == 1 and said()[0] in [w.value for w in at.warning]
+    at.text_area(key="rectify_office_note").input("未见反弹")
+    button(at, "回头看通过").click().run()
+    assert len(said()) == 1 and said()[0] in [e.value for e in at.error]  # once, as refused
+    assert "提前通过须说明理由" in said()[0]
+    # Another refusal is said below the buttons, with the warning still in place.
+    at.text_area(key="rectify_office_note").input("")
+    button(at, "回头看不通过").click().run()
+    assert len(said()) == 1 and said()[0] in [w.value for w in at.warning]
+    assert any("回头看情况" in e.value for e in at.error)
+    with Store(demo_copy) as s:
+        assert rectify.item(s, item.id).status == rectify.CLOSED
