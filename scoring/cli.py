@@ -66,6 +66,51 @@ def rank_records(res: results.Results, group: str | None = None) -> list[dict]:
     return out
 
 
+def csv_headers(level: str) -> dict[str, str]:
+    """``rank --format csv``'s columns: the JSON keys (shared/spec/cli.md), headed by the
+    names the pages and the published workbook give them, in the workbook's order."""
+    return {
+        "rank": "排名",
+        "unit": "单位名称",
+        "group": "考核类别",
+        "composite": "综合得分",
+        "grade": "等次",
+        "appraisal": results.COMPONENT_NAMES["appraisal"],
+        "satisfaction_rate": "满意率",
+        "ballots": "问卷数",
+        "performance": results.COMPONENT_NAMES["performance"],
+        "integrity": results.COMPONENT_NAMES["integrity"],
+        "adjustment": "加减分",
+        "warnings": "告诫",
+        "composite_ci": f"综合得分 {level} 区间",
+        "p_last": "为真实末位的概率",
+    }
+
+
+def _rank_csv(records: list[dict], level: str) -> None:
+    """The records as CSV with Chinese headers; text that a spreadsheet would run as a
+    formula (a leading =, +, -, @, tab or CR) gets a ' in front, as the pages' CSV."""
+    import csv
+
+    headers = csv_headers(level)
+    writer = csv.writer(sys.stdout)
+    writer.writerow(headers.values())
+    for r in records:
+        ci = r.get("composite_ci")
+        cells = {
+            **r,
+            "warnings": "、".join(r["warnings"]),
+            "composite_ci": "" if ci is None else fmt_span(ci[0], ci[1], str),
+        }
+        writer.writerow(_csv_cell(cells.get(key)) for key in headers)
+
+
+def _csv_cell(value: object) -> object:
+    if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+        return "'" + value
+    return "" if value is None else value
+
+
 def _table(records: list[dict]) -> str:
     headers = [
         "排名",
@@ -248,20 +293,7 @@ def cmd_rank(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(records, ensure_ascii=False, indent=1))
     elif args.format == "csv":
-        import csv
-
-        fields = list(dict.fromkeys(k for r in records for k in r)) or ["unit"]
-        writer = csv.DictWriter(sys.stdout, fieldnames=fields)
-        writer.writeheader()
-        for r in records:
-            ci = r.get("composite_ci")
-            writer.writerow(
-                {
-                    **r,
-                    "warnings": "、".join(r["warnings"]),
-                    "composite_ci": "" if ci is None else fmt_span(ci[0], ci[1], str),
-                }
-            )
+        _rank_csv(records, res.scheme.confidence_label)
     else:
         print(
             f"{args.year} 年度考评结果（方案：{res.scheme.name}，"

@@ -140,7 +140,51 @@ def test_python_dash_m_runs(tmp_path):
     proc = cli("rank", "--year", "2025", "--group", "社会服务类", "--format", "csv")
     assert proc.returncode == 0, proc.stderr
     lines = proc.stdout.strip().splitlines()
-    assert lines[0].startswith("unit,group,appraisal") and len(lines) == 11
+    assert lines[0].startswith("排名,单位名称,考核类别,综合得分") and len(lines) == 11
+
+
+def test_rank_csv_has_the_workbooks_chinese_headers_and_json_keeps_the_spec_keys(db, capsys):
+    """rank --format csv had the JSON keys (unit, group …) as headers; the spec fixes only
+    the JSON keys, so the CSV is headed as the pages and the workbook head the figures."""
+    import csv
+    import io
+
+    perf = db / "绩效.xlsx"
+    rows = [
+        ["考核对象", "指标", "得分"],
+        *[[f"市第{i}局", "工作效率", 100 - 5 * i] for i in range(1, 6)],
+    ]
+    perf.write_bytes(xlsx(rows))
+    assert run(capsys, "import", str(perf), "--year", "2025")[0] == 0
+    code, out, _ = run(capsys, "rank", "--year", "2025", "--format", "csv")
+    assert code == 0
+    table = list(csv.reader(io.StringIO(out)))
+    assert table[0] == [
+        "排名",
+        "单位名称",
+        "考核类别",
+        "综合得分",
+        "等次",
+        "万人评议",
+        "满意率",
+        "问卷数",
+        "绩效考核",
+        "勤廉测评",
+        "加减分",
+        "告诫",
+        "综合得分 95% 区间",
+        "为真实末位的概率",
+    ]
+    # Hand-worked: performance alone, 市第5局 has 75 and is last of five (末位告诫).
+    last = dict(zip(table[0], table[-1], strict=True))
+    assert last["排名"] == "5" and last["单位名称"] == "市第5局" and last["综合得分"] == "75.0"
+    assert last["绩效考核"] == "75.0" and last["万人评议"] == "" and "末位告诫" in last["告诫"]
+    assert len(table) == 6
+    code, out, _ = run(capsys, "rank", "--year", "2025", "--format", "json")
+    assert list(json.loads(out)[0])[:3] == ["unit", "group", "appraisal"]  # the spec's keys
+    from scoring.cli import _csv_cell  # text a spreadsheet would run stays text
+
+    assert (_csv_cell("=1+1"), _csv_cell(-2.5), _csv_cell(None)) == ("'=1+1", -2.5, "")
 
 
 def test_output_closed_by_its_reader_ends_quietly(db):
