@@ -378,6 +378,9 @@ def cmd_import(args: argparse.Namespace) -> int:
                 args.category,
                 accept_overlap=args.confirm_overlap,
             )
+        except imports.AlreadyImported as exc:  # a no-op that says so (cli.md)
+            print(f"未重复导入：{exc}")
+            return 0
         except imports.ImportRejected as exc:
             raise BadInput(f"文件未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
     print(outcome.message)

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from scoring.accounts import User, authorize
 from scoring.scheme import for_year
@@ -33,6 +35,7 @@ def registry_for_year(store: Store, year: int) -> Registry:
 
 
 __all__ = [
+    "AlreadyImported",
     "ContentRejected",
     "ImportOutcome",
     "ImportRejected",
@@ -62,6 +65,18 @@ class ImportRejected(Exception):
         super().__init__(report(self.problems))
 
 
+class AlreadyImported(ImportRejected):
+    """The very file (the same bytes) is already stored in the year: nothing to do.
+    ``earlier`` is the upload that brought it (id, file). The command line says so and
+    succeeds (shared/spec/cli.md: importing the same file twice is a no-op that says so).
+    Another file whose facts are all stored (a re-saved copy) is still refused: it may
+    be the wrong file."""
+
+    def __init__(self, problems: tuple[Problem, ...] | list[Problem], earlier: tuple = ()):
+        super().__init__(problems)
+        self.earlier = earlier
+
+
 class ContentRejected(ImportRejected):
     """Refused for content the year already holds; ``earlier`` names (upload id, file,
     facts shared); ``needs_confirmation`` when a partial overlap awaits the user's yes."""
@@ -83,6 +98,8 @@ class ImportOutcome:
     upload: Upload
     created: bool
     notes: tuple[str, ...] = ()  # what the user should know (sheets skipped, flags)
+    left_out: int = 0  # facts of the file the year already held (an accepted overlap)
+    facts: int = 0  # facts in the file, when an overlap was left out
 
     @property
     def message(self) -> str:
@@ -90,6 +107,12 @@ class ImportOutcome:
         if not self.created:
             return (
                 f"文件「{u.file}」与 {u.at} 已导入的第 {u.id} 号上传内容完全相同，本次未重复导入。"
+            )
+        if self.left_out:
+            return (
+                f"已导入文件「{u.file}」（{u.rows} 行）的新数据：共 {self.facts} 项，"
+                f"其中 {self.left_out} 项此前已导入、未重复计入，新导入 "
+                f"{self.facts - self.left_out} 项；上传编号 {u.id}。"
             )
         return f"已导入文件「{u.file}」：{u.rows} 行，上传编号 {u.id}。"
 
@@ -176,23 +199,30 @@ def check_content(store: Store, parsed: ParsedFile, year: int, *, facts: bool = 
         return parsed
     report = store.content_report(year=year, source=parsed.source, facts=parsed.facts)
     names = {u.id: u.file for u in store.uploads(year)}
-    extra = _content_problems(parsed.file, report, names)
+    extra = _content_problems(parsed.file, report, names, parsed)
     if extra:
         return replace(parsed, problems=parsed.problems + tuple(extra), overlap=report)
     return replace(parsed, overlap=report if report.overlap else None)
 
 
-def _content_problems(file: str, report, names: Mapping[int, str]) -> list[Problem]:
-    """The problems of a content report: 问卷编号 stored with other answers, else a file
-    whose facts are all stored (naming the uploads that hold them, from ``names``)."""
+def _content_problems(
+    file: str, report, names: Mapping[int, str], parsed: ParsedFile | None = None
+) -> list[Problem]:
+    """The problems of a content report: 问卷编号 stored with other answers (each at its
+    sheet and row of ``parsed``), else a file whose facts are all stored (naming the
+    uploads that hold them, from ``names``)."""
     where = "、".join(f"第 {u} 号上传「{names.get(u, '?')}」" for u, _ in report.earlier[:3])
     extra: list[Problem] = []
+    at = _ballot_places(parsed, report.clash[:200]) if parsed is not None else {}
     for b in report.clash[:200]:
+        sheet, row = at.get(b, (None, None))
         extra.append(
             Problem(
                 file,
                 "问卷编号已在本年度此前上传的文件中出现过（答案不同）",
-                column="问卷编号",
+                sheet,
+                row,
+                "问卷编号",
                 value=b,
             )
         )
@@ -207,6 +237,23 @@ def _content_problems(file: str, report, names: Mapping[int, str]) -> list[Probl
             )
         )
     return extra
+
+
+def _ballot_places(parsed: ParsedFile, ballots) -> dict[str, tuple[str | None, int]]:
+    """Where each of ``ballots`` (问卷编号) stands in the file: (sheet, row), from the
+    answers' ``ballot_row`` (the sheet's place in the high bits, its row below)."""
+    answers = parsed.facts.get("appraisal_answers")
+    if not isinstance(answers, pa.Table) or "ballot_row" not in answers.column_names:
+        return {}
+    wanted = pa.array(list(dict.fromkeys(ballots)), pa.string())
+    hits = answers.filter(pc.is_in(answers["ballot"].cast(pa.string()), value_set=wanted))
+    out: dict[str, tuple[str | None, int]] = {}
+    for b, place in zip(hits["ballot"].to_pylist(), hits["ballot_row"].to_pylist(), strict=True):
+        if b not in out and place is not None:
+            sheet = int(place) >> 20
+            name = parsed.sheets[sheet] if sheet < len(parsed.sheets) else None
+            out[b] = (None if name == "CSV" else name, int(place) & ((1 << 20) - 1))
+    return out
 
 
 def overlap_message(parsed: ParsedFile, store: Store, year: int) -> str | None:
@@ -279,6 +326,9 @@ def commit(
             ],
             earlier=((upload.id, upload.file, upload.rows),),
         )
+    report = parsed.overlap if accept_overlap else None
+    if report is not None and report.overlap:
+        return ImportOutcome(upload, created, parsed.notes, report.overlap, report.total)
     return ImportOutcome(upload, created, parsed.notes)
 
 
@@ -297,7 +347,13 @@ def import_file(
     """Prepare and commit in one go (the command line's ``import``). The rows are staged
     and their content checked once, inside the storing transaction; a refusal says what
     ``prepare`` would have said (the same problems)."""
-    parsed = prepare(store, name, data, year, source, mapping, category, content=False)
+    # With an overlap accepted, the facts are checked beforehand too, so that the
+    # outcome can say how many were left out.
+    parsed = prepare(store, name, data, year, source, mapping, category, content=accept_overlap)
+    if len(parsed.problems) == 1 and parsed.facts and parsed.source != "units":
+        same = earlier_upload(store, parsed, year)
+        if same is not None:
+            raise AlreadyImported(parsed.problems, (same.id, same.file))
     if parsed.source == "units":
         raise ImportRejected(
             [
@@ -314,7 +370,7 @@ def import_file(
         if not isinstance(cause, ContentClash | ContentStored):
             raise  # a partial overlap awaiting its confirmation: add_upload's words
         names = {u: f for u, f, _ in cause.earlier}
-        raise ImportRejected(_content_problems(parsed.file, cause.report, names)) from None
+        raise ImportRejected(_content_problems(parsed.file, cause.report, names, parsed)) from None
 
 
 def undo(store: Store, upload_id: int, user: User) -> Upload:

@@ -46,10 +46,13 @@ def test_import_uploads_rank_undo(db, capsys):
     )
     code, out, _ = run(capsys, "import", str(perf), "--year", "2025")
     assert code == 0 and "上传编号 1" in out
+    # The same file again: a no-op that says so, and succeeds (a batch run again does not
+    # fail); nothing is stored a second time.
     code, out, err = run(capsys, "import", str(perf), "--year", "2025", "--source", "performance")
-    assert code == 2 and "第 1 号上传「绩效.xlsx」" in err and "未重复导入" in err
+    assert code == 0 and "第 1 号上传「绩效.xlsx」" in out and "未重复导入" in out and not err
     code, out, _ = run(capsys, "uploads", "--year", "2025", "--format", "json")
     listed = json.loads(out)
+    assert len(listed) == 1
     assert [set(u) for u in listed] == [{"id", "file", "source", "rows", "sha256", "at", "user"}]
     assert listed[0]["rows"] == 5 and listed[0]["source"] == "performance"
     code, out, _ = run(capsys, "rank", "--year", "2025", "--format", "json")

@@ -74,6 +74,10 @@ def test_a_one_shot_import_refuses_with_the_words_of_the_preview(registered):
     with pytest.raises(ImportRejected) as refused:
         import_file(registered, "冲突.xlsx", xlsx(clash), 2025, OFFICE)
     assert [p.value for p in refused.value.problems] == ["Q1"]
+    # Where the clashing 问卷编号 stands in the file: its sheet, row and column.
+    place = refused.value.problems[0]
+    assert (place.sheet, place.row, place.column) == ("Sheet1", 2, "问卷编号")
+    assert "工作表「Sheet1」" in str(place) and "第 2 行" in str(place)
     assert refused.value.problems == preview.problems
     assert len(registered.uploads(2025)) == 1
     assert registered.row_counts()["appraisal_answers"] == 2 * len(ITEMS)
@@ -88,7 +92,10 @@ def test_an_overlap_is_dropped_by_ballot_and_preview_and_commit_agree(registered
         import_file(registered, "合并.xlsx", xlsx(both), 2025, OFFICE)
     assert refused.value.needs_confirmation
     assert "文件中有 1 项数据（共 3 项）" in str(refused.value)
+    # Stored with the overlap accepted, the outcome says what it left out.
     done = commit(registered, parsed, 2025, OFFICE, accept_overlap=True)
+    assert (done.left_out, done.facts) == (1, 3)
+    assert "共 3 项，其中 1 项此前已导入、未重复计入，新导入 2 项" in done.message
     stored = registered.query(
         "SELECT ballot, count(*) AS n FROM appraisal_answers WHERE upload_id = ? GROUP BY 1 "
         "ORDER BY 1",
@@ -364,3 +371,25 @@ def test_a_sheets_ballot_prints_are_the_sql_prints(registered):
     sql = content_store._BALLOT.replace("$id", str(upload.id))
     assert made == sorted(r[3] for r in registered.query(sql).itertuples(index=False))
     assert len(made) == 12
+
+
+def test_the_one_shot_import_with_an_overlap_accepted_says_what_it_left_out(registered):
+    """The command line's ``import --confirm-overlap``: 3 facts, 1 already stored; the
+    upload keeps the file's rows, the message says 2 new and 1 left out."""
+    import_file(registered, "第一批.xlsx", xlsx(FIRST), 2025, OFFICE)
+    both = [HEAD, *FIRST[1:2], *SECOND[1:]]
+    done = import_file(registered, "合并.xlsx", xlsx(both), 2025, OFFICE, accept_overlap=True)
+    assert (done.left_out, done.facts, done.upload.rows) == (1, 3, 3)
+    assert "其中 1 项此前已导入、未重复计入，新导入 2 项" in done.message
+
+
+def test_the_same_file_again_is_already_imported(registered):
+    from scoring.imports import AlreadyImported
+
+    data = xlsx(FIRST)
+    import_file(registered, "第一批.xlsx", data, 2025, OFFICE)
+    with pytest.raises(AlreadyImported) as again:
+        import_file(registered, "第一批（副本）.xlsx", data, 2025, OFFICE)
+    assert again.value.earlier == (1, "第一批.xlsx")
+    assert "同一个文件" in str(again.value)
+    assert len(registered.uploads(2025)) == 1
