@@ -312,7 +312,7 @@ if files:
             for p in located:  # what to do, readable without widening a cell: each once
                 if len(p.expected) > 40 and p.expected not in said and len(said) < 3:
                     said.add(p.expected)
-                    where = f"第 {p.row} 行「{p.value}」：" if p.row and p.value else ""
+                    where = imports.where_said(p)
                     st.markdown(f"- {md(where + p.expected)}")
             if parsed.columns:
                 with st.expander(

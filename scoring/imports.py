@@ -53,6 +53,7 @@ __all__ = [
     "save_mapping",
     "saved_mappings",
     "undo",
+    "where_said",
     "year_mismatch",
 ]
 
@@ -132,6 +133,18 @@ def problems_frame(problems: tuple[Problem, ...] | list[Problem]) -> pd.DataFram
         ],
         columns=["工作表", "行", "列", "值", "问题"],
     )
+
+
+def where_said(problem: Problem) -> str:
+    """The place of a problem for a line of its own (the page's bullet under the table).
+
+    >>> where_said(Problem("f.xlsx", "…", "问卷", 3, value="甲")), where_said(Problem("f", "…"))
+    ('工作表「问卷」第 3 行「甲」：', '')
+    """
+    sheet = f"工作表「{problem.sheet}」" if problem.sheet else ""
+    row = f"第 {problem.row} 行" if problem.row else ""
+    value = f"「{problem.value}」" if problem.value else ""
+    return f"{sheet}{row}{value}：" if sheet or row else ""
 
 
 def report(problems: tuple[Problem, ...] | list[Problem], limit: int = 50) -> str:
