@@ -262,7 +262,80 @@ def preview(store: Store, name: str, data: bytes, year: int | None = None) -> Re
     frame = pd.DataFrame(
         rows, columns=["name", "aliases", "type", "parent", "group", "predecessors", "status"]
     )
+    clashes = _clashes(name, incoming, known, rows)
+    if clashes:
+        return RegistryPlan(name, year, base, pd.DataFrame(), (), (), tuple(clashes))
     return RegistryPlan(name, year, base, frame, tuple(changes), tuple(confirm))
+
+
+_HOW = {"name": "单位名称", "aliases": "简称", "predecessors": "前身"}
+
+
+def _clashes(
+    file: str, incoming: pd.DataFrame, known: Mapping[str, Mapping], rows: list[dict]
+) -> list[Problem]:
+    """A name or 简称 that would stand for two different units in the year once the file
+    is stored (a sheet naming it would be put on one of them without a word): one
+    problem per clash, on the file's row that brings it. A 前身 standing for its
+    successor, or a former unit's name kept by its successor, is no clash; two
+    successors of one split unit share its old name (sheets then name them anew)."""
+    from scoring.sheets import _norm
+
+    records = {n: dict(r) for n, r in known.items()} | {r["name"]: r for r in rows}
+    active = {n: r for n, r in records.items() if (r.get("status") or ACTIVE) != WITHDRAWN}
+    before: dict[str, set[str]] = {n: set(_list(r.get("predecessors"))) for n, r in active.items()}
+
+    def earlier(unit: str) -> set[str]:  # every former name, followed back within the year
+        seen: set[str] = set()
+        todo = list(before.get(unit, ()))
+        while todo:
+            p = todo.pop()
+            if p not in seen and p != unit:
+                seen.add(p)
+                todo.extend(before.get(p, ()))
+        return seen
+
+    owners: dict[str, list[tuple[str, str]]] = {}
+    for unit, rec in active.items():
+        keys = [(unit, "name")] + [(a, "aliases") for a in _list(rec.get("aliases"))]
+        keys += [(p, "predecessors") for p in before[unit] if p not in active]
+        for key, how in keys:
+            found = owners.setdefault(_norm(key), [])
+            if all(u != unit for u, _ in found):
+                found.append((unit, how))
+    sheet, numbers, letters = incoming.attrs.get("where", (None, [], {}))
+    row_of = dict(zip(incoming["name"], numbers, strict=False))
+    problems: list[Problem] = []
+    reported: set[tuple[str, str, str]] = set()
+    for key, found in owners.items():
+        for i, (a, how_a) in enumerate(found):
+            for b, how_b in found[i + 1 :]:
+                if how_a == how_b == "predecessors" or a in earlier(b) or b in earlier(a):
+                    continue
+                if a not in row_of and b not in row_of:
+                    continue  # not this file's doing
+                # The file's later row (or its only one) is where the clash comes in.
+                (here, how), (there, how_there) = sorted(
+                    [(a, how_a), (b, how_b)], key=lambda x: row_of.get(x[0], -1), reverse=True
+                )
+                if (key, here, there) in reported:
+                    continue
+                reported.add((key, here, there))
+                column = _HOW[how]
+                problems.append(
+                    Problem(
+                        file,
+                        f"「{key}」将同时指「{here}」（本行{_HOW[how]}）和「{there}」"
+                        f"（{_HOW[how_there]}）；同一年度一个名称或简称只能指一个单位，"
+                        "否则导入的表格无法确定指哪个单位，请改用其他简称",
+                        sheet,
+                        row_of.get(here),
+                        column,
+                        letters.get(column),
+                        key,
+                    )
+                )
+    return problems
 
 
 def _closest(group: str, known: set[str]) -> str | None:

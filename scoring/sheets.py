@@ -2088,6 +2088,12 @@ def _build_units(
     # Which optional columns the file has: an absent one leaves the field as it was
     # (scoring.registry); a present one's empty cell clears it, after the preview says so.
     frame.attrs["columns"] = sorted(cols)
+    # Where each row is, for the registry's own checks (scoring.registry: 简称 clashes).
+    frame.attrs["where"] = (
+        ctx.sheet,
+        [int(r) for r in numbers],
+        {c: v[1] for c, v in cols.items()},
+    )
     # A 上级单位 may be named by a 简称 declared in this very file.
     known_names = set(ctx.registry.names) | set(frame["name"])
     known_names |= {a for al in frame["aliases"] for a in (al or [])}
