@@ -188,6 +188,7 @@ with tabs["案件登记簿"]:
                         veto=veto,
                         on=on,
                         note=note,
+                        reset={"cases_verify_note": ""},
                     )
             with right.form("cases_advance"):
                 st.markdown("**办理环节**")
@@ -205,6 +206,7 @@ with tabs["案件登记簿"]:
                         status,
                         on=on,
                         note=note,
+                        reset={"cases_advance_note": ""},
                     )
 
         if office and row["status"] != cases.WITHDRAWN:
@@ -219,13 +221,16 @@ with tabs["案件登记簿"]:
                         case_id,
                         reason,
                         on=today,
+                        reset={"cases_withdraw_reason": ""},
                     )
 
     if office:
         st.subheader("登记问责")
         res = year_results(year)
         c1, c2 = st.columns(2)
-        unit = c1.selectbox("对象", units, key="acc_unit", placeholder="请选择")
+        unit = c1.selectbox(
+            "对象", units, index=None, key="acc_unit", placeholder="请选择被问责的单位"
+        )
         origin = c2.radio("出自", ["案件", "告诫"], horizontal=True, key="acc_origin")
         mine = registered[registered["unit"] == unit]
         # Its own names: the case shown above (``case_id``) is what its notice's download
@@ -242,13 +247,13 @@ with tabs["案件登记簿"]:
                     key="acc_case",
                     placeholder="请选择",
                 )
-            else:
+            elif unit is not None:
                 st.caption(f"{md(unit)} 本年度没有登记的案件。")
         else:
-            kinds = [w.kind for w in res.warnings_for(unit)] if res.unit(unit) else []
+            kinds = [w.kind for w in res.warnings_for(unit)] if unit and res.unit(unit) else []
             if kinds:
                 warning = st.selectbox("告诫", kinds, key="acc_warning", placeholder="请选择")
-            else:
+            elif unit is not None:
                 st.caption(f"{md(unit)} 本年度没有受到告诫。")
         with st.form("cases_accountability"):
             c3, c4, c5, c6 = st.columns(4)
@@ -272,6 +277,7 @@ with tabs["案件登记簿"]:
                     doc_no=doc_no,
                     case_id=acc_case,
                     warning=warning,
+                    reset={"acc_unit": None, "acc_person": "", "acc_doc": ""},
                 )
 
 with tabs["统计"]:
@@ -328,9 +334,13 @@ if "新建案件" in tabs:
         if not allowed:
             st.info("您的账号没有分配案件来源，不能登记案件。")
         else:
-            with st.form("cases_new", clear_on_submit=True):
+            # No unit chosen beforehand: the user names it (a form that offered its first
+            # unit filed cases against 市丁保障局 by default). A refusal keeps every entry.
+            with st.form("cases_new"):
                 c1, c2, c3 = st.columns(3)
-                unit = c1.selectbox("对象", units, key="new_case_unit", placeholder="请选择")
+                unit = c1.selectbox(
+                    "对象", units, index=None, key="new_case_unit", placeholder="请选择对象单位"
+                )
                 source = c2.selectbox("来源", allowed, key="new_case_source", placeholder="请选择")
                 found = c3.date_input("日期（发现或收到投诉）", value=in_year, key="new_case_date")
                 finding = st.text_area("发现问题", key="new_case_finding")
@@ -357,6 +367,19 @@ if "新建案件" in tabs:
                         reporter=reporter,
                         contact=contact,
                         on=accepted,
+                        # After a case is stored the next one starts without a unit or
+                        # text; source and dates stay (several cases of one 暗访).
+                        reset=dict.fromkeys(
+                            [
+                                "new_case_finding",
+                                "new_case_doc",
+                                "new_case_att",
+                                "new_case_reporter",
+                                "new_case_contact",
+                            ],
+                            "",
+                        )
+                        | {"new_case_unit": None},
                     )
 
     with tabs["导入"]:

@@ -70,13 +70,21 @@ def write_action(errors: tuple[type[BaseException], ...], done_key: str) -> Call
     there); on one of ``errors`` show it, else keep ``label`` for the next run (see
     ``show_done``) and rerun so every table shows the new state. ``said_in`` maps a
     kind of refusal to the placeholder it is said in instead of below the buttons:
-    the one that already warns of the same thing, which it then replaces."""
+    the one that already warns of the same thing, which it then replaces.
+
+    A refused write keeps every entry of its form (no ``clear_on_submit``: a form that
+    cleared itself on a refusal put its first unit back in 对象 and the next click
+    filed the case against that unit). ``reset`` maps widget keys to the values they
+    get back after a write that succeeded; ``show_done`` puts them in place at the top
+    of the next run, before the widgets exist, which is when Streamlit lets a page set
+    a widget's value (and the browser then shows it)."""
 
     def act(
         label: str,
         fn: Callable[..., Any],
         *args: Any,
         said_in: Mapping[type[BaseException], Any] | None = None,
+        reset: Mapping[str, Any] | None = None,
         **kwargs: Any,
     ) -> None:
         try:
@@ -86,13 +94,22 @@ def write_action(errors: tuple[type[BaseException], ...], done_key: str) -> Call
             next(slots, st).error(str(exc))
         else:
             st.session_state[done_key] = label
+            if reset:
+                st.session_state[_RESET + done_key] = dict(reset)
             st.rerun()
 
     return act
 
 
+_RESET = "_reset_after:"
+
+
 def show_done(done_key: str) -> None:
-    """Show (once) the outcome a write kept under ``done_key`` before its rerun."""
+    """Show (once) the outcome a write kept under ``done_key`` before its rerun, and give
+    the entries of the form it came from their starting values back (``reset``).
+    Call it before any widget of the page."""
+    for key, value in st.session_state.pop(_RESET + done_key, {}).items():
+        st.session_state[key] = value
     if done := st.session_state.pop(done_key, None):
         st.success(done)
 

@@ -176,16 +176,40 @@ with tabs[0]:
                         measures=measures,
                         due=due if office else None,
                     )
-            with progress_col, st.form("rectify_progress", clear_on_submit=True):
+            # A refusal keeps what was typed; a write that succeeded empties the form.
+            # Keyed per item: text typed for one item never shows under another.
+            typed = {f"rectify_note_{item.id}": "", f"rectify_evidence_{item.id}": ""}
+            with progress_col, st.form("rectify_progress"):
                 st.markdown("**报告进展 / 申请销号**")
-                note = st.text_area("进展情况或整改结果")
-                evidence = st.text_input("佐证材料（文号、链接或说明）")
+                note = st.text_area("进展情况或整改结果", key=f"rectify_note_{item.id}")
+                evidence = st.text_input(
+                    "佐证材料（文号、链接或说明）", key=f"rectify_evidence_{item.id}"
+                )
                 a, b = st.columns(2)
                 if a.form_submit_button("报告进展"):
-                    act("进展已记录。", rectify.add_progress, store, user, item.id, note, evidence)
+                    act(
+                        "进展已记录。",
+                        rectify.add_progress,
+                        store,
+                        user,
+                        item.id,
+                        note,
+                        evidence,
+                        reset=typed,
+                    )
                 if b.form_submit_button("申请销号", disabled=item.status == rectify.DRAFTING):
-                    act("已申请销号。", rectify.request_close, store, user, item.id, note)
+                    act(
+                        "已申请销号。",
+                        rectify.request_close,
+                        store,
+                        user,
+                        item.id,
+                        note,
+                        reset=typed,
+                    )
         if office:
+            # 审核意见 and the reason are emptied once an action has succeeded.
+            done = {"rectify_office_note": "", "rectify_early_reason": ""}
             with st.form("rectify_office"):
                 st.markdown("**效能办审核**")
                 note = st.text_area("审核意见", key="rectify_office_note")
@@ -201,9 +225,18 @@ with tabs[0]:
                 reviewable = item.status == rectify.CLOSED and not too_soon
                 a, b, c, d, e = st.columns(5)
                 if a.form_submit_button("销号", disabled=item.status != rectify.REQUESTED):
-                    act("已销号。", rectify.sign_off, store, user, item.id, note, scheme=scheme)
+                    act(
+                        "已销号。",
+                        rectify.sign_off,
+                        store,
+                        user,
+                        item.id,
+                        note,
+                        scheme=scheme,
+                        reset=done,
+                    )
                 if b.form_submit_button("退回", disabled=item.status != rectify.REQUESTED):
-                    act("已退回整改。", rectify.send_back, store, user, item.id, note)
+                    act("已退回整改。", rectify.send_back, store, user, item.id, note, reset=done)
                 if c.form_submit_button("回头看通过", disabled=not reviewable):
                     act(
                         "回头看通过。",
@@ -217,6 +250,7 @@ with tabs[0]:
                         today=today,
                         early_reason=early_reason,
                         said_in={rectify.EarlyReview: timing_slot},
+                        reset=done,
                     )
                 if d.form_submit_button("回头看不通过", disabled=not reviewable):
                     act(
@@ -231,9 +265,10 @@ with tabs[0]:
                         today=today,
                         early_reason=early_reason,
                         said_in={rectify.EarlyReview: timing_slot},
+                        reset=done,
                     )
                 if e.form_submit_button("撤销事项", disabled=item.status == rectify.REVOKED):
-                    act("事项已撤销。", rectify.revoke, store, user, item.id, note)
+                    act("事项已撤销。", rectify.revoke, store, user, item.id, note, reset=done)
     else:
         st.caption("没有符合条件的整改事项。")
 
@@ -289,17 +324,30 @@ with tabs[2]:
         )
     choices = mine if mine is not None else units_to_rectify
     if updater and choices:
-        with st.form("rectify_finding", clear_on_submit=True):
+        # No unit chosen for the user unless there is one only; a refusal keeps every entry.
+        with st.form("rectify_finding"):
             st.markdown("**记录查摆问题**（同时建立整改事项）")
-            unit = st.selectbox("单位", choices, placeholder="请选择")
+            unit = st.selectbox(
+                "单位",
+                choices,
+                index=0 if len(choices) == 1 else None,
+                key="rectify_finding_unit",
+                placeholder="请选择单位",
+            )
             code = st.selectbox(
                 "检查项",
                 [c.code for c in cl.items],
                 format_func=lambda c: cl.item(c).title,
                 placeholder="请选择",
+                key="rectify_finding_item",
             )
-            text = st.text_area("存在的问题")
-            severity = st.selectbox("程度", list(checklists.SEVERITIES), placeholder="请选择")
+            text = st.text_area("存在的问题", key="rectify_finding_text")
+            severity = st.selectbox(
+                "程度",
+                list(checklists.SEVERITIES),
+                placeholder="请选择",
+                key="rectify_finding_severity",
+            )
             if st.form_submit_button("记录"):
                 act(
                     "查摆问题已记录，并建立整改事项。",
@@ -313,6 +361,7 @@ with tabs[2]:
                     text,
                     severity,
                     scheme=scheme,
+                    reset={"rectify_finding_text": ""},
                 )
 
 if office:
@@ -364,11 +413,19 @@ if office:
                 act("活动阶段已保存。", rectify.set_stages, store, user, year, new)
 
         st.markdown("**新建整改事项**")
-        with st.form("rectify_new", clear_on_submit=True):
-            unit = st.selectbox("单位", units_to_rectify, placeholder="请选择")
-            origin = st.selectbox("来源", list(rectify.ORIGINS), placeholder="请选择")
-            problem = st.text_area("问题")
-            ref = st.text_input("关联编号（案件编号等，可空）")
+        with st.form("rectify_new"):  # no unit chosen beforehand; a refusal keeps entries
+            unit = st.selectbox(
+                "单位",
+                units_to_rectify,
+                index=None,
+                key="rectify_new_unit",
+                placeholder="请选择单位",
+            )
+            origin = st.selectbox(
+                "来源", list(rectify.ORIGINS), placeholder="请选择", key="rectify_new_origin"
+            )
+            problem = st.text_area("问题", key="rectify_new_problem")
+            ref = st.text_input("关联编号（案件编号等，可空）", key="rectify_new_ref")
             if st.form_submit_button("建立"):
                 act(
                     "整改事项已建立。",
@@ -381,6 +438,11 @@ if office:
                     problem,
                     scheme=scheme,
                     origin_ref=ref.strip() or None,
+                    reset={
+                        "rectify_new_unit": None,
+                        "rectify_new_problem": "",
+                        "rectify_new_ref": "",
+                    },
                 )
 
         cases = rectify.verified_cases(store, year)

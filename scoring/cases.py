@@ -157,9 +157,11 @@ def _day(value: date | datetime | str | None, what: str) -> date:
         ) from exc
 
 
-def _resolve_unit(store: Store, name: str) -> str:
+def _resolve_unit(store: Store, name: str | None) -> str:
     from scoring.sheets import Registry  # the registry's 简称 rules, shared with the sheets
 
+    if not _clean(name):  # never a default unit: the case or 问责 would go to the wrong one
+        raise CaseError("请选择对象（被检查、被投诉或被问责的单位）：对象不能为空")
     registry = Registry.from_frame(store.units())
     unit = registry.resolve(name or "")
     if unit is None:
@@ -181,8 +183,8 @@ def register_case(
     user: User | None,
     *,
     year: int,
-    unit: str,
-    source: str,
+    unit: str | None,
+    source: str | None,
     date: date | datetime | str,
     finding: str,
     doc_no: str | None = None,
@@ -196,6 +198,9 @@ def register_case(
     ``date`` is the day it was found or the complaint received (day 0 of every time
     limit); ``on`` is the day the office 受理 it (today unless given)."""
     conf = settings(for_year(store, year)[0])
+    name = _resolve_unit(store, unit)  # first: the unit is what a wrong default got wrong
+    if not _clean(source):
+        raise CaseError(f"请选择案件来源（{'、'.join(conf.sources)}）")
     if source not in conf.sources:
         raise CaseError(f"案件来源应为 {'、'.join(conf.sources)}，而不是「{source}」")
     user = authorize(user, "case_register", source=source, year=year)
@@ -209,7 +214,7 @@ def register_case(
     if not text:
         raise CaseError("「发现问题」不能为空：写明检查、暗访或投诉发现的具体问题")
     row = {
-        "unit": _resolve_unit(store, unit),
+        "unit": name,
         "source": source,
         "date": found,
         "finding": text,
@@ -374,7 +379,7 @@ def add_accountability(
     user: User | None,
     *,
     year: int,
-    unit: str,
+    unit: str | None,
     person: str,
     measure: str,
     date: date | datetime | str,

@@ -399,6 +399,13 @@ def _deadlines(s: Settings, opened: date) -> tuple[date, date]:
     )
 
 
+def _chosen_unit(unit: str | None) -> str:
+    """The unit an item is for: chosen by the user, never a list's first entry."""
+    if not (unit or "").strip():
+        raise RectifyError("请选择单位：整改事项记在哪个单位名下不能为空。")
+    return str(unit).strip()
+
+
 def _check_text(value: str, what: str, limit: int = 2000) -> str:
     text = (value or "").strip()
     if not text:
@@ -412,8 +419,8 @@ def open_item(
     store: Store,
     user: accounts.User,
     year: int,
-    unit: str,
-    origin: str,
+    unit: str | None,
+    origin: str | None,
     problem: str,
     *,
     scheme: Scheme,
@@ -429,6 +436,9 @@ def open_item(
     """Open one item by hand (效能办). The plan and completion deadlines come from the
     scheme unless ``due`` is given."""
     _manage(user, year)
+    unit = _chosen_unit(unit)
+    if not origin:
+        raise RectifyError(f"请选择整改来源（{'、'.join(ORIGINS)}）。")
     if origin not in ORIGINS:
         raise RectifyError(f"整改来源应为 {'、'.join(ORIGINS)} 之一，而不是「{origin}」。")
     if status not in STATUSES or status == REVOKED:
@@ -655,7 +665,7 @@ def record_finding(
     store: Store,
     user: accounts.User,
     year: int,
-    unit: str,
+    unit: str | None,
     checklist: str,
     item_code: str,
     text: str,
@@ -668,6 +678,8 @@ def record_finding(
     整改 item (来源 查摆) with the scheme's deadlines. The unit's 录入员 or the office."""
     from scoring import checklists
 
+    accounts.authorize(user, "rectify_progress", year=year)
+    unit = _chosen_unit(unit)
     _authorize_unit(store, user, unit, year)
     if severity not in checklists.SEVERITIES:
         raise RectifyError(f"严重程度应为 {'、'.join(checklists.SEVERITIES)} 之一。")

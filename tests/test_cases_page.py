@@ -9,6 +9,7 @@ from scoring.accounts import ADMIN, EVALUATOR, LEADER, User
 from tests.test_pages import run_app
 
 OFFICE = User("效能办", ADMIN)
+NO_UNIT = "请选择对象（被检查、被投诉或被问责的单位）：对象不能为空"
 
 
 def _button(at, label):
@@ -84,3 +85,65 @@ def test_profile_lists_the_units_cases(app_db, demo_db, tmp_path):
     assert any(h.value.startswith("督查与投诉（") for h in at.subheader)
     table = next(t.value for t in at.dataframe if "案件编号" in t.value.columns)
     assert "窗口无人值守" in table["发现问题"].tolist()
+
+
+def test_a_refused_case_keeps_every_entry_and_no_unit_is_chosen_for_the_user(
+    app_db, demo_db, tmp_path
+):
+    """Walk-through: a refused 登记案件 cleared the form and put the list's first unit back
+    in 对象, so the next click filed the case against that unit."""
+    path = tmp_path / "keep.duckdb"
+    shutil.copy(demo_db, path)
+    app_db(path)
+    clerk = User("李四", EVALUATOR, sources=("暗访",))
+    at = run_app("pages/cases.py", user=clerk)
+    unit = at.selectbox(key="new_case_unit")
+    assert unit.value is None  # nothing chosen for the user
+    _button(at, "登记案件").click().run()  # neither unit nor text
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [NO_UNIT]
+
+    other = unit.options[-1]  # anything but the first unit of the list
+    assert other != unit.options[0]
+    at.selectbox(key="new_case_unit").set_value(other)
+    at.text_input(key="new_case_doc").input("效暗〔2025〕3号")
+    at.text_input(key="new_case_reporter").input("暗访组")
+    at.date_input(key="new_case_date").set_value(date(2025, 9, 26))
+    _button(at, "登记案件").click().run()  # no 发现问题
+    assert next(e.value for e in at.error).startswith("「发现问题」不能为空")
+    # Every entry is kept, the unit above all.
+    assert at.selectbox(key="new_case_unit").value == other
+    assert at.text_input(key="new_case_doc").value == "效暗〔2025〕3号"
+    assert at.text_input(key="new_case_reporter").value == "暗访组"
+    assert at.date_input(key="new_case_date").value == date(2025, 9, 26)
+
+    at.text_area(key="new_case_finding").input("窗口工作人员上班时间玩手机")
+    _button(at, "登记案件").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert at.success[0].value == "案件已登记。"
+    table = at.dataframe[0].value
+    row = table[table["案件编号"].str.endswith("-001")].iloc[0]
+    assert (row["对象"], row["发现问题"], row["依据"]) == (
+        other,
+        "窗口工作人员上班时间玩手机",
+        "效暗〔2025〕3号",
+    )
+    # The next case starts without a unit and without the last one's text.
+    assert at.selectbox(key="new_case_unit").value is None
+    assert at.text_area(key="new_case_finding").value == ""
+    assert at.text_input(key="new_case_doc").value == ""
+
+
+def test_accountability_needs_a_chosen_unit_and_keeps_entries_when_refused(
+    app_db, demo_db, tmp_path
+):
+    path = tmp_path / "acc.duckdb"
+    shutil.copy(demo_db, path)
+    app_db(path)
+    at = run_app("pages/cases.py")
+    assert at.selectbox(key="acc_unit").value is None
+    at.text_input(key="acc_person").input("张三")
+    _button(at, "保存问责").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == [NO_UNIT]
+    assert at.text_input(key="acc_person").value == "张三"

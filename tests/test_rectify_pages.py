@@ -207,3 +207,51 @@ def test_an_early_review_is_refused_once_where_its_warning_was(demo_copy):
     assert any("回头看情况" in e.value for e in at.error)
     with Store(demo_copy) as s:
         assert rectify.item(s, item.id).status == rectify.CLOSED
+
+
+def test_a_refused_entry_keeps_what_was_typed_and_no_unit_is_chosen_for_the_office(demo_copy):
+    """Walk-through: forms that cleared themselves on a refusal put the list's first unit
+    back, so the next click opened the item for that unit."""
+    at = run_app("pages/rectify.py")
+    assert at.selectbox(key="rectify_new_unit").value is None
+    at.text_area(key="rectify_new_problem").input("窗口排队时间过长")
+    button(at, "建立").click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.error] == ["请选择单位：整改事项记在哪个单位名下不能为空。"]
+    assert at.text_area(key="rectify_new_problem").value == "窗口排队时间过长"
+    units = at.selectbox(key="rectify_new_unit").options
+    at.selectbox(key="rectify_new_unit").set_value(units[-1])
+    at.text_area(key="rectify_new_problem").input("")
+    button(at, "建立").click().run()
+    assert [e.value for e in at.error] == ["问题不能为空。"]
+    assert at.selectbox(key="rectify_new_unit").value == units[-1]  # not the first unit
+    at.text_area(key="rectify_new_problem").input("窗口排队时间过长")
+    button(at, "建立").click().run()
+    assert not at.error and at.success[0].value == "整改事项已建立。"
+    with Store(demo_copy) as s:
+        (made,) = [i for i in rectify.items(s, 2025) if i.problem == "窗口排队时间过长"]
+        assert made.unit == units[-1]
+    assert at.selectbox(key="rectify_new_unit").value is None  # the next one starts empty
+    assert at.text_area(key="rectify_new_problem").value == ""
+
+
+def test_the_clerks_progress_is_kept_when_refused_and_emptied_once_stored(demo_copy):
+    with Store(demo_copy) as s:
+        accounts.add_user(s, CLERK.name, "clerk-password-1", accounts.EVALUATOR, by=OFFICE)
+        rectify.assign_units(s, OFFICE, CLERK.name, ["市信访局"])
+        rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
+        mine = rectify.items(s, 2025, unit="市信访局")[0]
+        rectify.set_plan(s, OFFICE, mine.id, target="t", owner="o", measures="m")
+    at = run_app("pages/rectify.py", user=CLERK)
+    at.selectbox(key="rectify_item").set_value(mine.id).run()
+    at.text_input(key=f"rectify_evidence_{mine.id}").input("效办〔2025〕9号")
+    button(at, "申请销号").click().run()  # no 整改结果
+    assert [e.value for e in at.error] == ["整改结果不能为空。"]
+    assert at.text_input(key=f"rectify_evidence_{mine.id}").value == "效办〔2025〕9号"
+    at.text_area(key=f"rectify_note_{mine.id}").input("已完成窗口人员培训")
+    button(at, "报告进展").click().run()
+    assert not at.error and at.success[0].value == "进展已记录。"
+    assert at.text_area(key=f"rectify_note_{mine.id}").value == ""
+    assert at.text_input(key=f"rectify_evidence_{mine.id}").value == ""
+    with Store(demo_copy) as s:
+        assert rectify.history(s, mine.id)["说明"].iloc[-1].startswith("已完成窗口人员培训")
