@@ -228,9 +228,7 @@ with tabs["案件登记簿"]:
         st.subheader("登记问责")
         res = year_results(year)
         c1, c2 = st.columns(2)
-        unit = c1.selectbox(
-            "对象", units, index=None, key="acc_unit", placeholder="请选择被问责的单位"
-        )
+        unit = c1.selectbox("对象", units, index=None, key="acc_unit", placeholder="请选择")
         origin = c2.radio("出自", ["案件", "告诫"], horizontal=True, key="acc_origin")
         mine = registered[registered["unit"] == unit]
         # Its own names: the case shown above (``case_id``) is what its notice's download
@@ -339,7 +337,7 @@ if "新建案件" in tabs:
             with st.form("cases_new"):
                 c1, c2, c3 = st.columns(3)
                 unit = c1.selectbox(
-                    "对象", units, index=None, key="new_case_unit", placeholder="请选择对象单位"
+                    "对象", units, index=None, key="new_case_unit", placeholder="请选择"
                 )
                 source = c2.selectbox("来源", allowed, key="new_case_source", placeholder="请选择")
                 found = c3.date_input("日期（发现或收到投诉）", value=in_year, key="new_case_date")

@@ -332,7 +332,7 @@ with tabs[2]:
                 choices,
                 index=0 if len(choices) == 1 else None,
                 key="rectify_finding_unit",
-                placeholder="请选择单位",
+                placeholder="请选择",
             )
             code = st.selectbox(
                 "检查项",
@@ -419,7 +419,7 @@ if office:
                 units_to_rectify,
                 index=None,
                 key="rectify_new_unit",
-                placeholder="请选择单位",
+                placeholder="请选择",
             )
             origin = st.selectbox(
                 "来源", list(rectify.ORIGINS), placeholder="请选择", key="rectify_new_origin"
