@@ -63,6 +63,11 @@ if office:
         )
 
 all_items = rectify.items(store, year)
+if mine == []:  # a 录入员 the office has not given any unit: everything below only reads
+    st.info(
+        "您没有负责整改的单位，以下整改事项只能查看；"
+        "如需更新进展或记录查摆问题，请联系管理员（效能办）为您分配负责单位。"
+    )
 tabs = st.tabs(
     ["整改台账", "单位进度", "自查查摆"] + (["效能办操作", "意见建议"] if office else [])
 )
@@ -107,7 +112,7 @@ with tabs[0]:
         today=today,
     )
     ledger = rectify.ledger_table(shown, today, rectify.progress(store, year))
-    first = ["编号", "单位", "来源", "状态", "整改时限", "下一节点", "逾期", "最新进展"]
+    first = ["编号", "单位", "来源", "告诫类型", "状态", "整改时限", "下一节点", "逾期", "最新进展"]
     show_table(
         ledger[first + [c for c in ledger.columns if c not in first]],
         hide_index=True,
@@ -127,7 +132,10 @@ with tabs[0]:
     if shown:
         # No status in the labels: an action changes it, and changed labels are a new
         # widget to Streamlit, which then picks another item (its status is shown below).
-        labels = {i.id: f"{i.id} · {i.unit} · {i.problem[:30]}" for i in shown}
+        labels = {
+            i.id: " · ".join(x for x in (str(i.id), i.unit, i.warning_kind, i.problem[:30]) if x)
+            for i in shown
+        }
         chosen = st.selectbox(
             "查看事项",
             list(labels),
@@ -136,7 +144,9 @@ with tabs[0]:
             placeholder="请选择",
         )
         item = next(i for i in shown if i.id == chosen)
-        st.subheader(md(f"事项 {item.id}：{item.unit}（{item.origin}，{item.status}）"))
+        st.subheader(
+            md(f"事项 {item.id}：{item.unit}（{item.warning_kind or item.origin}，{item.status}）")
+        )
         st.markdown(md(item.problem))
         left, right = st.columns(2)
         left.markdown(

@@ -68,7 +68,7 @@ def unit_items(year: int, unit: str, today: date | None = None) -> None:
     if found:
         done = rectify.progress(store, year)
         table = rectify.ledger_table(found, today, done).drop(columns=["单位"])
-        first = ["编号", "来源", "状态", "整改时限", "下一节点", "逾期", "最新进展"]
+        first = ["编号", "来源", "告诫类型", "状态", "整改时限", "下一节点", "逾期", "最新进展"]
         show_table(
             table[first + [c for c in table.columns if c not in first]],
             hide_index=True,

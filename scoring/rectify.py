@@ -208,6 +208,12 @@ class Item:
     review_due: date | None
     created_by: str = ""
 
+    @property
+    def warning_kind(self) -> str:
+        """The kind of warning (末位告诫, 效能告诫, 重点监督检查 …) an item from a 告诫 answers;
+        empty for other origins (and for a 告诫 item imported without its kind)."""
+        return (self.origin_ref or "") if self.origin == ORIGIN_WARNING else ""
+
     def next_due(self) -> tuple[str, date] | None:
         """What the unit or office owes next and by when (None when nothing is due)."""
         owed = self.owed()
@@ -898,7 +904,8 @@ def review_timing(current: Item, today: date) -> str | None:
             f"整改事项 {current.id} 于 {current.closed_on.isoformat()} 销号：回头看是销号之后"
             "对整改成效的再检查，不能在销号当日或之前进行"
             + (f"（回头看时间 {current.review_due.isoformat()}）" if current.review_due else "")
-            + "。"
+            + f"；最早可于次日（{(current.closed_on + timedelta(days=1)).isoformat()}）"
+            "起提前回头看，通过须说明理由。"
         )
     if current.review_due is not None and today < current.review_due:
         return (
@@ -1035,6 +1042,7 @@ LEDGER_COLUMNS = (
     "编号",
     "单位",
     "来源",
+    "告诫类型",
     "问题",
     "整改目标",
     "责任人",
@@ -1077,6 +1085,7 @@ def ledger_table(
                 "编号": i.id,
                 "单位": i.unit,
                 "来源": i.origin,
+                "告诫类型": i.warning_kind,
                 "问题": i.problem,
                 "整改目标": i.target,
                 "责任人": i.owner,

@@ -51,7 +51,8 @@ LEDGER_WIDTHS = {
     "整改结果": 18,
     "逾期": 9,
 }
-LEDGER_SHEET = [c for c in rectify.LEDGER_COLUMNS if c != "下一节点"]
+# The warning's kind is already the 问题's first words there (「2025 年度末位告诫：…」).
+LEDGER_SHEET = [c for c in rectify.LEDGER_COLUMNS if c not in ("下一节点", "告诫类型")]
 
 
 def _sheet(

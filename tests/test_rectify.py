@@ -455,6 +455,10 @@ def test_review_is_never_on_the_day_of_sign_off(store):
                 today=date(2025, 11, 3),
                 early_reason="领导要求",  # a reason does not make the same day a re-check
             )
+    # It says from when an early 回头看 (with a reason) can be made.
+    assert rectify.review_timing(rectify.item(store, i), date(2025, 11, 3)).endswith(
+        "；最早可于次日（2025-11-04）起提前回头看，通过须说明理由。"
+    )
     with pytest.raises(PermissionDenied):  # who first: a leader hears no dates
         rectify.review(store, BOSS, i, True, "看过了", scheme=s, today=date(2025, 11, 3))
     assert rectify.item(store, i).status == rectify.CLOSED

@@ -255,3 +255,43 @@ def test_the_clerks_progress_is_kept_when_refused_and_emptied_once_stored(demo_c
     assert at.text_input(key=f"rectify_evidence_{mine.id}").value == ""
     with Store(demo_copy) as s:
         assert rectify.history(s, mine.id)["说明"].iloc[-1].startswith("已完成窗口人员培训")
+
+
+def test_the_ledger_names_each_warnings_kind_and_the_note_goes_after_sign_off(demo_copy):
+    """Walk-through: the list said 「告诫」 for every item of a unit (末位告诫 or 效能告诫 only
+    in the cut-off 问题), and 审核意见 kept its text after 销号."""
+    with Store(demo_copy) as s:
+        rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
+        found = rectify.items(s, 2025)
+        item = next(i for i in found if i.warning_kind == "末位告诫")
+        rectify.set_plan(s, OFFICE, item.id, target="t", owner="o", measures="m")
+        rectify.request_close(s, OFFICE, item.id, "整改完成")
+    kinds = {i.id: i.origin_ref for i in found}
+    assert {"末位告诫", "效能告诫"} <= set(kinds.values())
+    at = run_app("pages/rectify.py")
+    table = at.dataframe[0].value
+    assert list(table.columns[:5]) == ["编号", "单位", "来源", "告诫类型", "状态"]
+    assert dict(zip(table["编号"], table["告诫类型"], strict=True)) == kinds
+    at.selectbox(key="rectify_item").set_value(item.id).run()
+    assert any(h.value.endswith("（末位告诫，申请销号）") for h in at.subheader)
+    at.text_area(key="rectify_office_note").input("材料齐全，同意销号")
+    button(at, "销号").click().run()
+    assert not at.exception and at.success[0].value == "已销号。"
+    assert at.text_area(key="rectify_office_note").value == ""
+    with Store(demo_copy) as s:
+        assert rectify.history(s, item.id)["说明"].iloc[-1] == "材料齐全，同意销号"
+
+
+def test_a_clerk_without_units_is_told_why_everything_only_reads(demo_copy):
+    with Store(demo_copy) as s:
+        accounts.add_user(s, CLERK.name, "clerk-password-1", accounts.EVALUATOR, by=OFFICE)
+        rectify.sync_warnings(s, OFFICE, results.compute(s, 2025))
+    at = run_app("pages/rectify.py", user=CLERK)
+    assert [i.value for i in at.info] == [
+        "您没有负责整改的单位，以下整改事项只能查看；"
+        "如需更新进展或记录查摆问题，请联系管理员（效能办）为您分配负责单位。"
+    ]
+    with Store(demo_copy) as s:
+        rectify.assign_units(s, OFFICE, CLERK.name, ["市信访局"])
+    at = run_app("pages/rectify.py", user=CLERK)
+    assert not at.info
