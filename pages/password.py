@@ -13,6 +13,10 @@ if must_change_password(user):
 with st.form("change_password", clear_on_submit=True):
     old = st.text_input("原密码", type="password", key="pw_old")
     new = st.text_input("新密码（至少 8 个字符）", type="password", key="pw_new")
+    st.caption(
+        "不能全是数字，不能是同一字符重复或连续的字母、数字（如 12345678、abcdefgh），"
+        "不能是常见密码或用户名。"
+    )
     again = st.text_input("再次输入新密码", type="password", key="pw_again")
     if st.form_submit_button("修改密码", type="primary"):
         if new != again:

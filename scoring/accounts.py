@@ -9,6 +9,7 @@ argon2 (argon2-cffi); no password is stored or logged in plain text.
 from __future__ import annotations
 
 import functools
+import itertools
 import secrets
 import threading
 from collections.abc import Sequence
@@ -194,6 +195,62 @@ def _scope(values: Sequence, names: dict | None = None) -> str:
     return "、".join(str(names.get(v, v) if names else v) for v in values)
 
 
+COMMON_PASSWORDS = frozenset(
+    {
+        "password",
+        "password1",
+        "passw0rd",
+        "qwertyui",
+        "qwerty123",
+        "1qaz2wsx",
+        "1q2w3e4r",
+        "admin123",
+        "admin888",
+        "admin1234",
+        "abc12345",
+        "abcd1234",
+        "a1234567",
+        "aa123456",
+        "iloveyou",
+        "woaini1314",
+        "88888888",
+        "12345678",
+        "123456789",
+        "1234567890",
+        "11111111",
+        "00000000",
+        "66666666",
+        "147258369",
+        "123123123",
+        "zxcvbnm1",
+    }
+)
+
+
+def weak_password(password: str, name: str = "") -> str | None:
+    """Why a password is too easy to guess (in the words said to the user), or None:
+    fewer than 8 characters, digits only, one character repeated, a run such as
+    12345678 or abcdefgh, a password on every list, or the account's own name.
+
+    >>> weak_password("12345678"), weak_password("Zhangsan", "zhangsan"), weak_password("ab-2026-x")
+    ('密码不能全是数字', '密码不能与用户名相同', None)
+    """
+    if len(password) < 8:
+        return "密码至少 8 个字符"
+    if password.isdigit():
+        return "密码不能全是数字"
+    if len(set(password)) == 1:
+        return "密码不能由同一个字符重复组成"
+    steps = {ord(b) - ord(a) for a, b in itertools.pairwise(password)}
+    if steps in ({1}, {-1}):
+        return "密码不能是连续的字母或数字（如 abcdefgh）"
+    if password.lower() in COMMON_PASSWORDS:
+        return "这个密码太常见，容易被猜中"
+    if password.lower() == name.lower():
+        return "密码不能与用户名相同"
+    return None
+
+
 def _check_fields(
     name: str, role: str | None, password: str | None, sources: Sequence[str] | None
 ) -> None:
@@ -203,10 +260,10 @@ def _check_fields(
         raise ValueError(f"用户名至多 {NAME_MAX} 个字符")
     if role is not None and role not in ROLES:
         raise ValueError(f"角色应为 {'、'.join(ROLES)}，而不是「{role}」")
-    if password is not None and len(password) < 8:
-        raise ValueError("密码至少 8 个字符")
     if password is not None and len(password) > PASSWORD_MAX:
         raise ValueError(f"密码至多 {PASSWORD_MAX} 个字符")
+    if password is not None and (weak := weak_password(password, name)):
+        raise ValueError(weak)
     if any(not str(s).strip() or len(str(s)) > NAME_MAX for s in sources or ()):
         raise ValueError("来源名称不能为空，也不能过长")
 
@@ -505,8 +562,8 @@ def change_password(
     row = store.user_row(user.name)
     if not _verify(row["password_hash"] if row else _dummy_hash(), old):
         raise ValueError("原密码不正确。")
-    if len(new) < 8:
-        raise ValueError("新密码至少 8 个字符。")
+    if weak := weak_password(new, user.name):
+        raise ValueError(f"新密码不可用：{weak}。")
     if new == old:
         raise ValueError("新密码不能与原密码相同。")
     session_store.set_password_hash(store, user.name, _hasher.hash(new))

@@ -331,3 +331,30 @@ def test_the_admin_page_shows_a_change_before_applying_it(app_db, tmp_path):
     ]
     at.button(key="confirm_change").click().run()
     assert accounts.authenticate(store, "录入员甲", "reset-pass-1") == CLERK
+
+
+@pytest.mark.parametrize(
+    ("password", "why"),
+    [
+        ("12345678", "全是数字"),
+        ("aaaaaaaa", "同一个字符"),
+        ("abcdefgh", "连续的字母或数字"),
+        ("Password", "太常见"),
+        ("wanglu2026", None),
+    ],
+)
+def test_an_easy_password_is_refused_for_new_accounts_and_changes(store, password, why):
+    """The walk-through set the administrator's first password to 12345678."""
+    accounts.add_user(store, "admin", "first-pass-1", ADMIN)
+    admin = User("admin", ADMIN)
+    if why is None:
+        accounts.add_user(store, "王录入", password, EVALUATOR, by=admin)
+        accounts.change_password(store, admin, "first-pass-1", password)
+        assert accounts.authenticate(store, "admin", password) is not None
+        return
+    with pytest.raises(ValueError, match=why):
+        accounts.add_user(store, "王录入", password, EVALUATOR, by=admin)
+    assert store.user_row("王录入") is None
+    with pytest.raises(ValueError, match="新密码.*" + why):
+        accounts.change_password(store, admin, "first-pass-1", password)
+    assert accounts.authenticate(store, "admin", "first-pass-1") is not None
