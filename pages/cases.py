@@ -7,7 +7,7 @@ import streamlit as st
 
 from pages.cases_parts import show_done, write_action, xlsx_download
 from pages.common import (
-    EMPTY_HINT,
+    empty_hint,
     get_store,
     md,
     page_setup,
@@ -22,7 +22,7 @@ user = page_setup(__file__)
 st.title("督查与投诉")
 year = selected_year()
 if year is None:
-    st.info(EMPTY_HINT)
+    st.info(empty_hint())
     st.stop()
 store = get_store()
 today = date.today()

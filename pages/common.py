@@ -15,10 +15,19 @@ from scoring.accounts import User, can, refresh
 from scoring.allocator import keep_freed_memory
 from scoring.store import Store, StoreError, StoreLocked, resolve_db_path
 
-EMPTY_HINT = (
-    "数据库中还没有考评数据。请在「数据上传」页面上传评分表，"
-    "或在命令行运行 `python -m scoring demo` 载入演示数据。"
-)
+
+def empty_hint() -> str:
+    """What to do with a database that holds no data yet: an office's own file is not
+    offered the demo (the command line refuses to write it there)."""
+    if get_store().kind() == "office":
+        return (
+            "数据库中还没有考评数据。请先在「数据上传」页面导入单位名录，再上传评分表"
+            "（各类评分表的模板可在该页面下载）。"
+        )
+    return (
+        "数据库中还没有考评数据。请在「数据上传」页面上传评分表，"
+        "或在命令行运行 `python -m scoring demo` 载入演示数据。"
+    )
 
 
 def page_setup(page_file: str, action: str = "view") -> User:
@@ -42,7 +51,7 @@ def results_page(page_file: str, title: str, action: str = "view") -> results.Re
     st.title(title)
     year = selected_year()
     if year is None:
-        st.info(EMPTY_HINT)
+        st.info(empty_hint())
         st.stop()
     res = year_results(year)
     publication_notice(res)

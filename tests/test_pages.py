@@ -87,6 +87,22 @@ def test_every_page_runs_on_an_empty_database(app_db, tmp_path, page):
         assert "上传" in at.info[0].value
 
 
+def test_an_office_database_is_not_offered_the_demo(app_db, tmp_path):
+    """The command line refuses to write the demo into an office's own database: the
+    empty-state hint says what the office does first instead."""
+    from scoring.store import Store
+
+    db = tmp_path / "office.duckdb"
+    with Store(db) as s:
+        s.mark_kind("office")
+    app_db(db)
+    hint = run_app().info[0].value
+    assert "导入单位名录" in hint and "scoring demo" not in hint
+    plain = tmp_path / "other.duckdb"
+    app_db(plain)
+    assert "python -m scoring demo" in run_app().info[0].value
+
+
 def test_home_shows_department_rankings_of_latest_year(app_db, demo_db):
     app_db(demo_db)
     at = run_app()
