@@ -69,6 +69,12 @@ for title, _, frame in sections:
         st.success("无")
     else:
         show_table(frame, hide_index=True, column_config=score_columns(frame.columns))
+if not q.merged.empty:
+    st.subheader("更名或合并的单位：按前身名称导入的数据已计入新单位")
+    st.caption(
+        "这些数据仍按导入时的名称保存（撤销上传照常）；本年度的结果、排名和导出都把它们算作新单位的数据。"
+    )
+    show_table(q.merged, hide_index=True)
 st.subheader("各单位各来源的数据行数（万人评议为答题行数，一份问卷有多行）")
 show_table(q.coverage, hide_index=True)
 

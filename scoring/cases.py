@@ -703,6 +703,8 @@ def adjustments_with_cases(store: Store, year: int, scheme: Scheme) -> pd.DataFr
     if carried.empty:
         return table
     carried = carried.assign(upload_id=pd.array([None] * len(carried), dtype="Int64"))
+    if merges := store.merged_units(year):  # a case of a unit renamed this year (前身)
+        carried["unit"] = [merges.get(u, u) for u in carried["unit"]]
     return pd.concat([table, carried[table.columns]], ignore_index=True)
 
 

@@ -110,6 +110,8 @@ def _flags(unit: str, facts: YearFacts, scheme: Scheme, parts: Parts) -> tuple[s
         flags.append("加减分已封顶")
     if adj.vetoed:
         flags.append("一票否决")
+    if unit in facts.merged:
+        flags.append(f"含{'、'.join(facts.merged[unit])}（前身）本年度的数据，已合并计算")
     if unit not in facts.units:
         flags.append("单位未在单位名录中登记")
     if comp.value is None:

@@ -107,6 +107,9 @@ class YearFacts:
     appraisal_scored: Mapping[str, Mapping[str, Mapping[str, tuple[float, int]]]] = field(
         default_factory=dict
     )
+    # 前身 merged this year: unit -> the former names whose facts of the year it holds
+    # (read as its own by every reader, Store.merged_units).
+    merged: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
 
     def units_with_data(self) -> list[str]:
         """Every unit with any fact this year, sorted by name."""
@@ -239,7 +242,13 @@ def read_facts(store: Store, year: int, scheme: Scheme, *, spread: bool = True) 
         ].itertuples(index=False):
             entries[unit].append(AdjustmentEntry(str(reason), float(points), str(source)))
         scored = _item_scores(snap.item_scores(year))
+        merged: dict[str, tuple[str, ...]] = {}
+        if snap.merged_units(year):
+            moved = snap.merged_rows(year)
+            for former, unit in sorted(set(zip(moved["former"], moved["unit"], strict=True))):
+                merged[unit] = (*merged.get(unit, ()), former)
     return YearFacts(
+        merged=merged,
         year=year,
         appraisal_scored=scored,
         units=units,

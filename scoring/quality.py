@@ -6,7 +6,7 @@ evaluator categories, duplicate 问卷编号 and straight-lined ballots.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -37,6 +37,8 @@ class Quality:
     missing_categories: pd.DataFrame
     duplicate_ballots: pd.DataFrame
     straight_lined: pd.DataFrame
+    # Facts stored under a former name (前身) and counted for its successor this year.
+    merged: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def issues(self) -> int:
@@ -144,7 +146,17 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
         for u, n in zip(straight["unit"], straight["ballots"], strict=True)
     ]
     dup = store.duplicate_ballots(year)
+    moved = store.merged_rows(year)
     return Quality(
+        merged=pd.DataFrame(
+            {
+                "原单位名称（前身）": moved["former"],
+                "计入单位": moved["unit"],
+                "数据来源": [SOURCE_NAMES.get(s, s) for s in moved["source"]],
+                "数据行数": moved["rows"],
+                "上传批次": moved["uploads"],
+            }
+        ),
         coverage=coverage,
         few_ballots=pd.DataFrame(
             few, columns=["单位名称", "考核类别", "问卷数", f"{res.scheme.confidence_label} 区间"]

@@ -22,7 +22,7 @@ import pandas as pd
 from scoring.accounts import User, authorize
 from scoring.scheme import for_year
 from scoring.sheets import Problem, Registry, parse_file
-from scoring.store import Store
+from scoring.store import Store, merge_map
 
 __all__ = [
     "FIELDS",
@@ -64,7 +64,7 @@ class Change:
     """One line of the preview (名录变更)."""
 
     unit: str
-    kind: str  # 新增单位 / 修改 / 清空 / 撤销 / 新考核类别
+    kind: str  # 新增单位 / 修改 / 清空 / 撤销 / 新考核类别 / 合并数据 / 取消合并
     field: str = ""
     old: str = ""
     new: str = ""
@@ -128,6 +128,10 @@ def registry_for_year(store: Store, year: int | None) -> Registry:
     """What sheets of ``year`` may name: the year's units, their 简称, and former names
     (前身) that now point to exactly one unit."""
     units = store.units(year)
+    # A unit merged into another this year (前身) is named for its successor, even while
+    # its own record is still in use.
+    merged = store.merged_units(year) if year is not None else {}
+    units = units[~units["name"].isin(list(merged))]
     frame = units[["name", "aliases", "type"]].copy()
     names = set(units["name"])
     formers: dict[str, list[str]] = {}
@@ -136,6 +140,7 @@ def registry_for_year(store: Store, year: int | None) -> Registry:
             if p not in names:
                 formers.setdefault(p, []).append(name)
     extra = {p: owners[0] for p, owners in formers.items() if len(owners) == 1}
+    extra |= {p: s for p, s in merged.items() if s in names}
     frame["aliases"] = [
         _list(al) + [p for p, owner in extra.items() if owner == n]
         for n, al in zip(frame["name"], frame["aliases"], strict=True)
@@ -265,10 +270,39 @@ def preview(store: Store, name: str, data: bytes, year: int | None = None) -> Re
     clashes = _clashes(name, incoming, known, rows)
     if clashes:
         return RegistryPlan(name, year, base, pd.DataFrame(), (), (), tuple(clashes))
+    changes += _merges_said(store, year, known, rows)
     return RegistryPlan(name, year, base, frame, tuple(changes), tuple(confirm))
 
 
 _HOW = {"name": "单位名称", "aliases": "简称", "predecessors": "前身"}
+
+
+def _merges_said(
+    store: Store, year: int, known: Mapping[str, Mapping], rows: list[dict]
+) -> list[Change]:
+    """What the file's 前身 will do to the year's facts (Store.merged_units once stored):
+    a former name's facts of the year, imported before or after, count for its
+    successor, which stands in the ranking in its place; earlier years keep them."""
+    records = {n: dict(r) for n, r in known.items()} | {r["name"]: r for r in rows}
+    after = merge_map(
+        (n, _list(r.get("predecessors")))
+        for n, r in records.items()
+        if (r.get("status") or ACTIVE) != WITHDRAWN
+    )
+    before = store.merged_units(year)
+    since = f"自 {year} 年度起，" if year else "各年度"
+    kept = "；此前各年度不变" if year else ""
+    said = [
+        Change(p, "合并数据", "", "", f"{since}{p} 的数据将计入 {s}（{p} 不再单独排名{kept}）")
+        for p, s in sorted(after.items())
+        if before.get(p) != s
+    ]
+    said += [
+        Change(p, "取消合并", "", "", f"{since}{p} 的数据不再计入 {before[p]}")
+        for p in sorted(before)
+        if p not in after
+    ]
+    return said
 
 
 def _clashes(

@@ -9,9 +9,10 @@ and in ``scoring/sql/*.sql``; values always travel as parameters.
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ __all__ = [
     "StoreError",
     "StoreLocked",
     "Upload",
+    "merge_map",
     "resolve_db_path",
 ]
 
@@ -330,9 +332,36 @@ class Store:
         """(name, type, parent, group) of each unit of ``units(year)``, in its order (by
         name): what scoring needs of the registry (columns.py, facts.py), as plain rows."""
         with self.cursor() as cur:
-            return cur.execute(
+            rows = cur.execute(
                 _IN_FORCE.format("name, type, parent, grp") + " ORDER BY name", [year, False]
             ).fetchall()
+            merges = _merges(cur, year)
+        if not merges:
+            return rows
+        # A unit merged into another this year (前身) is no unit of its own: its facts
+        # are read as its successor's; a team whose 上级单位 it was now belongs there.
+        return [(n, t, merges.get(p, p), g) for n, t, p, g in rows if n not in merges]
+
+    def merged_rows(self, year: int) -> pd.DataFrame:
+        """The facts of ``year`` stored under the name of a unit merged into another that
+        year (``merged_units``), as stored: former, unit (its successor), source, rows,
+        uploads. Empty when the year merges none."""
+        with self.cursor() as cur:
+            merges = _merges(cur, year)
+            rows = cur.execute(_sql("uploads_by_source_unit"), {"year": year}).df()
+        rows = rows[rows["unit"].isin(list(merges))].rename(columns={"unit": "former"})
+        rows.insert(1, "unit", [merges[f] for f in rows["former"]])
+        return rows.reset_index(drop=True)
+
+    def merged_units(self, year: int) -> dict[str, str]:
+        """Units merged into another in ``year``: former name -> the unit of the year's
+        registry that names it as 前身 (renamed or merged that year or before), followed
+        through several renames. Every reader of the year's facts reads the former
+        name's facts as the successor's, whenever they were imported; earlier years,
+        whose registry names no successor, keep them. A name two units claim (a split)
+        stays with neither."""
+        with self.cursor() as cur:
+            return _merges(cur, year)
 
     def registry_version(self) -> int:
         """The latest registry version (0 before any registry was loaded)."""
@@ -941,6 +970,10 @@ class Store:
         pairs (unless ``pairs`` is false: the scores need only the cells) and ballots,
         read in one snapshot; no ballot is read."""
         with self.snapshot() as snap, snap.cursor() as cur:
+            merges = _merges(cur, year)
+            if merges:
+                merged = _MergedCells(self._cells.get(cur), merges)
+                return read_appraisal_counts(cur, year, merged, pairs=pairs, merged=merged)
             return read_appraisal_counts(cur, year, self._cells, pairs=pairs)
 
     def appraisal_cell_codes(self, year: int) -> tuple[dict[str, np.ndarray], tuple]:
@@ -960,11 +993,24 @@ class Store:
             tally = cur.execute(
                 "SELECT cell_id, n FROM appraisal_tally_counts WHERE year = ?", [year]
             ).fetchnumpy()
-            codes, values = self._cells.get(cur)
+            merges = _merges(cur, year)
+            cells: _CellLabels = self._cells
+            if merges:  # units merged this year: their cells are their successor's
+                cells = merged = _MergedCells(self._cells.get(cur), merges)
+                diagonal = merged.pairs(diagonal | {"cell_b": diagonal["cell_a"]})
+                tally = merged.tallies(tally)
+            codes, values = cells.get(cur)
             ballots = cur.execute(
-                "SELECT unit, category, (ballots + tally_ballots)::BIGINT AS n "
-                "FROM appraisal_ballot_counts WHERE year = ?",
-                [year],
+                _renamed(
+                    "SELECT unit, category, (sum(ballots) + sum(tally_ballots))::BIGINT AS n "
+                    "FROM appraisal_ballot_counts WHERE year = $year GROUP BY ALL",
+                    merges,
+                    "appraisal_ballot_counts",
+                )
+                if merges
+                else "SELECT unit, category, (ballots + tally_ballots)::BIGINT AS n "
+                "FROM appraisal_ballot_counts WHERE year = $year",
+                _merge_params({"year": year}, merges),
             ).fetchnumpy()
         # The diagonal read alone is a pair list whose every pair is on it.
         on_diagonal = {"cell_a": diagonal["cell_a"], "cell_b": diagonal["cell_a"]}
@@ -986,10 +1032,11 @@ class Store:
     def performance_stats(
         self, year: int, default_max: float, max_by_indicator: Mapping[str, float]
     ) -> pd.DataFrame:
-        return self.query(
+        return self._year_query(
             _sql("performance_stats"),
-            {
-                "year": year,
+            year,
+            "performance_scores",
+            params={
                 "default_max": float(default_max),
                 "indicators": list(max_by_indicator) or [""],
                 "maxes": [float(v) for v in max_by_indicator.values()] or [None],
@@ -997,42 +1044,70 @@ class Store:
         )
 
     def integrity_counts(self, year: int) -> pd.DataFrame:
-        return self.query(
+        return self._year_query(
             "SELECT unit, result, sum(n)::BIGINT AS n FROM integrity_votes "
-            "WHERE year = ? GROUP BY ALL ORDER BY unit, result",
-            [year],
+            "WHERE year = $year GROUP BY ALL ORDER BY unit, result",
+            year,
+            "integrity_votes",
         )
 
     def adjustments(self, year: int) -> pd.DataFrame:
-        return self.query(
+        return self._year_query(
             "SELECT unit, reason, points, source, date, basis, upload_id FROM adjustments "
-            "WHERE year = ? ORDER BY unit, date, reason, points, source, upload_id",
-            [year],
+            "WHERE year = $year ORDER BY unit, date, reason, points, source, upload_id",
+            year,
+            "adjustments",
         )
+
+    def _year_query(
+        self, sql: str, year: int, *tables: str, params: Mapping | None = None
+    ) -> pd.DataFrame:
+        """A query of ``year``'s facts (named parameters: $year and ``params``) with the
+        units merged that year (``merged_units``) read under their successor's name in
+        ``tables``; exactly ``sql`` when the year merges none."""
+        with self.cursor() as cur:
+            merges = _merges(cur, year)
+            named = {"year": year, **(params or {})}
+            return cur.execute(_renamed(sql, merges, *tables), _merge_params(named, merges)).df()
 
     def special_stats(self, year: int) -> pd.DataFrame:
         """专项考评 per unit and 项目: count, sum, lowest and highest of the scores as
         percentages of their 满分 (100 where the sheet gives none)."""
-        return self.query(
+        return self._year_query(
             "SELECT unit, item, count(*)::BIGINT AS n, sum(pct ORDER BY pct) AS total, "
             "min(pct) AS lo, max(pct) AS hi FROM (SELECT unit, item, "
             "100.0 * score / coalesce(max_score, 100) AS pct FROM special_scores "
-            "WHERE year = ?) GROUP BY ALL ORDER BY unit, item",
-            [year],
+            "WHERE year = $year) GROUP BY ALL ORDER BY unit, item",
+            year,
+            "special_scores",
         )
 
     def comments(self, year: int, unit: str) -> pd.DataFrame:
-        return self.query(
-            "SELECT category, text FROM appraisal_comments WHERE year = ? AND unit = ? "
+        return self._year_query(
+            "SELECT category, text FROM appraisal_comments WHERE year = $year AND unit = $unit "
             "ORDER BY category, ballot",
-            [year, unit],
+            year,
+            "appraisal_comments",
+            params={"unit": unit},
         )
 
     def straight_lined(self, year: int, min_items: int) -> pd.DataFrame:
-        return self.query(_sql("straight_lined"), {"year": year, "min_items": min_items})
+        return self._year_query(
+            _sql("straight_lined"),
+            year,
+            "appraisal_straight_counts",
+            params={"min_items": min_items},
+        )
 
     def uploads_by_source_unit(self, year: int) -> pd.DataFrame:
-        return self.query(_sql("uploads_by_source_unit"), {"year": year})
+        return self._year_query(
+            _sql("uploads_by_source_unit"),
+            year,
+            "appraisal_upload_units",
+            "performance_scores",
+            "integrity_votes",
+            "adjustments",
+        )
 
     def duplicate_ballots(self, year: int) -> pd.DataFrame:
         """问卷编号 held by more than one upload of the year (ballot, uploads, unit)."""
@@ -1048,7 +1123,7 @@ class Store:
                     "unit": pd.Series(dtype=object),
                 }
             )
-        return self.query(_sql("duplicate_ballots"), {"year": year})
+        return self._year_query(_sql("duplicate_ballots"), year, "appraisal_answers")
 
     # -- survey inputs and column mappings (migration 015) -----------------------
 
@@ -1090,26 +1165,30 @@ class Store:
 
     def item_scores(self, year: int) -> pd.DataFrame:
         """分项得分汇总 rows: unit, category, item, score, ballots."""
-        return self.query(
+        return self._year_query(
             "SELECT unit, category, item, score, ballots FROM appraisal_item_scores "
-            "WHERE year = ? ORDER BY unit, category, item, score, ballots",
-            [year],
+            "WHERE year = $year ORDER BY unit, category, item, score, ballots",
+            year,
+            "appraisal_item_scores",
         )
 
     def attendance(self, year: int) -> pd.DataFrame:
         """民主测评 应到/实到 per unit and 测评范围 (migration 016)."""
-        return self.query(
+        return self._year_query(
             "SELECT a.unit, a.category, a.expected, a.present, u.file FROM integrity_attendance a "
-            "JOIN uploads u ON u.id = a.upload_id WHERE a.year = ? ORDER BY a.unit, a.category",
-            [year],
+            "JOIN uploads u ON u.id = a.upload_id WHERE a.year = $year "
+            "ORDER BY a.unit, a.category",
+            year,
+            "integrity_attendance",
         )
 
     def ballot_meta(self, year: int) -> pd.DataFrame:
         """Survey-tool metadata per ballot (submit time, duration, channel, address)."""
-        return self.query(
+        return self._year_query(
             "SELECT ballot, unit, submitted_at, duration_s, origin, ip FROM appraisal_ballot_meta "
-            "WHERE year = ? ORDER BY unit, submitted_at, ballot",
-            [year],
+            "WHERE year = $year ORDER BY unit, submitted_at, ballot",
+            year,
+            "appraisal_ballot_meta",
         )
 
     def row_counts(self) -> dict[str, int]:
@@ -1157,6 +1236,60 @@ _IN_FORCE = (
     "  FROM unit_versions WHERE from_year <= ?"
     ") WHERE k = 1 AND (? OR status <> '撤销')"
 )
+
+
+# A year's facts with the units merged that year (``Store.merged_units``) under their
+# successor's name: each table read through this subquery (``_renamed``).
+_RENAMED = (
+    "(SELECT * REPLACE (coalesce(list_extract($merged_to, list_position($merged_from, unit)), "
+    "unit) AS unit) FROM {})"
+)
+
+
+def _merges(cur: duckdb.DuckDBPyConnection, year: int | None) -> dict[str, str]:
+    """``Store.merged_units`` on the caller's cursor."""
+    if year is None:
+        return {}
+    rows = cur.execute(
+        _IN_FORCE.format("name, predecessors") + " AND len(predecessors) > 0",
+        [int(year), False],
+    ).fetchall()
+    return merge_map(rows)
+
+
+def merge_map(records: Iterable[tuple[str, Sequence[str]]]) -> dict[str, str]:
+    """Former name -> successor from (unit, 前身) of a year's units in use: what
+    ``Store.merged_units`` reads, and what a registry's preview says it will read."""
+    owners: dict[str, set[str]] = {}
+    for name, before in records:
+        for p in before:
+            if p != name:
+                owners.setdefault(p, set()).add(name)
+    direct = {p: next(iter(o)) for p, o in owners.items() if len(o) == 1}
+    out = {}
+    for p, s in direct.items():
+        seen = {p}
+        while s in direct and s not in seen:  # renamed again within the year
+            seen.add(s)
+            s = direct[s]
+        if s != p:
+            out[p] = s
+    return out
+
+
+def _renamed(sql: str, merges: Mapping[str, str], *tables: str) -> str:
+    """``sql`` reading ``tables`` with merged units under their successor's name."""
+    if not merges:
+        return sql
+    for t in tables:
+        sql = re.sub(rf"\b(FROM|JOIN)\s+{t}\b", rf"\1 {_RENAMED.format(t)}", sql)
+    return sql
+
+
+def _merge_params(params: Mapping, merges: Mapping[str, str]) -> dict:
+    if not merges:
+        return dict(params)
+    return {**params, "merged_from": list(merges), "merged_to": list(merges.values())}
 
 
 class CellOrder(NamedTuple):
@@ -1222,6 +1355,71 @@ class _CellLabels:
         return self._order
 
 
+class _MergedCells(_CellLabels):
+    """The store's cells (``_CellLabels.get``) as a year with merged units (前身,
+    ``Store.merged_units``) sees them: a merged unit's cell is its successor's cell of
+    the same category, item and answer (or, where the successor has none, the merged
+    unit's cell under the successor's name). The counts kept per year stay as import
+    and undo wrote them; only their reading maps the cells (``pairs``, ``tallies``)."""
+
+    def __init__(
+        self, base: tuple[np.ndarray, tuple[tuple[str, ...], ...]], merges: Mapping[str, str]
+    ) -> None:
+        super().__init__()
+        self.merges = dict(merges)
+        codes, values = base
+        names = [self.merges.get(u, u) for u in values[0]]
+        units = tuple(sorted(set(names)))
+        rank = {u: k for k, u in enumerate(units)}
+        unit_map = np.array([rank[u] for u in names] + [-1], dtype=np.int64)
+        moved = np.array([u in self.merges for u in values[0]] + [False], dtype=bool)
+        merged = codes.copy()
+        merged[:, 0] = unit_map[codes[:, 0]]
+        new_values = (units, *values[1:])
+        ids = np.flatnonzero(codes[:, 0] >= 0)
+        key = _cell_key(merged, new_values)[ids]
+        # Cells of one (unit, category, item, answer): the first of those not moved, else
+        # the first moved one, stands for all.
+        order = np.lexsort((ids, moved[codes[ids, 0]], key))
+        ids, key = ids[order], key[order]
+        first = np.ones(len(ids), dtype=bool)
+        first[1:] = key[1:] != key[:-1]
+        self.idmap = np.arange(len(codes), dtype=np.int64)
+        self.idmap[ids] = ids[first][np.cumsum(first) - 1]
+        merged[ids[~first]] = -1
+        self._state = ((-2, -2), merged, new_values)
+
+    def get(self, cur: duckdb.DuckDBPyConnection) -> tuple[np.ndarray, tuple[tuple[str, ...], ...]]:
+        return self._state[1], self._state[2]
+
+    def pairs(self, pair: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Pair counts (cell_a <= cell_b, n) on the merged cells, pairs made one added."""
+        a = self.idmap[np.asarray(pair["cell_a"], dtype=np.int64)]
+        b = self.idmap[np.asarray(pair["cell_b"], dtype=np.int64)]
+        a, b = np.minimum(a, b), np.maximum(a, b)
+        size = len(self.idmap)
+        key, at = np.unique(a * size + b, return_inverse=True)
+        n = np.bincount(at, weights=np.asarray(pair["n"], dtype=np.int64), minlength=len(key))
+        return {"cell_a": key // size, "cell_b": key % size, "n": n.astype(np.int64)}
+
+    def tallies(self, tally: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """Tally counts (cell_id, n) on the merged cells."""
+        cell = self.idmap[np.asarray(tally["cell_id"], dtype=np.int64)]
+        ids, at = np.unique(cell, return_inverse=True)
+        n = np.bincount(at, weights=np.asarray(tally["n"], dtype=np.int64), minlength=len(ids))
+        return {"cell_id": ids, "n": n.astype(np.int64)}
+
+    def found(self, found: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        """year_cell_counts.sql's rows (id, n, tally) on the merged cells."""
+        cell = self.idmap[np.asarray(found["id"], dtype=np.int64)]
+        ids, at = np.unique(cell, return_inverse=True)
+        out = {"id": ids}
+        for column in ("n", "tally"):
+            weights = np.asarray(found[column], dtype=np.int64)
+            out[column] = np.bincount(at, weights=weights, minlength=len(ids)).astype(np.int64)
+        return out
+
+
 _PAIRS = "SELECT cell_a, cell_b, n FROM appraisal_pair_counts WHERE year = $year"
 _TALLIES = "SELECT cell_id, n FROM appraisal_tally_counts WHERE year = $year"
 
@@ -1242,6 +1440,7 @@ def read_appraisal_counts(
     cells: _CellLabels,
     *,
     pairs: bool = True,
+    merged: _MergedCells | None = None,
 ) -> AppraisalCounts:
     """What ``Store.appraisal_year_counts`` returns, on the caller's cursor (so that a
     reader can take it within its own snapshot). Integers come as numpy arrays; strings
@@ -1254,13 +1453,18 @@ def read_appraisal_counts(
     pair = {"cell_a": none, "cell_b": none, "n": none}
     if pairs:
         pair = _arrays(cur, _PAIRS, params)
-        found = _cell_counts(pair, _arrays(cur, _TALLIES, params))
+        tally = _arrays(cur, _TALLIES, params)
+        if merged is not None:
+            pair, tally = merged.pairs(pair), merged.tallies(tally)
+        found = _cell_counts(pair, tally)
     else:
         found = _arrays(cur, _sql("year_cell_counts"), params)
+        if merged is not None:
+            found = merged.found(found)
     if len(found["id"]) == 0:
         return AppraisalCounts.empty()
     found, labels, answers, codes = _label_cells(found, cells.get(cur)[1], cells.order(cur))
-    return _with_ballots(cur, year, found, labels, answers, pair, codes)
+    return _with_ballots(cur, year, found, labels, answers, pair, codes, merged)
 
 
 def _with_ballots(
@@ -1271,15 +1475,29 @@ def _with_ballots(
     answers: Sequence[tuple[str]],
     pair: dict,
     codes: LabelCodes | None,
+    merged: _MergedCells | None = None,
 ) -> AppraisalCounts:
     """The year's counts from its cells numbered and ordered (``found``: id, n, tally,
     item_of, answer_of; the labels and answers in that numbering), its pair counts and
-    the ballots per unit and category, read here."""
-    ballots = cur.execute(
-        "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
-        "WHERE year = $year ORDER BY unit, category",
-        {"year": year},
-    ).fetchall()
+    the ballots per unit and category, read here (``merged``: with the units merged
+    this year under their successor's name)."""
+    if merged is None:
+        ballots = cur.execute(
+            "SELECT unit, category, ballots, tally_ballots FROM appraisal_ballot_counts "
+            "WHERE year = $year ORDER BY unit, category",
+            {"year": year},
+        ).fetchall()
+    else:
+        ballots = cur.execute(
+            _renamed(
+                "SELECT unit, category, sum(ballots), sum(tally_ballots) "
+                "FROM appraisal_ballot_counts WHERE year = $year GROUP BY ALL "
+                "ORDER BY unit, category",
+                merged.merges,
+                "appraisal_ballot_counts",
+            ),
+            _merge_params({"year": year}, merged.merges),
+        ).fetchall()
     return AppraisalCounts(
         answers=tuple(a for (a,) in answers),
         labels=tuple(labels),

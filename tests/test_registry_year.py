@@ -165,7 +165,11 @@ def test_a_renamed_unit_keeps_its_history_and_a_withdrawn_unit_leaves(store):
         ["戊局", "部门", "执法监管类", None, "撤销"],
     ]
     plan = _load(store, rows, 2026)
-    assert {(c.unit, c.kind) for c in plan.changes} == {("市新局", "新增单位"), ("戊局", "撤销")}
+    assert {(c.unit, c.kind) for c in plan.changes} == {
+        ("市新局", "新增单位"),
+        ("戊局", "撤销"),
+        ("戊局", "合并数据"),  # the preview says where 戊局's 2026 facts go
+    }
     # A 2026 sheet that still names the old unit reaches the new one.
     sheet = [["考核对象", "指标", "得分"]] + [[n, "工作效率", 95 - i] for i, n in enumerate(FIVE)]
     import_file(store, "2026绩效.xlsx", xlsx(sheet), 2026, OFFICE)
