@@ -420,14 +420,20 @@ def cmd_uploads(args: argparse.Namespace) -> int:
 
 def cmd_undo(args: argparse.Namespace) -> int:
     with _open(args) as store:
+        user = _user(args)
         try:
-            upload = imports.undo(store, args.upload_id, _user(args))
+            upload = imports.undo(store, args.upload_id, user)
         except imports.ImportRejected as exc:
             raise BadInput(str(exc)) from exc
+    again = (
+        f"恢复：python -m scoring {f'--user {args.user} ' if args.user else ''}restore {upload.id}"
+        if accounts.can(user, "restore")
+        else f"如需恢复，请管理员从回收站恢复第 {upload.id} 号上传"
+    )
     print(
         f"已撤销第 {upload.id} 号上传「{upload.file}」（{upload.year} 年度 "
         f"{SOURCE_NAMES.get(upload.source, upload.source)}，{upload.rows} 行），"
-        f"数据已移入回收站；恢复：python -m scoring restore {upload.id}"
+        f"数据已移入回收站；{again}"
     )
     return 0
 

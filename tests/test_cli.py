@@ -244,3 +244,38 @@ def test_the_command_line_speaks_chinese_also_for_its_own_help_and_errors(capsys
     shown = capsys.readouterr().out
     assert shown.startswith("用法：python -m scoring") and "显示本帮助并退出" in shown
     assert "usage" not in shown and "show this help" not in shown
+
+
+def test_undo_says_how_to_restore_only_to_whom_may(db, capsys):
+    """A 录入员 may undo their own upload but not restore it: the message tells them to ask
+    the administrator, instead of a restore command that would be refused."""
+    perf = db / "绩效.xlsx"
+    rows = [["考核对象", "指标", "得分"], *[[f"市第{i}局", "工作效率", 90] for i in (1, 2)]]
+    perf.write_bytes(xlsx(rows))
+    assert (
+        run(capsys, "user", "add", "效能办", "--role", "管理员", "--password", "office-pass-1")[0]
+        == 0
+    )
+    code, _, err = run(
+        capsys,
+        "--user",
+        "效能办",
+        "user",
+        "add",
+        "王录入",
+        "--role",
+        "录入员",
+        "--password",
+        "clerk-pass-1",
+    )
+    assert code == 0, err
+    assert run(capsys, "--user", "王录入", "import", str(perf), "--year", "2025")[0] == 0
+    code, out, err = run(capsys, "--user", "王录入", "undo", "1")
+    assert code == 0, err
+    assert "请管理员从回收站恢复第 1 号上传" in out and "scoring restore" not in out
+    assert run(capsys, "--user", "王录入", "restore", "1")[0] == 2  # as the message says
+    code, out, _ = run(capsys, "--user", "效能办", "restore", "1")
+    assert code == 0
+    assert run(capsys, "--user", "效能办", "undo", "1")[1].endswith(
+        "恢复：python -m scoring --user 效能办 restore 1\n"
+    )
