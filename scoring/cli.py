@@ -18,6 +18,7 @@ from pathlib import Path
 from scoring import accounts, imports, results, scheme_preview
 from scoring.allocator import keep_freed_memory
 from scoring.formats import fmt_span
+from scoring.publication import PublicationError
 from scoring.rules import round2
 from scoring.scale import composite_interval
 from scoring.scheme import SchemeError, for_year, parse
@@ -25,6 +26,9 @@ from scoring.sources import SOURCE_NAMES, SOURCES
 from scoring.store import Store, StoreError, resolve_db_path
 
 __all__ = ["main", "rank_records"]
+
+
+CONFIRM_PUBLISHED = "管理员确认改动已正式发布年度的数据（公布的结果不变，记入审计日志）"
 
 
 class BadInput(Exception):
@@ -377,16 +381,28 @@ def cmd_import(args: argparse.Namespace) -> int:
                 mapping,
                 args.category,
                 accept_overlap=args.confirm_overlap,
+                confirm_published=args.confirm_published,
             )
         except imports.AlreadyImported as exc:  # a no-op that says so (cli.md)
             print(f"未重复导入：{exc}")
             return 0
         except imports.ImportRejected as exc:
             raise BadInput(f"文件未导入，共 {len(exc.problems)} 处问题：\n{exc}") from exc
+        except PublicationError as exc:  # a published year: refused, or to be confirmed
+            raise BadInput(f"文件未导入：{exc}") from exc
+        published = _published_notice(store, args.year)
     print(outcome.message)
-    for note in outcome.notes:
+    for note in (*outcome.notes, *published):
         print(f"  注意：{note}")
     return 0
+
+
+def _published_notice(store: Store, year: int) -> tuple[str, ...]:
+    """What a change to a published year means (公示: the published figures stay)."""
+    from scoring import publication
+
+    notice = publication.change_notice(store, year)
+    return () if notice is None else (notice.text,)
 
 
 def cmd_uploads(args: argparse.Namespace) -> int:
@@ -422,9 +438,14 @@ def cmd_undo(args: argparse.Namespace) -> int:
     with _open(args) as store:
         user = _user(args)
         try:
-            upload = imports.undo(store, args.upload_id, user)
+            upload = imports.undo(
+                store, args.upload_id, user, confirm_published=args.confirm_published
+            )
         except imports.ImportRejected as exc:
             raise BadInput(str(exc)) from exc
+        except PublicationError as exc:  # a published year: refused, or to be confirmed
+            raise BadInput(f"未撤销：{exc}") from exc
+        published = _published_notice(store, upload.year)
     again = (
         f"恢复：python -m scoring {f'--user {args.user} ' if args.user else ''}restore {upload.id}"
         if accounts.can(user, "restore")
@@ -435,6 +456,8 @@ def cmd_undo(args: argparse.Namespace) -> int:
         f"{SOURCE_NAMES.get(upload.source, upload.source)}，{upload.rows} 行），"
         f"数据已移入回收站；{again}"
     )
+    for note in published:
+        print(f"  注意：{note}")
     return 0
 
 
@@ -442,13 +465,18 @@ def cmd_restore(args: argparse.Namespace) -> int:
     """Bring an undone upload back from the 回收站, exactly."""
     with _open(args) as store:
         try:
-            upload = imports.restore(store, args.upload_id, _user(args))
+            upload = imports.restore(
+                store, args.upload_id, _user(args), confirm_published=args.confirm_published
+            )
         except (imports.ImportRejected, StoreError) as exc:
             raise BadInput(str(exc)) from exc
+        published = _published_notice(store, upload.year)
     print(
         f"已从回收站恢复第 {upload.id} 号上传「{upload.file}」（{upload.year} 年度 "
         f"{SOURCE_NAMES.get(upload.source, upload.source)}，{upload.rows} 行）。"
     )
+    for note in published:
+        print(f"  注意：{note}")
     return 0
 
 
@@ -547,10 +575,20 @@ def cmd_publish(args: argparse.Namespace) -> int:
         if args.year not in store.years():
             raise BadInput(f"{args.year} 年度没有任何考评数据，无法发布。")
         try:
-            done = publish(store, args.year, args.out, _user(args), letterhead=head, period_end=end)
+            done = publish(
+                store,
+                args.year,
+                args.out,
+                _user(args),
+                letterhead=head,
+                period_end=end,
+                reason=args.reason or "",
+            )
         except PublishError as exc:
             print(str(exc), file=sys.stderr)
             return 1
+        except PublicationError as exc:  # changed results without a reason: nothing written
+            raise BadInput(f"未发布：{exc}") from exc
     print(f"已发布 {args.year} 年度考评结果（用时 {done.seconds:.1f} 秒）：")
     print(f"  结果表：{done.workbook}")
     print(f"  通报：{done.report}")
@@ -738,6 +776,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="文件部分内容已导入过时，确认只导入其余的新数据",
     )
+    p.add_argument("--confirm-published", action="store_true", help=CONFIRM_PUBLISHED)
     p.set_defaults(func=cmd_import)
 
     p = sub.add_parser("uploads", help="列出年度已导入的文件")
@@ -747,10 +786,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("undo", help="撤销一次上传（数据移入回收站）")
     p.add_argument("upload_id", type=int)
+    p.add_argument("--confirm-published", action="store_true", help=CONFIRM_PUBLISHED)
     p.set_defaults(func=cmd_undo)
 
     p = sub.add_parser("restore", help="从回收站恢复一次撤销的上传")
     p.add_argument("upload_id", type=int)
+    p.add_argument("--confirm-published", action="store_true", help=CONFIRM_PUBLISHED)
     p.set_defaults(func=cmd_restore)
 
     p = sub.add_parser("recycled", help="列出回收站中的上传")
@@ -796,6 +837,11 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="YYYY-MM-DD",
         help="公示期截止日期，须晚于成文日期"
         "（默认：正在公示的版本已定的日期，否则成文日期后 7 天）",
+    )
+    p.add_argument(
+        "--reason",
+        help="当前结果与已公示（或已正式发布）的版本不同时，生成新版本的理由；"
+        "新版本重新公示，说明中列出全部变动",
     )
     p.set_defaults(func=cmd_publish)
 

@@ -15,6 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from scoring import publication  # a published year's data change: said, confirmed or refused
 from scoring.accounts import User, authorize
 from scoring.scheme import for_year
 from scoring.sheets import ParsedFile, Problem, Registry, parse_file
@@ -300,7 +301,13 @@ def earlier_upload(store: Store, parsed: ParsedFile, year: int) -> Upload | None
 
 
 def commit(
-    store: Store, parsed: ParsedFile, year: int, user: User, *, accept_overlap: bool = False
+    store: Store,
+    parsed: ParsedFile,
+    year: int,
+    user: User,
+    *,
+    accept_overlap: bool = False,
+    confirm_published: bool = False,
 ) -> ImportOutcome:
     """Store a checked file as one upload; refuse one with problems or without the right.
 
@@ -311,6 +318,7 @@ def commit(
         raise ImportRejected(parsed.problems)
     if parsed.source == "units":
         raise ValueError("the unit registry is loaded with load_units")
+    published = publication.check_change(store, year, user, confirmed=confirm_published)
     try:
         upload, created = store.add_upload(
             year=year,
@@ -339,6 +347,7 @@ def commit(
             ],
             earlier=((upload.id, upload.file, upload.rows),),
         )
+    publication.record_change(store, published, user, f"导入第 {upload.id} 号上传「{upload.file}」")
     report = parsed.overlap if accept_overlap else None
     if report is not None and report.overlap:
         return ImportOutcome(upload, created, parsed.notes, report.overlap, report.total)
@@ -356,6 +365,7 @@ def import_file(
     category: str | None = None,
     *,
     accept_overlap: bool = False,
+    confirm_published: bool = False,
 ) -> ImportOutcome:
     """Prepare and commit in one go (the command line's ``import``). The rows are staged
     and their content checked once, inside the storing transaction; a refusal says what
@@ -377,7 +387,14 @@ def import_file(
             ]
         )
     try:
-        return commit(store, parsed, year, user, accept_overlap=accept_overlap)
+        return commit(
+            store,
+            parsed,
+            year,
+            user,
+            accept_overlap=accept_overlap,
+            confirm_published=confirm_published,
+        )
     except ContentRejected as exc:
         cause = exc.__cause__
         if not isinstance(cause, ContentClash | ContentStored):
@@ -386,19 +403,31 @@ def import_file(
         raise ImportRejected(_content_problems(parsed.file, cause.report, names, parsed)) from None
 
 
-def undo(store: Store, upload_id: int, user: User) -> Upload:
+def undo(store: Store, upload_id: int, user: User, *, confirm_published: bool = False) -> Upload:
     """Undo one upload: 管理员 any, 录入员 only their own (within their sources/years)."""
     upload = store.upload(upload_id)
     if upload is None:
         raise ImportRejected([Problem(f"上传编号 {upload_id}", "没有这个上传记录")])
     authorize(user, "undo", source=upload.source, year=upload.year, owner=upload.user)
-    return store.undo(upload_id, user.name)
+    published = publication.check_change(store, upload.year, user, confirmed=confirm_published)
+    undone = store.undo(upload_id, user.name)
+    publication.record_change(store, published, user, f"撤销第 {upload_id} 号上传「{undone.file}」")
+    return undone
 
 
-def restore(store: Store, upload_id: int, user: User) -> Upload:
+def restore(store: Store, upload_id: int, user: User, *, confirm_published: bool = False) -> Upload:
     """Bring an undone upload back from the 回收站 (管理员 only), exactly as it was."""
     authorize(user, "restore")
-    return store.restore(upload_id, user.name)
+    binned = store.recycled()
+    binned = binned.loc[binned["id"] == upload_id, "year"]  # its year, if in the 回收站
+    published = (
+        None
+        if binned.empty
+        else publication.check_change(store, int(binned.iloc[0]), user, confirmed=confirm_published)
+    )
+    back = store.restore(upload_id, user.name)
+    publication.record_change(store, published, user, f"恢复第 {upload_id} 号上传「{back.file}」")
+    return back
 
 
 def load_units(

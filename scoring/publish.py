@@ -480,6 +480,23 @@ def report_title(year: int) -> str:
 REPORT_CHARTS = ("排名", "等次分布", "分项满意率")
 
 
+def _new_version_note(store: Store, res: Results, reason: str) -> str:
+    """The note of a new version published with the office's ``reason``: the reason and
+    every unit and figure it changes against the latest version ("" without a reason,
+    or when nothing changes: the latest version is then re-used)."""
+    from scoring import publication
+
+    record = publication.published(store, res.year)
+    changed = [] if record is None or not reason.strip() else publication.differences(record, res)
+    if not changed:
+        return ""
+    assert record is not None  # changed is empty without one
+    return (
+        f"重新发布：{reason.strip()}。与第 {record['version']} 版相比共变动 "
+        f"{publication.changes_text(changed)}。"
+    )
+
+
 def publish(
     store: Store,
     year: int,
@@ -488,12 +505,18 @@ def publish(
     progress: Callable[[float], None] | None = None,
     letterhead: Letterhead | None = None,
     period_end: date | None = None,
+    reason: str = "",
 ) -> Published:
     """Write the workbook, the charts and the report for ``year`` into ``out_dir``.
 
     The results are frozen as the 公示 record (scoring.publication) whose 公示期 ends on
     ``period_end``: by default the end already announced for the version in 公示, else
     7 days after the 成文日期. The 通报 says until when objections are taken.
+
+    Current results equal to the latest version re-use it (no new version); results
+    that differ are refused (``publication.NeedsConfirmation`` naming the differences)
+    unless the office gives a ``reason``: then they are a new version, in 公示 again
+    with its own period, whose note gives the reason and every difference.
 
     One publication of a year at a time (a second one is refused with a message, not
     queued); everything is built in a temporary folder inside ``out_dir`` and moved
@@ -505,7 +528,7 @@ def publish(
             f"{year} 年度的结果正在由另一位用户（或另一个窗口）发布，请等它完成后再试。"
         )
     try:
-        return _publish(store, year, Path(out_dir), user, progress, letterhead, period_end)
+        return _publish(store, year, Path(out_dir), user, progress, letterhead, period_end, reason)
     finally:
         lock.release()
 
@@ -518,6 +541,7 @@ def _publish(
     progress: Callable[[float], None] | None,
     letterhead: Letterhead | None,
     period_end: date | None,
+    reason: str = "",
 ) -> Published:
     start = time.perf_counter()
     head = letterhead or Letterhead()
@@ -536,8 +560,15 @@ def _publish(
             clock("compute")
             from scoring import publication  # the figures published are frozen as a snapshot
 
-            end = period_end or publication.period_default(store, year, head.date)
-            version = publication.snapshot(store, year, user, period_end=end, res=res)
+            end = period_end or publication.period_default(store, year, head.date, res=res)
+            version = publication.snapshot(
+                store,
+                year,
+                user,
+                period_end=end,
+                note=_new_version_note(store, res, reason),
+                res=res,
+            )
             record = publication.published(store, year, version) or {}
             notice = Notice(
                 publication.stored_date(record.get("period_end")),

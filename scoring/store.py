@@ -874,14 +874,22 @@ class Store:
             )
             _audit(cur, user, "修改公示期", f"{year} 年度第 {version} 版：公示期至 {period_end}")
 
-    def set_publication_status(self, year: int, version: int, status: str, user: str) -> None:
+    def set_publication_status(
+        self, year: int, version: int, status: str, user: str, why: str = ""
+    ) -> None:
+        """``why``: what the audit line says besides the version (an early end of 公示)."""
         with self.transaction() as cur:
             cur.execute(
                 "UPDATE publications SET status = ?, finalized_at = current_timestamp, "
                 "finalized_by = ? WHERE year = ? AND version = ?",
                 [status, user, year, version],
             )
-            _audit(cur, user, "正式发布结果", f"{year} 年度第 {version} 版")
+            _audit(
+                cur,
+                user,
+                "正式发布结果",
+                f"{year} 年度第 {version} 版" + (f"：{why}" if why else ""),
+            )
 
     def add_appeal(self, year: int, version: int, unit: str, text: str, user: str) -> int:
         with self.transaction() as cur:

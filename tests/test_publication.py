@@ -88,8 +88,14 @@ def test_the_year_goes_from_notice_to_final_and_an_appeal_corrects_it(year_2025)
     old = publication.published(store, 2025, 1)
     assert old["units"] == first["units"] and old["status"] == "已更正"
     assert "第 1 号申诉" in second["note"]
-    publication.finalize(store, 2025, OFFICE)
+    # The corrected version is a new 公示 with its own period (7 days from today): it is
+    # not 正式发布 before that period ends, unless the office says why (audited).
+    with pytest.raises(publication.NeedsConfirmation, match=r"第 2 版的公示期至 .*尚未结束"):
+        publication.finalize(store, 2025, OFFICE)
+    assert publication.status(store, 2025) == "公示"
+    publication.finalize(store, 2025, OFFICE, early_reason="领导小组会议决定提前发布")
     assert publication.status(store, 2025) == "正式发布"
+    assert "提前结束公示" in store.audit_log()["detail"].iloc[0]
     with pytest.raises(publication.PublicationError, match="不在公示期"):
         publication.record_appeal(store, 2025, "丁局", "再次申诉", OFFICE)
 
@@ -154,8 +160,9 @@ def test_a_restore_that_would_count_twice_is_refused(year_2025):
 
 def test_the_notice_period_is_stored_kept_by_a_correction_and_moved_on_request(year_2025):
     """公示期: the office gives its last day; the same results published again keep the
-    version (a new day moves its period, audited, figures untouched); a 更正 keeps it."""
-    from datetime import date
+    version (a new day moves its period, audited, figures untouched); a 更正 is a new
+    公示 with its own period."""
+    from datetime import date, timedelta
 
     store = year_2025
     issued = date(2026, 1, 15)
@@ -173,16 +180,22 @@ def test_the_notice_period_is_stored_kept_by_a_correction_and_moved_on_request(y
     # Without a day, publishing the same results again leaves the period as it is.
     assert publication.snapshot(store, 2025, OFFICE) == 1
     assert publication.published(store, 2025)["period_end"] == "2026-01-29"
-    # A 更正 is a new version in 公示 with the period already announced.
+    # A 更正 is a new version in 公示 again, with its own period (walk-through: version 2
+    # was 正式发布 13 s after it was made, under the first version's period).
     appeal = publication.record_appeal(store, 2025, "丁局", "绩效得分录入有误", OFFICE)
     undo(store, 1, OFFICE)
     import_file(store, "绩效（更正）.xlsx", _perf([91.2, 85, 85, 80, 68.4]), 2025, OFFICE)
-    assert publication.decide_appeal(store, appeal, "更正", "核实录入错误", OFFICE) == 2
-    assert publication.published(store, 2025)["period_end"] == "2026-01-29"
+    again = date.today() + timedelta(days=10)
+    decided = publication.decide_appeal(
+        store, appeal, "更正", "核实录入错误", OFFICE, period_end=again
+    )
+    assert decided == 2
+    assert publication.published(store, 2025)["period_end"] == str(again)
+    assert publication.published(store, 2025, 1)["period_end"] == "2026-01-29"
     # Once 正式发布, the period of the record is history: a new day changes nothing.
-    publication.finalize(store, 2025, OFFICE)
+    publication.finalize(store, 2025, OFFICE, early_reason="测试")
     assert publication.snapshot(store, 2025, OFFICE, period_end=date(2026, 2, 5)) == 2
-    assert publication.published(store, 2025)["period_end"] == "2026-01-29"
+    assert publication.published(store, 2025)["period_end"] == str(again)
     assert publication.period_default(store, 2025, issued) == date(2026, 1, 22)
 
 
