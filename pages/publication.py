@@ -71,6 +71,31 @@ def render_record(rec: dict) -> None:
         show_table(shown, hide_index=True, column_config=score_columns(shown.columns))
 
 
+def correction_step(appeal_id: int) -> publication.Correction:
+    """What a 更正 would publish, before it is confirmed: every unit and figure the new
+    version changes (scoring.publication.correction)."""
+    plan = publication.correction(store, appeal_id, current)
+    if not plan.changed:
+        st.info(
+            f"当前数据与公示的第 {plan.version} 版结果相同，更正不会改变任何数字："
+            "请先在「数据上传」中改正数据（撤销或补充上传），或选择「维持」。"
+        )
+        return plan
+    units = len({d.unit for d in plan.changed})
+    st.markdown(
+        f"按当前数据更正，新版本将改变 **{len(plan.changed)} 处（{units} 个单位）**，原版本保留："
+    )
+    differences_table(list(plan.changed))
+    if plan.others:
+        st.warning(
+            md(
+                f"其中 {'、'.join(plan.others)} 不是申诉单位：其变动来自申诉以外的数据改动或"
+                "排名的连带变化，须确认后才能一并更正（或先撤销与申诉无关的改动）。"
+            )
+        )
+    return plan
+
+
 def act(step, *args, done: str) -> None:
     try:
         step(*args)
@@ -90,19 +115,30 @@ if record is None:
         )
     st.stop()
 
-changed = publication.differences(record, current)
-if changed:
-    st.warning(
-        f"当前数据与公示的第 {record['version']} 版结果有 {len(changed)} 处不同"
-        "（下表）；公示的结果不变，如需更正请通过申诉处理。"
-    )
+
+def differences_table(changed: list[publication.Difference]) -> None:
     show_table(
         pd.DataFrame(
-            [(d.unit, d.figure, str(d.published), str(d.current)) for d in changed],
+            [(d.unit, d.figure, d.published, d.current) for d in changed],
             columns=["单位", "项目", "公示值", "当前值"],
         ),
         hide_index=True,
     )
+
+
+changed = publication.differences(record, current)
+if changed:
+    st.warning(
+        f"当前数据与{record['status']}的第 {record['version']} 版结果有 {len(changed)} 处不同"
+        f"（下表）；{record['status']}的结果不变。"
+        + (
+            "如需更正，请通过申诉「更正」生成新的版本并重新公示。"
+            if record["status"] == publication.NOTICE
+            else "如需公布按当前数据计算的结果，请在「结果发布」写明理由生成新的版本，"
+            "新版本将重新公示。"
+        )
+    )
+    differences_table(changed)
 render_record(record)
 
 waiting = [a for a in publication.appeals(store, year) if not a["decision"]]
@@ -123,24 +159,50 @@ if record["status"] == publication.NOTICE:
             st.markdown(md(f"第 {a['id']} 号申诉 · {a['unit']} · {str(a['at'])[:16]}：{a['text']}"))
             decision = st.radio("处理结果", ["维持", "更正"], horizontal=True, key=f"dec-{a['id']}")
             reason = st.text_input("处理理由", key=f"why-{a['id']}")
+            others, again = False, None
             if decision == "更正":
-                st.caption(
-                    "更正：请先在「数据上传」中改正数据（撤销或补充上传），再点处理；"
-                    "将以当前数据生成新的公示版本，原版本保留。"
+                plan = correction_step(a["id"])
+                if plan.others:
+                    others = st.checkbox(
+                        f"确认一并更正申诉单位以外的 {len(plan.others)} 个单位"
+                        f"（{md('、'.join(plan.others))}）",
+                        key=f"others-{a['id']}",
+                    )
+                again = st.date_input(
+                    "更正后重新公示的截止日期",
+                    value=date.today() + timedelta(days=publication.NOTICE_DAYS),
+                    min_value=date.today() + timedelta(days=1),
+                    key=f"again-{a['id']}",
+                    format="YYYY-MM-DD",
+                    help="更正生成的新版本重新公示，公示期满后才能正式发布。",
                 )
             if st.button("处理", key=f"decide-{a['id']}"):
                 act(
-                    publication.decide_appeal,
-                    store,
-                    a["id"],
-                    decision,
-                    reason,
-                    user,
-                    current,
+                    lambda a=a, d=decision, r=reason, e=again, o=others: publication.decide_appeal(
+                        store, a["id"], d, r, user, current, period_end=e, confirm_others=o
+                    ),
                     done="申诉已处理。",
                 )
-    if st.button("结束公示，正式发布", type="primary", key="pub_final", disabled=bool(waiting)):
-        act(publication.finalize, store, year, user, done="已正式发布。")
+    end = publication.stored_date(record["period_end"])
+    early = end is not None and date.today() <= end
+    early_reason = ""
+    if early and not waiting:
+        st.caption(f"公示期至 {end}，尚未结束：公示期满后才能正式发布。")
+        early_reason = st.text_input(
+            "提前结束公示的理由（记入审计日志）",
+            key="pub_early",
+            placeholder="如：经领导小组会议研究决定提前发布",
+        )
+    if st.button(
+        "结束公示，正式发布",
+        type="primary",
+        key="pub_final",
+        disabled=bool(waiting) or (early and not early_reason.strip()),
+    ):
+        act(
+            lambda: publication.finalize(store, year, user, early_reason=early_reason),
+            done="已正式发布。",
+        )
     if waiting:
         st.caption(f"还有 {len(waiting)} 件申诉未处理，处理后才能正式发布。")
 

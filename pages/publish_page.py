@@ -14,11 +14,13 @@ from pages.common import (
     available_years,
     current_user,
     get_store,
+    md,
     results_page,
     year_results,
 )
 from scoring import publication, publish
 from scoring.document import Letterhead
+from scoring.store import StoreError
 
 
 @dataclass(frozen=True)
@@ -58,12 +60,39 @@ def letterhead_fields(year: int) -> Letterhead:
     )
 
 
+def new_version_reason(year: int) -> str:
+    """When current results differ from the latest version (公示 or 正式发布): what
+    differs, and the reason a new version needs (files are not made without one)."""
+    record = publication.published(get_store(), year)
+    changed = [] if record is None else publication.differences(record, res)
+    if not changed:
+        return ""
+    assert record is not None  # changed is empty without one
+    st.warning(
+        md(
+            f"当前结果与{record['status']}的第 {record['version']} 版不同，共 "
+            f"{publication.changes_text(changed, limit=8)}。生成发布文件不会悄悄生成新的版本："
+            + (
+                "公示期内请在「结果公示」页通过申诉「更正」；"
+                if record["status"] == publication.NOTICE
+                else "正式发布的结果不变；"
+            )
+            + "如确需按当前结果发布新的版本，请写明理由，新版本将重新公示。"
+        )
+    )
+    return st.text_input(
+        "新版本的理由（写入新版本的说明，与全部变动一起）",
+        key="pub_reason",
+        placeholder="如：经核实补录某单位加减分",
+    )
+
+
 def notice_end(year: int, head: Letterhead) -> dt.date:
     """The last day of the 公示期 the 通报 announces (offered: the one already set for
     the version in 公示, else 7 days after the 成文日期)."""
     return st.columns([1, 2])[0].date_input(
         "公示期截止日期",
-        value=publication.period_default(get_store(), year, head.date),
+        value=publication.period_default(get_store(), year, head.date, res=res),
         min_value=head.date + dt.timedelta(days=1),
         key="pub_period_end",
         format="YYYY-MM-DD",
@@ -71,10 +100,12 @@ def notice_end(year: int, head: Letterhead) -> dt.date:
     )
 
 
-def build(year: int, head: Letterhead, end: dt.date, progress) -> Built:
+def build(year: int, head: Letterhead, end: dt.date, reason: str, progress) -> Built:
     """Publish into a temporary folder, keep the files as bytes, remove the folder."""
     with tempfile.TemporaryDirectory(prefix=f"publish-{year}-") as tmp:
-        done = publish.publish(get_store(), year, Path(tmp), current_user(), progress, head, end)
+        done = publish.publish(
+            get_store(), year, Path(tmp), current_user(), progress, head, end, reason
+        )
         buf = io.BytesIO()
         with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
             for path in done.charts:
@@ -136,16 +167,22 @@ st.caption(
 )
 head = letterhead_fields(year)
 end = notice_end(year, head)
+reason = new_version_reason(year)
 st.caption(
     "生成发布文件时，当前结果冻结为「结果公示」中的一个版本（与最近一版相同时沿用该版，"
-    "尚未公示的年度由此进入公示）：发出的文件与该版一致，之后的上传、撤销或方案修改不会改变它。"
+    "尚未公示的年度由此进入公示，不同时须写明理由，作为新版本重新公示）："
+    "发出的文件与该版一致，之后的上传、撤销或方案修改不会改变它。"
 )
 if st.button("生成发布文件", type="primary", key="publish"):
     bar = st.progress(0.0, text="正在导出图表……")
     try:
-        st.session_state.setdefault("published", {})[year] = build(year, head, end, bar.progress)
+        st.session_state.setdefault("published", {})[year] = build(
+            year, head, end, reason, bar.progress
+        )
     except publish.PublishError as exc:
         st.error(str(exc))
+    except StoreError as exc:  # changed results without a reason (publication): nothing made
+        st.error(md(exc))
     bar.empty()
 
 built = st.session_state.get("published", {}).get(year)

@@ -15,7 +15,7 @@ from pages.common import (
     selected_year,
     show_table,
 )
-from scoring import accounts, imports
+from scoring import accounts, imports, publication
 from scoring.scheme import for_year
 from scoring.sheets import MAX_UPLOAD_BYTES
 from scoring.sources import SOURCE_NAMES
@@ -173,6 +173,25 @@ def mapping_panel(i: int, parsed, chosen: dict) -> None:
             st.error(md(str(exc)))
 
 
+def published_year_step(key: str) -> tuple[bool, bool]:
+    """What changing this year's data means once its results are published, said before
+    the confirm button (scoring.publication.change_notice): in 公示, a warning; once
+    正式发布, refused for a 录入员, a tick for the 管理员. Returns (may go on, ticked)."""
+    notice = publication.change_notice(store, year, user)
+    if notice is None:
+        return True, False
+    if notice.refused:
+        st.error(notice.refused)
+        return False, False
+    st.warning(notice.text)
+    if not notice.needs_confirmation:
+        return True, False
+    ticked = st.checkbox(
+        f"确认改动已正式发布的 {year} 年度的数据（公布的结果不变，记入审计日志）", key=key
+    )
+    return ticked, ticked
+
+
 def commit_section(parsed, i: int, key: tuple | None = None) -> None:
     """The confirm step: a partial overlap with stored data needs its own tick; the
     content checks run again when storing (someone may have stored it meanwhile)."""
@@ -181,14 +200,17 @@ def commit_section(parsed, i: int, key: tuple | None = None) -> None:
     if overlap:
         st.warning(md(overlap))
         accept = st.checkbox("确认只导入其余的新数据", key=f"overlap-{i}")
+    may, confirmed = published_year_step(f"published-{i}")
     if st.button(
         f"确认导入到 {year} 年度",
         key=f"commit-{i}",
         type="primary",
-        disabled=bool(overlap) and not accept,
+        disabled=(bool(overlap) and not accept) or not may,
     ):
         try:
-            outcome = imports.commit(store, parsed, year, user, accept_overlap=accept)
+            outcome = imports.commit(
+                store, parsed, year, user, accept_overlap=accept, confirm_published=confirmed
+            )
             st.success(md(outcome.message))
             if fresh:  # the year's first data: from now on the sidebar offers it
                 follow_year(year)
@@ -213,10 +235,11 @@ def undo_confirm_step(undoable: dict) -> None:
             "撤销后这些数据不再计入结果，移入回收站，管理员可从回收站恢复。"
         )
     )
+    may, confirmed = published_year_step("undo-published")
     c1, c2 = st.columns(2)
-    if c1.button("确认撤销", key="undo-confirm", type="primary"):
+    if c1.button("确认撤销", key="undo-confirm", type="primary", disabled=not may):
         try:
-            undone = imports.undo(store, pending.id, user)
+            undone = imports.undo(store, pending.id, user, confirm_published=confirmed)
         except StoreError as exc:
             st.error(md(str(exc)))
             return
@@ -257,9 +280,10 @@ def recycle_bin_section(year: int) -> None:
         target = st.selectbox(
             "恢复", list(names), format_func=names.get, key="restore_id", placeholder="请选择"
         )
-        if st.button("从回收站恢复", key="restore"):
+        may, confirmed = published_year_step("restore-published")
+        if st.button("从回收站恢复", key="restore", disabled=not may):
             try:
-                back = imports.restore(store, target, user)
+                back = imports.restore(store, target, user, confirm_published=confirmed)
                 st.session_state["undo_done"] = (
                     f"已恢复第 {back.id} 号上传「{back.file}」（{back.rows} 行）。"
                 )
