@@ -1439,7 +1439,9 @@ def _sub_header(values: list[str], answers: set[str]) -> bool:
 
 
 def _header_rows(sheet: _Sheet, scheme: Scheme, registry: Registry):
-    """Candidate header rows: (row, depth, headers as matched, texts as shown)."""
+    """Candidate header rows: (row, depth, headers as matched, texts as shown, grouped):
+    one row; two rows of items over answers (a tally); or two rows of group labels
+    over column names (``grouped``, any layout)."""
     head = sheet.table.slice(0, HEADER_SCAN_ROWS + 1).to_pylist()
     rows = [[_header(v) for v in row.values()] for row in head]
     shown_rows = [["" if v is None else str(v).strip() for v in row.values()] for row in head]
@@ -1464,11 +1466,18 @@ def _header_rows(sheet: _Sheet, scheme: Scheme, registry: Registry):
                 f"{t}|{b}" if b and t else (t or b)
                 for t, b in zip(shown_top, shown_rows[r + 1], strict=False)
             ]
-            out.append((r, 2, headers, shown))
+            out.append((r, 2, headers, shown, False))
             continue
         if _data_like(values, answers, registry):
             continue
-        out.append((r, 1, values, shown_rows[r]))
+        out.append((r, 1, values, shown_rows[r], False))
+        labelled_below = any(b and not v for v, b in zip(values, below, strict=False))
+        if labelled_below and not _data_like(below, answers, registry):
+            # Group labels above the names (「评议项目」 merged over the items, the columns
+            # beside merged down): each column's lower text, else its upper.
+            headers = [b or v for v, b in zip(values, below, strict=False)]
+            shown = [b or v for v, b in zip(shown_rows[r], shown_rows[r + 1], strict=False)]
+            out.append((r, 2, headers, shown, True))
     return out
 
 
@@ -1502,12 +1511,12 @@ def _matches(
     """The best match of every candidate layout on this sheet."""
     last = _last_rows(sheet.table)
     best: dict[str, _Match] = {}
-    for r, depth, headers, shown in _header_rows(sheet, scheme, registry):
+    for r, depth, headers, shown, grouped in _header_rows(sheet, scheme, registry):
         mapped = [user_map.get(h, h) for h in headers]
         ignored = {i for i, h in enumerate(mapped) if h == IGNORE}
         mapped = ["" if h == IGNORE else h for h in mapped]
         for layout in candidates:
-            if depth == 2 and not layout.two_row_header:
+            if depth == 2 and not grouped and not layout.two_row_header:
                 continue
             mapping, missing = _match(layout, mapped)
             unused = [

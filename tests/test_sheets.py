@@ -356,3 +356,32 @@ def test_ballot_ids_fold_the_same_with_or_without_the_plain_shortcut(ids, monkey
     shortcut = checked()
     monkeypatch.setattr(sheets, "_plain_ids", lambda col: False)
     assert shortcut == checked()
+
+
+def test_group_labels_above_the_items_make_a_two_row_header():
+    """「评议项目」 merged over the six items, the columns beside merged down over both
+    header rows (the walk-through's file was refused as missing 被评单位 and 评议人类别)."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["2026年度万人评议问卷"])
+    ws.append(["问卷编号", "被评单位", "评议人类别", "评议项目", *[None] * 5, "意见建议"])
+    ws.append([None, None, None, *ITEMS, None])
+    ws.append(
+        ["Q1", "市教育局", "服务对象", "满意", "基本满意", "满意", "满意", "不满意", "满意", "快"]
+    )
+    ws.append(["Q2", "市场监管局", "企业代表", *["满意"] * 6, None])
+    for cells in ("A1:J1", "D2:I2", "A2:A3", "B2:B3", "C2:C3", "J2:J3"):
+        ws.merge_cells(cells)
+    buf = io.BytesIO()
+    wb.save(buf)
+    parsed = parse("问卷.xlsx", buf.getvalue())
+    assert parsed.ok, messages(parsed)
+    assert parsed.rows == 2
+    answers = parsed.facts["appraisal_answers"].to_pandas()
+    q1 = answers[answers["ballot"] == "Q1"].set_index("item")["answer"].to_dict()
+    assert q1 == dict(
+        zip(ITEMS, ["满意", "基本满意", "满意", "满意", "不满意", "满意"], strict=True)
+    )
+    assert set(answers["unit"]) == {"市教育局", "市市场监督管理局"}
