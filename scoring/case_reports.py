@@ -10,14 +10,14 @@ overdue at its end. Each comes as a PDF (A4, the same embedded CJK font as the a
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 import pandas as pd
 
 from scoring import cases_store
 from scoring.accounts import User, authorize
-from scoring.cases import VERIFY_EVENT, overdue_on, register
+from scoring.cases import VERIFY_EVENT, WITHDRAWN, overdue_on, register
 from scoring.store import Store
 
 __all__ = [
@@ -57,15 +57,20 @@ class CaseReport:
     verifications: pd.DataFrame
     accountability: pd.DataFrame
     overdue: pd.DataFrame
+    # Cases of the period withdrawn (登记错误、重复登记): not registered cases, listed apart.
+    withdrawn: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def title(self) -> str:
-        return f"{self.kind}（{_cn(self.start)}至{_cn(self.end)}）"
+        return f"{self.kind}（{period_cn(self.start, self.end)}）"
 
     def summary(self) -> str:
         verified = int(self.verifications["核实结果"].isin(["属实", "部分属实"]).sum())
+        apart = (
+            f"（另有 {len(self.withdrawn)} 件登记后撤销，不计入）" if len(self.withdrawn) else ""
+        )
         parts = [
-            f"本期新登记督查与投诉案件 {len(self.new_cases)} 件",
+            f"本期新登记督查与投诉案件 {len(self.new_cases)} 件{apart}",
             f"完成核实 {len(self.verifications)} 件（属实或部分属实 {verified} 件）",
             f"问责 {len(self.accountability)} 人次",
             f"截至 {self.end.month}月{self.end.day}日 超期未办结 {len(self.overdue)} 件",
@@ -79,6 +84,7 @@ class CaseReport:
         if self.kind != ACCOUNTABILITY:
             out = [
                 ("新登记案件", self.new_cases),
+                *([("撤销的案件", self.withdrawn)] if len(self.withdrawn) else []),
                 ("核实情况", self.verifications),
                 ("问责情况", self.accountability),
                 ("超期未办结", self.overdue),
@@ -89,6 +95,24 @@ class CaseReport:
 def _cn(d: date) -> str:
     """A date as 公文 write it: 2025年5月6日."""
     return f"{d.year}年{d.month}月{d.day}日"
+
+
+def period_cn(start: date, end: date) -> str:
+    """A period as 公文 write it, the end without what it shares with the start:
+    2026年1月26日至2月1日, 2025年11月24日至30日; both whole across a new year.
+
+    >>> period_cn(date(2025, 11, 24), date(2025, 11, 30))
+    '2025年11月24日至30日'
+    >>> period_cn(date(2025, 12, 29), date(2026, 1, 4))
+    '2025年12月29日至2026年1月4日'
+    """
+    if start.year != end.year:
+        tail = _cn(end)
+    elif start.month != end.month:
+        tail = f"{end.month}月{end.day}日"
+    else:
+        tail = f"{end.day}日"
+    return f"{_cn(start)}至{tail}"
 
 
 def _d(v: object) -> str:
@@ -116,14 +140,24 @@ def period_report(
         raise ValueError(f"专报类型应为 {'、'.join(REPORT_KINDS)}")
     reg = register(store, year, viewer, today=end)
     in_period = reg[[start <= d <= end for d in reg["date"]]] if not reg.empty else reg
+    gone = in_period["status"] == WITHDRAWN
+    kept, dropped = in_period[~gone], in_period[gone]
     new_cases = pd.DataFrame(
         {
-            **_case_columns(in_period),
-            "发现问题": in_period["finding"],
-            "状态": in_period["status"],
+            **_case_columns(kept),
+            "发现问题": kept["finding"],
+            "状态": kept["status"],
         }
     )
     events = cases_store.events(store, year)
+    why = events[events["status"] == WITHDRAWN].groupby("case_id")["note"].last()
+    withdrawn = pd.DataFrame(
+        {
+            **_case_columns(dropped),
+            "发现问题": dropped["finding"],
+            "撤销原因": [str(why.get(i, "") or "") for i in dropped["id"]],
+        }
+    )
     days = pd.to_datetime(events["on"]).dt.date
     checks = events[(events["status"] == VERIFY_EVENT) & (days >= start) & (days <= end)]
     by_id = reg.set_index("id") if not reg.empty else reg
@@ -164,7 +198,9 @@ def period_report(
             "期限": [_d(d) for d in late["due"]],
         }
     )
-    return CaseReport(kind, year, start, end, new_cases, verifications, accountability, overdue)
+    return CaseReport(
+        kind, year, start, end, new_cases, verifications, accountability, overdue, withdrawn
+    )
 
 
 # -- PDF (公文 layout: scoring.document, the same building blocks as the annual 通报) -------
@@ -249,6 +285,7 @@ def case_notice_pdf(
 
 WIDTHS = {
     "新登记案件": (20, 34, 16, 22, 50, 14),
+    "撤销的案件": (20, 34, 16, 22, 44, 24),
     "核实情况": (20, 32, 22, 16, 32, 34),
     "问责情况": (30, 28, 18, 22, 32, 26),
     "超期未办结": (20, 34, 18, 22, 18, 20, 24),
@@ -256,30 +293,57 @@ WIDTHS = {
 
 
 def report_pdf(report: CaseReport, *, today: date | None = None, letterhead=None) -> bytes:
-    """A 专报 as a 公文: 版头, title, the summary in words, one table per part."""
+    """A 专报 as a 公文: 版头, title, the summary in words, one table per part, the 落款.
+
+    The 落款 never stands alone on a page: when it would, the document is laid out once
+    more with its last part (heading and table, or 「本期无。」) moved to the 落款's page."""
     from dataclasses import replace
 
-    from scoring.document import Letterhead, cjk_text
+    from scoring.document import Letterhead
 
     today = today or date.today()
     head = replace(letterhead or Letterhead(), date=today)
-    issue = (
-        report.start.isocalendar()[1] if report.kind == WEEKLY else report.start.month
-    )  # 期: the ISO week of a 每周一报, the month otherwise
-    head = replace(head, number=head.number or f"{report.kind}　{report.start.year}年第{issue}期")
+    # 期: the ISO week of a 每周一报 (of the ISO year: 29 December 2025 opens 2026's
+    # first week), the month otherwise.
+    iso = report.start.isocalendar()
+    of, issue = (
+        (iso[0], iso[1]) if report.kind == WEEKLY else (report.start.year, report.start.month)
+    )
+    head = replace(head, number=head.number or f"{report.kind}　{of}年第{issue}期")
+    doc, last_part, alone = _report_document(report, head)
+    if alone and last_part:
+        doc, _, _ = _report_document(report, head, keep_last=last_part)
+    return doc.output()
+
+
+def _report_document(report: CaseReport, head, keep_last: float = 0.0):
+    """The 专报 laid out; with the height of its last part (mm, on one page; 0 when it
+    ran over a page) and whether the 落款 went to a page of its own. ``keep_last``: that
+    height, kept on one page with the 落款."""
+    from scoring.document import cjk_text
+
     title = f"督查与投诉{report.title}"
     doc = _doc(title)
     doc.letterhead(head)
     doc.title(title)
     doc.paragraph(cjk_text(report.summary()))
-    for i, (name, frame) in enumerate(report.tables(), start=1):
-        doc.heading(f"{'一二三四五'[i - 1]}、{name}（{len(frame)}）")
+    parts = report.tables()
+    pdf = doc.pdf
+    page, top = pdf.page, pdf.get_y()
+    for i, (name, frame) in enumerate(parts, start=1):
+        if i == len(parts):
+            if keep_last:
+                doc.keep_together(keep_last + doc.closing_height(()))
+            page, top = pdf.page, pdf.get_y()
+        doc.heading(f"{'一二三四五六'[i - 1]}、{name}（{len(frame)}）")
         if frame.empty:
             doc.paragraph("本期无。")
             continue
         doc.table(frame, WIDTHS.get(name, tuple(156 / len(frame.columns) for _ in frame.columns)))
+    last_part = pdf.get_y() - top if pdf.page == page else 0.0
+    before = pdf.page
     doc.signature(head)
-    return doc.output()
+    return doc, last_part, pdf.page != before
 
 
 def report_workbook(report: CaseReport) -> bytes:

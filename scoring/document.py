@@ -106,6 +106,8 @@ def _break_lines(
     cur: list[str] = []
     avail = first
     for token in _TOKEN.findall(text):
+        if not cur and lines and token in CLOSING:
+            cur = _take_back(lines)
         if cur and width_of("".join(cur) + token) > avail:
             if token in CLOSING and (hang or len(cur) < 2):
                 cur.append(token)  # hangs into the margin by one mark at most
@@ -127,6 +129,24 @@ def _break_lines(
     if cur:
         lines.append("".join(cur))
     return lines
+
+
+def _take_back(lines: list[str]) -> list[str]:
+    """A second closing mark after one that hung (「）」 then 「，」) may not start a line
+    either, and one mark only hangs: the last line gives its last character (with an
+    opening mark before it) and its marks to the next line (「四）」「，」→「四），」).
+    Returns the tokens the next line starts with; ``lines[-1]`` loses them."""
+    prev = _TOKEN.findall(lines[-1])
+    back: list[str] = []
+    while len(prev) > 1 and prev[-1] in CLOSING:
+        back.insert(0, prev.pop())
+    if len(prev) < 2:
+        return []
+    back.insert(0, prev.pop())
+    while len(prev) > 1 and prev[-1] in OPENING:  # nor may an opening mark end a line
+        back.insert(0, prev.pop())
+    lines[-1] = "".join(prev)
+    return back
 
 
 def cell_text(text: str, width_of, width: float, *, balanced: bool = False) -> str:
@@ -244,8 +264,13 @@ class OfficialDocument:
         pdf.ln(12)
 
     def title(self, text: str) -> None:
-        """标题: centred, bold serif, about 二号."""
+        """标题: centred, bold serif, about 二号. One too long for a line breaks before its
+        last parenthesis (「督查与投诉每周一报」/「（2026年1月26日至2月1日）」) rather
+        than where the width runs out, which may be inside a date (「2026年1」/「1月」)."""
         with self.bold(20):
+            cut = text.rfind("（")
+            if "\n" not in text and cut > 0 and self.pdf.get_string_width(text) > self.pdf.epw:
+                text = f"{text[:cut]}\n{text[cut:]}"
             self.pdf.multi_cell(
                 0, 11, text, align="C", new_x="LMARGIN", new_y="NEXT", wrapmode=WrapMode.CHAR
             )

@@ -478,3 +478,70 @@ def test_a_case_typed_again_on_a_sheet_is_flagged(city):
     )
     flagged = cases.double_counted(city, 2025)
     assert flagged[["案件编号", "加减分表事由"]].values.tolist() == [[number, "暗访脱岗"]]
+
+
+def _pdf_pages(data: bytes, tmp_path) -> list[str]:
+    """Each page's text as poppler's pdftotext reads it (see test_publish._pdf_text)."""
+    import shutil
+    import subprocess
+
+    if not shutil.which("pdftotext"):
+        pytest.skip("poppler-utils (pdftotext) is not installed")
+    path = tmp_path / "report.pdf"
+    path.write_bytes(data)
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [p for p in text.split("\f") if p.strip()]
+
+
+def test_the_weekly_report_counts_a_withdrawn_case_apart_and_keeps_its_closing_with_the_body(
+    city, tmp_path
+):
+    """Walk-through: 2026-001, withdrawn, was one of 「新登记…2件」; the title broke inside
+    a date (「2026年1」/「1月29日」); page 2 held the 落款 alone."""
+    from scoring import case_reports as cr
+
+    day = date(2025, 11, 26)
+    a, _ = _new(city, day=day, on=day)
+    cases.withdraw(city, ADMIN_U, a, "重复登记", on=day)
+    b, _ = _new(city, unit="乙局", source="效能投诉", day=day, on=day)
+    cases.verify(city, ADMIN_U, b, "属实", points=-1, on=day, note="调查属实，责令整改")
+    rep = cr.period_report(city, 2025, "每周一报", date(2025, 11, 24), date(2025, 11, 30), ADMIN_U)
+    assert rep.new_cases["案件编号"].tolist() == ["2025-002"]
+    assert rep.withdrawn[["案件编号", "撤销原因"]].values.tolist() == [["2025-001", "重复登记"]]
+    assert rep.summary().startswith(
+        "本期新登记督查与投诉案件 1 件（另有 1 件登记后撤销，不计入），完成核实 1 件"
+    )
+    assert [name for name, _ in rep.tables()] == [
+        "新登记案件",
+        "撤销的案件",
+        "核实情况",
+        "问责情况",
+        "超期未办结",
+    ]
+    assert rep.title == "每周一报（2025年11月24日至30日）"
+    assert cr.period_cn(date(2025, 12, 29), date(2026, 1, 4)) == "2025年12月29日至2026年1月4日"
+    pages = _pdf_pages(cr.report_pdf(rep, today=date(2025, 11, 30)), tmp_path)
+    assert "督查与投诉每周一报（2025年11月24日至30日）" in pages[0]
+    assert "新登记督查与投诉案件1件（另有1件登记后撤销，不计入）" in pages[0].replace("\n", "")
+    # The 落款 shares its page with the body's last part.
+    closing = pages[-1]
+    assert "市机关效能建设领导小组办公室" in closing and "2025年11月30日" in closing
+    assert "五、超期未办结（0）" in closing and "本期无。" in closing
+    assert "2025年第48期" in pages[0]
+    # The week of 29 December 2025 is the first of 2026 (ISO), not 「2025年第1期」.
+    cross = cr.period_report(city, 2025, "每周一报", date(2025, 12, 29), date(2026, 1, 4), ADMIN_U)
+    assert "2026年第1期" in _pdf_pages(cr.report_pdf(cross), tmp_path)[0]
+
+
+def test_a_long_report_title_breaks_before_its_period_not_inside_a_date(tmp_path):
+    from scoring.case_reports import _doc
+
+    doc = _doc("督查与投诉每周一报（2025年12月29日至2026年1月4日）")
+    doc.title("督查与投诉每周一报（2025年12月29日至2026年1月4日）")
+    (page,) = _pdf_pages(doc.output(), tmp_path)
+    assert [line.strip() for line in page.splitlines() if line.strip()][:2] == [
+        "督查与投诉每周一报",
+        "（2025年12月29日至2026年1月4日）",
+    ]

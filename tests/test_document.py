@@ -14,6 +14,13 @@ def test_a_closing_mark_never_starts_a_line_of_the_body_it_hangs():
     assert _break_lines("一二三四，五六", _width, 4, 4) == ["一二三四，", "五六"]
 
 
+def test_two_closing_marks_at_the_end_of_a_line_go_down_with_the_character_before():
+    # The weekly report's 「（另有1件登记后撤销，不计入），完成核实」 put 「，」 first on a
+    # line: 「）」 hung, and the 「，」 after it started the next line.
+    assert _break_lines("一二三四），五六", _width, 4, 4) == ["一二三", "四），五", "六"]
+    assert _break_lines("一二（70.25），五", _width, 8, 8) == ["一二", "（70.25），", "五"]
+
+
 def test_in_a_table_cell_a_closing_mark_takes_the_character_before_it_along():
     # No margin to hang into: 「四」 goes down with 「，」; 「70.25」 goes down with 「）」,
     # and takes its 「（」 along (an opening mark never ends a line).
