@@ -438,10 +438,15 @@ def registry_section(year: int) -> None:
             if plan.problems:
                 st.error(f"单位名录未导入，共 {len(plan.problems)} 处问题：")
                 show_table(imports.problems_frame(plan.problems), hide_index=True)
+                long = dict.fromkeys(p for p in plan.problems if len(p.expected) > 40)
+                for p in list(long)[:3]:  # readable without widening a cell
+                    st.markdown(f"- {md(imports.where_said(p) + p.expected)}")
             elif not plan.changes:
                 st.info(f"与 {year} 年度在用的名录相同，没有需要导入的变更。")
             else:
                 st.markdown(f"**导入前预览：{len(plan.changes)} 项变更**（尚未保存）")
+                for merge in plan.merges:
+                    st.info(md(merge))
                 show_table(plan.frame(), hide_index=True)
                 confirmed = True
                 for reason in plan.confirm:

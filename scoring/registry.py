@@ -90,6 +90,12 @@ class RegistryPlan:
     def updated(self) -> int:
         return len({c.unit for c in self.changes if c.kind in ("修改", "清空", "撤销")})
 
+    @property
+    def merges(self) -> list[str]:
+        """What the file does to facts already stored or still to come (合并数据 and
+        取消合并), in sentences: too long for the table's cell, said above it."""
+        return [c.new for c in self.changes if c.kind in ("合并数据", "取消合并")]
+
     def frame(self) -> pd.DataFrame:
         """The changes as a table for the page and the command line."""
         return pd.DataFrame(
@@ -270,11 +276,41 @@ def preview(store: Store, name: str, data: bytes, year: int | None = None) -> Re
     clashes = _clashes(name, incoming, known, rows)
     if clashes:
         return RegistryPlan(name, year, base, pd.DataFrame(), (), (), tuple(clashes))
-    changes += _merges_said(store, year, known, rows)
+    said = _merges_said(store, year, known, rows)
+    changes += said
+    confirm += _withdrawn_with_facts(store, year, changes, {c.unit for c in said})
     return RegistryPlan(name, year, base, frame, tuple(changes), tuple(confirm))
 
 
 _HOW = {"name": "单位名称", "aliases": "简称", "predecessors": "前身"}
+
+
+def _withdrawn_with_facts(
+    store: Store, year: int, changes: list[Change], merged: set[str]
+) -> list[str]:
+    """A unit withdrawn (撤销) from a year it already has facts in, with no successor to
+    take them: its facts would count for no one. Said, and confirmed, before it happens."""
+    from scoring.sources import SOURCE_NAMES
+
+    gone = [c.unit for c in changes if c.kind == "撤销" and c.unit not in merged]
+    if not gone or not year:
+        return []
+    held = store.uploads_by_source_unit(year)
+    held = held[held["unit"].isin(gone) & (held["rows"] > 0)]
+    out = []
+    for unit in gone:
+        mine = held[held["unit"] == unit]
+        if mine.empty:
+            continue
+        what = "、".join(
+            f"{SOURCE_NAMES.get(s, s)} {n} 行"
+            for s, n in zip(mine["source"], mine["rows"], strict=True)
+        )
+        out.append(
+            f"撤销的单位「{unit}」在 {year} 年度已有数据（{what}），撤销后这些数据不计入任何单位的"
+            f"结果；如系更名或合并，请在新单位的「前身」列填写「{unit}」。"
+        )
+    return out
 
 
 def _merges_said(

@@ -152,6 +152,7 @@ def test_a_unit_renamed_mid_year_is_one_unit_with_all_its_facts(store):
     first = _city(store)
     plan = registry.preview(store, "更名.xlsx", xlsx(RENAME), 2026)
     assert [(c.unit, c.kind) for c in plan.changes] == [(NEW, "新增单位"), (OLD, "合并数据")]
+    assert plan.merges == [plan.changes[1].new]  # said above the page's table too
     assert plan.changes[1].new == (
         f"自 2026 年度起，{OLD} 的数据将计入 {NEW}（{OLD} 不再单独排名；此前各年度不变）"
     )
@@ -184,8 +185,12 @@ def test_a_unit_renamed_mid_year_is_one_unit_with_all_its_facts(store):
         [OLD, NEW, "万人评议（问卷）", 12],
         [OLD, NEW, "绩效考核", 1],
     ]
-    # Retiring the old name (状态 撤销) drops nothing.
-    _load(store, [["单位名称", "类型", "状态"], [OLD, "部门", "撤销"]])
+    # Retiring the old name (状态 撤销) drops nothing, and asks nothing.
+    retire = registry.preview(
+        store, "撤销.xlsx", xlsx([["单位名称", "类型", "状态"], [OLD, "部门", "撤销"]]), 2026
+    )
+    assert retire.confirm == ()
+    registry.apply(store, retire, OFFICE)
     assert repr(results.compute(store, 2026).unit(NEW)) == repr(unit)
     # Undo after the rename takes off exactly what the upload added.
     store.undo(first)
@@ -286,3 +291,17 @@ def test_merged_counts_score_as_if_every_ballot_named_the_new_unit(tmp_path):
     )
     renamed.close()
     direct.close()
+
+
+def test_withdrawing_a_unit_whose_facts_no_successor_takes_needs_a_confirmation(store):
+    _city(store)
+    rows = [["单位名称", "类型", "状态"], [OLD, "部门", "撤销"]]
+    plan = registry.preview(store, "撤销.xlsx", xlsx(rows), 2026)
+    assert plan.confirm == (
+        f"撤销的单位「{OLD}」在 2026 年度已有数据（万人评议（问卷） 12 行、绩效考核 1 行），"
+        "撤销后这些数据不计入任何单位的结果；如系更名或合并，请在新单位的「前身」列填写"
+        f"「{OLD}」。",
+    )
+    with pytest.raises(registry.NeedsConfirmation):
+        registry.apply(store, plan, OFFICE)
+    assert OLD in store.units(2026)["name"].tolist()
