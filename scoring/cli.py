@@ -141,7 +141,7 @@ def _table(records: list[dict]) -> str:
             r["grade"],
             r["appraisal"],
             sat,
-            r["ballots"],
+            None if r["appraisal"] is None else r["ballots"],  # blank, as in the workbook
             r["performance"],
             r["integrity"],
             r["adjustment"],

@@ -242,3 +242,34 @@ def test_publish_on_the_command_line_reuses_the_version_or_needs_a_reason(db, tm
     # The same results again: the version is re-used, no reason asked.
     code, text, err = cli(capsys, db, *publish, "--date", "2031-01-02")
     assert code == 0 and "公示记录第 2 版（公示）" in text, err
+
+
+def test_csv_downloads_and_the_published_table_read_as_the_tables_do(db, capsys):
+    """CSV downloads gave 问卷数 as 472.0 and 满意率 as 0.9628; ``published`` printed
+    问卷数 0 where the workbook leaves it blank (a unit without 万人评议)."""
+    import pandas as pd
+
+    from scoring.tables import csv_safe
+
+    frame = pd.DataFrame(
+        {
+            "单位名称": ["甲局", "=乙局"],
+            "综合得分": [79.2, 80.125],
+            "满意率": [0.9628, None],
+            "问卷数": [472.0, None],
+            "加减分": [1.5, -2.0],
+        }
+    )
+    text = csv_safe(frame).to_csv(index=False)
+    assert text.splitlines() == [
+        "单位名称,综合得分,满意率,问卷数,加减分",
+        "甲局,79.20,96.28%,472,+1.50",
+        "'=乙局,80.13,,,-2.00",
+    ]
+    with Store(db) as s:
+        publication.snapshot(s, 2025, OFFICE)
+    code, out, _ = cli(capsys, db, "published", "--year", "2025")
+    assert code == 0
+    header, first = out.splitlines()[1:3]
+    cells = dict(zip(header.split("\t"), first.split("\t"), strict=True))
+    assert cells["单位"] == "甲局" and cells["万人评议"] == "" and cells["问卷数"] == ""
