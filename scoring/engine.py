@@ -220,7 +220,7 @@ def appraisals(
         a = columns.appraisal(c, sch, rows)
         units = [c.units[row] for row in rows.tolist()]
         arrays, none = _samples_of(facts, units, a, sch)
-        spreads = evidence.appraisal_spreads(arrays, sch.confidence, deff)
+        spreads = evidence.appraisal_spreads(arrays, a.score, sch.confidence, deff)
         names, weights = tuple(sch.items), tuple(sch.items.values())
         categories, category_weights = tuple(sch.categories), tuple(sch.categories.values())
         mean, category_score = _numbers(a.mean), _numbers(a.category_score)

@@ -19,8 +19,10 @@ Where the uncertainty comes from, and what is left out:
   (clamped between 1 and the number of items), or, with no ballot sheets, the number of
   items — the Cauchy–Schwarz bound for fully correlated items, labelled as conservative.
   Each category's variance is guarded against tiny or constant samples by one pseudo-ballot
-  at each end of the scale (0 and 100), and the interval is built on the logit scale so that
-  it stays within 0–100, with a Student-t quantile (Welch–Satterthwaite degrees of freedom).
+  at each end of the scale (0 and 100). The interval is built on the logit scale around the
+  published score itself (the pseudo-ballots' share keeps the logit finite at 0 and 100),
+  with a Student-t quantile (Welch–Satterthwaite degrees of freedom), and cut at 0 and 100:
+  it always holds the score, as the composite's does.
 - 绩效考核: each indicator's (trimmed) mean has the sampling variance of the scores it
   averages (the scorers treated as a sample); with fewer than two scores it is unknown.
 - 勤廉测评: the variance of the mean vote points.
@@ -331,20 +333,31 @@ def _square(x: np.ndarray) -> np.ndarray:
     return squares.reshape(x.shape)
 
 
-def appraisal_spreads(c: CategoryArrays, level: float, deff: float | None) -> list[AppraisalSpread]:
-    """The appraisal score's sampling variance and its interval at ``level`` for each
-    unit's samples (a row of ``c``), all units at once. Categories are independent
-    samples, weighted as in the score (weights renormalised over the categories that
-    have answers); each category's variance has one pseudo-ballot at 0 and one at 100
-    (a tiny or constant category never claims certainty), a tally's times the design
-    effect ``deff`` (clamped to [1, items]; ``None``: the number of items, the
-    conservative bound). The interval is symmetric on the logit scale of score/100,
-    with a t quantile of Welch–Satterthwaite degrees of freedom. The scalar form, one
-    unit at a time, is ``appraisal_spread`` in tests/reference.py; this gives its values
-    to the last bit: the same floating-point operations in the same order (sums
-    over a unit's categories accumulated category by category, as Python's ``sum``
-    adds; squares as Python's ``** 2``; logarithms and exponentials with ``math``), and
-    the t quantiles of all units taken together (``t_quantiles``)."""
+def appraisal_spreads(
+    c: CategoryArrays, score: np.ndarray, level: float, deff: float | None
+) -> list[AppraisalSpread]:
+    """The appraisal score's sampling variance and its interval at ``level`` around the
+    published ``score`` for each unit's samples (a row of ``c``; ``score`` the unit's
+    万人评议得分), all units at once. Categories are independent samples, weighted as in
+    the score (weights renormalised over the categories that have answers); each
+    category's variance has one pseudo-ballot at 0 and one at 100 (a tiny or constant
+    category never claims certainty), a tally's times the design effect ``deff``
+    (clamped to [1, items]; ``None``: the number of items, the conservative bound).
+
+    The interval is symmetric, on the logit scale, around the score itself: the score is
+    taken with the pseudo-ballots' share ``a`` at each end, q = (1 − 2a) · score/100 + a
+    (a = Σ w_k / (n_k + 2)), which keeps the logit finite at 0 and 100; the ends, a t
+    quantile of Welch–Satterthwaite degrees of freedom times the delta-method standard
+    error either side, are mapped back through the same shift and cut at 0 and 100 (as
+    the composite's interval is cut at its scale). So it always holds the published
+    score; before, it was centred on the pseudo-ballot mean, several points below the
+    score with few ballots, and could leave the score out.
+
+    The scalar form, one unit at a time, is ``appraisal_spread`` in tests/reference.py;
+    this gives its values to the last bit: the same floating-point operations in the same
+    order (sums over a unit's categories accumulated category by category, as Python's
+    ``sum`` adds; squares as Python's ``** 2``; logarithms and exponentials with
+    ``math``), and the t quantiles of all units taken together (``t_quantiles``)."""
     n = c.ballots + c.tally_ballots
     used = c.sampled & (c.weight > 0) & (n > 0)
     size, width = used.shape
@@ -361,15 +374,16 @@ def appraisal_spreads(c: CategoryArrays, level: float, deff: float | None) -> li
         guarded = sum_sq / (n + 1) / n
         part = _square(c.weight / total_w[:, None]) * guarded
         spread = np.maximum(n - 1, 1)
-        variance, denom, mean = np.zeros(size), np.zeros(size), np.zeros(size)
+        variance, denom, share = np.zeros(size), np.zeros(size), np.zeros(size)
         for k in range(width):
             here = used[:, k]
             variance = np.where(here, variance + part[:, k], variance)
             denom = np.where(here, denom + part[:, k] * part[:, k] / spread[:, k], denom)
-            mean = np.where(here, mean + c.weight[:, k] / total_w * m[:, k], mean)
+            share = np.where(here, share + c.weight[:, k] / total_w / (n[:, k] + 2), share)
         df = np.where(denom > 0, variance * variance / denom, math.inf)
-        p = mean / 100
-        se_logit = np.sqrt(variance) / 100 / (p * (1 - p))
+        shrink = 1 - 2 * share
+        q = score / 100 * shrink + share
+        se_logit = np.sqrt(variance) / 100 * shrink / (q * (1 - q))
     some = used.any(axis=1)
     conservative = (used & (c.tally_ballots > 0)).any(axis=1) & (deff is None)
     at = np.flatnonzero(some)
@@ -377,16 +391,25 @@ def appraisal_spreads(c: CategoryArrays, level: float, deff: float | None) -> li
     quantile[at] = t_quantiles(0.5 + level / 2, df[at].tolist())
     half = (quantile * se_logit).tolist()
     out = []
-    for j, (v, d, pj, h, cons) in enumerate(
-        zip(variance.tolist(), df.tolist(), p.tolist(), half, conservative.tolist(), strict=True)
-    ):
+    rows = zip(
+        variance.tolist(),
+        df.tolist(),
+        score.tolist(),
+        q.tolist(),
+        share.tolist(),
+        shrink.tolist(),
+        half,
+        conservative.tolist(),
+        strict=True,
+    )
+    for j, (v, d, sj, qj, aj, sh, h, cons) in enumerate(rows):
         if not some[j]:
             out.append(AppraisalSpread(None, math.inf, None, None, False))
             continue
-        centre = math.log(pj / (1 - pj))
-        low = 100 / (1 + math.exp(-(centre + -1 * h)))
-        high = 100 / (1 + math.exp(-(centre + 1 * h)))
-        out.append(AppraisalSpread(v, d, low, high, cons))
+        centre = math.log(qj / (1 - qj))
+        low = (1 / (1 + math.exp(-(centre + -1 * h))) - aj) / sh * 100
+        high = (1 / (1 + math.exp(-(centre + 1 * h))) - aj) / sh * 100
+        out.append(AppraisalSpread(v, d, max(0.0, min(low, sj)), min(100.0, max(high, sj)), cons))
     return out
 
 

@@ -230,9 +230,9 @@ def _with_interval(
 ) -> rules.AppraisalScore:
     """The appraisal score with its sampling variance and interval at the scheme's level."""
     samples = _samples(a, facts.appraisal_spread.get(unit, {}))
-    if samples is None:
+    if samples is None or a.score is None:
         return a
-    s = appraisal_spread(samples, scheme.confidence, deff)
+    s = appraisal_spread(samples, scheme.confidence, deff, a.score)
     return replace(
         a, ci_low=s.low, ci_high=s.high, variance=s.variance, conservative=s.conservative
     )
@@ -397,14 +397,14 @@ def _guarded_variance(c: CategorySample, deff: float | None) -> float:
 
 
 def appraisal_spread(
-    categories: Sequence[CategorySample], level: float, deff: float | None
+    categories: Sequence[CategorySample], level: float, deff: float | None, score: float
 ) -> AppraisalSpread:
-    """The appraisal score's variance and its interval at ``level``
-    (``evidence.appraisal_spreads`` gives it for many units at once).
+    """The appraisal score's variance and its interval at ``level`` around the published
+    ``score`` (``evidence.appraisal_spreads`` gives it for many units at once).
 
     Categories are independent samples, weighted as in the score (weights renormalised over
-    the categories that have answers). The interval is symmetric on the logit scale of
-    score/100 and uses a t quantile with Welch–Satterthwaite degrees of freedom."""
+    the categories that have answers). The interval is ``appraisal_interval``'s, with a t
+    quantile of Welch–Satterthwaite degrees of freedom."""
     used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
     if not used:
         return AppraisalSpread(None, math.inf, None, None, False)
@@ -418,26 +418,32 @@ def appraisal_spread(
     df = variance * variance / denom if denom > 0 else math.inf
     conservative = deff is None and any(c.tally_ballots for c in used)
     spread = AppraisalSpread(variance, df, None, None, conservative)
-    return appraisal_interval(categories, level, spread)
+    return appraisal_interval(categories, level, spread, score)
 
 
 def appraisal_interval(
-    categories: Sequence[CategorySample], level: float, spread: AppraisalSpread
+    categories: Sequence[CategorySample], level: float, spread: AppraisalSpread, score: float
 ) -> AppraisalSpread:
     """``spread`` (``appraisal_spread`` of ``categories`` without its interval) with the
-    interval at ``level``."""
+    interval at ``level`` around the published ``score``: symmetric on the logit scale of
+    the score with the pseudo-ballots' share ``a`` at each end, q = (1 − 2a) · score/100
+    + a (a = Σ w_k / (n_k + 2), the weights renormalised: one pseudo-ballot at 0 and one
+    at 100 per category, as in the variance), which keeps the logit finite at 0 and 100;
+    the ends mapped back through the same shift and cut at 0 and 100. So the interval
+    holds the score, is centred on it as the composite's is (on its scale, cut where it
+    reaches past it), and is as wide as the variance says."""
     if spread.variance is None:
         return spread
     used = [c for c in categories if c.weight > 0 and c.ballots + c.tally_ballots > 0]
     total_w = left_sum(c.weight for c in used)
-    # The logit is taken at the score with the same pseudo-ballots as the variance, which
-    # keeps it finite at 0 and 100.
-    p = left_sum(c.weight / total_w * _pseudo_mean(c) for c in used) / 100
-    se_logit = math.sqrt(spread.variance) / 100 / (p * (1 - p))
+    a = left_sum(c.weight / total_w / (c.ballots + c.tally_ballots + 2) for c in used)
+    shrink = 1 - 2 * a
+    q = score / 100 * shrink + a
+    se_logit = math.sqrt(spread.variance) / 100 * shrink / (q * (1 - q))
     half = t_quantile(0.5 + level / 2, spread.df) * se_logit
-    centre = math.log(p / (1 - p))
-    low, high = (100 / (1 + math.exp(-(centre + s * half))) for s in (-1, 1))
-    return replace(spread, low=low, high=high)
+    centre = math.log(q / (1 - q))
+    low, high = ((1 / (1 + math.exp(-(centre + s * half))) - a) / shrink * 100 for s in (-1, 1))
+    return replace(spread, low=max(0.0, min(low, score)), high=min(100.0, max(high, score)))
 
 
 # -- the year's counts numbered in SQL, and the figures over every ballot (was

@@ -55,5 +55,7 @@ def test_evaluate_gives_what_score_unit_gives_unit_by_unit(seed):
     together = engine.evaluate(facts, sch).units
     assert [u.unit for u in together] == [u.unit for u in one_by_one]
     assert sum(u.ci_low is not None for u in together) > 10  # intervals were taken
+    for u in together:  # every interval holds the published score
+        assert u.ci_low is None or u.ci_low <= u.appraisal <= u.ci_high, u.unit
     for mine, theirs in zip(together, one_by_one, strict=True):
         assert repr(replace(mine, warning_details=(), p_last=None)) == repr(theirs)

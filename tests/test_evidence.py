@@ -59,7 +59,7 @@ def test_t_quantiles_decided_near_a_guess_are_one_by_ones_to_the_last_bit(p):
 def test_appraisal_spreads_of_many_units_are_each_units_to_the_last_bit(deff):
     """The spreads and intervals of many units at once (engine.appraisals) are what
     appraisal_spread gives for each unit alone: tallies, empty and unweighted
-    categories, a unit without any sample included."""
+    categories, a unit without any sample included; scores at 0 and 100."""
     rnd = np.random.default_rng(3)
     size, width = 300, 5
     weight = np.array([0.3, 0.2, 0.0, 0.35, 0.15])
@@ -74,7 +74,9 @@ def test_appraisal_spreads_of_many_units_are_each_units_to_the_last_bit(deff):
         items=rnd.integers(0, 7, (size, width)),
     )
     c.sampled[0] = False
-    together = ev.appraisal_spreads(c, 0.95, deff)
+    score = rnd.uniform(0, 100, size)
+    score[1:3] = 0.0, 100.0
+    together = ev.appraisal_spreads(c, score, 0.95, deff)
     for j in range(size):
         samples = [
             reference.CategorySample(
@@ -89,7 +91,7 @@ def test_appraisal_spreads_of_many_units_are_each_units_to_the_last_bit(deff):
             for k in range(width)
             if c.sampled[j, k]
         ]
-        assert together[j] == reference.appraisal_spread(samples, 0.95, deff), j
+        assert together[j] == reference.appraisal_spread(samples, 0.95, deff, score[j]), j
 
 
 def test_p_last_skips_only_the_flat_tails_of_erfc(monkeypatch):
@@ -190,27 +192,85 @@ def test_appraisal_interval_of_three_ballots_by_hand():
     # (满意, 基本满意): ballot scores 100, 30, 80, mean 70, Σ d² = 2600, so the store's
     # ballot variance is 2600 / 9. Guard: two pseudo-ballots (0 and 100) move the mean to
     # (210 + 100) / 5 = 62 and add 3·8² + 62² + 38² = 5480 → per-ballot variance
-    # 8080 / 4 = 2020 → variance of the score 2020 / 3.
+    # 8080 / 4 = 2020 → variance of the score 2020 / 3 (sd 25.95), df 2, t 4.3027.
+    # Interval around the score 70: pseudo-ballot share a = 1/5, q = 0.6 · 0.70 + 0.2 =
+    # 0.62; logit se = 0.2595 · 0.6 / (0.62 · 0.38) = 0.6608, half-width 2.8433; ends
+    # (expit(0.4895 ∓ 2.8433) − 0.2) / 0.6 · 100 = −18.87 and 127.59, cut to 0 and 100:
+    # three ballots say nothing about where the score lies. (Centred on the pseudo-ballot
+    # mean 62 it was 1.41～99.47.)
     c = reference.CategorySample(weight=0.3, score=70.0, ballots=3, variance=2600 / 9, items=2)
-    s = reference.appraisal_spread([c], 0.95, 1.0)
+    s = reference.appraisal_spread([c], 0.95, 1.0, 70.0)
     assert s.variance == pytest.approx(2020 / 3, rel=1e-12)
     assert s.df == pytest.approx(2.0)
-    p = 0.62  # the logit is taken at the pseudo-ballot mean 62
-    half = ev.t_quantile(0.975, 2) * math.sqrt(2020 / 3) / 100 / (p * (1 - p))
-    centre = math.log(p / (1 - p))
-    assert s.low == pytest.approx(100 / (1 + math.exp(-(centre - half))), rel=1e-9)
-    assert s.high == pytest.approx(100 / (1 + math.exp(-(centre + half))), rel=1e-9)
-    assert 0 < s.low < 70 < s.high < 100
+    assert (s.low, s.high) == (0.0, 100.0)
+
+
+def test_appraisal_interval_of_four_ballots_by_hand():
+    """The interval is symmetric on the logit scale around the published score itself,
+    not around the pseudo-ballot mean, and the pseudo-ballots stay in its variance."""
+    # One category, two items weighted equally; ballots (满意, 不满意), (不满意, 满意),
+    # (基本满意, 基本满意) twice: ballot scores 50, 50, 60, 60, both item means 55, score 55;
+    # d = −5, −5, 5, 5, Σ d² = 100, the store's ballot variance Σ (d/4)² = 6.25.
+    # Guard: pseudo-ballots at 0 and 100 → mean m = (4·55 + 100) / 6 = 53.3333;
+    # Σ (x − m)² = 100 + 4 · 1.6667² + 53.3333² + 46.6667² = 5133.33, over n + 1 = 5 →
+    # 1026.67 per ballot → variance of the score 256.667 (sd 16.0208); df 3, t 3.18245.
+    # Logit scale with the pseudo-ballots' share a = 1/6 at each end: q = (1 − 2a) ·
+    # 0.55 + a = 0.53333, logit 0.13353; se = 0.160208 · (2/3) / (0.53333 · 0.46667)
+    # = 0.42913, half-width 3.18245 · 0.42913 = 1.36568.
+    # Low: expit(0.13353 − 1.36568) = expit(−1.23215) = 0.22580 → (0.22580 − 1/6) · 1.5
+    # · 100 = 8.87. High: expit(1.49921) = 0.81745 → (0.81745 − 1/6) · 150 = 97.62.
+    # So 8.87～97.62 holds 55 (centred on m = 53.33, as before, it was 12.84～89.86).
+    c = reference.CategorySample(weight=1.0, score=55.0, ballots=4, variance=6.25, items=2)
+    s = reference.appraisal_spread([c], 0.95, 1.0, 55.0)
+    assert s.variance == pytest.approx(256.667, abs=1e-3)
+    assert s.df == pytest.approx(3.0)
+    assert (s.low, s.high) == pytest.approx((8.870, 97.618), abs=1e-3)
+
+    # Symmetric on that logit scale around the score: q(low) and q(high) equally far.
+    def logit(x):
+        q = (1 - 2 / 6) * x / 100 + 1 / 6
+        return math.log(q / (1 - q))
+
+    assert logit(55.0) - logit(s.low) == pytest.approx(logit(s.high) - logit(55.0), rel=1e-12)
+    together = ev.appraisal_spreads(
+        ev.CategoryArrays(
+            *(np.array([[x]]) for x in (True, 1.0, 55.0, 4, 6.25, 0, 0.0, 2)),
+        ),
+        np.array([55.0]),
+        0.95,
+        1.0,
+    )
+    assert together == [s]
+
+
+def test_four_ballots_through_the_store_give_the_interval_worked_by_hand(store):
+    """The four ballots above, stored and computed: 万人评议 55.00, 95% 区间 8.87～97.62."""
+    from scoring import results
+    from tests.conftest import add_facts, add_units, ballots, scheme_text
+
+    two_items = {"items": {"工作效率": 1, "总体评价": 1}, "categories": {"服务对象": 1.0}}
+    store.set_scheme(2025, "例", scheme_text(appraisal=two_items), "test")
+    add_units(store, [("甲局", "部门", None, "综合管理类")])
+    answers = [("满意", "不满意"), ("不满意", "满意"), ("基本满意", "基本满意")]
+    rows = ballots("甲局", "服务对象", answers + answers[2:], list(two_items["items"]))
+    add_facts(store, 2025, "appraisal_answers", rows)
+    u = results.compute(store, 2025).unit("甲局")
+    assert u.appraisal == pytest.approx(55.0)
+    assert u.appraisal_detail.variance == pytest.approx(256.667, abs=1e-3)
+    assert (u.ci_low, u.ci_high) == pytest.approx((8.870, 97.618), abs=1e-3)
 
 
 def test_constant_and_single_ballot_categories_never_claim_certainty():
+    # 100 ballots all 满意: score 100, and the interval holds it (centred on the
+    # pseudo-ballot mean 99.02 it was 93.03～99.87, leaving the score out), but is not
+    # a zero-width [100, 100]: the pseudo-ballots keep its variance at 0.98.
     all_satisfied = reference.CategorySample(1.0, 100.0, 100, 0.0, items=6)
-    s = reference.appraisal_spread([all_satisfied], 0.95, 1.0)
-    assert s.high < 100 and 90 < s.low < 99.5  # not a zero-width [100, 100]
-    # One ballot says next to nothing: the interval spans nearly the whole scale, so no
+    s = reference.appraisal_spread([all_satisfied], 0.95, 1.0, 100.0)
+    assert s.high == 100 and 90 < s.low < 99.5
+    # One ballot says next to nothing: the interval spans the whole scale, so no
     # warning can call a difference significant on it.
     one = reference.appraisal_spread(
-        [reference.CategorySample(1.0, 60.0, 1, 0.0, items=6)], 0.95, 1.0
+        [reference.CategorySample(1.0, 60.0, 1, 0.0, items=6)], 0.95, 1.0, 60.0
     )
     assert one.low < 5 and one.high > 95
 
@@ -219,9 +279,9 @@ def test_tally_variance_is_widened_by_the_design_effect_or_the_conservative_boun
     tally = reference.CategorySample(
         1.0, 80.0, 0, 0.0, tally_ballots=200, tally_variance=1.5, items=6
     )
-    measured = reference.appraisal_spread([tally], 0.95, 2.0)
-    bound = reference.appraisal_spread([tally], 0.95, None)
-    alone = reference.appraisal_spread([tally], 0.95, 1.0)
+    measured = reference.appraisal_spread([tally], 0.95, 2.0, 80.0)
+    bound = reference.appraisal_spread([tally], 0.95, None, 80.0)
+    alone = reference.appraisal_spread([tally], 0.95, 1.0, 80.0)
     assert alone.variance < measured.variance < bound.variance
     assert bound.conservative and not measured.conservative
     assert ev.design_effect(288.888, 170.370, 2) == pytest.approx(288.888 / 170.370)
@@ -253,7 +313,8 @@ def test_coverage_of_the_appraisal_interval_in_a_seeded_simulation():
             x = _ballots(rng, 60, 6, 0.4)
             var, _ = _ballot_variances(x)
             cats.append(reference.CategorySample(w, float(x.mean()), 60, var, items=6))
-        s = reference.appraisal_spread(cats, 0.95, 1.0)
+        score = sum(c.weight * c.score for c in cats)  # weights 0.6 and 0.4
+        s = reference.appraisal_spread(cats, 0.95, 1.0, score)
         hits += s.low <= truth <= s.high
     assert 0.92 <= hits / runs <= 0.99
 
@@ -273,8 +334,8 @@ def test_coverage_of_a_tally_widened_by_the_year_design_effect():
         x = _ballots(rng, 80, 6, 0.7)
         _, answer_var = _ballot_variances(x)
         c = reference.CategorySample(1.0, float(x.mean()), 0, 0.0, 80, answer_var, items=6)
-        w = reference.appraisal_spread([c], 0.95, deff)
-        a = reference.appraisal_spread([c], 0.95, 1.0)
+        w = reference.appraisal_spread([c], 0.95, deff, c.score)
+        a = reference.appraisal_spread([c], 0.95, 1.0, c.score)
         widened += w.low <= truth <= w.high
         alone += a.low <= truth <= a.high
     assert 0.92 <= widened / runs <= 0.99
@@ -418,6 +479,7 @@ def test_the_chain_from_the_store_gives_the_interval_and_the_composite_spread(st
         [reference.CategorySample(1.0, 70.0, 3, 2600 / 9, items=2)],
         0.95,
         2600 / 9 / (6133.3333 / 36),
+        70.0,
     )
     assert u.ci_low == pytest.approx(expected.low, rel=1e-6)
     assert u.ci_high == pytest.approx(expected.high, rel=1e-6)
@@ -494,3 +556,37 @@ def test_an_item_score_summary_has_no_interval_and_is_named_as_left_out():
     weights = list(s.indicators.values())
     perf_var = sum((w / sum(weights)) ** 2 * 25 for w in weights)
     assert u.composite_se == pytest.approx(math.sqrt(0.25 * perf_var), rel=1e-9)
+
+
+def test_every_units_interval_holds_its_score_on_a_small_generated_city(store):
+    """A city of 8 ballots or fewer per category (as a new office's first year): every
+    unit's 万人评议 interval holds its published score, lies within 0–100 and is never a
+    point, units all 满意 or all 不满意 included. Centred on the pseudo-ballot mean, a
+    unit scoring 94.90 on 8 ballots per category got 71.95～93.56."""
+    from scoring import results
+    from scoring.scheme import default_scheme
+    from tests.conftest import add_facts, add_units, ballots
+
+    sch = default_scheme()
+    items, categories = list(sch.items), list(sch.categories)
+    rng = np.random.default_rng(26)
+    names = [f"第{i}局" for i in range(30)]
+    add_units(store, [(n, "部门", None, "甲类" if i % 2 else "乙类") for i, n in enumerate(names)])
+    rows = []
+    for i, unit in enumerate(names):
+        sat = rng.uniform(0.5, 0.98)
+        p = {0: (1.0, 0.0), 1: (0.0, 0.0)}.get(i, (sat, (1 - sat) * 0.8))
+        for category in categories:
+            n = int(rng.integers(0 if i > 1 else 1, 9))
+            u = rng.random((n, len(items)))
+            answers = np.where(u < p[0], "满意", np.where(u < p[0] + p[1], "基本满意", "不满意"))
+            answers[rng.random((n, len(items))) < 0.05] = "不了解"
+            rows += ballots(unit, category, [tuple(a) for a in answers], items, prefix=category)
+    add_facts(store, 2026, "appraisal_answers", rows)
+    res = results.compute(store, 2026)
+    shown = [u for u in res.units if u.ci_low is not None]
+    assert len(shown) == 30
+    assert res.unit(names[0]).appraisal == 100.0 and res.unit(names[1]).appraisal == 0.0
+    for u in shown:
+        assert 0.0 <= u.ci_low <= u.appraisal <= u.ci_high <= 100.0, u.unit
+        assert u.ci_high - u.ci_low > 1.0, u.unit

@@ -37,14 +37,22 @@ def perf_facts(values: dict[str, float], group: str = "甲类", year: int = 2025
 # -- the interval: 3 ballots, 2 items, worked by hand -------------------------------------
 
 
-def _logit_interval(p: float, variance: float, df: float) -> tuple[float, float]:
-    """evidence.appraisal_spreads' interval: symmetric on the logit of score/100 at the
-    pseudo-ballot mean p, half-width t(df) · sd / 100 / (p(1 − p))."""
+def _logit_interval(
+    score: float, ballots: int, variance: float, df: float, level: float = 0.95
+) -> tuple[float, float]:
+    """evidence.appraisal_spreads' interval for one category: symmetric around the score
+    on the logit of q = (1 − 2a) · score/100 + a, a = 1/(n + 2) the pseudo-ballots' share,
+    half-width t(df) · sd / 100 · (1 − 2a) / (q(1 − q)); the ends mapped back through the
+    same shift and cut at 0 and 100."""
     from scoring.evidence import t_quantile
 
-    half = t_quantile(0.975, df) * math.sqrt(variance) / 100 / (p * (1 - p))
-    centre = math.log(p / (1 - p))
-    return tuple(100 / (1 + math.exp(-(centre + s * half))) for s in (-1, 1))
+    a = 1 / (ballots + 2)
+    q = (1 - 2 * a) * score / 100 + a
+    shrink = 1 - 2 * a
+    half = t_quantile(0.5 + level / 2, df) * math.sqrt(variance) / 100 * shrink / (q * (1 - q))
+    centre = math.log(q / (1 - q))
+    low, high = ((1 / (1 + math.exp(-(centre + s * half))) - a) / shrink * 100 for s in (-1, 1))
+    return max(0.0, low), min(100.0, high)
 
 
 def test_variance_of_three_ballots_through_the_store(store):
@@ -68,9 +76,21 @@ def test_variance_of_three_ballots_through_the_store(store):
     assert a.appraisal == pytest.approx(160 / 3, abs=1e-6)
     # The interval (evidence.py): ballot scores 100, 30, 30, so Σd² = 29400/9; one
     # pseudo-ballot at 0 and one at 100 move the mean to 52 and add 3·(4/3)² + 52² + 48²
-    # → 8280 over n + 1 = 4 → 2070 per ballot → variance 690; logit scale at 0.52, t(2).
+    # → 8280 over n + 1 = 4 → 2070 per ballot → variance 690. The interval is centred on
+    # the score 53.33 (q = 0.6 · 0.5333 + 0.2 = 0.52): logit se 0.2627 · 0.6 / 0.2496
+    # = 0.6314, × t(2) 4.3027 = 2.717 either side of logit 0.08: expit 0.0668 and 0.9425
+    # → (x − 0.2) / 0.6 = −22.2 and 123.8 of the score scale, cut to 0～100 (three
+    # ballots). At the level 0.5 (t 0.8165, half-width 0.5156): expit(−0.4356) = 0.3928
+    # → (0.3928 − 0.2) / 0.6 = 32.13, expit(0.5956) = 0.6447 → 74.11.
     assert a.appraisal_detail.variance == pytest.approx(690, abs=1e-6)
-    assert (a.ci_low, a.ci_high) == pytest.approx(_logit_interval(0.52, 690, 2), abs=1e-6)
+    assert (a.ci_low, a.ci_high) == (0.0, 100.0)
+    assert _logit_interval(160 / 3, 3, 690, 2) == (0.0, 100.0)
+    half_level = scheme_text(appraisal=TWO_ITEMS, warnings={"confidence": 0.5})
+    store.set_scheme(2025, "两项", half_level, "t")
+    a = results.compute(store, 2025).unit("A局")
+    expected = _logit_interval(160 / 3, 3, 690, 2, 0.5)
+    assert (a.ci_low, a.ci_high) == pytest.approx(expected, abs=1e-6)
+    assert expected == pytest.approx((32.13, 74.11), abs=0.01)
 
 
 def test_variance_of_a_tally_counts_each_answer(store):
@@ -97,9 +117,11 @@ def test_variance_of_a_tally_counts_each_answer(store):
     # the mean to 62 and add 3·8² + 62² + 38² = 5480 → 9346.67 / 4 / 3 = 778.89.
     assert a.appraisal_detail.conservative
     assert a.appraisal_detail.variance == pytest.approx((2 * 17400 / 9 + 5480) / 12, abs=1e-6)
-    expected = _logit_interval(0.62, (2 * 17400 / 9 + 5480) / 12, 2)
+    # Around the score 70 (q 0.62), t(2) 4.3027 × logit se 0.7107 = 3.058 either side of
+    # logit 0.4895 → −21.5 and 128.7, cut to 0～100.
+    expected = _logit_interval(70, 3, (2 * 17400 / 9 + 5480) / 12, 2)
     assert (a.ci_low, a.ci_high) == pytest.approx(expected, abs=1e-6)
-    assert 0 < a.ci_low < 70 < a.ci_high < 100  # within the scale, never clipped
+    assert expected == (0.0, 100.0)  # within the scale: cut where it reaches past it
 
 
 def test_the_same_three_ballots_as_a_tally_give_the_tally_variance(store):
