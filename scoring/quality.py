@@ -124,6 +124,7 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
             u.unit,
             u.group or "",
             u.ballots,
+            u.appraisal,
             fmt_span(u.ci_low, u.ci_high),
         )
         for u in res.units
@@ -158,8 +159,16 @@ def check(store: Store, res: Results, min_ballots: int = MIN_BALLOTS) -> Quality
             }
         ),
         coverage=coverage,
+        # The score beside its interval, which holds it (evidence.appraisal_spreads).
         few_ballots=pd.DataFrame(
-            few, columns=["单位名称", "考核类别", "问卷数", f"{res.scheme.confidence_label} 区间"]
+            few,
+            columns=[
+                "单位名称",
+                "考核类别",
+                "问卷数",
+                "万人评议",
+                f"万人评议 {res.scheme.confidence_label} 区间",
+            ],
         ),
         missing_components=pd.DataFrame(missing, columns=["单位名称", "考核类别", "缺少的考评"]),
         missing_categories=pd.DataFrame(cats, columns=["单位名称", "考核类别", "缺少的评议人类别"]),

@@ -67,7 +67,14 @@ def test_a_group_without_a_weighted_component_is_named_and_its_units_listed(stor
         ["乙类", 2, "万人评议、勤廉测评"],
         ["甲类", 2, "勤廉测评"],
     ]
-    missing = check(store, res).missing_components
+    quality = check(store, res)
+    # 甲局's 3 ballots, all 满意: 万人评议 100.00 beside its interval, which holds it. One
+    # category (n 3, a = 1/5): pseudo-ballot variance (3·20² + 80² + 20²) / 4 / 3 = 666.67,
+    # logit se 25.82 · 0.6 / 100 / (0.8 · 0.2) = 0.968, t(2) 4.30 → 4.17 either side of
+    # logit 0.8 = 1.386: the low end (expit(−2.78) − 0.2) / 0.6 < 0, cut to 0.
+    assert quality.few_ballots.columns.tolist()[3:] == ["万人评议", "万人评议 95% 区间"]
+    assert quality.few_ballots.values.tolist() == [["甲局", "甲类", 3, 100.0, "0.00～100.00"]]
+    missing = quality.missing_components
     assert sorted(missing.values.tolist()) == [
         ["丙局", "甲类", "万人评议、勤廉测评"],
         ["乙一", "乙类", "万人评议、勤廉测评"],
