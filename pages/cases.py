@@ -384,7 +384,7 @@ if "新建案件" in tabs:
         xlsx_download(
             "下载案件表模板",
             data=lambda: templates.case_template(
-                list(conf.sources), list(cases.STATUSES), list(cases.VERDICTS), units
+                list(conf.sources), list(cases.STATUSES), list(cases.VERDICTS), units, year
             ),
             file_name="督查与投诉案件表模板.xlsx",
             key="cases_template",

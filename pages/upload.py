@@ -95,7 +95,7 @@ with st.expander("下载空白模板（含下拉选项）"):
     for i, src in enumerate(TEMPLATE_SOURCES):
         cols[i % 3].download_button(
             f"{SOURCE_NAMES[src]}模板",
-            data=lambda s=src: template(s, scheme, registry_units),
+            data=lambda s=src: template(s, scheme, registry_units, year),
             file_name=f"{SOURCE_NAMES[src]}模板.xlsx",
             key=f"tpl-{src}",
             on_click="ignore",

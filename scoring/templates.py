@@ -9,6 +9,7 @@ other file.
 from __future__ import annotations
 
 import io
+from datetime import date
 
 import pandas as pd
 from openpyxl import Workbook
@@ -41,10 +42,21 @@ UNIT_TYPES_BY_SOURCE = {
 }
 
 
+# Closed lists whose drop-down only warns: a new 考核类别 is the office's to make (the
+# registry import then asks to confirm it), never refused by Excel.
+OPEN_LISTS = frozenset({"考核类别"})
+
+
 def _spec(
-    source: str, scheme: Scheme, units: list[str], groups: list[str] | None = None
+    source: str,
+    scheme: Scheme,
+    units: list[str],
+    groups: list[str] | None = None,
+    year: int | None = None,
 ) -> tuple[list[tuple[str, list | None]], list]:
-    """(header, options or None) per column, and an example row."""
+    """(header, options or None) per column, and an example row dated in ``year`` (the
+    year the template is for; this year when not given)."""
+    y = year or date.today().year
     unit0 = units[0] if units else "市教育局"
     cats = list(scheme.categories)
     answers = list(scheme.appraisal_answers)
@@ -56,13 +68,15 @@ def _spec(
                 ("类型", list(UNIT_TYPES)),
                 ("上级单位", None),
                 ("考核类别", groups or None),
+                ("前身", None),
+                ("状态", ["撤销"]),
             ],
-            ["市市场监督管理局", "市市场监管局", "部门", "", "执法监管类"],
+            ["市市场监督管理局", "市市场监管局", "部门", "", "执法监管类", "市工商行政管理局", ""],
         )
     if source == "appraisal":
         cols = [("问卷编号", None), ("被评单位", units), ("评议人类别", cats)]
         cols += [(item, answers) for item in scheme.items] + [("意见建议", None)]
-        return cols, ["2025-000001", unit0, cats[0], *(["满意"] * len(scheme.items)), ""]
+        return cols, [f"{y}-000001", unit0, cats[0], *(["满意"] * len(scheme.items)), ""]
     if source == "appraisal-tally":
         cols = [("被评单位", units), ("评议人类别", cats), ("评议项目", list(scheme.items))]
         cols += [(a, None) for a in answers]
@@ -77,7 +91,7 @@ def _spec(
                 ("考核人", None),
                 ("考核月份", None),
             ],
-            [unit0, next(iter(scheme.indicators)), 27, 30, "市效能办考核组", "2025-03"],
+            [unit0, next(iter(scheme.indicators)), 27, 30, "市效能办考核组", f"{y}-03"],
         )
     if source == "integrity":
         return (
@@ -98,7 +112,7 @@ def _spec(
                 ("日期", None),
                 ("依据", None),
             ],
-            [unit0, "暗访发现工作人员上班时间脱岗", -2, "暗访", "2025-05-12", "效能办〔2025〕8号"],
+            [unit0, "暗访发现工作人员上班时间脱岗", -2, "暗访", f"{y}-05-12", f"效能办〔{y}〕8号"],
         )
     raise ValueError(f"unknown source {source}")
 
@@ -142,17 +156,19 @@ def template(
     source: str,
     scheme: Scheme,
     units: list[str] | pd.DataFrame,
+    year: int | None = None,
 ) -> bytes:
     """An .xlsx template for ``source`` with drop-downs over the scheme's lists and the
     units (a registry frame: only the kinds the sheet may name; 考核类别 from its groups),
-    and number checks on numeric columns, over whole columns."""
+    number checks on numeric columns, over whole columns, and an example dated in
+    ``year``."""
     groups = None
     if isinstance(units, pd.DataFrame):
         groups = sorted({g for g in units["group"].dropna() if str(g).strip()}) or None
         kinds = UNIT_TYPES_BY_SOURCE.get(source)
         chosen = units if kinds is None else units[units["type"].isin(kinds)]
         units = chosen["name"].tolist()
-    columns, example = _spec(source, scheme, units, groups)
+    columns, example = _spec(source, scheme, units, groups, year)
     return _workbook(SOURCE_NAMES[source], columns, example, _numeric_rules(source, scheme))
 
 
@@ -160,10 +176,16 @@ def template(
 
 
 def case_template(
-    sources: list[str], statuses: list[str], verdicts: list[str], units: list[str]
+    sources: list[str],
+    statuses: list[str],
+    verdicts: list[str],
+    units: list[str],
+    year: int | None = None,
 ) -> bytes:
     """The case sheet template: 对象, 来源, 日期, 发现问题, 依据, 状态, 核实结果, 分值 and the
-    optional 附件, 发现人/投诉人, 联系方式, 办结日期, 一票否决, with drop-downs and an example."""
+    optional 附件, 发现人/投诉人, 联系方式, 办结日期, 一票否决, with drop-downs and an example
+    dated in ``year``."""
+    y = year or date.today().year
     columns = [
         ("对象", units),
         ("来源", sources),
@@ -182,16 +204,16 @@ def case_template(
     example = [
         units[0] if units else "市教育局",
         sources[0] if sources else "暗访",
-        "2025-05-12",
+        f"{y}-05-12",
         "窗口工作人员上班时间脱岗",
-        "效能办〔2025〕8号",
+        f"效能办〔{y}〕8号",
         "办结",
         "属实",
         -2,
         "暗访记录.jpg",
         "效能办暗访组",
         "",
-        "2025-05-28",
+        f"{y}-05-28",
         "否",
     ]
     return _workbook("督查与投诉案件", columns, example)
@@ -223,13 +245,19 @@ def _workbook(
             for r, value in enumerate(choices, start=1):
                 option = options.cell(row=r, column=c, value=value)
                 option.data_type = "s"  # a name is text, never a formula
+            soft = name in OPEN_LISTS
             dv = DataValidation(
                 type="list",
                 formula1=f"=选项!${letter}$1:${letter}${len(choices)}",
                 allow_blank=True,
                 showErrorMessage=True,
-                errorTitle="无效的值",
-                error=f"请从下拉列表中选择{name}",
+                errorStyle="warning" if soft else "stop",
+                errorTitle="新的值" if soft else "无效的值",
+                error=(
+                    f"「{name}」不在现有列表中：如确为新设的{name}，请点“是”保留"
+                    if soft
+                    else f"请从下拉列表中选择{name}"
+                ),
             )
             ws.add_data_validation(dv)
             dv.add(f"{letter}2:{letter}{ROWS_WITH_DROPDOWNS}")

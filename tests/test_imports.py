@@ -484,3 +484,41 @@ def test_templates_filter_units_by_kind_and_check_numbers_over_whole_columns():
     assert rules["D2:D1048576"].type == "whole" and rules["D2:D1048576"].formula1 == "0"
     ws, options = sheets("units")
     assert [c.value for c in options["E"] if c.value] == ["窗口服务类", "综合管理类"]
+
+
+def test_templates_are_dated_in_their_year_and_the_registry_has_every_column():
+    """The walk-through downloaded 2026's templates and found examples of 2025, a
+    registry template without 前身 and 状态, and a 考核类别 list Excel would not let grow."""
+    import io
+
+    import pandas as pd
+    from openpyxl import load_workbook
+
+    from scoring.templates import case_template
+
+    def sample(data: bytes) -> list:
+        return [c.value for c in load_workbook(io.BytesIO(data))["填写示例"][2]]
+
+    units = ["市教育局"]
+    assert sample(template("appraisal", default_scheme(), units, 2026))[0] == "2026-000001"
+    assert sample(template("performance", default_scheme(), units, 2026))[-1] == "2026-03"
+    adjust = sample(template("adjustments", default_scheme(), units, 2026))
+    assert adjust[-2:] == ["2026-05-12", "效能办〔2026〕8号"]
+    case = sample(case_template(["暗访"], ["办结"], ["属实"], units, 2026))
+    assert case[2] == "2026-05-12" and case[4] == "效能办〔2026〕8号"
+    registry = pd.DataFrame([{"name": "市教育局", "type": "部门", "group": "综合管理类"}])
+    wb = load_workbook(io.BytesIO(template("units", default_scheme(), registry, 2026)))
+    ws = wb.worksheets[0]
+    assert [c.value for c in ws[1]] == [
+        "单位名称",
+        "简称",
+        "类型",
+        "上级单位",
+        "考核类别",
+        "前身",
+        "状态",
+    ]
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    assert rules["E2:E1048576"].errorStyle == "warning"  # a new 考核类别 may be typed
+    assert rules["C2:C1048576"].errorStyle in (None, "stop")  # 类型 stays closed
+    assert rules["G2:G1048576"].type == "list"
