@@ -165,10 +165,12 @@ class Results:
         kinds: dict[str, int] = {}
         for w in self.warnings:
             kinds[w.kind] = kinds.get(w.kind, 0) + 1
-        grades: dict[str, int] = {}
+        counted: dict[str, int] = {}
         for u in ranked:
             if u.grade:
-                grades[u.grade] = grades.get(u.grade, 0) + 1
+                counted[u.grade] = counted.get(u.grade, 0) + 1
+        order = {name: i for i, name in enumerate(self.scheme.grade_names)}  # best first
+        grades = dict(sorted(counted.items(), key=lambda kv: order.get(kv[0], len(order))))
         return Summary(
             units=len(ranked),
             groups=len(self.groups),

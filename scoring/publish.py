@@ -350,7 +350,14 @@ def report_pdf(
         annexes.append("科室考评结果")
     titles = [f"{res.year}年度{a}" for a in annexes]
     notice_text = notice.sentence(head.issuer) if notice is not None else ""
-    _report_body(doc, res, main_groups, doc.closing_height(titles), notice_text)
+    others = [g for g in res.groups if g in annex_groups]
+    in_annex = (
+        f"{'、'.join(others)}共 {sum(len(res.ranked(g)) for g in others)} 个单位的考评结果"
+        f"见附件{len(annexes)}。"
+        if others
+        else ""
+    )
+    _report_body(doc, res, main_groups, doc.closing_height(titles), notice_text, in_annex)
     doc.attachments(titles)
     doc.signature(head)
     _report_annexes(doc, res, main_groups, [g for g in res.groups if g in annex_groups], chart_pngs)
@@ -376,9 +383,11 @@ def _report_body(
     main_groups: list[str],
     closing: float,
     notice: str = "",
+    in_annex: str = "",
 ) -> None:
-    """正文: the summary, then 一、考评结果 二、告诫 三、评优 四、工作要求 and the ``notice``
-    of 公示; its last lines share a page with the ``closing`` mm of 附件说明 and 落款."""
+    """正文: the summary, then 一、考评结果 (ending with ``in_annex``: the groups whose
+    results are in an annex only) 二、告诫 三、评优 四、工作要求 and the ``notice`` of 公示;
+    its last lines share a page with the ``closing`` mm of 附件说明 and 落款."""
     from scoring.explain_scheme import honour_rules
 
     s = res.summary()
@@ -392,6 +401,8 @@ def _report_body(
     doc.heading("一、考评结果")
     for group in main_groups:
         doc.paragraph(_group_sentence(res, group))
+    if in_annex:
+        doc.paragraph(in_annex)
     doc.heading("二、告诫")
     if s.warnings_by_kind:
         named = []

@@ -359,7 +359,7 @@ def test_the_body_flows_to_its_end_and_only_its_last_lines_go_with_the_closing(
     page holds only the body's last line(s), the whole 附件说明 and the 落款."""
     import datetime as dt
 
-    from scoring.publish import Letterhead, Notice, report_pdf
+    from scoring.publish import Letterhead, Notice, report_pdf, section_groups
 
     res = results.compute(demo_store, 2025)
     head = Letterhead(issuer="市效能办", date=dt.date(2026, 1, 15))
@@ -369,6 +369,13 @@ def test_the_body_flows_to_its_end_and_only_its_last_lines_go_with_the_closing(
     closing = next(i for i, page in enumerate(pages) if "2026年1月15日" in page)
     assert closing == 2
     assert "四、工作要求" in pages[1] and "各单位要对照考评结果认真查找问题" in pages[1]
+    # 一、考评结果 names the groups whose results are in the 科室 annex only, and the
+    # summary counts the grades best first.
+    body = "".join(pages[: closing + 1])
+    annexed = [g for g in res.groups if g in section_groups(res)]
+    assert annexed and f"{'、'.join(annexed)}共" in body and "个单位的考评结果见附件5。" in body
+    grades = [g for g in res.scheme.grade_names if g in res.summary().grades]
+    assert body.index(f"{grades[0]}") < body.index(f"{grades[-1]}")
     last_page = pages[closing]
     # Body text above the 附件说明 (the notice's three lines, which do not split).
     assert last_page.startswith("以上考评结果自即日起公示，公示期至2026年1月22日。")

@@ -510,3 +510,20 @@ def test_first_form_and_its_version_two_equivalent_agree(lines, top, min_group, 
     )
     history = {f"科{i}": 1 for i in warned}
     assert outcome(evaluate(facts, first, history)) == outcome(evaluate(facts, second, history))
+
+
+def test_grade_counts_are_told_best_first_whatever_the_groups_order():
+    """The 通报 said 「较差 5 个，良好 4 个，一般 5 个，优秀 1 个」: counts in the order the
+    units came. The first group here has the worse units; the counts still go 优秀 first."""
+    from scoring.scheme import default_scheme
+
+    worse = perf_facts({"A": 62, "B": 75}, "一类")
+    better = perf_facts({"C": 95, "D": 85, "E": 83}, "二类")
+    facts = YearFacts(
+        2025,
+        units={**worse.units, **better.units},
+        performance={**worse.performance, **better.performance},
+    )
+    r = evaluate(facts, default_scheme())
+    assert [u.unit for u in r.ranked()][:2] == ["B", "A"]  # 一类 (一般, 较差) is listed first
+    assert list(r.summary().grades.items()) == [("优秀", 1), ("良好", 2), ("一般", 1), ("较差", 1)]
