@@ -10,6 +10,7 @@ Arguments are passed to ``streamlit run`` (e.g. ``--server.port 8501``).
 
 from __future__ import annotations
 
+import logging
 import sys
 
 
@@ -18,6 +19,10 @@ def main() -> int:
     from scoring import accounts
     from scoring.store import StoreError
 
+    # get_store is the app's cached resource, called here before any session: Streamlit
+    # would log (in English) that no script is running, which is the point.
+    bare = logging.getLogger("streamlit.runtime.scriptrunner_utils.script_run_context")
+    bare.disabled = True
     try:
         store = get_store()
     except StoreError as exc:
@@ -27,6 +32,7 @@ def main() -> int:
     if password:
         print(f"已创建管理员账号 admin，初始密码：{password}（只显示这一次）", flush=True)
     print(f"数据库已打开并锁定：{store.path}", flush=True)
+    bare.disabled = False
     from streamlit.web import cli
 
     sys.argv = ["streamlit", "run", "app.py", *sys.argv[1:]]
