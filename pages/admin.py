@@ -55,6 +55,16 @@ show_table(
     hide_index=True,
 )
 
+NEW_ACCOUNT = {
+    "new_name": "",
+    "new_role": None,
+    "new_password": "",
+    "new_sources": [],
+    "new_years": "",
+}
+if st.session_state.pop("new_account_saved", False):  # an account was made: an empty form
+    st.session_state.update(NEW_ACCOUNT)
+
 new_tab, edit_tab = st.tabs(["新建账号", "修改账号"])
 with new_tab, st.form("add_user"):
     c1, c2, c3 = st.columns(3)
@@ -144,6 +154,7 @@ if change is not None:
             try:
                 accounts.apply_account(store, change, user)
                 st.session_state.pop("account_change", None)
+                st.session_state["new_account_saved"] = change.name not in names
                 flash(md(f"已保存账号「{change.name}」：{change.summary}"))
                 st.rerun()
             except (ValueError, accounts.PermissionDenied) as exc:

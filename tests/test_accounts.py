@@ -333,6 +333,27 @@ def test_the_admin_page_shows_a_change_before_applying_it(app_db, tmp_path):
     assert accounts.authenticate(store, "录入员甲", "reset-pass-1") == CLERK
 
 
+def test_a_new_account_saved_leaves_an_empty_form(app_db, tmp_path):
+    """The walk-through's 新建账号 form kept the name and the password after saving."""
+    from pages.common import get_store
+    from tests.test_pages import run_app
+
+    app_db(tmp_path / "admin.duckdb")
+    at = run_app("pages/admin.py")
+    at.text_input(key="new_name").input("王录入")
+    at.selectbox(key="new_role").set_value(EVALUATOR)
+    at.text_input(key="new_password").input("clerk-pass-2")
+    at.text_input(key="new_years").input("2026")
+    at.button[0].click().run()  # 预览新建
+    at.button(key="confirm_change").click().run()
+    assert not at.exception
+    assert get_store().user_row("王录入") is not None
+    assert at.text_input(key="new_name").value == ""
+    assert at.text_input(key="new_password").value == ""
+    assert at.text_input(key="new_years").value == ""
+    assert at.selectbox(key="new_role").value is None
+
+
 @pytest.mark.parametrize(
     ("password", "why"),
     [
