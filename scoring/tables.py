@@ -45,13 +45,13 @@ RANKING_COLUMNS = [
     "考核类别",
     "综合得分",
     "等次",
+    "告诫",  # beside the grade: what a leader reads first, never scrolled off to the right
     "万人评议",
     "满意率",
     "问卷数",
     "绩效考核",
     "勤廉测评",
     "加减分",
-    "告诫",
     "提示",
 ]
 

@@ -118,6 +118,8 @@ def test_home_shows_department_rankings_of_latest_year(app_db, demo_db):
     last = social.sort_values("排名").iloc[-1]
     assert last["单位名称"] == "市信访局" and last["等次"] == "较差"
     assert "末位告诫" in last["告诫"]
+    # 告诫 beside 等次, where a leader reads it without scrolling the table to the right.
+    assert list(social.columns)[3:6] == ["综合得分", "等次", "告诫"]
 
 
 def test_rankings_filter_by_group_type_and_component(app_db, demo_db):
