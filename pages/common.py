@@ -178,7 +178,7 @@ def score_columns(columns=None) -> dict:
         "signed": st.column_config.NumberColumn(format="%+.2f"),
     }
     config: dict = {c: kinds[k] for c, k in COLUMN_KINDS.items()}
-    config["告诫"] = st.column_config.TextColumn(width="medium")
+    config["告诫"] = st.column_config.TextColumn(width=300)  # 一票否决、末位告诫、效能告诫…
     config["提示"] = st.column_config.TextColumn(width="large")
     return config if columns is None else {c: v for c, v in config.items() if c in columns}
 
