@@ -35,6 +35,7 @@ from scoring.warnings import (
     ESCALATING,
     LAST_PLACE,
     LAST_SECTION,
+    SUPERVISION,
     CadreVotes,
     Warning,
     best_cadres,
@@ -473,7 +474,13 @@ def with_evidence(warns: list[Warning], units: list[UnitResult], scheme: Scheme)
                 rate_line=sch.supervision_below,
                 decimals=sch.decimals,
             )
-        out.append(replace(w, reason=f"{w.reason}；{e.sentence}", evidence=e) if e else w)
+        if e is None:
+            out.append(w)
+            continue
+        # A 重点监督检查's statement says all its reason says (满意率, the line, the
+        # ballots) and how sure: the reason once, not twice in a row.
+        said = e.sentence if w.kind == SUPERVISION else f"{w.reason}；{e.sentence}"
+        out.append(replace(w, reason=said, evidence=e))
     # An escalation rests on this year's strongest warning of the unit (是 before 否 …).
     strength = {"不适用": 0, "是": 1, "否": 2, "无法判断": 3}
     basis: dict[str, evidence.Evidence] = {}

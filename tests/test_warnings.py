@@ -127,3 +127,22 @@ def test_best_cadre_per_department():
     ]  # tie
     best = {(h.scope, h.unit) for h in best_cadres(cadres, S)}
     assert best == {("市教育局", "张三"), ("市财政局", "赵六"), ("市财政局", "钱七")}
+
+
+def test_a_supervision_warning_says_its_figures_once(demo_db):
+    """The 通报's 告诫名单 read 「满意率 60.59% 低于 70%（739 份问卷）；满意率 60.59%，低于
+    70%（95% 区间 …，按 739 份问卷计），确定低于门槛」: the statement alone says it all."""
+    from scoring import results
+    from scoring.store import Store
+
+    with Store(demo_db) as store:
+        res = results.compute(store, 2025)
+    supervised = [w for w in res.warnings if w.kind == "重点监督检查"]
+    assert supervised
+    for w in supervised:
+        assert w.evidence is not None and w.reason == w.evidence.sentence
+        rate = w.reason.split("，")[0]  # 「满意率 60.59%」
+        assert rate.startswith("满意率 ") and w.reason.count(rate) == 1
+        assert f"按 {res.unit(w.unit).ballots} 份问卷计" in w.reason
+    others = [w for w in res.warnings if w.kind == "效能告诫" and w.evidence is not None]
+    assert all("；" in w.reason for w in others)  # the other kinds keep reason；statement
