@@ -110,6 +110,7 @@ def frame_guard(page_file: str) -> None:
     if st.session_state.get("framed"):
         return
     st.session_state["wanted_page"] = "pages/" + page_file.replace("\\", "/").rsplit("/", 1)[-1]
+    st.session_state["wanted_year"] = st.query_params.get(YEAR_PARAM)  # switching drops it
     st.switch_page("app.py")
 
 
@@ -241,13 +242,33 @@ def follow_year(year: int) -> None:
     st.session_state["selected_year"] = year
 
 
+YEAR_PARAM = "year"  # the page address keeps the chosen year: ?year=2024
+
+
+def _year_in_address(years: list[int]) -> int | None:
+    """The year the page's address asks for (``?year=2024``: a reload or a bookmark, or
+    the one a deep link's detour through the frame kept), if the store has it."""
+    kept = st.session_state.pop("wanted_year", None)
+    raw = st.query_params.get(YEAR_PARAM) or kept
+    try:
+        year = int(str(raw))
+    except ValueError:
+        return None
+    return year if year in years else None
+
+
 def year_selector() -> int | None:
+    """The sidebar's year. A new browser session (a reload) opens on the year in the
+    page's address, which follows every choice, so a reload stays on the chosen year."""
     years = available_years()
     if not years:
         st.session_state["selected_year"] = None
         return None
     if (follow := st.session_state.pop("follow_year", None)) in years:
         st.session_state["year"] = follow  # before the widget: it opens on that year
+    asked = _year_in_address(years)
+    if "year" not in st.session_state and asked is not None:
+        st.session_state["selected_year"] = asked  # the widget opens on it (its index)
     year = st.sidebar.selectbox(
         "考评年度",
         years,
@@ -257,6 +278,8 @@ def year_selector() -> int | None:
         placeholder="请选择",
     )
     st.session_state["selected_year"] = year
+    if st.query_params.get(YEAR_PARAM) != str(year):
+        st.query_params[YEAR_PARAM] = str(year)
     return year
 
 

@@ -133,10 +133,14 @@ def test_rankings_follow_the_year_and_a_row_opens_the_profile(server, tmp_path):
         box = grid.bounding_box()
         row_height = 35  # Streamlit's default dataframe row height, header included
         page.mouse.click(box["x"] + 12, box["y"] + row_height * 10 + row_height // 2)
-        page.wait_for_url("**/profile", timeout=30_000)
+        page.wait_for_url("**/profile?year=2024", timeout=30_000)  # the address keeps it
         expect(page.get_by_role("heading", name="单位画像")).to_be_visible()
         expect(page.get_by_text(f"【{last}】").first).to_be_visible(timeout=30_000)
         page.screenshot(path=str(tmp_path / "profile.png"))
+        # A reload (a new session) stays on the year the leader chose.
+        page.reload()
+        year_box = page.get_by_role("combobox", name="考评年度")
+        expect(year_box).to_have_value("2024 年度", timeout=30_000)
         browser.close()
 
 

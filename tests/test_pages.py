@@ -626,3 +626,31 @@ def test_publish_page_asks_until_when_the_notice_runs(app_db, demo_db, tmp_path)
     assert at.date_input(key="pub_period_end").value == dt.date(2031, 1, 9)
     at = run_app("pages/publish_page.py", year=2024)
     assert at.date_input(key="pub_period_end").value == dt.date(2031, 3, 9)
+
+
+def test_the_chosen_year_survives_a_reload_in_the_address(app_db, demo_db):
+    """A leader on 2024 who reloads stayed on 2024 only in the session, which a reload
+    replaces: the year now lives in the address (?year=2024) and a new session opens on it."""
+
+    def reload(params: dict) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=TIMEOUT)
+        signed_in(OFFICE)
+        at.session_state["user"] = OFFICE
+        at.query_params.update(params)
+        at.run()
+        assert not at.exception, at.exception
+        return at
+
+    app_db(demo_db)
+    at = reload({})
+    assert at.sidebar.selectbox(key="year").value == 2025  # the latest, and said so
+    assert at.query_params["year"] == "2025"
+    at.sidebar.selectbox(key="year").set_value(2024).run()
+    assert at.query_params["year"] == "2024"
+    again = reload(dict(at.query_params))  # the browser reloads the same address
+    assert again.sidebar.selectbox(key="year").value == 2024
+    assert again.subheader[0].value.startswith("2024 年度")  # the page shows that year
+    for wrong in ("1999", "二〇二四", ""):  # a year without data, or no year: the latest
+        at = reload({"year": wrong})
+        assert at.sidebar.selectbox(key="year").value == 2025
+        assert at.query_params["year"] == "2025"
