@@ -416,8 +416,13 @@ def registry_section(year: int) -> None:
     """单位名录: effective from the chosen year on; every change previewed before storing."""
     from scoring import registry
 
+    # Open after an import (to say what was stored) and while a file is chosen in it: the
+    # panel opened after an import shut when the next file was chosen, hiding its preview.
+    round_ = st.session_state.setdefault("registry_round", 0)
+    chosen = st.session_state.get(f"registry_file_{round_}") is not None
     with st.expander(
-        f"单位名录（{year} 年度起生效）", expanded=st.session_state.pop("registry_open", False)
+        f"单位名录（{year} 年度起生效）",
+        expanded=st.session_state.pop("registry_open", False) or chosen,
     ):
         units = store.units(year)
         st.caption(
@@ -427,7 +432,6 @@ def registry_section(year: int) -> None:
         if done := st.session_state.pop("registry_done", None):
             st.success(done)
         # A new key after each import: the file and its preview go, the count above is new.
-        round_ = st.session_state.setdefault("registry_round", 0)
         registry_file = st.file_uploader(
             "上传单位名录（.xlsx 或 .csv）",
             type=["xlsx", "csv", "xls"],
