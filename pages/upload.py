@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.common import (
     available_years,
+    flash,
     follow_year,
     get_store,
     md,
@@ -211,14 +212,18 @@ def commit_section(parsed, i: int, key: tuple | None = None) -> None:
             outcome = imports.commit(
                 store, parsed, year, user, accept_overlap=accept, confirm_published=confirmed
             )
-            st.success(md(outcome.message))
-            if fresh:  # the year's first data: from now on the sidebar offers it
-                follow_year(year)
-                st.session_state["upload_stored_fresh"] = year
-            if key is not None:  # stored now: the rows need not stay in the session
-                st.session_state["checked_files"][key] = replace(parsed, facts={})
         except (imports.ImportRejected, StoreError) as exc:  # a full disk too: nothing stored
             st.error(md(f"未导入：{exc}"))
+            return
+        flash(md(outcome.message))
+        if fresh:  # the year's first data: from now on the sidebar offers it
+            follow_year(year)
+            st.session_state["upload_stored_fresh"] = year
+        if key is not None:  # stored now: the rows need not stay in the session
+            st.session_state["checked_files"][key] = replace(parsed, facts={})
+        # Drawn again: the file now shows as imported (no button to click twice), the
+        # year as one with data, the uploads list with it.
+        st.rerun()
 
 
 def undo_confirm_step(undoable: dict) -> None:

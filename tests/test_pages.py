@@ -237,6 +237,11 @@ def test_upload_page_checks_then_stores_on_confirm_and_undoes(app_db, tmp_path):
     assert not at.error
     at.button(key="commit-0").click().run()
     assert "上传编号 1" in at.success[0].value
+    # Drawn again after storing: the file shows as imported, with no button to click
+    # twice, and the year as one with data.
+    assert not [b for b in at.button if b.key and b.key.startswith("commit")]
+    assert any("无需重复导入" in i.value for i in at.info)
+    assert not any("尚无考评数据" in c.value for c in at.caption)
     with Store(db) as s:
         pass  # closed below by the app's own connection; checked through the page instead
     listed = next(d.value for d in at.dataframe if "编号" in d.value.columns)
