@@ -45,7 +45,7 @@ from typing import NamedTuple, Protocol
 
 import numpy as np
 
-from scoring.formats import fmt_span
+from scoring.formats import fmt_chance, fmt_span
 from scoring.summation import left_sum
 
 __all__ = [
@@ -612,7 +612,7 @@ def gap_evidence(
         f"（{percent(level)} 区间 {fmt_span(low, high, lambda x: _num(x, decimals))}），{words}"
     )
     if probability_last is not None:
-        sentence += f"；为真实末位的概率约 {probability_last:.0%}"
+        sentence += f"；为真实末位的概率约 {fmt_chance(probability_last)}"
     return Evidence(YES if significant else NO, sentence, gap, low, high, probability_last)
 
 

@@ -20,6 +20,7 @@ takes ``EXCEL_FORMATS``; text (PDF, cards) takes the ``fmt_*`` functions.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -32,6 +33,7 @@ __all__ = [
     "column_kinds",
     "excel_formats",
     "fmt",
+    "fmt_chance",
     "fmt_count",
     "fmt_decimal",
     "fmt_rate",
@@ -121,6 +123,16 @@ def fmt_span(
 
 def fmt_rate(x: float | None) -> str:
     return MISSING if _missing(x) else f"{x:.2%}"
+
+
+def fmt_chance(p: float) -> str:
+    """A probability in whole percent, rounded down: 0.946 is 「94%」, never the 95 % level
+    it falls short of (the statements put it beside 排名差异不显著 at that level).
+
+    >>> fmt_chance(0.946), fmt_chance(0.5), fmt_chance(1.0)
+    ('94%', '50%', '100%')
+    """
+    return f"{math.floor(p * 100 + 1e-9):d}%"
 
 
 def fmt_count(n: float | None) -> str:

@@ -21,7 +21,7 @@ from scoring.column_facts import read_columns
 from scoring.columns import FactColumns
 from scoring.engine import CADRE, LEADERSHIP, evaluate
 from scoring.facts import YearFacts, read_facts
-from scoring.formats import fmt_span, place_in_group
+from scoring.formats import fmt_chance, fmt_span, place_in_group
 from scoring.outcome import COMPONENT_NAMES, Results, Summary, UnitResult
 from scoring.scale import composite_interval
 from scoring.scheme import Scheme, for_year
@@ -241,7 +241,7 @@ def _explain_spread(result: UnitResult, scheme: Scheme, f: _Fmt) -> list[str]:
         f"{bounded.text(f) if bounded else fmt_span(spread.low, spread.high, f)}{left_out}"
     ]
     if result.p_last is not None:
-        lines.append(f"为组内真实末位的概率约 {result.p_last:.0%}")
+        lines.append(f"为组内真实末位的概率约 {fmt_chance(result.p_last)}")
     return lines
 
 

@@ -166,6 +166,11 @@ def test_gap_statement_for_a_last_place_resting_on_noise():
     assert e.verdict == "否" and e.significant is False
     assert "排名差异不显著" in e.sentence and "95% 区间 −1.05～1.45" in e.sentence
     assert "为真实末位的概率约 60%" in e.sentence
+    # The walk-through read 「差异显著：否」 beside 「约 95%」 (0.946 rounded up to the level):
+    # the probability is rounded down, so it never reads as reaching the level it misses.
+    near = ev.gap_evidence(70.0, 0.5, "乙", 70.2, 0.4, 0.946, 0.95)
+    assert near.verdict == "否" and "为真实末位的概率约 94%" in near.sentence
+    assert "概率约 99%" in ev.gap_evidence(60.0, 0.5, "甲", 70.0, 0.5, 0.999, 0.95).sentence
     clear = ev.gap_evidence(60.0, 0.5, "甲", 70.0, 0.5, 0.99, 0.9)
     assert clear.verdict == "是" and "90% 区间" in clear.sentence
     unknown = ev.gap_evidence(60.0, None, "甲", 70.0, 0.5, None, 0.95)
