@@ -75,7 +75,9 @@ else:
     show_table(adj, hide_index=True, column_config=score_columns(adj.columns))
 
 st.subheader("得分来源")
-st.code("\n".join(explain(unit, res.scheme, shares_rank(res, unit))), language=None)
+st.code(
+    "\n".join(explain(unit, res.scheme, shares_rank(res, unit))), language=None, wrap_lines=True
+)
 
 unit_items(year, unit_name)
 unit_cases(year, unit_name)

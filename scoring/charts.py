@@ -278,6 +278,17 @@ def satisfaction_by_item(frame: pd.DataFrame, year: int) -> go.Figure:
     return _layout(fig, f"{year}年度万人评议各项满意率")
 
 
+def _two_lines(label: str, most: int = 5) -> str:
+    """A long category label on two lines (before its ×, else in the middle), so that
+    plotly keeps the labels level instead of slanting and crowding them."""
+    if len(label) <= most or "<br>" in label:
+        return label
+    cut = label.find("×")
+    if cut <= 0:
+        cut = (len(label) + 1) // 2
+    return label[:cut] + "<br>" + label[cut:]
+
+
 def category_bars(unit: UnitResult) -> go.Figure:
     """Appraisal score by evaluator category, with ballots and weight."""
     cats = (
@@ -287,7 +298,7 @@ def category_bars(unit: UnitResult) -> go.Figure:
     )
     fig = go.Figure()
     fig.add_bar(
-        x=[c.category for c in cats],
+        x=[_two_lines(c.category) for c in cats],
         y=[round2(c.score) for c in cats],
         marker_color="#6a1b9a",
         # Two short lines: one long label over a narrow bar is shrunk to fit its width.
@@ -296,6 +307,7 @@ def category_bars(unit: UnitResult) -> go.Figure:
         cliponaxis=False,
     )
     fig.update_yaxes(range=[0, 112], title="类别得分")
+    fig.update_xaxes(tickangle=0)
     return _layout(fig, f"{_plain(unit.unit)} 各类评议人评分")
 
 
@@ -311,7 +323,7 @@ def waterfall(unit: UnitResult) -> go.Figure:
         values.append(unit.adjustment)
     fig = go.Figure(
         go.Waterfall(
-            x=[*labels, "综合得分"],
+            x=[_two_lines(t) for t in (*labels, "综合得分")],
             y=[*values, 0],
             measure=["relative"] * len(values) + ["total"],
             text=[fmt_signed(v) for v in values] + [fmt_score(unit.composite)],
@@ -323,6 +335,7 @@ def waterfall(unit: UnitResult) -> go.Figure:
         )
     )
     fig.update_yaxes(title="得分")
+    fig.update_xaxes(tickangle=0)
     return _layout(fig, f"{_plain(unit.unit)} 综合得分构成")
 
 

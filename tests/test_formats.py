@@ -34,3 +34,18 @@ def test_chart_labels_write_figures_as_the_tables_do(demo_db):
     labels = list(charts.waterfall(unit).data[0].text)
     assert labels[-2:] == ["-3.00", "71.26"]
     assert all("−" not in label for label in labels)
+
+
+def test_a_units_charts_keep_long_labels_level_on_two_lines(demo_db):
+    """单位画像's 各类评议人评分 slanted and crowded 「人大代表政协委员」 under its bar: long
+    category labels go on two lines (the waterfall's 「万人评议×0.40」 before its ×)."""
+    from scoring import charts, results
+    from scoring.store import Store
+
+    with Store(demo_db) as store:
+        unit = results.compute(store, 2025).unit("市信访局")
+    bars = charts.category_bars(unit)
+    assert "人大代表<br>政协委员" in list(bars.data[0].x) and "服务对象" in list(bars.data[0].x)
+    assert bars.layout.xaxis.tickangle == 0
+    steps = charts.waterfall(unit)
+    assert "万人评议<br>×0.40" in list(steps.data[0].x) and steps.layout.xaxis.tickangle == 0
