@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.cases_parts import show_done, write_action, xlsx_download
 from pages.common import (
+    change_warning,
     empty_hint,
     get_store,
     md,
@@ -165,6 +166,7 @@ with tabs["案件登记簿"]:
             left, right = st.columns(2)
             with left.form("cases_verify"):
                 st.markdown("**核实**")
+                change_warning(year)  # a verified case's 分值 moves the year's results
                 verdict = st.radio("核实结果", cases.VERDICTS, horizontal=True)
                 points = st.number_input(
                     "分值（属实/部分属实时计入加减分，减分写负数）",

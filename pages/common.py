@@ -71,6 +71,17 @@ def incomplete_notice(res: results.Results) -> None:
         )
 
 
+def change_warning(year: int) -> None:
+    """Before a change that moves ``year``'s current results (a scheme version, a verified
+    case's 分值): what it means for a year already in 公示 or 正式发布, as an upload is
+    told (scoring.publication.change_notice); nothing for a year not published."""
+    from scoring import publication
+
+    notice = publication.change_notice(get_store(), year, current_user())
+    if notice is not None:
+        st.warning(md(notice.text))
+
+
 def publication_notice(res: results.Results) -> None:
     """Once a year is published: say so, and which units and figures current data give
     differently from the frozen record (scoring.publication)."""

@@ -9,6 +9,7 @@ import streamlit as st
 
 from pages.common import (
     available_years,
+    change_warning,
     get_store,
     md,
     page_setup,
@@ -293,6 +294,7 @@ with tab_form:
                 show_table(
                     (table if everything else moved).drop(columns=["有变化"]), hide_index=True
                 )
+            change_warning(year)
             reason = st.text_area("修改原因（必填，记入方案历史和审计日志）", key=f"{K}reason")
             if st.button("保存为新版本", type="primary", key=f"{K}save"):
                 try:
@@ -434,6 +436,7 @@ with tab_text:
             )
         except SchemeError as exc:
             st.error(str(exc))
+    change_warning(year)
     reason = st.text_input("修改原因（必填）", key=f"{K}toml_reason")
     if st.button("检查并保存为新版本", key=f"{K}toml_save"):
         try:

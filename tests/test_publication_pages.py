@@ -137,3 +137,39 @@ def test_an_undo_in_a_final_year_needs_the_offices_tick(app_db, tmp_path):
     assert any("已撤销第 1 号上传" in s.value for s in at.success)
     with Store(db) as s:
         assert s.uploads(2025) == [] and publication.status(s, 2025) == "正式发布"
+
+
+def test_a_scheme_change_or_a_case_verified_in_a_published_year_says_what_it_means(
+    app_db, tmp_path
+):
+    """The walk-through: verifying a case (its 分值 enters 加减分) or saving a scheme for a
+    published year moved its current results without the notice an upload gets."""
+    from scoring import cases
+
+    path = _year(tmp_path / "published.duckdb", period_end=date(2031, 1, 9))
+    with Store(path) as s:
+        cases.register_case(
+            s,
+            OFFICE,
+            year=2025,
+            unit="丁局",
+            source="暗访",
+            date=date(2025, 9, 1),
+            finding="窗口无人值守",
+        )
+    app_db(path)
+    scheme = run_app("pages/scheme_page.py", year=2025)
+    assert "2025 年度的结果正在公示（第 1 版，公示期至 2031-01-09）" in _said(scheme)
+    case_page = run_app("pages/cases.py", year=2025)
+    assert "此次改动不会改变公示的结果" in _said(case_page)  # above 核实, the case being open
+
+
+def test_no_such_notice_for_a_year_not_published(app_db, tmp_path):
+    path = tmp_path / "open.duckdb"
+    with Store(path) as s:
+        roster = [["单位名称", "类型", "考核类别"], *[[n, "部门", "执法监管类"] for n in NAMES]]
+        load_units(s, "名录.xlsx", xlsx(roster), OFFICE)
+        perf = [["考核对象", "指标", "得分"], *[[n, "工作效率", 80] for n in NAMES]]
+        import_file(s, "绩效.xlsx", xlsx(perf), 2025, OFFICE)
+    app_db(path)
+    assert "公示" not in _said(run_app("pages/scheme_page.py", year=2025))
