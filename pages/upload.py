@@ -7,6 +7,7 @@ import streamlit as st
 
 from pages.common import (
     available_years,
+    change_warning,
     flash,
     follow_year,
     get_store,
@@ -417,6 +418,13 @@ else:
         undo_confirm_step({u.id: u for u in undoable})
 
 
+def published_from(year: int) -> None:
+    """A registry imported for ``year`` holds from that year on: each later year already
+    in 公示 or 正式发布 says what the change means for it."""
+    for later in (y for y in available_years() if y >= year):
+        change_warning(later)
+
+
 def registry_section(year: int) -> None:
     """单位名录: effective from the chosen year on; every change previewed before storing."""
     from scoring import registry
@@ -462,6 +470,7 @@ def registry_section(year: int) -> None:
                     st.warning(md(reason))
                 if plan.confirm:
                     confirmed = st.checkbox("我已核对以上变更，确认导入", key="registry_confirm")
+                published_from(year)
                 if st.button(
                     f"导入单位名录（自 {year} 年度起生效）",
                     key="load_units",

@@ -173,3 +173,14 @@ def test_no_such_notice_for_a_year_not_published(app_db, tmp_path):
         import_file(s, "绩效.xlsx", xlsx(perf), 2025, OFFICE)
     app_db(path)
     assert "公示" not in _said(run_app("pages/scheme_page.py", year=2025))
+
+
+def test_a_registry_change_for_a_published_year_says_what_it_means(app_db, tmp_path):
+    """The 单位名录 holds from the chosen year on: a published year it reaches is told."""
+    app_db(_year(tmp_path / "registry.duckdb", period_end=date(2031, 1, 9)))
+    at = run_app("pages/upload.py")
+    roster = [["单位名称", "类型", "考核类别"], *[[n, "部门", "执法监管类"] for n in NAMES]]
+    more = xlsx([*roster, ["己局", "部门", "执法监管类"]])
+    at.file_uploader(key="registry_file_0").set_value(("名录.xlsx", more, "x")).run()
+    assert any("导入前预览：1 项变更" in m.value for m in at.markdown)
+    assert "2025 年度的结果正在公示（第 1 版，公示期至 2031-01-09）" in _said(at)
